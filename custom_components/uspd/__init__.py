@@ -1,0 +1,31 @@
+"""Ultrasonic presence detection (uspd) for Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+
+from .coordinator import UspdConfigEntry, UspdCoordinator
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> bool:
+    """Start the engine for this device; ConfigEntryNotReady makes HA retry."""
+    coordinator = UspdCoordinator(hass, entry)
+    await coordinator.async_start()
+    entry.runtime_data = coordinator
+    # Entries are not unloaded when Home Assistant stops: stop the thread then too.
+    entry.async_on_unload(coordinator.async_stop)
+
+    async def _stop(_event: Event) -> None:
+        await coordinator.async_stop()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> bool:
+    """Unload platforms; the engine thread is stopped by the on-unload callback."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

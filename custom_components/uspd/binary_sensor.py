@@ -1,0 +1,59 @@
+"""Occupancy (the primary entity) and instant motion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import UspdConfigEntry
+from .engine.detector import Motion
+from .engine.worker import Snapshot
+from .entity import UspdEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class UspdBinarySensorEntityDescription(BinarySensorEntityDescription):
+    value_fn: Callable[[Snapshot], bool]
+
+
+BINARY_SENSORS: tuple[UspdBinarySensorEntityDescription, ...] = (
+    UspdBinarySensorEntityDescription(
+        key="occupancy",
+        translation_key="occupancy",
+        device_class=BinarySensorDeviceClass.OCCUPANCY,
+        value_fn=lambda s: s.occupied,
+    ),
+    UspdBinarySensorEntityDescription(
+        key="motion",
+        translation_key="motion",
+        device_class=BinarySensorDeviceClass.MOTION,
+        value_fn=lambda s: s.motion != Motion.NONE,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: UspdConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    async_add_entities(UspdBinarySensor(entry.runtime_data, d) for d in BINARY_SENSORS)
+
+
+class UspdBinarySensor(UspdEntity, BinarySensorEntity):
+    entity_description: UspdBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        data = self.coordinator.data
+        return None if data is None else self.entity_description.value_fn(data)

@@ -1,0 +1,135 @@
+"""Config flow: pick a backend, describe it, and test it before creating the entry."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import probatio as vol
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+
+from .const import (
+    AUDIO_RATES_HZ,
+    BACKEND_RECORDING,
+    BACKEND_SIMULATED,
+    BACKEND_SOUNDCARD,
+    BACKENDS,
+    CONF_AUDIO_RATE_HZ,
+    CONF_BACKEND,
+    CONF_CARRIER_HZ,
+    CONF_DEVICE,
+    CONF_PATH,
+    CONF_SCENARIO,
+    DEFAULT_AUDIO_RATE_HZ,
+    DEFAULT_CARRIER_HZ,
+    DOMAIN,
+)
+from .coordinator import source_config_from_data
+from .engine.sources import SourceError, open_source
+from .engine.sources.soundcard import list_devices
+from .sim.library import SCENARIOS
+
+
+def _probe(data: dict[str, Any]) -> None:
+    """Open the source once and close it: blocking, run in the executor."""
+    open_source(source_config_from_data(data)).close()
+
+
+class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
+    VERSION = 1
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        if user_input is not None:
+            step: Callable[[], Awaitable[ConfigFlowResult]] = getattr(self, f"async_step_{user_input[CONF_BACKEND]}")
+            return await step()
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_BACKEND, default=BACKEND_SIMULATED): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(BACKENDS), translation_key=CONF_BACKEND, mode=SelectSelectorMode.LIST
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="user", data_schema=schema)
+
+    async def _async_try_create(
+        self, step_id: str, data: dict[str, Any], unique_id: str, title: str, schema: vol.Schema
+    ) -> ConfigFlowResult:
+        await self.async_set_unique_id(unique_id)
+        self._abort_if_unique_id_configured()
+        try:
+            await self.hass.async_add_executor_job(_probe, data)
+        except SourceError as err:
+            return self.async_show_form(
+                step_id=step_id,
+                data_schema=self.add_suggested_values_to_schema(schema, data),
+                errors={"base": err.reason},
+                description_placeholders={"error": str(err)},
+            )
+        return self.async_create_entry(title=title, data=data)
+
+    async def async_step_simulated(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SCENARIO, default="demo_loop"): SelectSelector(
+                    SelectSelectorConfig(options=list(SCENARIOS), translation_key=CONF_SCENARIO)
+                )
+            }
+        )
+        if user_input is None:
+            return self.async_show_form(step_id=BACKEND_SIMULATED, data_schema=schema)
+        scenario = user_input[CONF_SCENARIO]
+        data = {CONF_BACKEND: BACKEND_SIMULATED, CONF_SCENARIO: scenario}
+        title = f"Simulated room ({scenario.replace('_', ' ')})"
+        return await self._async_try_create(BACKEND_SIMULATED, data, f"simulated_{scenario}", title, schema)
+
+    async def async_step_recording(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        schema = vol.Schema({vol.Required(CONF_PATH): TextSelector()})
+        if user_input is None:
+            return self.async_show_form(step_id=BACKEND_RECORDING, data_schema=schema)
+        path = os.path.abspath(os.path.expanduser(user_input[CONF_PATH].strip()))
+        data = {CONF_BACKEND: BACKEND_RECORDING, CONF_PATH: path}
+        title = f"Recording {os.path.basename(path)}"
+        return await self._async_try_create(BACKEND_RECORDING, data, f"recording_{path}", title, schema)
+
+    async def async_step_soundcard(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        try:
+            devices = await self.hass.async_add_executor_job(list_devices)
+        except SourceError as err:
+            return self.async_abort(reason=err.reason, description_placeholders={"error": str(err)})
+        if not devices:
+            return self.async_abort(reason="no_devices")
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_DEVICE, default=devices[0]): SelectSelector(SelectSelectorConfig(options=devices)),
+                vol.Required(CONF_AUDIO_RATE_HZ, default=str(DEFAULT_AUDIO_RATE_HZ)): SelectSelector(
+                    SelectSelectorConfig(options=[str(r) for r in AUDIO_RATES_HZ])
+                ),
+                vol.Required(CONF_CARRIER_HZ, default=DEFAULT_CARRIER_HZ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=18000, max=86000, step=100, unit_of_measurement="Hz", mode=NumberSelectorMode.BOX
+                    )
+                ),
+            }
+        )
+        if user_input is None:
+            return self.async_show_form(step_id=BACKEND_SOUNDCARD, data_schema=schema)
+        device = user_input[CONF_DEVICE]
+        data = {
+            CONF_BACKEND: BACKEND_SOUNDCARD,
+            CONF_DEVICE: device,
+            CONF_AUDIO_RATE_HZ: int(user_input[CONF_AUDIO_RATE_HZ]),
+            CONF_CARRIER_HZ: int(user_input[CONF_CARRIER_HZ]),
+        }
+        return await self._async_try_create(BACKEND_SOUNDCARD, data, f"soundcard_{device}", device, schema)

@@ -1,0 +1,23 @@
+"""Constants of the uspd integration."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "uspd"
+
+CONF_BACKEND: Final = "backend"
+CONF_SCENARIO: Final = "scenario"
+CONF_PATH: Final = "path"
+CONF_DEVICE: Final = "device"
+CONF_CARRIER_HZ: Final = "carrier_hz"
+CONF_AUDIO_RATE_HZ: Final = "audio_rate_hz"
+
+BACKEND_SIMULATED: Final = "simulated"
+BACKEND_SOUNDCARD: Final = "soundcard"
+BACKEND_RECORDING: Final = "recording"
+BACKENDS: Final = (BACKEND_SIMULATED, BACKEND_SOUNDCARD, BACKEND_RECORDING)
+
+DEFAULT_CARRIER_HZ: Final = 40000
+DEFAULT_AUDIO_RATE_HZ: Final = 96000
+AUDIO_RATES_HZ: Final = (44100, 48000, 96000, 192000)

@@ -1,0 +1,103 @@
+"""Streaming demodulation of each microphone to complex baseband around the carrier.
+
+Mixing is folded into the first decimating FIR (taps h[i]·e^{jωi}, with the
+oscillator applied only at that stage's output rate), so the full-rate audio
+is touched once, by one real matrix product. Both stages keep exact history,
+so the output does not depend on how the audio was cut into blocks. The
+stop band (>= 100 dB) is where privacy is enforced: everything farther than
+the baseband's half-width from the carrier, the whole audible band included,
+is gone after this stage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import signal
+
+from .rates import BasebandPlan
+
+STOPBAND_DB = 100.0
+PASSBAND_FRACTION = 0.4  # of the final baseband rate, each side of the carrier
+
+
+def _lowpass(rate_hz: float, pass_hz: float, stop_hz: float) -> NDArray[np.float64]:
+    numtaps, beta = signal.kaiserord(STOPBAND_DB, (stop_hz - pass_hz) / (rate_hz / 2))
+    taps = signal.firwin(numtaps, (pass_hz + stop_hz) / 2, window=("kaiser", beta), fs=rate_hz)
+    return np.asarray(taps, dtype=np.float64)
+
+
+class FirDecimator:
+    """y[k] = sum_i taps[i]·x[kD - i] for every k, block by block, with exact history."""
+
+    def __init__(self, taps: NDArray[np.generic], factor: int, channels: int, dtype: type) -> None:
+        self.taps = np.ascontiguousarray(taps[::-1])
+        self.factor = factor
+        self._history: NDArray[np.generic] = np.zeros((channels, len(taps) - 1), dtype=dtype)
+        self._phase = 0  # index, in the next block, of the next output's newest sample
+
+    def reset(self) -> None:
+        self._history[:] = 0
+        self._phase = 0
+
+    def process(self, x: NDArray[np.generic]) -> NDArray[np.generic]:
+        n = x.shape[1]
+        if n == 0:
+            dtype = np.result_type(self._history, self.taps)
+            return np.zeros((x.shape[0], 0), dtype=dtype)
+        buf = np.concatenate([self._history, x], axis=1)
+        self._history = buf[:, n:].copy()
+        windows = np.lib.stride_tricks.sliding_window_view(buf, len(self.taps), axis=1)
+        windows = windows[:, self._phase :: self.factor]
+        count = windows.shape[1]
+        self._phase += count * self.factor - n
+        if np.iscomplexobj(buf):
+            return windows.real @ self.taps + 1j * (windows.imag @ self.taps)
+        return windows @ self.taps
+
+
+class Demodulator:
+    """Audio (frames × mics, float) → complex baseband (mics × samples)."""
+
+    def __init__(self, plan: BasebandPlan, channels: int) -> None:
+        self.plan = plan
+        fs = plan.audio_rate_hz
+        final = plan.baseband_rate_hz
+        pass_hz = PASSBAND_FRACTION * final
+        omega = 2 * np.pi * plan.carrier_hz / fs
+        first, *rest = plan.stage_factors
+        rate1 = fs / first
+        # Stage 1 only has to keep aliases out of what stage 2 passes.
+        h1 = _lowpass(fs, pass_hz, rate1 - pass_hz if rest else final - pass_hz)
+        self.delay_s = (len(h1) - 1) / 2 / fs
+        # Scale 2: a tone of amplitude A at the carrier becomes |y| = A.
+        g1 = 2 * h1 * np.exp(1j * omega * np.arange(len(h1)))
+        self._stage1 = FirDecimator(g1, first, channels, np.float64)
+        self._later = []
+        rate = rate1
+        for factor in rest:
+            h = _lowpass(rate, pass_hz, rate / factor - pass_hz)
+            self.delay_s += (len(h) - 1) / 2 / rate
+            self._later.append(FirDecimator(h, factor, channels, np.complex128))
+            rate /= factor
+        period = plan.mix_period
+        self._oscillator = np.exp(-1j * omega * np.arange(period))
+        self._step = first
+        self._k = 0  # audio index of the next stage-1 output, modulo the period
+
+    def reset(self) -> None:
+        self._stage1.reset()
+        for stage in self._later:
+            stage.reset()
+        self._k = 0
+
+    def process(self, audio: NDArray[np.floating]) -> NDArray[np.complex128]:
+        x = np.asarray(audio, dtype=np.float64).T
+        y = self._stage1.process(x)
+        period = len(self._oscillator)
+        idx = (self._k + self._step * np.arange(y.shape[1])) % period
+        self._k = (self._k + self._step * y.shape[1]) % period
+        y = y * self._oscillator[idx]
+        for stage in self._later:
+            y = stage.process(y)
+        return np.asarray(y, dtype=np.complex128)

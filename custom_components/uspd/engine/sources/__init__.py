@@ -1,0 +1,88 @@
+"""Audio sources: one interface for the simulated room, a recording, and a sound card.
+
+A source yields blocks of microphone audio and takes the engine's emission
+(carrier, level, on/off). ``open_source`` builds one from a plain
+``SourceConfig``; everything that can go wrong on the way is a
+``SourceError`` with a stable ``reason`` key the integration translates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..emission import Emission
+
+Backend = Literal["simulated", "soundcard", "recording"]
+
+
+class SourceError(Exception):
+    """A source cannot start or stopped working; ``reason`` is a stable key."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Block:
+    """Either audio (samples × mics, float) or already-demodulated baseband (mics × samples)."""
+
+    audio: NDArray[np.float64] | None = None
+    baseband: NDArray[np.complex128] | None = None
+
+    @property
+    def duration_samples(self) -> int:
+        if self.audio is not None:
+            return int(self.audio.shape[0])
+        assert self.baseband is not None
+        return int(self.baseband.shape[1])
+
+
+class AudioSource(Protocol):
+    audio_rate_hz: int
+    channels: int
+    carrier_hz: float
+    # True when reads block on real time (a sound card); False when a source
+    # produces as fast as asked (simulation, files) and the worker paces it.
+    hardware_paced: bool
+    block_seconds: float
+
+    def read(self) -> Block | None:
+        """The next block, or None at the end of a finite source."""
+
+    def set_emission(self, emission: Emission) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    backend: Backend = "simulated"
+    scenario: str = "demo_loop"
+    path: str = ""
+    device: str = ""
+    carrier_hz: float = 40000.0
+    audio_rate_hz: int = 96000
+    loop: bool = True
+    baseband: bool = False  # simulated only: skip the passband render
+
+
+def open_source(config: SourceConfig) -> AudioSource:
+    """Open (and so test) a source; raises SourceError with a reason key."""
+    if config.backend == "simulated":
+        from .simulated import SimulatedRoom
+
+        return SimulatedRoom(config)
+    if config.backend == "recording":
+        from .recording import Recording
+
+        return Recording(config)
+    if config.backend == "soundcard":
+        from .soundcard import SoundCard
+
+        return SoundCard(config)
+    raise SourceError("unknown_backend", f"unknown backend {config.backend!r}")

@@ -1,0 +1,64 @@
+"""Replay of a multi-channel WAV recording (any rate >= 44.1 kHz), optionally looped."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from ..carrier import NoCarrierError, detect_carrier
+from ..emission import Emission
+from ..rates import RateError, plan_baseband
+from ..wav import WavError, WavReader
+from . import Block, SourceConfig, SourceError
+
+BLOCK_S = 0.05
+CARRIER_SEARCH_S = 2.0
+
+
+class Recording:
+    hardware_paced = False
+    block_seconds = BLOCK_S
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.path = config.path
+        self.loop = config.loop
+        self._file: BinaryIO | None = None
+        reader = self._open()
+        fmt = reader.format
+        self.audio_rate_hz = fmt.rate_hz
+        self.channels = fmt.channels
+        try:
+            head = reader.read(int(CARRIER_SEARCH_S * fmt.rate_hz))
+            self.carrier_hz = detect_carrier(head, fmt.rate_hz)
+            plan_baseband(fmt.rate_hz, self.carrier_hz)
+        except (NoCarrierError, RateError) as err:
+            self.close()
+            raise SourceError("no_carrier", f"{self.path}: {err}") from err
+        self._reader = self._open()
+        self._block = max(1, int(BLOCK_S * fmt.rate_hz))
+
+    def _open(self) -> WavReader:
+        self.close()
+        try:
+            self._file = open(self.path, "rb")  # noqa: SIM115 - held open while streaming
+        except OSError as err:
+            raise SourceError("file_not_found", f"cannot open {self.path}: {err.strerror}") from err
+        try:
+            return WavReader(self._file)
+        except WavError as err:
+            self.close()
+            raise SourceError("invalid_recording", f"{self.path}: {err}") from err
+
+    def set_emission(self, emission: Emission) -> None:
+        """A recording's emission was decided when it was made."""
+
+    def read(self) -> Block | None:
+        audio = self._reader.read(self._block)
+        if len(audio) == 0 and self.loop:
+            self._reader = self._open()
+            audio = self._reader.read(self._block)
+        return Block(audio=audio) if len(audio) else None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,64 @@
+"""The simulated room as a source: a library scene, looped, rendered block by block."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...sim.library import SCENARIOS
+from ...sim.render import Renderer
+from ..emission import Emission
+from ..rates import RateError, plan_baseband
+from . import Block, SourceConfig, SourceError
+
+BLOCK_S = 0.05
+
+
+class SimulatedRoom:
+    hardware_paced = False
+    block_seconds = BLOCK_S
+
+    def __init__(self, config: SourceConfig) -> None:
+        if config.scenario not in SCENARIOS:
+            raise SourceError("unknown_scenario", f"unknown scenario {config.scenario!r}")
+        self.scene = SCENARIOS[config.scenario]()
+        self.renderer = Renderer(self.scene)
+        self.audio_rate_hz = self.scene.device.audio_rate_hz
+        self.channels = self.renderer.channels
+        self.carrier_hz = config.carrier_hz
+        try:
+            self.plan = plan_baseband(self.audio_rate_hz, self.carrier_hz)
+        except RateError as err:
+            raise SourceError("unsupported_rate", str(err)) from err
+        self.loop = config.loop
+        self.baseband = config.baseband
+        self.emission = Emission(carrier_hz=self.plan.carrier_hz)
+        rate = self.plan.baseband_rate_hz if self.baseband else self.audio_rate_hz
+        # Whole baseband samples per block so both renders cover the same time.
+        self._block = max(1, round(BLOCK_S * self.plan.baseband_rate_hz)) * (
+            1 if self.baseband else self.plan.decimation
+        )
+        self._length = int(self.scene.duration_s * rate)
+        self._pos = 0
+
+    @property
+    def position_s(self) -> float:
+        """Time within the scene of the next block (it restarts when the scene loops)."""
+        rate = self.plan.baseband_rate_hz if self.baseband else self.audio_rate_hz
+        return (self._pos % self._length) / rate
+
+    def set_emission(self, emission: Emission) -> None:
+        self.emission = emission
+
+    def read(self) -> Block | None:
+        if self._pos >= self._length and not self.loop:
+            return None
+        start = self._pos % self._length
+        count = min(self._block, self._length - start)
+        self._pos += count
+        if self.baseband:
+            bb = self.renderer.render_baseband(start, count, self.plan.baseband_rate_hz, self.emission)
+            return Block(baseband=bb)
+        return Block(audio=np.asarray(self.renderer.render_passband(start, count, self.emission)))
+
+    def close(self) -> None:
+        """Nothing to release."""

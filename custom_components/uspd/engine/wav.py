@@ -1,0 +1,127 @@
+"""The one WAV reader: RIFF/WAVE PCM 16/24/32-bit and float 32/64, plain or extensible, streamed.
+
+Only the header is read up front; samples come in blocks, so hours of audio
+or stdin cost no memory. Errors are one-line ``WavError``s, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+PCM, FLOAT, EXTENSIBLE = 1, 3, 0xFFFE
+
+
+class WavError(ValueError):
+    """The file is not a WAV uspd can read."""
+
+
+@dataclass(frozen=True)
+class WavFormat:
+    rate_hz: int
+    channels: int
+    bits: int
+    is_float: bool
+    frames: int | None  # None when streamed with an unknown length
+
+    @property
+    def frame_bytes(self) -> int:
+        return self.channels * self.bits // 8
+
+
+def _read_exact(f: BinaryIO, n: int) -> bytes:
+    data = f.read(n)
+    if len(data) != n:
+        raise WavError("truncated WAV header")
+    return data
+
+
+class WavReader:
+    def __init__(self, stream: BinaryIO) -> None:
+        self._f = stream
+        head = stream.read(12)
+        if len(head) == 0:
+            raise WavError("empty file")
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+            raise WavError("not a WAV file (no RIFF/WAVE header)")
+        fmt: tuple[int, int, int, int] | None = None
+        while True:
+            cid, size = struct.unpack("<4sI", _read_exact(stream, 8))
+            if cid == b"fmt ":
+                body = _read_exact(stream, size + (size & 1))
+                if size < 16:
+                    raise WavError("malformed fmt chunk")
+                tag, ch, rate, _, _, bits = struct.unpack("<HHIIHH", body[:16])
+                if tag == EXTENSIBLE and size >= 40:
+                    tag = struct.unpack("<H", body[24:26])[0]
+                fmt = (tag, ch, rate, bits)
+            elif cid == b"data":
+                if fmt is None:
+                    raise WavError("data chunk before fmt chunk")
+                break
+            else:
+                _read_exact(stream, size + (size & 1))
+        tag, ch, rate, bits = fmt
+        if (
+            tag not in (PCM, FLOAT)
+            or (tag == PCM and bits not in (16, 24, 32))
+            or (tag == FLOAT and bits not in (32, 64))
+        ):
+            raise WavError(f"unsupported WAV encoding (format {tag}, {bits} bits): use PCM 16/24/32-bit or float")
+        if not 1 <= ch <= 8:
+            raise WavError(f"{ch} channels: uspd reads 1 to 8 microphone channels")
+        if rate <= 0:
+            raise WavError("invalid sample rate")
+        frames = None if size in (0, 0xFFFFFFFF) else size // (ch * bits // 8)
+        self.format = WavFormat(rate, ch, bits, tag == FLOAT, frames)
+        self._left = frames
+
+    def read(self, frames: int) -> NDArray[np.float64]:
+        """Up to ``frames`` frames as (n, channels) float64 in [-1, 1]; empty at the end."""
+        fmt = self.format
+        if self._left is not None:
+            frames = min(frames, self._left)
+        raw = self._f.read(frames * fmt.frame_bytes) if frames > 0 else b""
+        n = len(raw) // fmt.frame_bytes
+        raw = raw[: n * fmt.frame_bytes]
+        if self._left is not None:
+            self._left -= n
+        if fmt.is_float:
+            x = np.frombuffer(raw, dtype="<f4" if fmt.bits == 32 else "<f8").astype(np.float64)
+        elif fmt.bits == 24:
+            b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+            v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+            x = (np.where(v >= 1 << 23, v - (1 << 24), v) / float(1 << 23)).astype(np.float64)
+        else:
+            dt = "<i2" if fmt.bits == 16 else "<i4"
+            x = np.frombuffer(raw, dtype=dt) / float(1 << (fmt.bits - 1))
+        return x.reshape(n, fmt.channels)
+
+
+def write_wav(path: str, audio: NDArray[np.floating], rate_hz: int) -> None:
+    """16-bit PCM, (n, channels) float in [-1, 1] (the simulator's recordings)."""
+    pcm = np.clip(np.round(np.asarray(audio) * 32767), -32768, 32767).astype("<i2")
+    ch = pcm.shape[1]
+    data = pcm.tobytes()
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        36 + len(data),
+        b"WAVE",
+        b"fmt ",
+        16,
+        PCM,
+        ch,
+        rate_hz,
+        rate_hz * ch * 2,
+        ch * 2,
+        16,
+        b"data",
+        len(data),
+    )
+    with open(path, "wb") as f:
+        f.write(header + data)

@@ -1,0 +1,1 @@
+"""Acoustic room simulator: what a scene is (scene.py) apart from how it is rendered (render.py)."""

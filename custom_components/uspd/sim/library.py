@@ -1,0 +1,56 @@
+"""Named, seeded scenes: the demo's loop, test scenes, and the lab's building blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .scene import Fan, Scene, Seated, Walker
+
+DOOR = (0.4, 3.9)  # just inside the door, far corner from the device
+OUTSIDE = (0.4, 4.8)  # beyond the wall at y = 4.0
+
+
+def demo_loop(seed: int = 7) -> Scene:
+    """Someone walks in, sits, moves a little, leaves; later a fan runs with nobody there."""
+    walk_in = Walker(((4.0, *OUTSIDE), (5.5, *DOOR), (9.0, 2.5, 1.6), (10.0, 2.5, 1.6)))
+    walk_out = Walker(((40.0, 2.5, 1.6), (43.5, *DOOR), (45.0, *OUTSIDE)))
+    return Scene(
+        "demo_loop",
+        duration_s=120.0,
+        sources=(walk_in, Seated(10.0, 40.0, seat_m=(2.5, 1.6), activity=0.6), walk_out, Fan(75.0, 105.0)),
+        seed=seed,
+    )
+
+
+def empty_room(seed: int = 1, duration_s: float = 30.0) -> Scene:
+    return Scene("empty_room", duration_s, seed=seed)
+
+
+def walk_in_and_leave(seed: int = 3, duration_s: float = 20.0) -> Scene:
+    """Enters at 2 s, stands at 2 m from 5 s, leaves from 12 s to 15 s."""
+    return Scene(
+        "walk_in_and_leave",
+        duration_s,
+        sources=(
+            Walker(((2.0, *OUTSIDE), (3.0, *DOOR), (5.0, 2.5, 2.0), (12.0, 2.5, 2.0), (14.0, *DOOR), (15.0, *OUTSIDE))),
+        ),
+        seed=seed,
+    )
+
+
+def fan_only(seed: int = 2, duration_s: float = 30.0) -> Scene:
+    return Scene("fan_only", duration_s, sources=(Fan(0.0, duration_s),), seed=seed)
+
+
+def walker_behind_wall(seed: int = 4, duration_s: float = 20.0) -> Scene:
+    """Someone walks the corridor beyond the wall at y = 4 m; the room stays empty."""
+    return Scene("walker_behind_wall", duration_s, sources=(Walker(((1.0, 0.2, 4.6), (12.0, 4.8, 4.6))),), seed=seed)
+
+
+SCENARIOS: dict[str, Callable[[], Scene]] = {
+    "demo_loop": demo_loop,
+    "empty_room": empty_room,
+    "walk_in_and_leave": walk_in_and_leave,
+    "fan_only": fan_only,
+    "walker_behind_wall": walker_behind_wall,
+}

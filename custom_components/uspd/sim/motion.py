@@ -1,0 +1,171 @@
+"""Moving scatterers: positions as functions of absolute time, randomness fixed at build time.
+
+A Mover returns, for a time vector, each of its scatterers' positions
+(n × 3) and linear target-strength amplitudes (n,); an amplitude of 0 means
+absent. Doppler is never added: it comes from how these positions change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .scene import Fan, Room, Seated, Source, Walker
+
+Array = NDArray[np.float64]
+STRIDE_M = 1.4  # one gait cycle (two steps)
+
+
+@dataclass
+class Scatter:
+    pos: Array  # (n, 3)
+    amp: Array  # (n,)
+    images: bool = False  # also reflect it via the walls (strong scatterers only)
+
+
+def _amp(ts_db: float) -> float:
+    return float(10 ** (ts_db / 20))
+
+
+class WalkerMover:
+    def __init__(self, w: Walker, room: Room, rng: np.random.Generator) -> None:
+        wp = np.asarray(w.waypoints, dtype=np.float64)
+        self.t, self.xy = wp[:, 0], wp[:, 1:3]
+        seg = np.linalg.norm(np.diff(self.xy, axis=0), axis=1)
+        self.dist = np.concatenate([[0.0], np.cumsum(seg)])
+        self.w = w
+        self.room = room
+        self.phase0 = rng.uniform(0, 2 * np.pi)
+        self.parts = [  # (height fraction, swing amplitude m, swing phase, TS dB)
+            (0.62, 0.0, 0.0, w.torso_ts_db),
+            (0.92, 0.0, 0.0, w.torso_ts_db - 12),
+            (0.25, 0.35, 0.0, w.torso_ts_db - 10),
+            (0.25, 0.35, np.pi, w.torso_ts_db - 10),
+            (0.50, 0.20, np.pi, w.torso_ts_db - 14),
+            (0.50, 0.20, 0.0, w.torso_ts_db - 14),
+        ]
+
+    def position_xy(self, t: Array) -> Array:
+        return np.stack([np.interp(t, self.t, self.xy[:, i]) for i in range(2)], axis=1)
+
+    def scatter(self, t: Array) -> list[Scatter]:
+        present = (t >= self.t[0]) & (t <= self.t[-1])
+        xy = self.position_xy(t)
+        s = np.interp(t, self.t, self.dist)
+        # Heading of the current segment (held through pauses).
+        k = np.clip(np.searchsorted(self.t, t, side="right") - 1, 0, len(self.t) - 2)
+        d = self.xy[k + 1] - self.xy[k]
+        norm = np.linalg.norm(d, axis=1, keepdims=True)
+        heading = np.where(norm > 0, d / np.maximum(norm, 1e-9), 0.0)
+        phi = 2 * np.pi * s / STRIDE_M + self.phase0
+        inside = (
+            (xy[:, 0] >= 0) & (xy[:, 0] <= self.room.size_m[0]) & (xy[:, 1] >= 0) & (xy[:, 1] <= self.room.size_m[1])
+        )
+        wall = np.where(inside, 1.0, 10 ** (-2 * self.room.wall_loss_db / 20))
+        out = []
+        for i, (hf, swing, ph, ts) in enumerate(self.parts):
+            offset = swing * np.sin(phi + ph)
+            p = np.empty((len(t), 3))
+            p[:, :2] = xy + heading * offset[:, None]
+            bob = 0.03 * np.sin(2 * phi) if i < 2 else 0.0
+            p[:, 2] = hf * self.w.height_m + bob
+            out.append(Scatter(p, present * wall * _amp(ts), images=(i == 0)))
+        return out
+
+
+class SeatedMover:
+    """Breathing torso plus bursts of hand motion (typing, reaching, page turns)."""
+
+    def __init__(self, s: Seated, rng: np.random.Generator) -> None:
+        self.s = s
+        n = rng.poisson(s.activity * (s.end_s - s.start_s)) + 1
+        self.starts = np.sort(rng.uniform(s.start_s, s.end_s, n))
+        self.kinds = rng.integers(0, 3, n)  # 0 typing, 1 reaching, 2 page turn
+        self.durs = np.where(self.kinds == 0, rng.uniform(0.5, 3.0, n), rng.uniform(0.8, 2.0, n))
+        self.dirs = rng.normal(size=(n, 3)) * np.array([1.0, 1.0, 0.4])
+        self.dirs /= np.linalg.norm(self.dirs, axis=1, keepdims=True)
+        self.ampl = np.where(self.kinds == 0, rng.uniform(0.002, 0.008, n), rng.uniform(0.05, 0.15, n))
+        self.freq = rng.uniform(3.0, 7.0, n)
+        self.breath_hz = rng.uniform(0.2, 0.3)
+
+    def scatter(self, t: Array) -> list[Scatter]:
+        s = self.s
+        present = ((t >= s.start_s) & (t <= s.end_s)).astype(np.float64)
+        seat = np.array([s.seat_m[0], s.seat_m[1], 1.0])
+        torso = np.tile(seat, (len(t), 1))
+        torso[:, 1] -= 0.005 * np.sin(2 * np.pi * self.breath_hz * t)
+        hand = np.tile(seat + np.array([0.0, -0.35, -0.25]), (len(t), 1))
+        for t0, dur, kind, d, a, f in zip(
+            self.starts, self.durs, self.kinds, self.dirs, self.ampl, self.freq, strict=True
+        ):
+            m = (t >= t0) & (t < t0 + dur)
+            if not m.any():
+                continue
+            u = (t[m] - t0) / dur
+            if kind == 0:
+                disp = a * np.sin(2 * np.pi * f * (t[m] - t0)) * np.sin(np.pi * u)
+            else:  # out and back, raised-cosine
+                disp = a * 0.5 * (1 - np.cos(2 * np.pi * u))
+            hand[m] += disp[:, None] * d
+        return [
+            Scatter(torso, present * _amp(s.torso_ts_db), images=True),
+            Scatter(hand, present * _amp(-30.0)),
+        ]
+
+
+class FanMover:
+    """Points along each blade; blades flash when broadside to the device."""
+
+    POINTS = (0.35, 0.65, 0.95)
+
+    def __init__(self, f: Fan, device_xy: tuple[float, float], rng: np.random.Generator) -> None:
+        self.f = f
+        self.phase0 = rng.uniform(0, 2 * np.pi)
+        self.los = np.arctan2(device_xy[1] - f.center_m[1], device_xy[0] - f.center_m[0])
+
+    def scatter(self, t: Array) -> list[Scatter]:
+        f = self.f
+        present = ((t >= f.start_s) & (t <= f.end_s)).astype(np.float64)
+        omega = 2 * np.pi * f.rpm / 60
+        out = []
+        for b in range(f.blades):
+            theta = omega * t + self.phase0 + 2 * np.pi * b / f.blades
+            flash = 0.3 + 0.7 * np.abs(np.sin(theta - self.los)) ** 8
+            for r in self.POINTS:
+                p = np.empty((len(t), 3))
+                p[:, 0] = f.center_m[0] + r * f.radius_m * np.cos(theta)
+                p[:, 1] = f.center_m[1] + r * f.radius_m * np.sin(theta)
+                p[:, 2] = f.center_m[2]
+                out.append(Scatter(p, present * flash * _amp(f.blade_ts_db)))
+        return out
+
+
+class Jitter:
+    """Band-limited random process as a fixed sum of sinusoids: same value at the same time, however rendered."""
+
+    def __init__(
+        self, rng: np.random.Generator, rms: float, low_hz: float, high_hz: float, slope: float, count: int = 48
+    ) -> None:
+        self.f = np.exp(rng.uniform(np.log(low_hz), np.log(high_hz), count))
+        a = self.f ** (-slope)
+        self.a = a * rms * np.sqrt(2.0 / np.sum(a**2))
+        self.p = rng.uniform(0, 2 * np.pi, count)
+
+    def __call__(self, t: Array) -> Array:
+        out = np.zeros_like(t)
+        for f, a, p in zip(self.f, self.a, self.p, strict=True):
+            out += a * np.sin(2 * np.pi * f * t + p)
+        return out
+
+
+Mover = WalkerMover | SeatedMover | FanMover
+
+
+def build_mover(src: Source, room: Room, device_xy: tuple[float, float], rng: np.random.Generator) -> Mover:
+    if isinstance(src, Walker):
+        return WalkerMover(src, room, rng)
+    if isinstance(src, Seated):
+        return SeatedMover(src, rng)
+    return FanMover(src, device_xy, rng)

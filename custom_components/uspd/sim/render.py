@@ -1,0 +1,170 @@
+"""How a scene sounds: complex baseband or full-rate passband, from one path model.
+
+Every path (speaker → [wall] → [scatterer] → mic) has an exact, time-varying
+delay τ(t) and amplitude a(t) from spherical spreading, ISO 9613-1 absorption,
+target strength, wall reflection and the transducers' responses at the
+carrier. The received tone is Σ a·cos(2π f_c (t − τ) + φ(t − τ)), where φ is
+the emitter's phase noise; the baseband render is Σ a·e^{j(φ − 2π f_c τ)},
+which is exactly what the demodulator makes of the passband render. Emission
+(carrier, level, on/off) is read per block: the engine closes the loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..engine.emission import Emission
+from .motion import Array, Jitter, Mover, build_mover
+from .physics import absorption_db_per_m, speed_of_sound_ms
+from .scene import Device, Fan, Scene
+
+DIFFUSE_PATHS = 24
+# A full-duplex codec clocks DAC and ADC together, so the emitter's phase noise
+# reaches a path only as φ(t − τ) − φ(t): the direct path (~0.15 ms) keeps
+# almost none of it, echoes (~10 ms) most. One echo delay stands for all.
+ECHO_DELAY_S = 0.010
+# Passband renders evaluate path phasors on a grid of ~16 kHz and interpolate:
+# they change at Doppler rates (< 3 kHz), and the interpolation's images land
+# far outside the baseband.
+PASSBAND_GRID_HZ = 16000
+
+
+def speaker_gain_db(device: Device, freq_hz: float) -> float:
+    roll = max(0.0, freq_hz - device.speaker_rolloff_hz) / 1000 * device.speaker_rolloff_db_per_khz
+    res = device.speaker_resonance_db * np.exp(-(((freq_hz - device.speaker_resonance_hz) / 2500) ** 2))
+    return float(-roll + res)
+
+
+def _images(p: NDArray[np.float64], size: tuple[float, float, float]) -> NDArray[np.float64]:
+    """First-order image sources of point(s) p across the six walls: (6, ..., 3)."""
+    out = []
+    for axis in range(3):
+        for wall in (0.0, size[axis]):
+            q = p.copy()
+            q[..., axis] = 2 * wall - p[..., axis]
+            out.append(q)
+    return np.stack(out)
+
+
+class Renderer:
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+        room, dev = scene.room, scene.device
+        rng = np.random.default_rng(scene.seed)
+        self.c = speed_of_sound_ms(room.temperature_c)
+        self.mics = np.asarray(dev.mics_m, dtype=np.float64)
+        self.speaker = np.asarray(dev.speaker_m, dtype=np.float64)
+        self.speaker_images = _images(self.speaker, room.size_m)
+        self.movers: list[Mover] = [
+            build_mover(s, room, (dev.speaker_m[0], dev.speaker_m[1]), rng) for s in scene.sources
+        ]
+        # Static paths per mic: direct, six first-order images, diffuse tail.
+        lengths, gains = [], []
+        for m in self.mics:
+            ls = [np.linalg.norm(m - self.speaker)]
+            gs = [1.0]
+            for img in self.speaker_images:
+                ls.append(np.linalg.norm(m - img))
+                gs.append(room.wall_reflection)
+            t_first = max(ls) / self.c
+            delays = t_first + rng.exponential(room.rt60_s / 3, DIFFUSE_PATHS)
+            decay = 10 ** (-60 * delays / room.rt60_s / 20)
+            ls += list(delays * self.c)
+            gs += list(decay * room.wall_reflection * rng.uniform(0.3, 1.0, DIFFUSE_PATHS))
+            lengths.append(ls)
+            gains.append(gs)
+        self.static_len = np.asarray(lengths)  # (mics, paths)
+        self.static_gain = np.asarray(gains)
+        self.mic_gain = 10 ** (np.asarray(dev.mic_gain_db[: len(self.mics)]) / 20)
+        fans = [s for s in scene.sources if isinstance(s, Fan)]
+        self.airflow = [(f, Jitter(rng, f.airflow_jitter_ms, 0.3, 15.0, 0.5)) for f in fans]
+        self.phase_noise = Jitter(rng, dev.phase_noise_rad, 1.0, 2000.0, 1.0)
+        self.noise_rng = np.random.default_rng([scene.seed, 1])
+        self._alpha_cache: dict[float, float] = {}
+
+    @property
+    def channels(self) -> int:
+        return len(self.mics)
+
+    def _alpha_np_per_m(self, carrier_hz: float) -> float:
+        if carrier_hz not in self._alpha_cache:
+            r = self.scene.room
+            db = absorption_db_per_m(carrier_hz, r.temperature_c, r.humidity_pct)
+            self._alpha_cache[carrier_hz] = db / 20 * np.log(10)
+        return self._alpha_cache[carrier_hz]
+
+    def _sound_speed(self, t: Array) -> Array:
+        c = np.full_like(t, self.c)
+        for fan, jitter in self.airflow:
+            on = (t >= fan.start_s) & (t <= fan.end_s)
+            c += on * jitter(t)
+        return c
+
+    def phasors(self, t: Array, emission: Emission) -> NDArray[np.complex128]:
+        """Noise-free complex envelope at the mics, (mics, len(t))."""
+        out = np.zeros((len(self.mics), len(t)), dtype=np.complex128)
+        if not emission.on or emission.level <= 0:
+            return out
+        fc = emission.carrier_hz
+        alpha = self._alpha_np_per_m(fc)
+        k = 2 * np.pi * fc
+        c = self._sound_speed(t)
+        pn_now = self.phase_noise(t)
+        direct_len = self.static_len[:, :1]
+        pn_direct = np.exp(1j * (self.phase_noise(t - float(direct_len.mean()) / self.c) - pn_now))
+        pn_echo = np.exp(1j * (self.phase_noise(t - ECHO_DELAY_S) - pn_now))
+        g0 = emission.level * self.scene.device.acoustic_gain * 10 ** (speaker_gain_db(self.scene.device, fc) / 20)
+        # Static paths: fixed lengths, but the air they cross may move.
+        amp = self.static_gain * np.exp(-alpha * self.static_len) / self.static_len
+        for m in range(len(self.mics)):
+            tau = self.static_len[m][:, None] / c[None, :]
+            paths = amp[m][:, None] * np.exp(-1j * k * tau)
+            out[m] = paths[0] * pn_direct + paths[1:].sum(axis=0) * pn_echo
+        # Moving scatterers: bistatic, exact geometry every sample.
+        for mover in self.movers:
+            for sc in mover.scatter(t):
+                if not sc.amp.any():
+                    continue
+                sources = [(self.speaker, 1.0)]
+                if sc.images:
+                    sources += [(img, self.scene.room.wall_reflection) for img in self.speaker_images]
+                for src, refl in sources:
+                    r1 = np.linalg.norm(sc.pos - src, axis=1)
+                    for m, mic in enumerate(self.mics):
+                        r2 = np.linalg.norm(sc.pos - mic, axis=1)
+                        r = r1 + r2
+                        a = refl * sc.amp * np.exp(-alpha * r) / (r1 * r2)
+                        out[m] += a * np.exp(-1j * k * r / c) * pn_echo
+        return out * (g0 * self.mic_gain[:, None])
+
+    def _noise_rms(self) -> float:
+        dev = self.scene.device
+        q = 2.0 ** (1 - dev.bits) / np.sqrt(12)
+        return float(np.hypot(10 ** (dev.mic_noise_dbfs / 20), q))
+
+    def render_baseband(self, start: int, count: int, rate_hz: float, emission: Emission) -> NDArray[np.complex128]:
+        """Samples start..start+count at rate_hz, as the demodulator would output them."""
+        t = (start + np.arange(count)) / rate_hz
+        y = self.phasors(t, emission)
+        # White passband noise of variance σ² becomes complex noise of 4σ²·B/fs.
+        sigma = self._noise_rms() * np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
+        noise = self.noise_rng.normal(scale=sigma, size=(2, *y.shape))
+        return np.asarray(y + noise[0] + 1j * noise[1], dtype=np.complex128)
+
+    def render_passband(self, start: int, count: int, emission: Emission) -> NDArray[np.float64]:
+        """Audio samples start..start+count at the device rate: (count, mics) in [-1, 1]."""
+        fs = self.scene.device.audio_rate_hz
+        n = start + np.arange(count)
+        step = max(1, fs // PASSBAND_GRID_HZ)
+        # Grid points at absolute multiples of step: the same whatever the blocks.
+        grid = np.arange(start - start % step, start + count + step, step)
+        coarse = self.phasors(grid / fs, emission)
+        y = np.empty((coarse.shape[0], count), dtype=np.complex128)
+        for m in range(coarse.shape[0]):
+            y[m] = np.interp(n, grid, coarse[m].real) + 1j * np.interp(n, grid, coarse[m].imag)
+        carrier = np.exp(2j * np.pi * ((n * emission.carrier_hz) % fs) / fs)
+        x = (y * carrier[None, :]).real.T
+        x = x + self.noise_rng.normal(scale=10 ** (self.scene.device.mic_noise_dbfs / 20), size=x.shape)
+        lsb = 2.0 ** (1 - self.scene.device.bits)
+        return np.asarray(np.clip(np.round(x / lsb) * lsb, -1.0, 1.0 - lsb), dtype=np.float64)

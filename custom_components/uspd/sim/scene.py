@@ -1,0 +1,155 @@
+"""What a scene is: declarative, seeded, and labelled (rendering lives in render.py).
+
+Positions are metres in room coordinates (x, y on the floor, z up), with the
+room spanning [0, size] on each axis. Every figure marked ~ in the design
+brief is drawn from its range by the scene's seed, not fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Vec = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class Room:
+    size_m: Vec = (5.0, 4.0, 2.6)
+    wall_reflection: float = 0.6  # pressure reflection coefficient at ~40 kHz
+    rt60_s: float = 0.11  # ultrasonic reverberation (90–130 ms at 40 kHz)
+    temperature_c: float = 21.0
+    humidity_pct: float = 45.0
+    wall_loss_db: float = 45.0  # drywall transmission loss, one way, ultrasonic
+
+
+@dataclass(frozen=True)
+class Device:
+    """A speaker and 1–8 microphones, with their (device-specific) responses."""
+
+    speaker_m: Vec = (2.5, 0.15, 0.9)
+    mics_m: tuple[Vec, ...] = (
+        (2.46, 0.15, 0.95),
+        (2.54, 0.15, 0.95),
+        (2.5, 0.11, 0.95),
+        (2.5, 0.19, 0.95),
+    )
+    audio_rate_hz: int = 96000
+    # Speaker: flat to rolloff_hz, then falls; a resonance bump. dB re nominal.
+    speaker_rolloff_hz: float = 38000.0
+    speaker_rolloff_db_per_khz: float = 1.5
+    speaker_resonance_hz: float = 31000.0
+    speaker_resonance_db: float = 3.0
+    mic_gain_db: tuple[float, ...] = (0.0, -1.5, 1.0, -0.7)
+    # Pressure at 1 m from full-scale drive, as digital full scale at the mic
+    # (sensitivities of both transducers folded in).
+    acoustic_gain: float = 0.02
+    mic_noise_dbfs: float = -88.0  # self-noise, whole band, rms
+    bits: int = 16
+    phase_noise_rad: float = 2e-4  # tone phase jitter (rms), drives a skirt
+
+
+@dataclass(frozen=True)
+class Walker:
+    """A person walking along waypoints: (time_s, x, y) triples, linear between."""
+
+    waypoints: tuple[tuple[float, float, float], ...]
+    height_m: float = 1.75
+    gait_hz: float = 1.8
+    torso_ts_db: float = -8.0
+    kind: Literal["walker"] = "walker"
+
+
+@dataclass(frozen=True)
+class Seated:
+    """A person sitting still but for minor motion (typing, reaching, breathing)."""
+
+    start_s: float
+    end_s: float
+    seat_m: tuple[float, float] = (2.5, 1.5)
+    activity: float = 1.0  # bursts of hand motion per second
+    torso_ts_db: float = -8.0
+    kind: Literal["seated"] = "seated"
+
+
+@dataclass(frozen=True)
+class Fan:
+    """A ceiling fan: blades (points along each blade) rotating, plus airflow jitter."""
+
+    start_s: float
+    end_s: float
+    center_m: Vec = (2.5, 2.2, 2.35)
+    radius_m: float = 0.6
+    rpm: float = 180.0
+    blades: int = 4
+    blade_ts_db: float = -22.0
+    airflow_jitter_ms: float = 0.05  # rms speed-of-sound jitter on every path
+    kind: Literal["fan"] = "fan"
+
+
+Source = Walker | Seated | Fan
+
+
+@dataclass(frozen=True)
+class Label:
+    start_s: float
+    end_s: float
+    motion: Literal["major", "minor"]
+
+
+@dataclass(frozen=True)
+class Scene:
+    name: str
+    duration_s: float
+    sources: tuple[Source, ...] = ()
+    room: Room = field(default_factory=Room)
+    device: Device = field(default_factory=Device)
+    seed: int = 0
+
+    def labels(self) -> list[Label]:
+        out: list[Label] = []
+        for s in self.sources:
+            if isinstance(s, Walker):
+                out += _walker_labels(s)
+            elif isinstance(s, Seated):
+                out.append(Label(s.start_s, s.end_s, "minor"))
+        return sorted(out, key=lambda lab: lab.start_s)
+
+    def occupied(self) -> list[tuple[float, float]]:
+        """Spans when someone is inside the room (a walker outside it does not count)."""
+        spans: list[tuple[float, float]] = []
+        for s in self.sources:
+            if isinstance(s, Walker):
+                spans += _inside_spans(s, self.room)
+            elif isinstance(s, Seated):
+                spans.append((s.start_s, s.end_s))
+        return _merge(spans)
+
+
+def _walker_labels(w: Walker) -> list[Label]:
+    out = []
+    for (t0, x0, y0), (t1, x1, y1) in zip(w.waypoints, w.waypoints[1:], strict=False):
+        if (x1, y1) != (x0, y0):
+            out.append(Label(t0, t1, "major"))
+    return out
+
+
+def _inside_spans(w: Walker, room: Room) -> list[tuple[float, float]]:
+    spans = []
+    for (t0, x0, y0), (t1, x1, y1) in zip(w.waypoints, w.waypoints[1:], strict=False):
+        for tt, xx, yy in ((t0, x0, y0), (t1, x1, y1)):
+            if 0 <= xx <= room.size_m[0] and 0 <= yy <= room.size_m[1]:
+                spans.append((tt, tt))
+    if not spans:
+        return []
+    return [(min(a for a, _ in spans), max(b for _, b in spans))]
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged

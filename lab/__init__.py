@@ -1,0 +1,1 @@
+"""The lab: training, rare-event mining, evaluation and benchmarks (never shipped)."""

@@ -1,0 +1,117 @@
+"""Config flow: every backend, duplicates, errors and recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from unittest.mock import MagicMock, patch
+
+import pytest
+from homeassistant import config_entries
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.uspd.const import DOMAIN
+from custom_components.uspd.engine.sources import SourceError
+from custom_components.uspd.sim.library import empty_room
+
+from .helpers import write_scene_wav
+
+SOUNDCARD = "custom_components.uspd.config_flow"
+
+
+@pytest.fixture(autouse=True)
+def no_setup() -> object:
+    """The flow is tested alone; setting the entry up is test_init's job."""
+    with patch("custom_components.uspd.async_setup_entry", return_value=True) as mock:
+        yield mock
+
+
+async def _start(hass: HomeAssistant, backend: str) -> dict:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"backend": backend})
+
+
+async def test_simulated_room(hass: HomeAssistant) -> None:
+    result = await _start(hass, "simulated")
+    assert result["step_id"] == "simulated"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"scenario": "demo_loop"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Simulated room (demo loop)"
+    assert result["data"] == {"backend": "simulated", "scenario": "demo_loop"}
+    assert result["result"].unique_id == "simulated_demo_loop"
+
+
+async def test_duplicate_aborts(hass: HomeAssistant) -> None:
+    MockConfigEntry(domain=DOMAIN, unique_id="simulated_demo_loop", data={}).add_to_hass(hass)
+    result = await _start(hass, "simulated")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"scenario": "demo_loop"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_recording_error_then_recovery(hass: HomeAssistant, tmp_path: Path) -> None:
+    result = await _start(hass, "recording")
+    assert result["step_id"] == "recording"
+    missing = tmp_path / "missing.wav"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"path": str(missing)})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "file_not_found"}
+
+    garbage = tmp_path / "garbage.wav"
+    garbage.write_bytes(b"this is not audio at all")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"path": str(garbage)})
+    assert result["errors"] == {"base": "invalid_recording"}
+
+    silent = write_scene_wav(tmp_path / "silent.wav", empty_room(duration_s=1.0), None)
+    silent.write_bytes(silent.read_bytes()[:44] + bytes(len(silent.read_bytes()) - 44))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"path": str(silent)})
+    assert result["errors"] == {"base": "no_carrier"}
+
+    good = write_scene_wav(tmp_path / "room.wav", empty_room(duration_s=1.0))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"path": str(good)})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {"backend": "recording", "path": str(good)}
+    assert result["title"] == "Recording room.wav"
+
+
+async def test_soundcard(hass: HomeAssistant) -> None:
+    with (
+        patch(f"{SOUNDCARD}.list_devices", return_value=["USB Audio", "Built-in"]),
+        patch(f"{SOUNDCARD}.open_source") as open_source,
+    ):
+        result = await _start(hass, "soundcard")
+        assert result["step_id"] == "soundcard"
+        open_source.side_effect = SourceError("device_busy", "USB Audio is busy")
+        user = {"device": "USB Audio", "audio_rate_hz": "96000", "carrier_hz": 40000}
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], user)
+        assert result["errors"] == {"base": "device_busy"}
+        open_source.side_effect = None
+        open_source.return_value = MagicMock()
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], user)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        "backend": "soundcard",
+        "device": "USB Audio",
+        "audio_rate_hz": 96000,
+        "carrier_hz": 40000,
+    }
+    assert result["result"].unique_id == "soundcard_USB Audio"
+    open_source.return_value.close.assert_called_once()
+
+
+@pytest.mark.parametrize(
+    ("devices", "reason"),
+    [
+        (SourceError("portaudio_missing", "no PortAudio"), "portaudio_missing"),
+        ([], "no_devices"),
+    ],
+)
+async def test_soundcard_unavailable(hass: HomeAssistant, devices: object, reason: str) -> None:
+    kwargs = {"side_effect": devices} if isinstance(devices, Exception) else {"return_value": devices}
+    with patch(f"{SOUNDCARD}.list_devices", **kwargs):
+        result = await _start(hass, "soundcard")
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
