@@ -55,12 +55,16 @@ def _split(decimation: int) -> tuple[int, ...]:
     return best
 
 
-def plan_baseband(audio_rate_hz: int, carrier_hz: float) -> BasebandPlan:
-    """Decide decimation and frame sizes, or explain why the pair is unusable."""
+def check_audio_rate(audio_rate_hz: int) -> None:
     if audio_rate_hz < MIN_AUDIO_RATE_HZ:
         raise RateError(
             f"audio rate {audio_rate_hz} Hz is too low: ultrasonic sensing needs at least {MIN_AUDIO_RATE_HZ} Hz"
         )
+
+
+def plan_baseband(audio_rate_hz: int, carrier_hz: float) -> BasebandPlan:
+    """Decide decimation and frame sizes, or explain why the pair is unusable."""
+    check_audio_rate(audio_rate_hz)
     if not MIN_CARRIER_HZ <= carrier_hz <= MAX_CARRIER_FRACTION * audio_rate_hz:
         raise RateError(
             f"carrier {carrier_hz:.0f} Hz is outside {MIN_CARRIER_HZ:.0f}–"

@@ -80,6 +80,11 @@ class WavReader:
         self.format = WavFormat(rate, ch, bits, tag == FLOAT, frames)
         self._left = frames
 
+    @property
+    def frames_missing(self) -> int:
+        """Frames the header promised that the stream did not deliver (after reading to the end)."""
+        return self._left or 0
+
     def read(self, frames: int) -> NDArray[np.float64]:
         """Up to ``frames`` frames as (n, channels) float64 in [-1, 1]; empty at the end."""
         fmt = self.format

@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from ..carrier import NoCarrierError, detect_carrier
 from ..emission import Emission
-from ..rates import RateError, plan_baseband
+from ..rates import RateError, check_audio_rate, plan_baseband
 from ..wav import WavError, WavReader
 from . import Block, SourceConfig, SourceError
 
@@ -27,6 +27,7 @@ class Recording:
         self.audio_rate_hz = fmt.rate_hz
         self.channels = fmt.channels
         try:
+            check_audio_rate(fmt.rate_hz)
             head = reader.read(int(CARRIER_SEARCH_S * fmt.rate_hz))
             self.carrier_hz = detect_carrier(head, fmt.rate_hz)
             plan_baseband(fmt.rate_hz, self.carrier_hz)

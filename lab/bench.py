@@ -1,0 +1,64 @@
+"""Speed of the engine's stages on a seeded scene: CPU ms per second of audio, one core.
+
+    scripts/env python -m lab.bench [--seconds 10] [--mics 4]
+
+CPU time (time.process_time) of each stage over a passband render of
+sim.library.walk_in_and_leave at 96 kHz, fed in 50 ms blocks as a sound card
+would deliver them. Rendering is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from dataclasses import replace
+
+# One core, as the figure claims: BLAS must not fan out over threads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+
+from custom_components.uspd.engine.emission import Emission
+from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.sim import library
+from custom_components.uspd.sim.render import Renderer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--mics", type=int, default=4)
+    args = parser.parse_args()
+    scene = library.walk_in_and_leave(duration_s=args.seconds)
+    scene = replace(scene, device=replace(scene.device, mics_m=scene.device.mics_m[: args.mics]))
+    fs = scene.device.audio_rate_hz
+    t0 = time.perf_counter()
+    audio = Renderer(scene).render_passband(0, int(args.seconds * fs), Emission())
+    render_s = time.perf_counter() - t0
+
+    engine = Engine(EngineConfig(fs, 40000, audio.shape[1]))
+    block = int(0.05 * fs)
+    cost = {"demodulate": 0.0, "clutter + frames + detector": 0.0}
+    for i in range(0, len(audio), block):
+        a = time.process_time()
+        bb = engine.demodulator.process(audio[i : i + block])
+        b = time.process_time()
+        engine.process_baseband(bb)
+        c = time.process_time()
+        cost["demodulate"] += b - a
+        cost["clutter + frames + detector"] += c - b
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}")
+    print(f"{args.seconds:.0f} s of {audio.shape[1]}-mic {fs} Hz audio (render took {render_s:.1f} s wall)")
+    total = 0.0
+    for stage, seconds in cost.items():
+        ms = 1000 * seconds / args.seconds
+        total += ms
+        print(f"  {stage:30s} {ms:7.1f} ms CPU per audio second")
+    print(f"  {'front end + detector':30s} {total:7.1f} ms CPU per audio second (real-time factor {total / 1000:.4f})")
+
+
+if __name__ == "__main__":
+    main()
