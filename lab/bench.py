@@ -31,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--mics", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=5, help="runs; the median and range are reported")
     args = parser.parse_args()
     scene = library.walk_in_and_leave(duration_s=args.seconds)
     scene = replace(scene, device=replace(scene.device, mics_m=scene.device.mics_m[: args.mics]))
@@ -39,25 +40,29 @@ def main() -> None:
     audio = Renderer(scene).render_passband(0, int(args.seconds * fs), Emission())
     render_s = time.perf_counter() - t0
 
-    engine = Engine(EngineConfig(fs, 40000, audio.shape[1]))
-    block = int(0.05 * fs)
-    cost = {"demodulate": 0.0, "clutter + frames + detector": 0.0}
-    for i in range(0, len(audio), block):
-        a = time.process_time()
-        bb = engine.demodulator.process(audio[i : i + block])
-        b = time.process_time()
-        engine.process_baseband(bb)
-        c = time.process_time()
-        cost["demodulate"] += b - a
-        cost["clutter + frames + detector"] += c - b
+    runs: list[dict[str, float]] = []
+    for _ in range(args.repeat):
+        engine = Engine(EngineConfig(fs, 40000, audio.shape[1]))
+        block = int(0.05 * fs)
+        cost = {"demodulate": 0.0, "clutter + canceller + frames + detector": 0.0}
+        for i in range(0, len(audio), block):
+            a = time.process_time()
+            bb = engine.demodulator.process(audio[i : i + block])
+            b = time.process_time()
+            engine.process_baseband(bb)
+            c = time.process_time()
+            cost["demodulate"] += b - a
+            cost["clutter + canceller + frames + detector"] += c - b
+        cost["whole front end + detector"] = sum(cost.values())
+        runs.append({k: 1000 * v / args.seconds for k, v in cost.items()})
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}")
-    print(f"{args.seconds:.0f} s of {audio.shape[1]}-mic {fs} Hz audio (render took {render_s:.1f} s wall)")
-    total = 0.0
-    for stage, seconds in cost.items():
-        ms = 1000 * seconds / args.seconds
-        total += ms
-        print(f"  {stage:30s} {ms:7.1f} ms CPU per audio second")
-    print(f"  {'front end + detector':30s} {total:7.1f} ms CPU per audio second (real-time factor {total / 1000:.4f})")
+    mics = audio.shape[1]
+    print(f"{args.seconds:.0f} s of {mics}-mic {fs} Hz audio (render took {render_s:.1f} s wall), {args.repeat} runs")
+    print("  ms CPU per second of audio: median (min–max)")
+    for stage in runs[0]:
+        values = sorted(r[stage] for r in runs)
+        median = values[len(values) // 2]
+        print(f"  {stage:42s} {median:6.1f} ({values[0]:.1f}–{values[-1]:.1f})")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ class ClutterFilter:
         self._warmup = int(np.ceil(1.0 / self.alpha))
         self._seen = 0
         self._mean = np.zeros(channels, dtype=np.complex128)
+        # Per-sample static phasors of the last block (the canceller's reference).
+        self.static: NDArray[np.complex128] = np.zeros((channels, 0), dtype=np.complex128)
 
     def reset(self) -> None:
         self._seen = 0
@@ -50,4 +52,5 @@ class ClutterFilter:
             mean[:, done:], _ = signal.lfilter([a], [1.0, a - 1.0], x[:, done:], axis=1, zi=zi)
             self._mean = mean[:, -1].copy()
             self._seen += n - done
+        self.static = mean
         return x - mean

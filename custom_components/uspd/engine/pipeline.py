@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from .canceller import SpeakerDistortionCanceller
 from .clutter import ClutterFilter
 from .demodulate import Demodulator
 from .detector import BaselineDetector, Decision, DetectorConfig
@@ -46,6 +47,7 @@ class Engine:
         rate = self.plan.baseband_rate_hz
         self.demodulator = Demodulator(self.plan, config.channels)
         self.clutter = ClutterFilter(rate, config.channels)
+        self.canceller = SpeakerDistortionCanceller(config.channels)
         self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
         speeds = self.framer.freqs_hz * speed_of_sound_ms(config.temperature_c) / (2 * self.plan.carrier_hz)
         self.detector = BaselineDetector(config.detector, speeds)
@@ -69,7 +71,7 @@ class Engine:
 
     def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
         """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""
-        moving = self.clutter.process(baseband)
+        moving = self.canceller.process(self.clutter.process(baseband), self.clutter.static)
         static_db = 20 * float(np.log10(self.clutter.static_level.mean() + 1e-30))
         results = []
         for frame in self.framer.process(moving):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .scene import Fan, Room, Seated, Source, Walker
+from .scene import Fan, Music, Room, Seated, Walker
 
 Array = NDArray[np.float64]
 STRIDE_M = 1.4  # one gait cycle (two steps)
@@ -160,10 +160,32 @@ class Jitter:
         return out
 
 
+class BassLine:
+    """A seeded bass line b(t) in [-1, 1]: a note per beat, kick-like envelope; zero outside the music."""
+
+    def __init__(self, m: Music, rng: np.random.Generator) -> None:
+        self.m = m
+        self.beat_s = 60.0 / m.tempo_bpm
+        count = int(np.ceil((m.end_s - m.start_s) / self.beat_s)) + 1
+        self.freqs = rng.uniform(m.bass_hz[0], m.bass_hz[1], count)
+        self.phases = rng.uniform(0, 2 * np.pi, count)
+
+    def __call__(self, t: Array) -> Array:
+        m = self.m
+        rel = t - m.start_s
+        on = (t >= m.start_s) & (t < m.end_s)
+        idx = np.clip((rel // self.beat_s).astype(int), 0, len(self.freqs) - 1)
+        within = rel - idx * self.beat_s
+        env = 0.55 + 0.45 * np.exp(-within / 0.12)
+        return np.where(on, env * np.sin(2 * np.pi * self.freqs[idx] * rel + self.phases[idx]), 0.0)
+
+
 Mover = WalkerMover | SeatedMover | FanMover
 
 
-def build_mover(src: Source, room: Room, device_xy: tuple[float, float], rng: np.random.Generator) -> Mover:
+def build_mover(
+    src: Walker | Seated | Fan, room: Room, device_xy: tuple[float, float], rng: np.random.Generator
+) -> Mover:
     if isinstance(src, Walker):
         return WalkerMover(src, room, rng)
     if isinstance(src, Seated):

@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..engine.emission import Emission
-from .motion import Array, Jitter, Mover, build_mover
+from .motion import Array, BassLine, Jitter, Mover, build_mover
 from .physics import absorption_db_per_m, speed_of_sound_ms
-from .scene import Device, Fan, Scene
+from .scene import Device, Fan, Music, Scene
 
 DIFFUSE_PATHS = 24
 # A full-duplex codec clocks DAC and ADC together, so the emitter's phase noise
@@ -34,6 +34,16 @@ def speaker_gain_db(device: Device, freq_hz: float) -> float:
     roll = max(0.0, freq_hz - device.speaker_rolloff_hz) / 1000 * device.speaker_rolloff_db_per_khz
     res = device.speaker_resonance_db * np.exp(-(((freq_hz - device.speaker_resonance_hz) / 2500) ** 2))
     return float(-roll + res)
+
+
+def directivity(device: Device, directions: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Speaker gain towards each direction (..., 3): cardioid, floored at the back lobe."""
+    axis = np.asarray(device.speaker_axis, dtype=np.float64)
+    axis = axis / np.linalg.norm(axis)
+    norm = np.maximum(np.linalg.norm(directions, axis=-1), 1e-12)
+    cos = (directions @ axis) / norm
+    gain: NDArray[np.float64] = np.maximum(0.5 * (1 + cos), 10 ** (device.speaker_back_db / 20))
+    return gain
 
 
 def _images(p: NDArray[np.float64], size: tuple[float, float, float]) -> NDArray[np.float64]:
@@ -57,21 +67,26 @@ class Renderer:
         self.speaker = np.asarray(dev.speaker_m, dtype=np.float64)
         self.speaker_images = _images(self.speaker, room.size_m)
         self.movers: list[Mover] = [
-            build_mover(s, room, (dev.speaker_m[0], dev.speaker_m[1]), rng) for s in scene.sources
+            build_mover(s, room, (dev.speaker_m[0], dev.speaker_m[1]), rng)
+            for s in scene.sources
+            if not isinstance(s, Music)
         ]
+        self.music = [(m, BassLine(m, rng)) for m in scene.sources if isinstance(m, Music)]
         # Static paths per mic: direct, six first-order images, diffuse tail.
         lengths, gains = [], []
         for m in self.mics:
             ls = [np.linalg.norm(m - self.speaker)]
-            gs = [1.0]
-            for img in self.speaker_images:
-                ls.append(np.linalg.norm(m - img))
-                gs.append(room.wall_reflection)
+            gs = [float(directivity(dev, m - self.speaker))]
+            # Via a wall, the tone leaves the speaker towards the mic's mirror image.
+            for img in _images(m, room.size_m):
+                ls.append(np.linalg.norm(img - self.speaker))
+                gs.append(room.wall_reflection * float(directivity(dev, img - self.speaker)))
             t_first = max(ls) / self.c
             delays = t_first + rng.exponential(room.rt60_s / 3, DIFFUSE_PATHS)
             decay = 10 ** (-60 * delays / room.rt60_s / 20)
             ls += list(delays * self.c)
-            gs += list(decay * room.wall_reflection * rng.uniform(0.3, 1.0, DIFFUSE_PATHS))
+            # Diffuse paths leave in all directions: the cardioid's mean gain, 1/2.
+            gs += list(0.5 * decay * room.wall_reflection * rng.uniform(0.3, 1.0, DIFFUSE_PATHS))
             lengths.append(ls)
             gains.append(gs)
         self.static_len = np.asarray(lengths)  # (mics, paths)
@@ -112,8 +127,9 @@ class Renderer:
         c = self._sound_speed(t)
         pn_now = self.phase_noise(t)
         direct_len = self.static_len[:, :1]
-        pn_direct = np.exp(1j * (self.phase_noise(t - float(direct_len.mean()) / self.c) - pn_now))
-        pn_echo = np.exp(1j * (self.phase_noise(t - ECHO_DELAY_S) - pn_now))
+        direct_s = float(direct_len.mean()) / self.c
+        pn_direct = np.exp(1j * (self.phase_noise(t - direct_s) - pn_now)) * self._speaker(t - direct_s)
+        pn_echo = np.exp(1j * (self.phase_noise(t - ECHO_DELAY_S) - pn_now)) * self._speaker(t - ECHO_DELAY_S)
         g0 = emission.level * self.scene.device.acoustic_gain * 10 ** (speaker_gain_db(self.scene.device, fc) / 20)
         # Static paths: fixed lengths, but the air they cross may move.
         amp = self.static_gain * np.exp(-alpha * self.static_len) / self.static_len
@@ -126,17 +142,39 @@ class Renderer:
             for sc in mover.scatter(t):
                 if not sc.amp.any():
                     continue
-                sources = [(self.speaker, 1.0)]
+                dev = self.scene.device
+                sources = [(self.speaker, directivity(dev, sc.pos - self.speaker))]
                 if sc.images:
-                    sources += [(img, self.scene.room.wall_reflection) for img in self.speaker_images]
-                for src, refl in sources:
+                    wall = self.scene.room.wall_reflection
+                    for img, mirrored in zip(self.speaker_images, _images(sc.pos, self.scene.room.size_m), strict=True):
+                        sources.append((img, wall * directivity(dev, mirrored - self.speaker)))
+                for src, gain in sources:
                     r1 = np.linalg.norm(sc.pos - src, axis=1)
                     for m, mic in enumerate(self.mics):
                         r2 = np.linalg.norm(sc.pos - mic, axis=1)
                         r = r1 + r2
-                        a = refl * sc.amp * np.exp(-alpha * r) / (r1 * r2)
+                        a = gain * sc.amp * np.exp(-alpha * r) / (r1 * r2)
                         out[m] += a * np.exp(-1j * k * r / c) * pn_echo
         return out * (g0 * self.mic_gain[:, None])
+
+    def _speaker(self, t: Array) -> NDArray[np.complex128]:
+        """What music does to the emitted tone: e^{jβ b(t)} (cone excursion) × (1 + γ b(t)) (IMD)."""
+        out = np.ones(len(t), dtype=np.complex128)
+        for m, bass in self.music:
+            b = bass(t)
+            if not b.any():
+                continue
+            beta = 2 * 10 ** (m.pm_dbc / 20)  # small-angle PM: each sideband is β/2 of the tone
+            gamma = 2 * 10 ** (m.imd_dbc / 20)
+            out *= np.exp(1j * beta * b) * (1 + gamma * b)
+        return out
+
+    def audible(self, t: Array) -> Array:
+        """The music itself as the mics hear it (passband renders only; demodulation discards it)."""
+        out = np.zeros(len(t))
+        for m, bass in self.music:
+            out += 10 ** (m.audible_dbfs / 20) * bass(t)
+        return out
 
     def _noise_rms(self) -> float:
         dev = self.scene.device
@@ -165,6 +203,8 @@ class Renderer:
             y[m] = np.interp(n, grid, coarse[m].real) + 1j * np.interp(n, grid, coarse[m].imag)
         carrier = np.exp(2j * np.pi * ((n * emission.carrier_hz) % fs) / fs)
         x = (y * carrier[None, :]).real.T
+        if self.music:
+            x = x + self.audible(n / fs)[:, None]
         x = x + self.noise_rng.normal(scale=10 ** (self.scene.device.mic_noise_dbfs / 20), size=x.shape)
         lsb = 2.0 ** (1 - self.scene.device.bits)
         return np.asarray(np.clip(np.round(x / lsb) * lsb, -1.0, 1.0 - lsb), dtype=np.float64)

@@ -35,6 +35,11 @@ class Device:
         (2.5, 0.19, 0.95),
     )
     audio_rate_hz: int = 96000
+    # Where the speaker faces; ultrasonic tweeters are directional: a cardioid
+    # whose back lobe is speaker_back_db down (walls behind the device barely
+    # see the tone).
+    speaker_axis: Vec = (0.0, 1.0, 0.0)
+    speaker_back_db: float = -20.0
     # Speaker: flat to rolloff_hz, then falls; a resonance bump. dB re nominal.
     speaker_rolloff_hz: float = 38000.0
     speaker_rolloff_db_per_khz: float = 1.5
@@ -87,7 +92,26 @@ class Fan:
     kind: Literal["fan"] = "fan"
 
 
-Source = Walker | Seated | Fan
+@dataclass(frozen=True)
+class Music:
+    """Music through the sensing loudspeaker: the cone's bass excursion phase-modulates the tone.
+
+    Sidebands at f_c ± f_bass of ``pm_dbc`` (−8…−35 dBc) and electrical
+    intermodulation of ``imd_dbc`` (−30…−70 dBc) relative to the tone; both
+    originate at the speaker, so every path carries them.
+    """
+
+    start_s: float
+    end_s: float
+    pm_dbc: float = -20.0
+    imd_dbc: float = -45.0
+    bass_hz: tuple[float, float] = (40.0, 150.0)
+    tempo_bpm: float = 120.0
+    audible_dbfs: float = -20.0  # the music itself at the mics (passband only)
+    kind: Literal["music"] = "music"
+
+
+Source = Walker | Seated | Fan | Music
 
 
 @dataclass(frozen=True)
