@@ -83,6 +83,34 @@ async def test_setup_retries_when_the_source_cannot_start(hass: HomeAssistant) -
     assert _engine_threads() == []
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"backend": "bogus"}, "unknown backend"),
+        ({"backend": "simulated", "scenario": "no_such_room"}, "unknown scenario"),
+    ],
+)
+async def test_an_impossible_entry_fails_without_retrying(hass: HomeAssistant, data: dict, message: str) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, title="broken", unique_id="broken", data=data)
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert message in (entry.reason or "")
+    assert _engine_threads() == []
+
+
+async def test_a_missing_recording_is_retried(hass: HomeAssistant, tmp_path: object) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="rec", unique_id="rec", data={"backend": "recording", "path": "/nonexistent/x.wav"}
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "cannot open /nonexistent/x.wav" in (entry.reason or "")
+
+
 @pytest.mark.usefixtures("fast_playback")
 async def test_occupancy_follows_a_simulated_walker(hass: HomeAssistant) -> None:
     """Walk in at 2 s, stand, leave at 12–15 s (scene time, played 50× fast)."""

@@ -6,7 +6,7 @@ import logging
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
@@ -31,6 +31,9 @@ PLAYBACK_SPEED = 1.0
 # Detector decisions come every 25 ms; the loop sees a change at once and
 # otherwise a fresh snapshot (diagnostics) this often.
 PUBLISH_INTERVAL_S = 2.0
+
+# Retrying cannot fix these: the entry itself names something that does not exist.
+PERMANENT_REASONS = frozenset({"unknown_backend", "unknown_scenario"})
 
 type UspdConfigEntry = ConfigEntry[UspdCoordinator]
 
@@ -61,6 +64,12 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         try:
             source = await self.hass.async_add_executor_job(open_source, self.source_config)
         except SourceError as err:
+            if err.reason in PERMANENT_REASONS:
+                raise ConfigEntryError(
+                    translation_domain=DOMAIN,
+                    translation_key="cannot_start",
+                    translation_placeholders={"error": str(err)},
+                ) from err
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN,
                 translation_key="cannot_start",

@@ -86,6 +86,8 @@ class Demodulator:
             self.delay_s += (len(h) - 1) / 2 / rate
             self._later.append(FirDecimator(h, factor, channels, np.complex128))
             rate /= factor
+        # Outputs before the filters' histories fill come from implicit zeros.
+        self.settle_samples = int(np.ceil(2 * self.delay_s * final)) + 1
         period = plan.mix_period
         self._oscillator = np.exp(-1j * omega * np.arange(period))
         self._step = first

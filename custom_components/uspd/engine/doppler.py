@@ -30,23 +30,41 @@ class DopplerFrame:
 
 
 class NoiseFloor:
-    """Per-bin noise floor in the log domain; the first frame seeds it."""
+    """Per-bin noise floor in the log domain.
+
+    Cold start: the first frames carry the filters' start-up transient, so
+    the floor starts as each bin's minimum over the frames seen so far (up to
+    SEED_FRAMES), lifted by the expected shortfall of such a minimum; after
+    that it falls fast and rises slowly.
+    """
+
+    SEED_FRAMES = 6
 
     def __init__(self, hop_s: float) -> None:
         self._fall = 1.0 - float(np.exp(-hop_s / FLOOR_FALL_S))
         self._rise = 1.0 - float(np.exp(-hop_s / FLOOR_RISE_S))
         self.db: NDArray[np.float64] | None = None
+        self._seed_min: NDArray[np.float64] | None = None
+        self._seen = 0
 
     def reset(self) -> None:
         self.db = None
+        self._seed_min = None
+        self._seen = 0
 
     def update(self, power_db: NDArray[np.float64]) -> NDArray[np.float64]:
-        if self.db is None:
-            self.db = power_db.copy()
+        self._seen += 1
+        if self.db is None or self._seen <= self.SEED_FRAMES:
+            low = power_db if self._seed_min is None else np.minimum(self._seed_min, power_db)
+            self._seed_min = low
+            # The minimum of n exponential powers has mean 1/n of theirs; the
+            # tracker below settles ~2.5 dB under the mean: aim there.
+            floor: NDArray[np.float64] = low + 10 * np.log10(self._seen) - 2.5
         else:
             rate = np.where(power_db < self.db, self._fall, self._rise)
-            self.db = self.db + rate * (power_db - self.db)
-        return self.db
+            floor = self.db + rate * (power_db - self.db)
+        self.db = floor
+        return floor
 
 
 class DopplerFramer:
@@ -69,6 +87,10 @@ class DopplerFramer:
         self._consumed = 0
         self.floor.reset()
 
+    def skip(self, samples: int) -> None:
+        """Count samples that were dropped upstream, so frame times stay true to the stream."""
+        self._consumed += samples
+
     def process(self, x: NDArray[np.complex128]) -> list[DopplerFrame]:
         self._buf = np.concatenate([self._buf, x], axis=1)
         count = (self._buf.shape[1] - self.window) // self.hop + 1
@@ -76,6 +98,11 @@ class DopplerFramer:
             return []
         starts = np.arange(count) * self.hop
         segs = np.lib.stride_tricks.sliding_window_view(self._buf, self.window, axis=1)[:, starts]
+        # What clutter removal has not yet absorbed (a static path that just
+        # changed, an AGC drifting) is ~constant over one frame; a window would
+        # leak it into bins ±1 at −6 dB, the heart of the minor-motion band.
+        # A whole-cycle Doppler component has zero mean and is untouched.
+        segs = segs - segs.mean(axis=2, keepdims=True)
         spectra = np.fft.fftshift(np.fft.fft(segs * self._taper, axis=2), axes=2)
         power = (np.abs(spectra) ** 2).mean(axis=0)  # (frames, window)
         frames = []

@@ -51,13 +51,14 @@ class Engine:
         self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
         speeds = self.framer.freqs_hz * speed_of_sound_ms(config.temperature_c) / (2 * self.plan.carrier_hz)
         self.detector = BaselineDetector(config.detector, speeds)
-        far = np.abs(speeds) >= 0.5 * np.abs(speeds).max()
-        self._far_bins = far
+        self._far_bins = np.abs(speeds) >= 0.5 * np.abs(speeds).max()
+        self._settle = self.demodulator.settle_samples
 
     def reconfigure(self, detector: DetectorConfig) -> None:
         self.detector.reconfigure(detector)
 
     def reset(self) -> None:
+        self._settle = self.demodulator.settle_samples
         self.demodulator.reset()
         self.clutter.reset()
         self.framer.reset()
@@ -67,7 +68,15 @@ class Engine:
         """audio: (samples, channels) float in [-1, 1]."""
         if audio.ndim != 2 or audio.shape[1] != self.config.channels:
             raise ValueError(f"expected (samples, {self.config.channels}) audio, got {audio.shape}")
-        return self.process_baseband(self.demodulator.process(audio))
+        baseband = self.demodulator.process(audio)
+        if self._settle:
+            # The demodulator's start-up transient would bias the static estimate
+            # for most of a second (static paths sit ~100 dB over the noise).
+            drop = min(self._settle, baseband.shape[1])
+            baseband = baseband[:, drop:]
+            self._settle -= drop
+            self.framer.skip(drop)
+        return self.process_baseband(baseband)
 
     def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
         """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""
