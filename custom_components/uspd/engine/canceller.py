@@ -3,14 +3,18 @@
 Music through the sensing speaker moves its cone and so phase-modulates the
 tone: sidebands at f_c ± f_bass (−8…−35 dBc), right in the walking band. They
 originate at the speaker, so across microphones they arrive in the fixed
-proportions of the static paths (dominated by the direct path, 40–60 dB above
-any echo): at every instant the distortion vector over the mics is a multiple
-of the static phasor vector S that clutter removal already tracks. A person's
-echo arrives with geometry-dependent inter-mic phases (mics centimetres apart,
-λ = 8.6 mm at 40 kHz) and is almost never parallel to S. So each sample's mic
-vector x is projected off S:  y = x − S·(Sᴴx)/(SᴴS).
-With M mics a person's echo keeps on average (M−1)/M of its energy; with one
-mic there is no second view and the stage passes the signal through.
+proportions of the static paths (dominated by the direct path): in every
+Doppler bin the distortion's mic vector is parallel to the static phasor
+vector S that clutter removal tracks. A person's echo arrives with
+geometry-dependent inter-mic phases (mics centimetres apart, λ = 8.6 mm at
+40 kHz): the fraction f of its power along S is random, Beta(1, M−1)
+(uniform for two mics).
+
+So, per frame and bin, the component along S is removed only where it holds
+more than GATE_FRACTION of the bin's power: distortion (f ≈ 1) goes; an echo
+loses something only in the few bins where it happens to align with S (10 %
+of bins for two mics, 0.1 % for four), and then only that component. With
+one mic there is no second view and spectra pass through.
 """
 
 from __future__ import annotations
@@ -18,16 +22,20 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+GATE_FRACTION = 0.9
+
 
 class SpeakerDistortionCanceller:
     def __init__(self, channels: int) -> None:
         self.enabled = channels > 1
 
-    def process(self, moving: NDArray[np.complex128], static: NDArray[np.complex128]) -> NDArray[np.complex128]:
-        """moving, static: (mics, samples) — clutter-free signal and the static phasors it was taken from."""
-        if not self.enabled or moving.shape[1] == 0:
-            return moving
-        power = np.sum(np.abs(static) ** 2, axis=0)
-        coef = np.sum(np.conj(static) * moving, axis=0) / np.maximum(power, 1e-30)
-        out: NDArray[np.complex128] = moving - static * coef[None, :]
+    def process(self, spectra: NDArray[np.complex128], static: NDArray[np.complex128]) -> NDArray[np.complex128]:
+        """spectra: (mics, frames, bins); static: (mics, frames), the static phasors during each frame."""
+        if not self.enabled or spectra.shape[1] == 0:
+            return spectra
+        unit = static / np.maximum(np.sqrt((static.real**2 + static.imag**2).sum(axis=0)), 1e-30)
+        along = (unit.conj()[:, :, None] * spectra).sum(axis=0)
+        total = (spectra.real**2 + spectra.imag**2).sum(axis=0)
+        speaker_borne = along.real**2 + along.imag**2 > GATE_FRACTION * total
+        out: NDArray[np.complex128] = spectra - unit[:, :, None] * (along * speaker_borne)[None, :, :]
         return out

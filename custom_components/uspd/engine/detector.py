@@ -11,6 +11,7 @@ shared with it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -58,19 +59,26 @@ def band_mask(speeds_ms: NDArray[np.float64], band: tuple[float, float]) -> NDAr
     return (s >= low) & (s < high)
 
 
-def band_excess_db(normalized_db: NDArray[np.float64], mask: NDArray[np.bool_]) -> float:
-    """Mean power over the floor in a band, in dB (noise alone reads ~2.5 dB)."""
-    if not mask.any():
-        return 0.0
-    return float(10 * np.log10(np.mean(10 ** (normalized_db[mask] / 10))))
+def band_weights(speeds_ms: NDArray[np.float64], bands: tuple[tuple[float, float], ...]) -> NDArray[np.float64]:
+    """(bands, bins): each row averages its band's bins (a row of zeros for an empty band)."""
+    rows = np.zeros((len(bands), len(speeds_ms)))
+    for i, band in enumerate(bands):
+        mask = band_mask(speeds_ms, band)
+        if mask.any():
+            rows[i, mask] = 1.0 / mask.sum()
+    return rows
+
+
+def band_excess_db(normalized_db: NDArray[np.float64], weights: NDArray[np.float64]) -> list[float]:
+    """Mean power over the floor in each band, in dB (noise alone reads ~2.5 dB; an empty band 0 dB)."""
+    means = (weights @ (10 ** (normalized_db / 10))).tolist()
+    return [10 * math.log10(m) if m > 0 else 0.0 for m in means]
 
 
 class BaselineDetector:
     def __init__(self, config: DetectorConfig, speeds_ms: NDArray[np.float64]) -> None:
         self.config = config
-        self._minor = band_mask(speeds_ms, MINOR_BAND_MS)
-        self._major = band_mask(speeds_ms, MAJOR_BAND_MS)
-        self._guard = band_mask(speeds_ms, GUARD_BAND_MS)
+        self._weights = band_weights(speeds_ms, (MINOR_BAND_MS, MAJOR_BAND_MS, GUARD_BAND_MS))
         self._motion = Motion.NONE
         self._above = 0
         self._last_motion_s: float | None = None
@@ -90,11 +98,11 @@ class BaselineDetector:
         return MINOR_ON_DB - shift, MAJOR_ON_DB - shift
 
     def update(self, t_s: float, normalized_db: NDArray[np.float64]) -> Decision:
-        guard = band_excess_db(normalized_db, self._guard) if self._guard.any() else 0.0
+        minor_raw, major_raw, guard = band_excess_db(normalized_db, self._weights)
         # Noise alone reads ~2.5 dB: only what exceeds that is machine energy.
         machine = max(0.0, guard - 2.5)
-        minor = band_excess_db(normalized_db, self._minor) - machine
-        major = band_excess_db(normalized_db, self._major) - machine
+        minor = minor_raw - machine
+        major = major_raw - machine
         minor_on, major_on = self._thresholds()
         held = self._motion != Motion.NONE
         off = HYSTERESIS_DB if held else 0.0
@@ -118,5 +126,5 @@ class BaselineDetector:
         elif self._last_motion_s is not None and t_s - self._last_motion_s > self.config.hold_s:
             self.occupied = False
         margin = max(major - major_on, minor - minor_on)
-        score = float(1.0 / (1.0 + np.exp(-margin / 2.0)))
+        score = 1.0 / (1.0 + math.exp(max(-60.0, min(60.0, -margin / 2.0))))
         return Decision(t_s, motion, self.occupied, score, minor, major, guard)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .canceller import SpeakerDistortionCanceller
+
 # The noise floor falls fast and rises slowly, so it follows a quieter room at
 # once but takes tens of seconds to learn that sustained motion is "noise".
 FLOOR_FALL_S = 0.3
@@ -79,11 +81,14 @@ class DopplerFramer:
         self._taper = taper / taper.sum()
         self.freqs_hz = np.fft.fftshift(np.fft.fftfreq(window, 1.0 / baseband_rate_hz))
         self._buf = np.zeros((channels, 0), dtype=np.complex128)
+        self._static = np.zeros((channels, 0), dtype=np.complex128)
+        self.canceller = SpeakerDistortionCanceller(channels)
         self._consumed = 0  # baseband samples dropped from the front of _buf
         self.floor = NoiseFloor(hop / baseband_rate_hz)
 
     def reset(self) -> None:
         self._buf = self._buf[:, :0]
+        self._static = self._static[:, :0]
         self._consumed = 0
         self.floor.reset()
 
@@ -91,8 +96,10 @@ class DopplerFramer:
         """Count samples that were dropped upstream, so frame times stay true to the stream."""
         self._consumed += samples
 
-    def process(self, x: NDArray[np.complex128]) -> list[DopplerFrame]:
+    def process(self, x: NDArray[np.complex128], static: NDArray[np.complex128]) -> list[DopplerFrame]:
+        """x: clutter-free baseband; static: the static phasors it was taken from (both mics × samples)."""
         self._buf = np.concatenate([self._buf, x], axis=1)
+        self._static = np.concatenate([self._static, static], axis=1)
         count = (self._buf.shape[1] - self.window) // self.hop + 1
         if count <= 0:
             return []
@@ -104,21 +111,25 @@ class DopplerFramer:
         # A whole-cycle Doppler component has zero mean and is untouched.
         segs = segs - segs.mean(axis=2, keepdims=True)
         spectra = np.fft.fftshift(np.fft.fft(segs * self._taper, axis=2), axes=2)
-        power = (np.abs(spectra) ** 2).mean(axis=0)  # (frames, window)
+        if self.canceller.enabled:
+            windows = np.lib.stride_tricks.sliding_window_view(self._static, self.window, axis=1)[:, starts]
+            spectra = self.canceller.process(spectra, windows.mean(axis=2))
+        power = (spectra.real**2 + spectra.imag**2).mean(axis=0)  # (frames, window)
+        power_db = 10 * np.log10(power + _TINY)
         frames = []
         for i in range(count):
-            power_db = 10 * np.log10(power[i] + _TINY)
-            floor_db = self.floor.update(power_db)
+            floor_db = self.floor.update(power_db[i])
             end = self._consumed + int(starts[i]) + self.window
             frames.append(
                 DopplerFrame(
                     t_s=end / self.rate_hz,
                     power=power[i],
-                    normalized_db=power_db - floor_db,
+                    normalized_db=power_db[i] - floor_db,
                     freqs_hz=self.freqs_hz,
                 )
             )
         drop = count * self.hop
         self._buf = self._buf[:, drop:]
+        self._static = self._static[:, drop:]
         self._consumed += drop
         return frames

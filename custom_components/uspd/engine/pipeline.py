@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from .canceller import SpeakerDistortionCanceller
 from .clutter import ClutterFilter
 from .demodulate import Demodulator
 from .detector import BaselineDetector, Decision, DetectorConfig
@@ -47,7 +46,6 @@ class Engine:
         rate = self.plan.baseband_rate_hz
         self.demodulator = Demodulator(self.plan, config.channels)
         self.clutter = ClutterFilter(rate, config.channels)
-        self.canceller = SpeakerDistortionCanceller(config.channels)
         self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
         speeds = self.framer.freqs_hz * speed_of_sound_ms(config.temperature_c) / (2 * self.plan.carrier_hz)
         self.detector = BaselineDetector(config.detector, speeds)
@@ -80,13 +78,13 @@ class Engine:
 
     def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
         """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""
-        moving = self.canceller.process(self.clutter.process(baseband), self.clutter.static)
+        moving = self.clutter.process(baseband)
         static_db = 20 * float(np.log10(self.clutter.static_level.mean() + 1e-30))
         results = []
-        for frame in self.framer.process(moving):
+        for frame in self.framer.process(moving, self.clutter.static):
             floor = self.framer.floor.db
             assert floor is not None
-            noise_db = float(np.median(floor[self._far_bins]))
+            noise_db = float(floor[self._far_bins].mean())
             results.append(
                 FrameResult(
                     decision=self.detector.update(frame.t_s, frame.normalized_db),
