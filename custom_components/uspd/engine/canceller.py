@@ -23,6 +23,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 GATE_FRACTION = 0.9
+# Channels that are copies of one another (an upmixing virtual device, a
+# stereo file of a mono mic) leave no power across the static direction in
+# any bin, not even in those that hold only noise; then every bin would look
+# speaker-borne. When the median bin has less than this fraction of its power
+# across, the mics are taken as one. (Independent mics keep ~(M-1)/M of the
+# noise there, however loud the music in its own bins.)
+COPIES_FRACTION = 1e-6
 
 
 class SpeakerDistortionCanceller:
@@ -36,6 +43,10 @@ class SpeakerDistortionCanceller:
         unit = static / np.maximum(np.sqrt((static.real**2 + static.imag**2).sum(axis=0)), 1e-30)
         along = (unit.conj()[:, :, None] * spectra).sum(axis=0)
         total = (spectra.real**2 + spectra.imag**2).sum(axis=0)
-        speaker_borne = along.real**2 + along.imag**2 > GATE_FRACTION * total
+        along_power = along.real**2 + along.imag**2
+        across = 1.0 - along_power / np.maximum(total, 1e-300)
+        if float(np.median(across)) < COPIES_FRACTION:
+            return spectra
+        speaker_borne = along_power > GATE_FRACTION * total
         out: NDArray[np.complex128] = spectra - unit[:, :, None] * (along * speaker_borne)[None, :, :]
         return out
