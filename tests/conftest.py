@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Generator
+from pathlib import Path
 from unittest.mock import patch
 
 import pytest
+
+from . import pulse
+
+# PortAudio reads ALSA's configuration when it initialises, once per process:
+# point it at the test PulseAudio server before anything can import it.
+PULSE_RUNTIME = Path(tempfile.gettempdir()) / f"uspd-pulse-{os.getpid()}"
+os.environ["PULSE_SERVER"] = f"unix:{PULSE_RUNTIME / 'native'}"
+os.environ["ALSA_CONFIG_PATH"] = str(Path(__file__).parent / "audio" / "asound.conf")
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +39,14 @@ def fast_playback() -> Generator[None]:
         patch("custom_components.uspd.coordinator.PUBLISH_INTERVAL_S", 0.5),
     ):
         yield
+
+
+@pytest.fixture
+def pulse_server() -> Generator[pulse.PulseServer]:
+    """A running PulseAudio server: play into it and the same audio comes back as capture."""
+    if not pulse.available():
+        pytest.skip("PulseAudio is not installed (scripts/env installs it)")
+    server = pulse.PulseServer(PULSE_RUNTIME)
+    server.start()
+    yield server
+    server.stop()

@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.sources import SourceError
+from custom_components.uspd.engine.sources.soundcard import DeviceInfo, default_mics
 from custom_components.uspd.sim.library import empty_room
 
 from .helpers import write_scene_wav
@@ -78,14 +79,24 @@ async def test_recording_error_then_recovery(hass: HomeAssistant, tmp_path: Path
 
 
 async def test_soundcard(hass: HomeAssistant) -> None:
+    usb = DeviceInfo("USB Audio", (192000, 96000, 48000), 4)
     with (
         patch(f"{SOUNDCARD}.list_devices", return_value=["USB Audio", "Built-in"]),
+        patch(f"{SOUNDCARD}.probe_device") as probe,
         patch(f"{SOUNDCARD}.open_source") as open_source,
     ):
         result = await _start(hass, "soundcard")
         assert result["step_id"] == "soundcard"
+        probe.side_effect = SourceError("unsupported_rate", "Built-in takes none of 192000, 96000 Hz")
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"device": "Built-in"})
+        assert result["errors"] == {"base": "unsupported_rate"}
+        probe.side_effect = None
+        probe.return_value = usb
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"device": "USB Audio"})
+        assert result["step_id"] == "soundcard_settings"
+        assert result["description_placeholders"] == {"device": "USB Audio", "rates": "192000, 96000, 48000"}
         open_source.side_effect = SourceError("device_busy", "USB Audio is busy")
-        user = {"device": "USB Audio", "audio_rate_hz": "96000", "carrier_hz": 40000}
+        user = {"audio_rate_hz": "96000", "carrier_hz": 40000, "mics": 4}
         result = await hass.config_entries.flow.async_configure(result["flow_id"], user)
         assert result["errors"] == {"base": "device_busy"}
         open_source.side_effect = None
@@ -97,9 +108,17 @@ async def test_soundcard(hass: HomeAssistant) -> None:
         "device": "USB Audio",
         "audio_rate_hz": 96000,
         "carrier_hz": 40000,
+        "mics": 4,
     }
     assert result["result"].unique_id == "soundcard_USB Audio"
     open_source.return_value.close.assert_called_once()
+
+
+def test_device_defaults_follow_the_hardware() -> None:
+    assert DeviceInfo("a", (96000, 48000), 2).carrier_hz == 40000
+    assert DeviceInfo("b", (48000, 44100), 2).carrier_hz == 20000
+    assert default_mics(4) == 4
+    assert default_mics(32) == 1  # PulseAudio's virtual devices upmix one stream
 
 
 @pytest.mark.parametrize(

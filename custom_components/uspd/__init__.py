@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 
-from .coordinator import UspdConfigEntry, UspdCoordinator
+from .const import DOMAIN
+from .coordinator import UspdConfigEntry, UspdCoordinator, near_ultrasonic_issue_id, source_issue_id
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR]
 
@@ -29,3 +31,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> bool
 async def async_unload_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> bool:
     """Unload platforms; the engine thread is stopped by the on-unload callback."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> None:
+    """A removed device leaves no repair issues behind."""
+    for issue_id in (source_issue_id(entry.entry_id), near_ultrasonic_issue_id(entry.entry_id)):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)

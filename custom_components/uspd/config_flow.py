@@ -19,7 +19,6 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
-    AUDIO_RATES_HZ,
     BACKEND_RECORDING,
     BACKEND_SIMULATED,
     BACKEND_SOUNDCARD,
@@ -28,15 +27,14 @@ from .const import (
     CONF_BACKEND,
     CONF_CARRIER_HZ,
     CONF_DEVICE,
+    CONF_MICS,
     CONF_PATH,
     CONF_SCENARIO,
-    DEFAULT_AUDIO_RATE_HZ,
-    DEFAULT_CARRIER_HZ,
     DOMAIN,
 )
 from .coordinator import source_config_from_data
 from .engine.sources import SourceError, open_source
-from .engine.sources.soundcard import list_devices
+from .engine.sources.soundcard import DeviceInfo, list_devices, probe_device
 from .sim.library import SCENARIOS
 
 
@@ -47,6 +45,7 @@ def _probe(data: dict[str, Any]) -> None:
 
 class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
+    _device: DeviceInfo
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         if user_input is not None:
@@ -64,7 +63,13 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(step_id="user", data_schema=schema)
 
     async def _async_try_create(
-        self, step_id: str, data: dict[str, Any], unique_id: str, title: str, schema: vol.Schema
+        self,
+        step_id: str,
+        data: dict[str, Any],
+        unique_id: str,
+        title: str,
+        schema: vol.Schema,
+        placeholders: dict[str, str] | None = None,
     ) -> ConfigFlowResult:
         await self.async_set_unique_id(unique_id)
         self._abort_if_unique_id_configured()
@@ -75,7 +80,7 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
                 step_id=step_id,
                 data_schema=self.add_suggested_values_to_schema(schema, data),
                 errors={"base": err.reason},
-                description_placeholders={"error": str(err)},
+                description_placeholders={**(placeholders or {}), "error": str(err)},
             )
         return self.async_create_entry(title=title, data=data)
 
@@ -104,6 +109,7 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_try_create(BACKEND_RECORDING, data, f"recording_{path}", title, schema)
 
     async def async_step_soundcard(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick the device; its settings come next, from what it accepts."""
         try:
             devices = await self.hass.async_add_executor_job(list_devices)
         except SourceError as err:
@@ -111,25 +117,51 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
         if not devices:
             return self.async_abort(reason="no_devices")
         schema = vol.Schema(
+            {vol.Required(CONF_DEVICE, default=devices[0]): SelectSelector(SelectSelectorConfig(options=devices))}
+        )
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                self._device = await self.hass.async_add_executor_job(probe_device, user_input[CONF_DEVICE])
+            except SourceError as err:
+                errors["base"] = err.reason
+                placeholders["error"] = str(err)
+            else:
+                return await self.async_step_soundcard_settings()
+        return self.async_show_form(
+            step_id=BACKEND_SOUNDCARD, data_schema=schema, errors=errors, description_placeholders=placeholders
+        )
+
+    async def async_step_soundcard_settings(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        device = self._device
+        schema = vol.Schema(
             {
-                vol.Required(CONF_DEVICE, default=devices[0]): SelectSelector(SelectSelectorConfig(options=devices)),
-                vol.Required(CONF_AUDIO_RATE_HZ, default=str(DEFAULT_AUDIO_RATE_HZ)): SelectSelector(
-                    SelectSelectorConfig(options=[str(r) for r in AUDIO_RATES_HZ])
+                vol.Required(CONF_AUDIO_RATE_HZ, default=str(device.best_rate_hz)): SelectSelector(
+                    SelectSelectorConfig(options=[str(r) for r in device.rates_hz])
                 ),
-                vol.Required(CONF_CARRIER_HZ, default=DEFAULT_CARRIER_HZ): NumberSelector(
+                vol.Required(CONF_CARRIER_HZ, default=device.carrier_hz): NumberSelector(
                     NumberSelectorConfig(
                         min=18000, max=86000, step=100, unit_of_measurement="Hz", mode=NumberSelectorMode.BOX
                     )
                 ),
+                vol.Required(CONF_MICS, default=device.mics): NumberSelector(
+                    NumberSelectorConfig(min=1, max=8, step=1, mode=NumberSelectorMode.BOX)
+                ),
             }
         )
+        placeholders = {"device": device.name, "rates": ", ".join(map(str, device.rates_hz))}
         if user_input is None:
-            return self.async_show_form(step_id=BACKEND_SOUNDCARD, data_schema=schema)
-        device = user_input[CONF_DEVICE]
+            return self.async_show_form(
+                step_id="soundcard_settings", data_schema=schema, description_placeholders=placeholders
+            )
         data = {
             CONF_BACKEND: BACKEND_SOUNDCARD,
-            CONF_DEVICE: device,
+            CONF_DEVICE: device.name,
             CONF_AUDIO_RATE_HZ: int(user_input[CONF_AUDIO_RATE_HZ]),
             CONF_CARRIER_HZ: int(user_input[CONF_CARRIER_HZ]),
+            CONF_MICS: int(user_input[CONF_MICS]),
         }
-        return await self._async_try_create(BACKEND_SOUNDCARD, data, f"soundcard_{device}", device, schema)
+        return await self._async_try_create(
+            "soundcard_settings", data, f"soundcard_{device.name}", device.name, schema, placeholders
+        )

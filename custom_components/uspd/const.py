@@ -12,6 +12,7 @@ CONF_PATH: Final = "path"
 CONF_DEVICE: Final = "device"
 CONF_CARRIER_HZ: Final = "carrier_hz"
 CONF_AUDIO_RATE_HZ: Final = "audio_rate_hz"
+CONF_MICS: Final = "mics"
 
 BACKEND_SIMULATED: Final = "simulated"
 BACKEND_SOUNDCARD: Final = "soundcard"
@@ -20,4 +21,5 @@ BACKENDS: Final = (BACKEND_SIMULATED, BACKEND_SOUNDCARD, BACKEND_RECORDING)
 
 DEFAULT_CARRIER_HZ: Final = 40000
 DEFAULT_AUDIO_RATE_HZ: Final = 96000
-AUDIO_RATES_HZ: Final = (44100, 48000, 96000, 192000)
+# Below this rate only near-ultrasonic carriers (18–22 kHz) fit, which some people hear.
+ULTRASONIC_MIN_RATE_HZ: Final = 96000

@@ -7,6 +7,7 @@ import logging
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
@@ -14,11 +15,13 @@ from .const import (
     CONF_BACKEND,
     CONF_CARRIER_HZ,
     CONF_DEVICE,
+    CONF_MICS,
     CONF_PATH,
     CONF_SCENARIO,
     DEFAULT_AUDIO_RATE_HZ,
     DEFAULT_CARRIER_HZ,
     DOMAIN,
+    ULTRASONIC_MIN_RATE_HZ,
 )
 from .engine.detector import DetectorConfig
 from .engine.sources import SourceConfig, SourceError, open_source
@@ -34,8 +37,20 @@ PUBLISH_INTERVAL_S = 2.0
 
 # Retrying cannot fix these: the entry itself names something that does not exist.
 PERMANENT_REASONS = frozenset({"unknown_backend", "unknown_scenario"})
+# Failures a person can act on get a repair issue (the rest only make entities unavailable).
+REPAIRABLE_REASONS = frozenset(
+    {"portaudio_missing", "device_not_found", "device_busy", "device_lost", "unsupported_rate", "unsupported_channels"}
+)
 
 type UspdConfigEntry = ConfigEntry[UspdCoordinator]
+
+
+def source_issue_id(entry_id: str) -> str:
+    return f"source_failed_{entry_id}"
+
+
+def near_ultrasonic_issue_id(entry_id: str) -> str:
+    return f"near_ultrasonic_{entry_id}"
 
 
 def source_config_from_data(data: dict[str, object]) -> SourceConfig:
@@ -46,6 +61,7 @@ def source_config_from_data(data: dict[str, object]) -> SourceConfig:
         device=str(data.get(CONF_DEVICE, "")),
         carrier_hz=float(data.get(CONF_CARRIER_HZ, DEFAULT_CARRIER_HZ)),  # type: ignore[arg-type]
         audio_rate_hz=int(data.get(CONF_AUDIO_RATE_HZ, DEFAULT_AUDIO_RATE_HZ)),  # type: ignore[call-overload]
+        mics=int(data.get(CONF_MICS, 0)),  # type: ignore[call-overload]
     )
 
 
@@ -59,11 +75,47 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         self.source_config = source_config_from_data(dict(entry.data))
         self._worker: EngineWorker | None = None
 
+    @property
+    def _issue_id(self) -> str:
+        return source_issue_id(self.config_entry.entry_id)
+
+    def _raise_issue(self, error: SourceError) -> None:
+        if error.reason not in REPAIRABLE_REASONS:
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=error.reason,
+            translation_placeholders={"name": self.config_entry.title, "error": str(error)},
+        )
+
+    def _check_near_ultrasonic(self) -> None:
+        """Hardware below 96 kHz can only sense with tones some people hear: say so."""
+        issue = near_ultrasonic_issue_id(self.config_entry.entry_id)
+        cfg = self.source_config
+        if cfg.backend == "soundcard" and cfg.audio_rate_hz < ULTRASONIC_MIN_RATE_HZ:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="near_ultrasonic",
+                translation_placeholders={"name": self.config_entry.title, "carrier": f"{cfg.carrier_hz:.0f}"},
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue)
+
     async def async_start(self) -> None:
         """Open the source (off the loop) and start the engine thread; retry later if it fails."""
+        self._check_near_ultrasonic()
         try:
             source = await self.hass.async_add_executor_job(open_source, self.source_config)
         except SourceError as err:
+            self._raise_issue(err)
             if err.reason in PERMANENT_REASONS:
                 raise ConfigEntryError(
                     translation_domain=DOMAIN,
@@ -75,6 +127,7 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_key="cannot_start",
                 translation_placeholders={"error": str(err)},
             ) from err
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         self._worker = EngineWorker(
             self.source_config,
             DetectorConfig(),
@@ -101,9 +154,11 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
     def _async_snapshot(self, snapshot: Snapshot) -> None:
         if not self.last_update_success:
             _LOGGER.info("%s: audio source is back", self.name)
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         self.async_set_updated_data(snapshot)
 
     @callback
     def _async_source_failed(self, error: SourceError) -> None:
         # Logs once per outage; entities turn unavailable until the next snapshot.
+        self._raise_issue(error)
         self.async_set_update_error(UpdateFailed(str(error)))

@@ -36,6 +36,7 @@ class Snapshot:
     carrier_snr_db: float
     channels: int
     audio_rate_hz: int
+    xruns: int = 0  # audio over/underruns so far (sound cards)
 
 
 class EngineWorker:
@@ -147,4 +148,5 @@ class EngineWorker:
             carrier_snr_db=r.carrier_snr_db,
             channels=source.channels,
             audio_rate_hz=source.audio_rate_hz,
+            xruns=int(getattr(source, "xruns", 0)),
         )

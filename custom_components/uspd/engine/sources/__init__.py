@@ -67,6 +67,7 @@ class SourceConfig:
     device: str = ""
     carrier_hz: float = 40000.0
     audio_rate_hz: int = 96000
+    mics: int = 0  # sound card: capture channels; 0 picks from the device
     loop: bool = True
     baseband: bool = False  # simulated only: skip the passband render
 

@@ -8,7 +8,10 @@ is a ``SourceError("device_lost")`` the worker retries from.
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,18 +42,109 @@ def list_devices() -> list[str]:
     return [str(d["name"]) for d in sd.query_devices() if d["max_input_channels"] > 0 and d["max_output_channels"] > 0]
 
 
+NEAR_ULTRASONIC_CARRIER_HZ = 20000
+ULTRASONIC_CARRIER_HZ = 40000
+RATES_HZ = (192000, 96000, 48000, 44100)
+
+
+def default_mics(max_input_channels: int) -> int:
+    """Mic channels to capture by default: all of a real array, one from a virtual device.
+
+    Virtual devices (PulseAudio's "pulse"/"default" advertise 32) upmix one
+    stream into copies; more than 8 channels means such a device.
+    """
+    return max_input_channels if 1 <= max_input_channels <= 8 else 1
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str
+    rates_hz: tuple[int, ...]  # full-duplex rates the device accepts, highest first
+    mics: int  # default capture channels
+
+    @property
+    def best_rate_hz(self) -> int:
+        return self.rates_hz[0]
+
+    @property
+    def carrier_hz(self) -> int:
+        """Above human hearing where the rate allows; near-ultrasound otherwise."""
+        return ULTRASONIC_CARRIER_HZ if self.best_rate_hz >= 96000 else NEAR_ULTRASONIC_CARRIER_HZ
+
+
+def probe_device(name: str) -> DeviceInfo:
+    """Which rates a device takes for full duplex, and how many mics to capture."""
+    sd = _sounddevice()
+    index = _find(sd, name)
+    info = sd.query_devices(index)
+    mics = default_mics(int(info["max_input_channels"]))
+    rates = []
+    for rate in RATES_HZ:
+        try:
+            sd.check_input_settings(index, channels=mics, samplerate=rate)
+            sd.check_output_settings(index, channels=1, samplerate=rate)
+        except sd.PortAudioError:
+            continue
+        rates.append(rate)
+    if not rates:
+        raise SourceError("unsupported_rate", f"{name} takes none of {', '.join(map(str, RATES_HZ))} Hz")
+    return DeviceInfo(name, tuple(rates), mics)
+
+
+class _PortAudioDevices:
+    """PortAudio lists devices once, at initialisation, for the whole process.
+
+    A card plugged in later (or a sound server that came back) is only seen
+    after re-initialising, which would also close every open stream: so it
+    is done only while this process has none open.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.open_streams = 0
+
+    def find(self, sd: Any, name: str) -> int:
+        with self._lock:
+            for attempt in range(2):
+                matches = [i for i, d in enumerate(sd.query_devices()) if d["name"] == name]
+                if matches:
+                    return matches[0]
+                if attempt == 0 and self.open_streams == 0:
+                    # How sounddevice's query_devices documentation says to rescan.
+                    sd._terminate()
+                    sd._initialize()
+                else:
+                    break
+        raise SourceError("device_not_found", f"no sound card named {name!r}")
+
+    def opened(self) -> None:
+        with self._lock:
+            self.open_streams += 1
+
+    def closed(self) -> None:
+        with self._lock:
+            self.open_streams -= 1
+
+
+_DEVICES = _PortAudioDevices()
+
+
+def _find(sd: Any, name: str) -> int:
+    return _DEVICES.find(sd, name)
+
+
 class SoundCard:
     hardware_paced = True
     block_seconds = BLOCK_S
 
     def __init__(self, config: SourceConfig) -> None:
         sd = _sounddevice()
-        matches = [i for i, d in enumerate(sd.query_devices()) if d["name"] == config.device]
-        if not matches:
-            raise SourceError("device_not_found", f"no sound card named {config.device!r}")
-        index = matches[0]
+        index = _find(sd, config.device)
         info = sd.query_devices(index)
-        self.channels = int(min(8, info["max_input_channels"]))
+        available = int(info["max_input_channels"])
+        self.channels = config.mics or default_mics(available)
+        if not 1 <= self.channels <= min(8, available):
+            raise SourceError("unsupported_channels", f"{config.device} cannot capture {self.channels} channels")
         self.audio_rate_hz = int(config.audio_rate_hz)
         self.carrier_hz = config.carrier_hz
         try:
@@ -78,6 +172,7 @@ class SoundCard:
             self._stream.start()
         except sd.PortAudioError as err:
             raise SourceError("device_busy", f"{config.device} cannot be opened: {err}") from err
+        _DEVICES.opened()
 
     def _callback(self, indata: np.ndarray, outdata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         if status:
@@ -108,5 +203,10 @@ class SoundCard:
         return Block(audio=np.concatenate(parts).astype(np.float64))
 
     def close(self) -> None:
-        self._stream.abort()
-        self._stream.close()
+        try:
+            # A vanished device may fail to close; it is gone either way.
+            with contextlib.suppress(Exception):
+                self._stream.abort()
+                self._stream.close()
+        finally:
+            _DEVICES.closed()
