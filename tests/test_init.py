@@ -210,3 +210,42 @@ def test_worker_retries_a_failing_source() -> None:
     assert [e.reason for e in errors] == ["device_busy"]
     assert attempts["n"] == 2
     assert snapshots
+
+
+async def test_sound_card_repairs_are_raised_and_cleared_on_removal(hass: HomeAssistant) -> None:
+    from homeassistant.helpers import issue_registry as ir
+
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Headset",
+        unique_id="soundcard_headset",
+        data={"backend": "soundcard", "device": "Echo-Cancel Source", "audio_rate_hz": 48000, "carrier_hz": 20000},
+    )
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.uspd.coordinator.open_source",
+        side_effect=SourceError("device_busy", "Echo-Cancel Source cannot be opened"),
+    ):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    registry = ir.async_get(hass)
+    keys = {
+        issue.translation_key
+        for (domain, _), issue in registry.issues.items()
+        if domain == DOMAIN and entry.entry_id in issue.issue_id
+    }
+    assert keys == {"device_busy", "near_ultrasonic", "audio_effects"}
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [i for (domain, _), i in registry.issues.items() if domain == DOMAIN]
+
+
+def test_capture_effects_are_recognised_by_name() -> None:
+    from custom_components.uspd.engine.sources.soundcard import audio_effects
+
+    assert audio_effects("Echo-Cancel Source") == "Echo-Cancel"
+    assert audio_effects("alsa_input.usb-Jabra.noise_suppression") == "noise_suppress"
+    assert audio_effects("webrtc processing") == "webrtc"
+    assert audio_effects("USB Audio Device: hw:1,0") is None
+    assert audio_effects("pulse") is None

@@ -7,7 +7,13 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
-from .coordinator import UspdConfigEntry, UspdCoordinator, near_ultrasonic_issue_id, source_issue_id
+from .coordinator import (
+    UspdConfigEntry,
+    UspdCoordinator,
+    audio_effects_issue_id,
+    near_ultrasonic_issue_id,
+    source_issue_id,
+)
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR]
 
@@ -35,5 +41,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> boo
 
 async def async_remove_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> None:
     """A removed device leaves no repair issues behind."""
-    for issue_id in (source_issue_id(entry.entry_id), near_ultrasonic_issue_id(entry.entry_id)):
+    for make_id in (source_issue_id, near_ultrasonic_issue_id, audio_effects_issue_id):
+        issue_id = make_id(entry.entry_id)
         ir.async_delete_issue(hass, DOMAIN, issue_id)

@@ -25,6 +25,7 @@ from .const import (
 )
 from .engine.detector import DetectorConfig
 from .engine.sources import SourceConfig, SourceError, open_source
+from .engine.sources.soundcard import audio_effects
 from .engine.worker import EngineWorker, Snapshot
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ def source_issue_id(entry_id: str) -> str:
 
 def near_ultrasonic_issue_id(entry_id: str) -> str:
     return f"near_ultrasonic_{entry_id}"
+
+
+def audio_effects_issue_id(entry_id: str) -> str:
+    return f"audio_effects_{entry_id}"
 
 
 def source_config_from_data(data: dict[str, object]) -> SourceConfig:
@@ -109,9 +114,28 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         else:
             ir.async_delete_issue(self.hass, DOMAIN, issue)
 
+    def _check_audio_effects(self) -> None:
+        """Echo cancellation, noise suppression or AGC on the capture path erase Doppler: warn."""
+        issue = audio_effects_issue_id(self.config_entry.entry_id)
+        cfg = self.source_config
+        effect = audio_effects(cfg.device) if cfg.backend == "soundcard" else None
+        if effect:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="audio_effects",
+                translation_placeholders={"name": self.config_entry.title, "device": cfg.device, "effect": effect},
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue)
+
     async def async_start(self) -> None:
         """Open the source (off the loop) and start the engine thread; retry later if it fails."""
         self._check_near_ultrasonic()
+        self._check_audio_effects()
         try:
             source = await self.hass.async_add_executor_job(open_source, self.source_config)
         except SourceError as err:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,18 @@ def list_devices() -> list[str]:
 NEAR_ULTRASONIC_CARRIER_HZ = 20000
 ULTRASONIC_CARRIER_HZ = 40000
 RATES_HZ = (192000, 96000, 48000, 44100)
+
+
+# Capture processing that treats the tone as noise shows in the device's name
+# when a sound server inserts it (PulseAudio's module-echo-cancel, PipeWire's
+# echo-cancel and noise-suppression filters, WebRTC audio processing).
+_EFFECTS = re.compile(r"echo[ _-]?cancel|noise[ _-]?(suppress|cancel|reduc)|webrtc|\baec\b|\bagc\b", re.IGNORECASE)
+
+
+def audio_effects(device_name: str) -> str | None:
+    """The processing a device's name reveals on its capture path, if any."""
+    match = _EFFECTS.search(device_name)
+    return match.group(0) if match else None
 
 
 def default_mics(max_input_channels: int) -> int:
