@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.emission import Emission
@@ -34,10 +35,12 @@ def test_phone_recording_reports_motion_from_the_start() -> None:
         assert all(x.occupied for x in d if x.t_s >= 1.2)
 
 
-def test_phone_recording_of_an_empty_room_stays_quiet() -> None:
+@pytest.mark.parametrize("seed", [9, 10, 11, 12, 13])
+def test_phone_recording_of_an_empty_room_stays_quiet(seed: int) -> None:
     engine = Engine(EngineConfig(44100, 19500.0, 1))
-    d = [r.decision for r in engine.process(_phone_recording(walk=False, seed=11))]
-    assert not any(x.motion != Motion.NONE for x in d)
+    d = [r.decision for r in engine.process(_phone_recording(walk=False, seed=seed))]
+    assert not any(x.occupied or x.motion == Motion.MAJOR for x in d)
+    assert sum(x.motion == Motion.MINOR for x in d) <= 0.03 * len(d)
 
 
 def test_a_changed_static_scene_is_absorbed_within_half_a_second() -> None:

@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 MINOR_BAND_MS = (0.03, 0.4)
 MAJOR_BAND_MS = (0.4, 4.5)
 GUARD_BAND_MS = (5.0, 1e9)
-# Excess over the noise floor at sensitivity 50 %; each 10 % of sensitivity
-# moves both thresholds by 1.2 dB.
+# Excess over the noise floor (noise alone reads ~0 dB) at sensitivity 50 %;
+# each 10 % of sensitivity moves both thresholds by 1.2 dB.
 MINOR_ON_DB = 6.0
 MAJOR_ON_DB = 8.0
 HYSTERESIS_DB = 3.0
@@ -70,7 +70,7 @@ def band_weights(speeds_ms: NDArray[np.float64], bands: tuple[tuple[float, float
 
 
 def band_excess_db(normalized_db: NDArray[np.float64], weights: NDArray[np.float64]) -> list[float]:
-    """Mean power over the floor in each band, in dB (noise alone reads ~2.5 dB; an empty band 0 dB)."""
+    """Mean power over the floor in each band, in dB (noise alone reads ~0 dB; so does an empty band)."""
     means = (weights @ (10 ** (normalized_db / 10))).tolist()
     return [10 * math.log10(m) if m > 0 else 0.0 for m in means]
 
@@ -99,8 +99,8 @@ class BaselineDetector:
 
     def update(self, t_s: float, normalized_db: NDArray[np.float64]) -> Decision:
         minor_raw, major_raw, guard = band_excess_db(normalized_db, self._weights)
-        # Noise alone reads ~2.5 dB: only what exceeds that is machine energy.
-        machine = max(0.0, guard - 2.5)
+        # Noise alone reads ~0 dB: what exceeds it beyond human speeds is machines.
+        machine = max(0.0, guard)
         minor = minor_raw - machine
         major = major_raw - machine
         minor_on, major_on = self._thresholds()

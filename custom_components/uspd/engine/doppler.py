@@ -4,7 +4,7 @@ Frame layout (the classifier's input): ``window`` bins, fftshifted so bin
 ``window // 2`` is 0 Hz, negative Doppler (receding) left of it and positive
 (approaching) right; bin width = baseband rate / window (31.25 Hz at 4 kHz,
 0.13 m/s at 40 kHz). Values are 10·log10(power / noise floor) of the mean
-over microphones.
+over microphones: noise alone reads ~0 dB on average.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from numpy.typing import NDArray
 
 from .canceller import SpeakerDistortionCanceller
 
-# The noise floor falls fast and rises slowly, so it follows a quieter room at
-# once but takes tens of seconds to learn that sustained motion is "noise".
-FLOOR_FALL_S = 0.3
-FLOOR_RISE_S = 30.0
+# The noise floor is each bin's mean power over ~FLOOR_MEAN_S, fed only by
+# values within FLOOR_GATE_DB of it, so motion does not raise it; a bin held
+# above the gate (a genuinely louder room) creeps up FLOOR_RISE_DB_PER_S.
+FLOOR_MEAN_S = 2.0
+FLOOR_GATE_DB = 10.0
+FLOOR_RISE_DB_PER_S = 1.0 / 3.0
 _TINY = 1e-30
 
 
@@ -32,41 +34,45 @@ class DopplerFrame:
 
 
 class NoiseFloor:
-    """Per-bin noise floor in the log domain.
+    """Per-bin noise floor: a censored running mean of power (kept in dB).
 
-    Cold start: the first frames carry the filters' start-up transient, so
-    the floor starts as each bin's minimum over the frames seen so far (up to
-    SEED_FRAMES), lifted by the expected shortfall of such a minimum; after
-    that it falls fast and rises slowly.
+    A fall-fast/rise-slow tracker would settle at a low quantile of the noise
+    (tens of dB under its mean for 256 bins' worth of chances); a mean that
+    ignores values far above it settles on the noise itself. Cold start: the
+    mean of the first SEED_FRAMES frames (the demodulator's start-up
+    transient never reaches here).
     """
 
     SEED_FRAMES = 6
 
     def __init__(self, hop_s: float) -> None:
-        self._fall = 1.0 - float(np.exp(-hop_s / FLOOR_FALL_S))
-        self._rise = 1.0 - float(np.exp(-hop_s / FLOOR_RISE_S))
-        self.db: NDArray[np.float64] | None = None
-        self._seed_min: NDArray[np.float64] | None = None
+        self._alpha = 1.0 - float(np.exp(-hop_s / FLOOR_MEAN_S))
+        self._gate = 10 ** (FLOOR_GATE_DB / 10)
+        self._creep = 10 ** (FLOOR_RISE_DB_PER_S * hop_s / 10)
+        self._power: NDArray[np.float64] | None = None
         self._seen = 0
+
+    @property
+    def db(self) -> NDArray[np.float64] | None:
+        return None if self._power is None else 10 * np.log10(self._power + _TINY)
 
     def reset(self) -> None:
-        self.db = None
-        self._seed_min = None
+        self._power = None
         self._seen = 0
 
-    def update(self, power_db: NDArray[np.float64]) -> NDArray[np.float64]:
+    def update(self, power: NDArray[np.float64]) -> NDArray[np.float64]:
+        """power: one frame's linear power per bin; returns the floor in dB."""
         self._seen += 1
-        if self.db is None or self._seen <= self.SEED_FRAMES:
-            low = power_db if self._seed_min is None else np.minimum(self._seed_min, power_db)
-            self._seed_min = low
-            # The minimum of n exponential powers has mean 1/n of theirs; the
-            # tracker below settles ~2.5 dB under the mean: aim there.
-            floor: NDArray[np.float64] = low + 10 * np.log10(self._seen) - 2.5
+        if self._power is None:
+            floor = power.copy()
+        elif self._seen <= self.SEED_FRAMES:
+            floor = self._power + (power - self._power) / self._seen
         else:
-            rate = np.where(power_db < self.db, self._fall, self._rise)
-            floor = self.db + rate * (power_db - self.db)
-        self.db = floor
-        return floor
+            quiet = power < self._power * self._gate
+            floor = np.where(quiet, self._power + self._alpha * (power - self._power), self._power * self._creep)
+        self._power = floor
+        result: NDArray[np.float64] = 10 * np.log10(floor + _TINY)
+        return result
 
 
 class DopplerFramer:
@@ -118,7 +124,7 @@ class DopplerFramer:
         power_db = 10 * np.log10(power + _TINY)
         frames = []
         for i in range(count):
-            floor_db = self.floor.update(power_db[i])
+            floor_db = self.floor.update(power[i])
             end = self._consumed + int(starts[i]) + self.window
             frames.append(
                 DopplerFrame(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from math import gcd
 
@@ -11,10 +12,13 @@ TARGET_BASEBAND_HZ = 4000.0
 MIN_AUDIO_RATE_HZ = 44100
 MIN_CARRIER_HZ = 17000.0
 MAX_CARRIER_FRACTION = 0.45
-# Analysis frames: a 128-point STFT at ~4 kHz is a 32 ms window; hop 25 ms
-# keeps decision latency near window/2 + hop ~ 41 ms plus filter delay.
-FRAME_WINDOW_S = 0.032
+# Analysis frames. A Doppler bin should resolve the same radial speed at every
+# carrier: ~0.14 m/s (128 points, 32 ms at 40 kHz; 256 points, 64 ms near
+# 20 kHz). Otherwise the minor-motion band shrinks to a bin or two at low
+# carriers and noise alone crosses its threshold. Hop 25 ms.
+BIN_SPEED_MS = 0.14
 FRAME_HOP_S = 0.025
+SPEED_OF_SOUND_MS = 343.2
 
 
 class RateError(ValueError):
@@ -72,7 +76,8 @@ def plan_baseband(audio_rate_hz: int, carrier_hz: float) -> BasebandPlan:
         )
     decimation = max(1, round(audio_rate_hz / TARGET_BASEBAND_HZ))
     baseband = audio_rate_hz / decimation
-    window = 1 << max(4, round(baseband * FRAME_WINDOW_S).bit_length() - 1)
+    bin_hz = 2 * BIN_SPEED_MS * carrier_hz / SPEED_OF_SOUND_MS
+    window = 1 << max(4, round(math.log2(baseband / bin_hz)))
     return BasebandPlan(
         audio_rate_hz=audio_rate_hz,
         # Whole hertz make the mixing oscillator exactly periodic (no drift over
