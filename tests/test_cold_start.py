@@ -56,7 +56,7 @@ def test_a_changed_static_scene_is_absorbed_within_half_a_second() -> None:
     d = [r.decision for r in engine.process_baseband(y)]
     flagged = [x.t_s for x in d if x.motion != Motion.NONE]
     # The ~1 Hz clutter corner (τ = 0.16 s) leaves a decaying residual; per-frame
-    # mean removal takes its constant part. Measured: ~0.55 s of "minor", never occupancy.
+    # mean removal takes its constant part. Measured: 0.48–0.53 s of "minor", never occupancy.
     assert flagged, "a 25 dB step should be noticed briefly"
     assert all(3.0 <= t <= 3.75 for t in flagged), flagged
     assert not any(x.occupied for x in d)

@@ -69,9 +69,9 @@ def band_weights(speeds_ms: NDArray[np.float64], bands: tuple[tuple[float, float
     return rows
 
 
-def band_excess_db(normalized_db: NDArray[np.float64], weights: NDArray[np.float64]) -> list[float]:
+def band_excess_db(ratio: NDArray[np.float64], weights: NDArray[np.float64]) -> list[float]:
     """Mean power over the floor in each band, in dB (noise alone reads ~0 dB; so does an empty band)."""
-    means = (weights @ (10 ** (normalized_db / 10))).tolist()
+    means = (weights @ ratio).tolist()
     return [10 * math.log10(m) if m > 0 else 0.0 for m in means]
 
 
@@ -97,8 +97,9 @@ class BaselineDetector:
         shift = (self.config.sensitivity_pct - 50.0) * DB_PER_SENSITIVITY_PCT
         return MINOR_ON_DB - shift, MAJOR_ON_DB - shift
 
-    def update(self, t_s: float, normalized_db: NDArray[np.float64]) -> Decision:
-        minor_raw, major_raw, guard = band_excess_db(normalized_db, self._weights)
+    def update(self, t_s: float, ratio: NDArray[np.float64]) -> Decision:
+        """ratio: one frame's power over the noise floor per bin (linear)."""
+        minor_raw, major_raw, guard = band_excess_db(ratio, self._weights)
         # Noise alone reads ~0 dB: what exceeds it beyond human speeds is machines.
         machine = max(0.0, guard)
         minor = minor_raw - machine

@@ -29,7 +29,8 @@ _TINY = 1e-30
 class DopplerFrame:
     t_s: float  # end of the frame, seconds from the start of the stream
     power: NDArray[np.float64]  # (window,) mean power over mics, fftshifted
-    normalized_db: NDArray[np.float64]  # (window,) power over the noise floor, dB
+    ratio: NDArray[np.float64]  # (window,) power over the noise floor, linear
+    normalized_db: NDArray[np.float64]  # (window,) the same in dB: the classifier's input
     freqs_hz: NDArray[np.float64]  # (window,) Doppler frequency of each bin
 
 
@@ -53,15 +54,16 @@ class NoiseFloor:
         self._seen = 0
 
     @property
-    def db(self) -> NDArray[np.float64] | None:
-        return None if self._power is None else 10 * np.log10(self._power + _TINY)
+    def power(self) -> NDArray[np.float64] | None:
+        """The floor, linear power per bin."""
+        return self._power
 
     def reset(self) -> None:
         self._power = None
         self._seen = 0
 
     def update(self, power: NDArray[np.float64]) -> NDArray[np.float64]:
-        """power: one frame's linear power per bin; returns the floor in dB."""
+        """power: one frame's linear power per bin; returns the floor, linear."""
         self._seen += 1
         if self._power is None:
             floor = power.copy()
@@ -71,8 +73,7 @@ class NoiseFloor:
             quiet = power < self._power * self._gate
             floor = np.where(quiet, self._power + self._alpha * (power - self._power), self._power * self._creep)
         self._power = floor
-        result: NDArray[np.float64] = 10 * np.log10(floor + _TINY)
-        return result
+        return floor
 
 
 class DopplerFramer:
@@ -121,16 +122,16 @@ class DopplerFramer:
             windows = np.lib.stride_tricks.sliding_window_view(self._static, self.window, axis=1)[:, starts]
             spectra = self.canceller.process(spectra, windows.mean(axis=2))
         power = (spectra.real**2 + spectra.imag**2).mean(axis=0)  # (frames, window)
-        power_db = 10 * np.log10(power + _TINY)
         frames = []
         for i in range(count):
-            floor_db = self.floor.update(power[i])
+            ratio = power[i] / (self.floor.update(power[i]) + _TINY)
             end = self._consumed + int(starts[i]) + self.window
             frames.append(
                 DopplerFrame(
                     t_s=end / self.rate_hz,
                     power=power[i],
-                    normalized_db=power_db[i] - floor_db,
+                    ratio=ratio,
+                    normalized_db=10 * np.log10(ratio + _TINY),
                     freqs_hz=self.freqs_hz,
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,12 +83,12 @@ class Engine:
         static_db = 20 * float(np.log10(self.clutter.static_level.mean() + 1e-30))
         results = []
         for frame in self.framer.process(moving, self.clutter.static):
-            floor = self.framer.floor.db
+            floor = self.framer.floor.power
             assert floor is not None
-            noise_db = float(floor[self._far_bins].mean())
+            noise_db = 10 * math.log10(float(floor[self._far_bins].mean()) + 1e-30)
             results.append(
                 FrameResult(
-                    decision=self.detector.update(frame.t_s, frame.normalized_db),
+                    decision=self.detector.update(frame.t_s, frame.ratio),
                     frame=frame,
                     noise_floor_db=noise_db,
                     carrier_snr_db=static_db - noise_db,
