@@ -69,15 +69,16 @@ async def test_home_assistant_stop_stops_the_thread(hass: HomeAssistant) -> None
     assert _engine_threads() == []
 
 
-async def test_setup_retries_when_the_source_cannot_start(hass: HomeAssistant) -> None:
-    entry = _entry()
+async def _setup_with_failing_source(hass: HomeAssistant, entry: MockConfigEntry, error: SourceError) -> None:
     entry.add_to_hass(hass)
-    with patch(
-        "custom_components.uspd.coordinator.open_source",
-        side_effect=SourceError("device_busy", "the sound card is busy"),
-    ):
+    with patch("custom_components.uspd.coordinator.open_source", side_effect=error):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
+
+
+async def test_setup_retries_when_the_source_cannot_start(hass: HomeAssistant) -> None:
+    entry = _entry()
+    await _setup_with_failing_source(hass, entry, SourceError("device_busy", "the sound card is busy"))
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "the sound card is busy" in (entry.reason or "")
     assert _engine_threads() == []
@@ -221,13 +222,7 @@ async def test_sound_card_repairs_are_raised_and_cleared_on_removal(hass: HomeAs
         unique_id="soundcard_headset",
         data={"backend": "soundcard", "device": "Echo-Cancel Source", "audio_rate_hz": 48000, "carrier_hz": 20000},
     )
-    entry.add_to_hass(hass)
-    with patch(
-        "custom_components.uspd.coordinator.open_source",
-        side_effect=SourceError("device_busy", "Echo-Cancel Source cannot be opened"),
-    ):
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+    await _setup_with_failing_source(hass, entry, SourceError("device_busy", "Echo-Cancel Source cannot be opened"))
     assert entry.state is ConfigEntryState.SETUP_RETRY
     registry = ir.async_get(hass)
     keys = {

@@ -84,58 +84,51 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
     def _issue_id(self) -> str:
         return source_issue_id(self.config_entry.entry_id)
 
-    def _raise_issue(self, error: SourceError) -> None:
-        if error.reason not in REPAIRABLE_REASONS:
+    def _set_issue(
+        self,
+        issue_id: str,
+        translation_key: str | None,
+        severity: ir.IssueSeverity = ir.IssueSeverity.WARNING,
+        **placeholders: str,
+    ) -> None:
+        """Raise the repair issue with this key, or clear it when the key is None."""
+        if translation_key is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            self._issue_id,
+            issue_id,
             is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=error.reason,
-            translation_placeholders={"name": self.config_entry.title, "error": str(error)},
+            severity=severity,
+            translation_key=translation_key,
+            translation_placeholders={"name": self.config_entry.title, **placeholders},
         )
 
-    def _check_near_ultrasonic(self) -> None:
-        """Hardware below 96 kHz can only sense with tones some people hear: say so."""
-        issue = near_ultrasonic_issue_id(self.config_entry.entry_id)
-        cfg = self.source_config
-        if cfg.backend == "soundcard" and cfg.audio_rate_hz < ULTRASONIC_MIN_RATE_HZ:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="near_ultrasonic",
-                translation_placeholders={"name": self.config_entry.title, "carrier": f"{cfg.carrier_hz:.0f}"},
-            )
-        else:
-            ir.async_delete_issue(self.hass, DOMAIN, issue)
+    def _raise_issue(self, error: SourceError) -> None:
+        if error.reason in REPAIRABLE_REASONS:
+            self._set_issue(self._issue_id, error.reason, ir.IssueSeverity.ERROR, error=str(error))
 
-    def _check_audio_effects(self) -> None:
-        """Echo cancellation, noise suppression or AGC on the capture path erase Doppler: warn."""
-        issue = audio_effects_issue_id(self.config_entry.entry_id)
+    def _check_hardware_warnings(self) -> None:
+        """Say so when a sound card can only sense with audible tones, or its capture path filters them out."""
         cfg = self.source_config
-        effect = audio_effects(cfg.device) if cfg.backend == "soundcard" else None
-        if effect:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="audio_effects",
-                translation_placeholders={"name": self.config_entry.title, "device": cfg.device, "effect": effect},
-            )
-        else:
-            ir.async_delete_issue(self.hass, DOMAIN, issue)
+        entry_id = self.config_entry.entry_id
+        soundcard = cfg.backend == "soundcard"
+        audible = soundcard and cfg.audio_rate_hz < ULTRASONIC_MIN_RATE_HZ
+        self._set_issue(
+            near_ultrasonic_issue_id(entry_id), "near_ultrasonic" if audible else None, carrier=f"{cfg.carrier_hz:.0f}"
+        )
+        effect = audio_effects(cfg.device) if soundcard else None
+        self._set_issue(
+            audio_effects_issue_id(entry_id),
+            "audio_effects" if effect else None,
+            device=cfg.device,
+            effect=effect or "",
+        )
 
     async def async_start(self) -> None:
         """Open the source (off the loop) and start the engine thread; retry later if it fails."""
-        self._check_near_ultrasonic()
-        self._check_audio_effects()
+        self._check_hardware_warnings()
         try:
             source = await self.hass.async_add_executor_job(open_source, self.source_config)
         except SourceError as err:
