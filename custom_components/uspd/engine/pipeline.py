@@ -12,11 +12,7 @@ from .clutter import ClutterFilter
 from .demodulate import Demodulator
 from .detector import BaselineDetector, Decision, DetectorConfig
 from .doppler import DopplerFrame, DopplerFramer
-from .rates import BasebandPlan, plan_baseband
-
-
-def speed_of_sound_ms(temperature_c: float = 20.0) -> float:
-    return float(331.3 * np.sqrt(1.0 + temperature_c / 273.15))
+from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,11 @@ MAX_CARRIER_FRACTION = 0.45
 # carriers and noise alone crosses its threshold. Hop 25 ms.
 BIN_SPEED_MS = 0.14
 FRAME_HOP_S = 0.025
-SPEED_OF_SOUND_MS = 343.2
+
+
+def speed_of_sound_ms(temperature_c: float = 20.0) -> float:
+    """c = 331.3·√(1 + T/273.15) m/s: 343.2 m/s at 20 °C."""
+    return 331.3 * math.sqrt(1.0 + temperature_c / 273.15)
 
 
 class RateError(ValueError):
@@ -76,7 +80,7 @@ def plan_baseband(audio_rate_hz: int, carrier_hz: float) -> BasebandPlan:
         )
     decimation = max(1, round(audio_rate_hz / TARGET_BASEBAND_HZ))
     baseband = audio_rate_hz / decimation
-    bin_hz = 2 * BIN_SPEED_MS * carrier_hz / SPEED_OF_SOUND_MS
+    bin_hz = 2 * BIN_SPEED_MS * carrier_hz / speed_of_sound_ms()
     window = 1 << max(4, round(math.log2(baseband / bin_hz)))
     return BasebandPlan(
         audio_rate_hz=audio_rate_hz,

@@ -1,12 +1,12 @@
-"""Air: speed of sound and ISO 9613-1 absorption."""
+"""Air: speed of sound (the engine's own formula) and ISO 9613-1 absorption."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..engine.rates import speed_of_sound_ms
 
-def speed_of_sound_ms(temperature_c: float) -> float:
-    return float(331.3 * np.sqrt(1.0 + temperature_c / 273.15))
+__all__ = ["absorption_db_per_m", "speed_of_sound_ms"]
 
 
 def absorption_db_per_m(
