@@ -15,7 +15,7 @@ from .coordinator import (
     source_issue_id,
 )
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> bool:
@@ -30,6 +30,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> bool
         await coordinator.async_stop()
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop))
+
+    async def _options_updated(_hass: HomeAssistant, _entry: UspdConfigEntry) -> None:
+        coordinator.async_apply_options()
+
+    entry.async_on_unload(entry.add_update_listener(_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -7,8 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import probatio as vol
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -26,11 +28,18 @@ from .const import (
     CONF_AUDIO_RATE_HZ,
     CONF_BACKEND,
     CONF_CARRIER_HZ,
+    CONF_CLEAR_DELAY,
     CONF_DEVICE,
+    CONF_EMISSION,
     CONF_MICS,
     CONF_PATH,
     CONF_SCENARIO,
+    CONF_SENSITIVITY,
+    DEFAULT_CLEAR_DELAY_S,
+    DEFAULT_SENSITIVITY,
     DOMAIN,
+    MAX_CLEAR_DELAY_S,
+    MIN_CLEAR_DELAY_S,
 )
 from .coordinator import source_config_from_data
 from .engine.sources import SourceError, open_source
@@ -46,6 +55,11 @@ def _probe(data: dict[str, Any]) -> None:
 class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
     _device: DeviceInfo
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> UspdOptionsFlow:
+        return UspdOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         if user_input is not None:
@@ -165,3 +179,36 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_try_create(
             "soundcard_settings", data, f"soundcard_{device.name}", device.name, schema, placeholders
         )
+
+
+class UspdOptionsFlow(OptionsFlow):
+    """Sensitivity, clear delay and emission; the same options the config entities set."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        if user_input is not None:
+            return self.async_create_entry(data={**self.config_entry.options, **user_input})
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SENSITIVITY, default=options.get(CONF_SENSITIVITY, DEFAULT_SENSITIVITY)): (
+                    NumberSelector(
+                        NumberSelectorConfig(
+                            min=0, max=100, step=1, unit_of_measurement="%", mode=NumberSelectorMode.SLIDER
+                        )
+                    )
+                ),
+                vol.Required(CONF_CLEAR_DELAY, default=options.get(CONF_CLEAR_DELAY, DEFAULT_CLEAR_DELAY_S)): (
+                    NumberSelector(
+                        NumberSelectorConfig(
+                            min=MIN_CLEAR_DELAY_S,
+                            max=MAX_CLEAR_DELAY_S,
+                            step=1,
+                            unit_of_measurement="s",
+                            mode=NumberSelectorMode.BOX,
+                        )
+                    )
+                ),
+                vol.Required(CONF_EMISSION, default=options.get(CONF_EMISSION, True)): BooleanSelector(),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

@@ -23,3 +23,12 @@ DEFAULT_CARRIER_HZ: Final = 40000
 DEFAULT_AUDIO_RATE_HZ: Final = 96000
 # Below this rate only near-ultrasonic carriers (18–22 kHz) fit, which some people hear.
 ULTRASONIC_MIN_RATE_HZ: Final = 96000
+
+# Options (options flow and the config entities share them).
+CONF_SENSITIVITY: Final = "sensitivity"
+CONF_CLEAR_DELAY: Final = "clear_delay"
+CONF_EMISSION: Final = "emission"
+DEFAULT_SENSITIVITY: Final = 50.0
+DEFAULT_CLEAR_DELAY_S: Final = 30.0
+MIN_CLEAR_DELAY_S: Final = 5.0
+MAX_CLEAR_DELAY_S: Final = 3600.0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -14,12 +16,17 @@ from .const import (
     CONF_AUDIO_RATE_HZ,
     CONF_BACKEND,
     CONF_CARRIER_HZ,
+    CONF_CLEAR_DELAY,
     CONF_DEVICE,
+    CONF_EMISSION,
     CONF_MICS,
     CONF_PATH,
     CONF_SCENARIO,
+    CONF_SENSITIVITY,
     DEFAULT_AUDIO_RATE_HZ,
     DEFAULT_CARRIER_HZ,
+    DEFAULT_CLEAR_DELAY_S,
+    DEFAULT_SENSITIVITY,
     DOMAIN,
     ULTRASONIC_MIN_RATE_HZ,
 )
@@ -68,6 +75,17 @@ def source_config_from_data(data: dict[str, object]) -> SourceConfig:
         audio_rate_hz=int(data.get(CONF_AUDIO_RATE_HZ, DEFAULT_AUDIO_RATE_HZ)),  # type: ignore[call-overload]
         mics=int(data.get(CONF_MICS, 0)),  # type: ignore[call-overload]
     )
+
+
+def detector_config_from_options(options: Mapping[str, Any]) -> DetectorConfig:
+    return DetectorConfig(
+        sensitivity_pct=float(options.get(CONF_SENSITIVITY, DEFAULT_SENSITIVITY)),
+        hold_s=float(options.get(CONF_CLEAR_DELAY, DEFAULT_CLEAR_DELAY_S)),
+    )
+
+
+def emission_from_options(options: Mapping[str, Any]) -> bool:
+    return bool(options.get(CONF_EMISSION, True))
 
 
 class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
@@ -145,15 +163,27 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_placeholders={"error": str(err)},
             ) from err
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        options = self.config_entry.options
         self._worker = EngineWorker(
             self.source_config,
-            DetectorConfig(),
+            detector_config_from_options(options),
             self._snapshot_from_thread,
             self._error_from_thread,
             speed=PLAYBACK_SPEED,
             publish_s=PUBLISH_INTERVAL_S,
+            emission_on=emission_from_options(options),
         )
         self._worker.start(source)
+
+    @callback
+    def async_apply_options(self) -> None:
+        """Hand changed options to the running engine (no restart needed)."""
+        if self._worker is not None:
+            options = self.config_entry.options
+            self._worker.set_detector(detector_config_from_options(options))
+            self._worker.set_emission(emission_from_options(options))
+        # The config entities show the options: let them write their state.
+        self.async_update_listeners()
 
     async def async_stop(self) -> None:
         """Stop and join the engine thread (from the executor: join blocks)."""

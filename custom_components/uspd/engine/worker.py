@@ -37,6 +37,7 @@ class Snapshot:
     channels: int
     audio_rate_hz: int
     xruns: int = 0  # audio over/underruns so far (sound cards)
+    emitting: bool = True
 
 
 class EngineWorker:
@@ -49,10 +50,13 @@ class EngineWorker:
         *,
         speed: float = 1.0,
         publish_s: float = 2.0,
+        emission_on: bool = True,
         opener: Callable[[SourceConfig], AudioSource] = open_source,
     ) -> None:
         self.source_config = source_config
         self._detector = detector
+        # Read by the thread every block: a bool swap is atomic, no lock needed.
+        self._emission_on = emission_on
         self._on_snapshot = on_snapshot
         self._on_error = on_error
         self._speed = speed  # > 1 runs a simulation or a recording faster than real time
@@ -73,6 +77,10 @@ class EngineWorker:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 _LOGGER.warning("uspd engine thread did not stop within %.0f s", timeout)
+
+    def set_emission(self, on: bool) -> None:
+        """Turn the tone on or off (takes effect at the next block)."""
+        self._emission_on = on
 
     def set_detector(self, detector: DetectorConfig) -> None:
         self._detector = detector
@@ -105,12 +113,16 @@ class EngineWorker:
     def _stream(self, source: AudioSource) -> None:
         engine = Engine(EngineConfig(source.audio_rate_hz, source.carrier_hz, source.channels, detector=self._detector))
         self._engine = engine
-        source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz))
+        emitting = self._emission_on
+        source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, on=emitting))
         started = time.monotonic()
         produced_s = 0.0
         last: FrameResult | None = None
         published_at = -1e9
         while not self._stop.is_set():
+            if self._emission_on != emitting:
+                emitting = self._emission_on
+                source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, on=emitting))
             block = source.read()
             if block is None:
                 return
@@ -135,8 +147,7 @@ class EngineWorker:
                 if ahead > 0:
                     self._stop.wait(ahead)
 
-    @staticmethod
-    def _snapshot(r: FrameResult, source: AudioSource) -> Snapshot:
+    def _snapshot(self, r: FrameResult, source: AudioSource) -> Snapshot:
         d = r.decision
         return Snapshot(
             t_s=d.t_s,
@@ -149,4 +160,5 @@ class EngineWorker:
             channels=source.channels,
             audio_rate_hz=source.audio_rate_hz,
             xruns=int(getattr(source, "xruns", 0)),
+            emitting=self._emission_on,
         )

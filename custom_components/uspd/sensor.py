@@ -1,0 +1,92 @@
+"""Motion type, and diagnostics: carrier, noise floor, carrier SNR, xruns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import SIGNAL_STRENGTH_DECIBELS, EntityCategory, UnitOfFrequency
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import UspdConfigEntry
+from .engine.detector import Motion
+from .engine.worker import Snapshot
+from .entity import UspdEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class UspdSensorEntityDescription(SensorEntityDescription):
+    value_fn: Callable[[Snapshot], str | float | int]
+
+
+SENSORS: tuple[UspdSensorEntityDescription, ...] = (
+    UspdSensorEntityDescription(
+        key="motion_type",
+        translation_key="motion_type",
+        device_class=SensorDeviceClass.ENUM,
+        options=[m.value for m in Motion],
+        value_fn=lambda s: s.motion.value,
+    ),
+    UspdSensorEntityDescription(
+        key="carrier",
+        translation_key="carrier",
+        device_class=SensorDeviceClass.FREQUENCY,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: round(s.carrier_hz),
+    ),
+    UspdSensorEntityDescription(
+        key="noise_floor",
+        translation_key="noise_floor",
+        native_unit_of_measurement="dBFS",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        suggested_display_precision=1,
+        value_fn=lambda s: round(s.noise_floor_db, 1),
+    ),
+    UspdSensorEntityDescription(
+        key="carrier_snr",
+        translation_key="carrier_snr",
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        suggested_display_precision=1,
+        value_fn=lambda s: round(s.carrier_snr_db, 1),
+    ),
+    UspdSensorEntityDescription(
+        key="xruns",
+        translation_key="xruns",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.xruns,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: UspdConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    async_add_entities(UspdSensor(entry.runtime_data, d) for d in SENSORS)
+
+
+class UspdSensor(UspdEntity, SensorEntity):
+    entity_description: UspdSensorEntityDescription
+
+    @property
+    def native_value(self) -> str | float | int | None:
+        data = self.coordinator.data
+        return None if data is None else self.entity_description.value_fn(data)
