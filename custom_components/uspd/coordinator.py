@@ -175,6 +175,11 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         )
         self._worker.start(source)
 
+    async def async_doppler_png(self) -> bytes | None:
+        """The live Doppler image, rendered off the loop; None until audio has flowed."""
+        worker = self._worker
+        return None if worker is None else await self.hass.async_add_executor_job(worker.doppler_png)
+
     @callback
     def async_apply_options(self) -> None:
         """Hand changed options to the running engine (no restart needed)."""

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from .detector import DetectorConfig, Motion
 from .emission import Emission
 from .pipeline import Engine, EngineConfig, FrameResult
+from .rates import speed_of_sound_ms
 from .sources import AudioSource, SourceConfig, SourceError, open_source
+from .spectrogram import DopplerHistory, render_png
 
 _LOGGER = logging.getLogger(__name__)
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -65,6 +67,7 @@ class EngineWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
+        self._history: DopplerHistory | None = None
 
     def start(self, source: AudioSource | None = None) -> None:
         """Start the thread, with an already-opened source if the caller tested one."""
@@ -81,6 +84,11 @@ class EngineWorker:
     def set_emission(self, on: bool) -> None:
         """Turn the tone on or off (takes effect at the next block)."""
         self._emission_on = on
+
+    def doppler_png(self) -> bytes | None:
+        """The recent Doppler band as a PNG (blocking: call from an executor), None before any audio."""
+        history = self._history
+        return None if history is None else render_png(history.image())
 
     def set_detector(self, detector: DetectorConfig) -> None:
         self._detector = detector
@@ -113,6 +121,9 @@ class EngineWorker:
     def _stream(self, source: AudioSource) -> None:
         engine = Engine(EngineConfig(source.audio_rate_hz, source.carrier_hz, source.channels, detector=self._detector))
         self._engine = engine
+        speeds = engine.framer.freqs_hz * speed_of_sound_ms() / (2 * engine.plan.carrier_hz)
+        history = DopplerHistory(speeds, engine.plan.hop_s)
+        self._history = history
         emitting = self._emission_on
         source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, on=emitting))
         started = time.monotonic()
@@ -134,6 +145,7 @@ class EngineWorker:
                 results = engine.process_baseband(block.baseband)
                 produced_s += block.duration_samples / engine.plan.baseband_rate_hz
             for r in results:
+                history.append(r.frame.normalized_db)
                 changed = last is None or (
                     r.decision.motion != last.decision.motion or r.decision.occupied != last.decision.occupied
                 )
