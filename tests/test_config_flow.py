@@ -134,3 +134,35 @@ async def test_soundcard_unavailable(hass: HomeAssistant, devices: object, reaso
         result = await _start(hass, "soundcard")
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
+
+
+async def test_reconfigure_changes_the_source(hass: HomeAssistant, tmp_path: Path) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="simulated_demo_loop",
+        title="Simulated room (demo loop)",
+        data={"backend": "simulated", "scenario": "demo_loop"},
+    )
+    entry.add_to_hass(hass)
+    MockConfigEntry(domain=DOMAIN, unique_id="simulated_fan_only", data={}).add_to_hass(hass)
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"backend": "recording"})
+    missing = str(tmp_path / "missing.wav")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"path": missing})
+    assert result["errors"] == {"base": "file_not_found"}
+    good = write_scene_wav(tmp_path / "room.wav", empty_room(duration_s=1.0))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"path": str(good)})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {"backend": "recording", "path": str(good)}
+    assert entry.unique_id == f"recording_{good}"
+    assert entry.title == "Recording room.wav"
+
+    # Another entry's source is refused.
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"backend": "simulated"})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"scenario": "fan_only"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"

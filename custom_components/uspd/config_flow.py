@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import probatio as vol
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -85,8 +85,15 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
         schema: vol.Schema,
         placeholders: dict[str, str] | None = None,
     ) -> ConfigFlowResult:
+        reconfiguring = self.source == SOURCE_RECONFIGURE
         await self.async_set_unique_id(unique_id)
-        self._abort_if_unique_id_configured()
+        if reconfiguring:
+            # The entry may keep its own source; another entry's is taken.
+            own = self._get_reconfigure_entry().entry_id
+            if any(e.unique_id == unique_id and e.entry_id != own for e in self._async_current_entries()):
+                return self.async_abort(reason="already_configured")
+        else:
+            self._abort_if_unique_id_configured()
         try:
             await self.hass.async_add_executor_job(_probe, data)
         except SourceError as err:
@@ -96,7 +103,15 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors={"base": err.reason},
                 description_placeholders={**(placeholders or {}), "error": str(err)},
             )
+        if reconfiguring:
+            return self.async_update_reload_and_abort(
+                self._get_reconfigure_entry(), unique_id=unique_id, title=title, data=data
+            )
         return self.async_create_entry(title=title, data=data)
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Change the audio source (backend, device, file or scenario) of an existing device."""
+        return await self.async_step_user(user_input)
 
     async def async_step_simulated(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         schema = vol.Schema(
