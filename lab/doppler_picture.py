@@ -32,7 +32,7 @@ def main() -> None:
     for i in range(int(args.seconds * rate / block)):
         for result in engine.process_baseband(renderer.render_baseband(i * block, block, rate, Emission())):
             history.append(result.frame.normalized_db)
-    args.out.write_bytes(render_png(history.image(), scale=2))
+    args.out.write_bytes(render_png(history.image(), x_scale=2, y_scale=2))
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ automation: []
 
 OCCUPANCY = "binary_sensor.simulated_room_demo_loop_occupancy"
 MOTION = "binary_sensor.simulated_room_demo_loop_motion"
+DOPPLER = "image.simulated_room_demo_loop_doppler"
+MOTION_TYPE = "sensor.simulated_room_demo_loop_motion_type"
 DASHBOARD = {
     "version": 1,
     "minor_version": 1,
@@ -58,7 +60,17 @@ DASHBOARD = {
                     "title": "Simulated room",
                     "path": "uspd",
                     "cards": [
-                        {"type": "entities", "title": "Ultrasonic presence", "entities": [OCCUPANCY, MOTION]},
+                        {
+                            "type": "entities",
+                            "title": "Ultrasonic presence",
+                            "entities": [OCCUPANCY, MOTION, MOTION_TYPE],
+                        },
+                        {
+                            "type": "picture-entity",
+                            "entity": DOPPLER,
+                            "name": "Doppler: speed against time",
+                            "show_state": False,
+                        },
                         {
                             "type": "history-graph",
                             "title": "Last 2 minutes",

@@ -61,6 +61,6 @@ def test_history_keeps_only_the_human_speed_band_and_a_bounded_past() -> None:
         history.append(np.zeros(129))
     image = history.image()
     assert image.shape == (int(np.sum(np.abs(speeds) <= SHOWN_SPEED_MS)), 800)  # 20 s of 25 ms frames
-    png = render_png(image, scale=2)
+    png = render_png(image, x_scale=2, y_scale=3)
     with Image.open(io.BytesIO(png)) as img:
-        assert img.size == (1600, 2 * image.shape[0])
+        assert img.size == (1600, 3 * image.shape[0])
