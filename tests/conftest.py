@@ -9,6 +9,8 @@ from pathlib import Path
 from unittest.mock import patch
 
 import pytest
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from . import pulse
 
@@ -50,3 +52,9 @@ def pulse_server() -> Generator[pulse.PulseServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format: registry ids and timestamps scrubbed."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
