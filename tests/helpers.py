@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from custom_components.uspd.engine.emission import Emission
-from custom_components.uspd.engine.wav import write_wav
+from custom_components.uspd.sim.recording import write_labelled_recording
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Scene
 
@@ -19,5 +19,5 @@ def render_audio(scene: Scene, emission: Emission | None = None) -> np.ndarray:
 
 
 def write_scene_wav(path: Path, scene: Scene, emission: Emission | None = None) -> Path:
-    write_wav(str(path), render_audio(scene, emission), scene.device.audio_rate_hz)
-    return path
+    """The scene as a labelled recording (its labels JSON lands beside the WAV)."""
+    return write_labelled_recording(scene, path, emission)

@@ -158,15 +158,32 @@ def _walker_labels(w: Walker) -> list[Label]:
     return out
 
 
-def _inside_spans(w: Walker, room: Room) -> list[tuple[float, float]]:
-    spans = []
-    for (t0, x0, y0), (t1, x1, y1) in zip(w.waypoints, w.waypoints[1:], strict=False):
-        for tt, xx, yy in ((t0, x0, y0), (t1, x1, y1)):
-            if 0 <= xx <= room.size_m[0] and 0 <= yy <= room.size_m[1]:
-                spans.append((tt, tt))
-    if not spans:
-        return []
-    return [(min(a for a, _ in spans), max(b for _, b in spans))]
+def _inside_spans(w: Walker, room: Room, step_s: float = 0.01) -> list[tuple[float, float]]:
+    """When the walker's path is inside the room's floor plan (sampled every step_s)."""
+    t0, t1 = w.waypoints[0][0], w.waypoints[-1][0]
+    times = [t0 + i * step_s for i in range(int((t1 - t0) / step_s) + 1)]
+    spans: list[tuple[float, float]] = []
+    start: float | None = None
+    for t in times:
+        x, y = _position(w, t)
+        inside = 0 <= x <= room.size_m[0] and 0 <= y <= room.size_m[1]
+        if inside and start is None:
+            start = t
+        elif not inside and start is not None:
+            spans.append((start, t))
+            start = None
+    if start is not None:
+        spans.append((start, times[-1]))
+    return spans
+
+
+def _position(w: Walker, t: float) -> tuple[float, float]:
+    for (ta, xa, ya), (tb, xb, yb) in zip(w.waypoints, w.waypoints[1:], strict=False):
+        if ta <= t <= tb:
+            u = 0.0 if tb == ta else (t - ta) / (tb - ta)
+            return xa + u * (xb - xa), ya + u * (yb - ya)
+    _, x, y = w.waypoints[-1]
+    return x, y
 
 
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
