@@ -28,7 +28,7 @@ def _radial_scene(v: float) -> Scene:
     d = Device()
     x0, y0 = d.speaker_m[0], d.speaker_m[1] + 1.0
     duration = 2.0 / v
-    return Scene("radial", duration, sources=(Walker(((0.0, x0, y0), (duration, x0, y0 + 2.0)), gait_hz=0.0),), seed=5)
+    return Scene("radial", duration, sources=(Walker(((0.0, x0, y0), (duration, x0, y0 + 2.0)), stride_m=0.0),), seed=5)
 
 
 def test_doppler_of_a_radial_mover_is_two_v_fc_over_c() -> None:

@@ -15,7 +15,6 @@ from numpy.typing import NDArray
 from .scene import Fan, Music, Room, Seated, Walker
 
 Array = NDArray[np.float64]
-STRIDE_M = 1.4  # one gait cycle (two steps)
 
 
 @dataclass
@@ -59,17 +58,18 @@ class WalkerMover:
         d = self.xy[k + 1] - self.xy[k]
         norm = np.linalg.norm(d, axis=1, keepdims=True)
         heading = np.where(norm > 0, d / np.maximum(norm, 1e-9), 0.0)
-        phi = 2 * np.pi * s / STRIDE_M + self.phase0
+        stride = self.w.stride_m
+        phi = 2 * np.pi * s / stride + self.phase0 if stride > 0 else np.full_like(s, self.phase0)
         inside = (
             (xy[:, 0] >= 0) & (xy[:, 0] <= self.room.size_m[0]) & (xy[:, 1] >= 0) & (xy[:, 1] <= self.room.size_m[1])
         )
         wall = np.where(inside, 1.0, 10 ** (-2 * self.room.wall_loss_db / 20))
         out = []
         for i, (hf, swing, ph, ts) in enumerate(self.parts):
-            offset = swing * np.sin(phi + ph)
+            offset = swing * np.sin(phi + ph) if self.w.stride_m > 0 else np.zeros_like(phi)
             p = np.empty((len(t), 3))
             p[:, :2] = xy + heading * offset[:, None]
-            bob = 0.03 * np.sin(2 * phi) if i < 2 else 0.0
+            bob = 0.03 * np.sin(2 * phi) if i < 2 and self.w.stride_m > 0 else 0.0
             p[:, 2] = hf * self.w.height_m + bob
             out.append(Scatter(p, present * wall * _amp(ts), images=(i == 0)))
         return out

@@ -60,7 +60,9 @@ class Walker:
 
     waypoints: tuple[tuple[float, float, float], ...]
     height_m: float = 1.75
-    gait_hz: float = 1.8
+    # Distance covered in one gait cycle (two steps); 0 makes a rigid body
+    # with no swinging limbs (a clean target for physics tests).
+    stride_m: float = 1.4
     torso_ts_db: float = -8.0
     kind: Literal["walker"] = "walker"
 
