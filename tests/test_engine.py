@@ -17,7 +17,7 @@ from custom_components.uspd.engine.rates import RateError, plan_baseband
 from custom_components.uspd.engine.wav import WavError, WavReader
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
-from custom_components.uspd.sim.scene import Scene
+from custom_components.uspd.sim.scene import Scene, Seated
 
 from .helpers import render_audio
 
@@ -171,3 +171,38 @@ def test_carrier_detection() -> None:
     assert detect_carrier(x, fs) == pytest.approx(19500, abs=2)
     with pytest.raises(NoCarrierError):
         detect_carrier(rng.normal(scale=0.01, size=(fs, 1)), fs)
+
+
+def test_reset_returns_the_engine_to_a_fresh_start() -> None:
+    """After reset() the same audio gives exactly what a new engine gives (no state leaks through)."""
+    scene = library.walk_in_and_leave(duration_s=4.0)
+    audio = render_audio(scene)
+    fresh = [r.decision for r in Engine(EngineConfig(96000, 40000, audio.shape[1])).process(audio)]
+    engine = Engine(EngineConfig(96000, 40000, audio.shape[1]))
+    engine.process(audio[: len(audio) // 3])
+    engine.reset()
+    again = [r.decision for r in engine.process(audio)]
+    assert again == fresh
+
+
+def test_seated_person_shows_minor_motion() -> None:
+    """Typing, reaching and page turns at a desk: minor motion in many frames, from a person who never walks."""
+    scene = Scene("desk", 20.0, sources=(Seated(0.0, 20.0, seat_m=(2.5, 1.2), activity=1.0),), seed=6)
+    d = _decisions(scene)
+    minor = sum(x.motion == Motion.MINOR for x in d)
+    major = sum(x.motion == Motion.MAJOR for x in d)
+    assert minor + major > 0.25 * len(d)
+    # Fast reaches (up to 0.6 m/s) cross the baseline's 0.4 m/s line; typing and page turns do not.
+    assert minor > major
+    assert [lab.motion for lab in scene.labels()] == ["minor"]
+    assert scene.occupied() == [(0.0, 20.0)]
+
+
+def test_the_engine_runs_as_a_module(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import runpy
+
+    monkeypatch.setattr("sys.argv", ["uspd", "detect", "/nonexistent.wav"])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_module("custom_components.uspd.engine", run_name="__main__")
+    assert done.value.code == 2
+    assert "uspd: error:" in capsys.readouterr().err
