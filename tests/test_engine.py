@@ -12,6 +12,7 @@ from custom_components.uspd.engine.carrier import NoCarrierError, detect_carrier
 from custom_components.uspd.engine.clutter import ClutterFilter
 from custom_components.uspd.engine.demodulate import Demodulator
 from custom_components.uspd.engine.detector import Motion
+from custom_components.uspd.engine.labelled import Span
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.rates import RateError, plan_baseband
 from custom_components.uspd.engine.wav import WavError, WavReader
@@ -195,7 +196,7 @@ def test_seated_person_shows_minor_motion() -> None:
     # Fast reaches (up to 0.6 m/s) cross the baseline's 0.4 m/s line; typing and page turns do not.
     assert minor > major
     assert [lab.motion for lab in scene.labels()] == ["minor"]
-    assert scene.occupied() == [(0.0, 20.0)]
+    assert scene.occupied() == [Span(0.0, 20.0)]
 
 
 def test_the_engine_runs_as_a_module(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

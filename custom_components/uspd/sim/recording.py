@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine.emission import Emission
-from ..engine.labelled import LabelledRecording, MotionLabel, Span, write_labels
+from ..engine.labelled import LabelledRecording, write_labels
 from ..engine.wav import write_wav
 from .render import Renderer
 from .scene import Scene
@@ -22,8 +22,8 @@ def write_labelled_recording(scene: Scene, wav: str | Path, emission: Emission |
         LabelledRecording(
             fs=fs,
             carrier_hz=emission.carrier_hz,
-            labels=tuple(MotionLabel(lab.start_s, lab.end_s, lab.motion) for lab in scene.labels()),
-            occupied=tuple(Span(a, b) for a, b in scene.occupied()),
+            labels=tuple(scene.labels()),
+            occupied=tuple(scene.occupied()),
             mics=scene.device.mics_m,
             speaker=scene.device.speaker_m,
             scene=scene.name,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..engine.labelled import MotionLabel, Span
+
 Vec = tuple[float, float, float]
 
 
@@ -117,13 +119,6 @@ Source = Walker | Seated | Fan | Music
 
 
 @dataclass(frozen=True)
-class Label:
-    start_s: float
-    end_s: float
-    motion: Literal["major", "minor"]
-
-
-@dataclass(frozen=True)
 class Scene:
     name: str
     duration_s: float
@@ -132,16 +127,17 @@ class Scene:
     device: Device = field(default_factory=Device)
     seed: int = 0
 
-    def labels(self) -> list[Label]:
-        out: list[Label] = []
+    def labels(self) -> list[MotionLabel]:
+        """What the sensor should report: motion of people inside the room (not behind its walls)."""
+        out: list[MotionLabel] = []
         for s in self.sources:
             if isinstance(s, Walker):
-                out += _walker_labels(s)
+                out += _walker_labels(s, self.room)
             elif isinstance(s, Seated):
-                out.append(Label(s.start_s, s.end_s, "minor"))
-        return sorted(out, key=lambda lab: lab.start_s)
+                out.append(MotionLabel(s.start_s, s.end_s, "minor"))
+        return sorted(out, key=lambda lab: lab.start)
 
-    def occupied(self) -> list[tuple[float, float]]:
+    def occupied(self) -> list[Span]:
         """Spans when someone is inside the room (a walker outside it does not count)."""
         spans: list[tuple[float, float]] = []
         for s in self.sources:
@@ -149,14 +145,23 @@ class Scene:
                 spans += _inside_spans(s, self.room)
             elif isinstance(s, Seated):
                 spans.append((s.start_s, s.end_s))
-        return _merge(spans)
+        return [Span(a, b) for a, b in _merge(spans)]
 
 
-def _walker_labels(w: Walker) -> list[Label]:
-    out = []
+def _walker_labels(w: Walker, room: Room) -> list[MotionLabel]:
+    """Moving segments of the path, clipped to when the walker is inside the room."""
+    inside = _inside_spans(w, room)
+    out: list[MotionLabel] = []
     for (t0, x0, y0), (t1, x1, y1) in zip(w.waypoints, w.waypoints[1:], strict=False):
-        if (x1, y1) != (x0, y0):
-            out.append(Label(t0, t1, "major"))
+        if (x1, y1) == (x0, y0):
+            continue
+        for a, b in inside:
+            start, end = max(t0, a), min(t1, b)
+            if start >= end:
+                continue
+            if out and out[-1].end == start:
+                start = out.pop().start  # one label for one continuous walk
+            out.append(MotionLabel(start, end, "major"))
     return out
 
 
