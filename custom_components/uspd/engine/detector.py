@@ -5,8 +5,8 @@ carrier: minor motion (hands, typing, reaching) 0.03–0.4 m/s, major motion
 (walking torso and limbs) 0.4–4.5 m/s. People do not move faster than that;
 energy at 5 m/s and beyond comes from machines (fan blades), so the excess in
 that guard band is subtracted before deciding. This is the non-neural
-baseline the classifier is measured against; the occupancy state machine is
-shared with it.
+baseline the classifier will be measured against; its occupancy state
+machine is meant to serve the classifier too.
 """
 
 from __future__ import annotations

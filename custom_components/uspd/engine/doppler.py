@@ -2,9 +2,11 @@
 
 Frame layout (the classifier's input): ``window`` bins, fftshifted so bin
 ``window // 2`` is 0 Hz, negative Doppler (receding) left of it and positive
-(approaching) right; bin width = baseband rate / window (31.25 Hz at 4 kHz,
-0.13 m/s at 40 kHz). Values are 10·log10(power / noise floor) of the mean
-over microphones: noise alone reads ~0 dB on average.
+(approaching) right; ``window`` is chosen in rates.py so a bin is ~0.14 m/s
+of radial speed at any carrier (128 points, 31.25 Hz at 40 kHz). The
+multi-mic canceller works on each frame's spectra before the mics are
+averaged. Values are 10·log10(power / noise floor) of the mean over
+microphones: noise alone reads ~0 dB on average.
 """
 
 from __future__ import annotations
