@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+from homeassistant.util import slugify
 
 from .const import (
     CONF_AUDIO_RATE_HZ,
@@ -31,6 +35,7 @@ from .const import (
     ULTRASONIC_MIN_RATE_HZ,
 )
 from .engine.detector import DetectorConfig
+from .engine.recorder import Label, write_baseband_recording
 from .engine.sources import SourceConfig, SourceError, open_source
 from .engine.sources.soundcard import audio_effects
 from .engine.worker import EngineWorker, Snapshot
@@ -174,6 +179,20 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
             emission_on=emission_from_options(options),
         )
         self._worker.start(source)
+
+    async def async_record(self, seconds: float, label: Label | None, folder: Path) -> Path:
+        """Record the next `seconds` of baseband (never audio) as a labelled recording in `folder`."""
+        worker = self._worker
+        if worker is None or not self.last_update_success:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running")
+        clip = await asyncio.wrap_future(worker.capture_baseband(seconds))
+        name = f"{slugify(self.config_entry.title)}_{dt_util.utcnow():%Y%m%dT%H%M%S}.wav"
+
+        def _write() -> Path:
+            folder.mkdir(parents=True, exist_ok=True)
+            return write_baseband_recording(folder / name, clip, label, scene=self.config_entry.title)
+
+        return await self.hass.async_add_executor_job(_write)
 
     async def async_doppler_png(self) -> bytes | None:
         """The live Doppler image, rendered off the loop; None until audio has flowed."""

@@ -61,6 +61,10 @@ class Engine:
 
     def process(self, audio: NDArray[np.floating]) -> list[FrameResult]:
         """audio: (samples, channels) float in [-1, 1]."""
+        return self.process_baseband(self.demodulate(audio))
+
+    def demodulate(self, audio: NDArray[np.floating]) -> NDArray[np.complex128]:
+        """Audio → complex baseband (channels × samples), without the filters' start-up transient."""
         if audio.ndim != 2 or audio.shape[1] != self.config.channels:
             raise ValueError(f"expected (samples, {self.config.channels}) audio, got {audio.shape}")
         baseband = self.demodulator.process(audio)
@@ -71,7 +75,7 @@ class Engine:
             baseband = baseband[:, drop:]
             self._settle -= drop
             self.framer.skip(drop)
-        return self.process_baseband(baseband)
+        return baseband
 
     def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
         """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""

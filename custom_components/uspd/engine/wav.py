@@ -107,11 +107,15 @@ class WavReader:
         return x.reshape(n, fmt.channels)
 
 
-def write_wav(path: str, audio: NDArray[np.floating], rate_hz: int) -> None:
-    """16-bit PCM, (n, channels) float in [-1, 1] (the simulator's recordings)."""
-    pcm = np.clip(np.round(np.asarray(audio) * 32767), -32768, 32767).astype("<i2")
-    ch = pcm.shape[1]
-    data = pcm.tobytes()
+def write_wav(path: str, audio: NDArray[np.floating], rate_hz: int, *, float32: bool = False) -> None:
+    """(n, channels) audio: 16-bit PCM from [-1, 1] (the simulator's recordings), or 32-bit float."""
+    if float32:
+        samples = np.asarray(audio, dtype="<f4")
+    else:
+        samples = np.clip(np.round(np.asarray(audio) * 32767), -32768, 32767).astype("<i2")
+    ch = samples.shape[1]
+    width = samples.dtype.itemsize
+    data = samples.tobytes()
     header = struct.pack(
         "<4sI4s4sIHHIIHH4sI",
         b"RIFF",
@@ -119,12 +123,12 @@ def write_wav(path: str, audio: NDArray[np.floating], rate_hz: int) -> None:
         b"WAVE",
         b"fmt ",
         16,
-        PCM,
+        FLOAT if float32 else PCM,
         ch,
         rate_hz,
-        rate_hz * ch * 2,
-        ch * 2,
-        16,
+        rate_hz * ch * width,
+        ch * width,
+        8 * width,
         b"data",
         len(data),
     )

@@ -14,12 +14,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from .detector import DetectorConfig, Motion
 from .emission import Emission
 from .pipeline import Engine, EngineConfig, FrameResult
 from .rates import speed_of_sound_ms
+from .recorder import BasebandCapture, BasebandClip
 from .sources import AudioSource, SourceConfig, SourceError, open_source
 from .spectrogram import DopplerHistory, render_png
 
@@ -68,6 +70,7 @@ class EngineWorker:
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
         self._history: DopplerHistory | None = None
+        self._captures: list[BasebandCapture] = []
 
     def start(self, source: AudioSource | None = None) -> None:
         """Start the thread, with an already-opened source if the caller tested one."""
@@ -84,6 +87,14 @@ class EngineWorker:
     def set_emission(self, on: bool) -> None:
         """Turn the tone on or off (takes effect at the next block)."""
         self._emission_on = on
+
+    def capture_baseband(self, seconds: float, rate_hz: float = 4000.0) -> Future[BasebandClip]:
+        """The next `seconds` of demodulated baseband (never audio), delivered through a Future."""
+        engine = self._engine
+        rate = engine.plan.baseband_rate_hz if engine is not None else rate_hz
+        capture = BasebandCapture(max(1, round(seconds * rate)))
+        self._captures = [*self._captures, capture]
+        return capture.future
 
     def doppler_png(self) -> bytes | None:
         """The recent Doppler band as a PNG (blocking: call from an executor), None before any audio."""
@@ -138,12 +149,16 @@ class EngineWorker:
             if block is None:
                 return
             if block.audio is not None:
-                results = engine.process(block.audio)
+                baseband = engine.demodulate(block.audio)
                 produced_s += block.duration_samples / source.audio_rate_hz
             else:
                 assert block.baseband is not None
-                results = engine.process_baseband(block.baseband)
+                baseband = block.baseband
                 produced_s += block.duration_samples / engine.plan.baseband_rate_hz
+            if self._captures:
+                rate, carrier = engine.plan.baseband_rate_hz, engine.plan.carrier_hz
+                self._captures = [c for c in self._captures if not c.feed(baseband, rate, carrier)]
+            results = engine.process_baseband(baseband)
             for r in results:
                 history.append(r.frame.normalized_db)
                 changed = last is None or (

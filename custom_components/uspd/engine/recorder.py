@@ -1,0 +1,85 @@
+"""Baseband recordings for debugging and model improvement: never audible-band audio.
+
+What is captured is the demodulated complex baseband (±2 kHz around the
+carrier, the audible band already gone), saved in the labelled-recording
+format as a 32-bit float WAV whose channels are I and Q of each mic in turn
+(mic 0 I, mic 0 Q, mic 1 I, …) at the baseband rate, with a JSON beside it
+whose "baseband" entry says so.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .labelled import LabelledRecording, MotionLabel, Span, write_labels
+from .wav import write_wav
+
+MAX_SECONDS = 600.0
+Label = Literal["minor", "major", "empty"]
+
+
+@dataclass(frozen=True)
+class BasebandClip:
+    baseband: NDArray[np.complex128]  # (mics, samples)
+    rate_hz: float
+    carrier_hz: float
+
+
+class BasebandCapture:
+    """Collects the next `samples` of baseband; the worker feeds it, a Future hands the clip over."""
+
+    def __init__(self, samples: int) -> None:
+        self.samples = samples
+        self.future: Future[BasebandClip] = Future()
+        self._parts: list[NDArray[np.complex128]] = []
+        self._have = 0
+        self._lock = threading.Lock()
+
+    def feed(self, baseband: NDArray[np.complex128], rate_hz: float, carrier_hz: float) -> bool:
+        """Add a block; True once complete (the future is then resolved)."""
+        with self._lock:
+            if self.future.done():
+                return True
+            take = min(baseband.shape[1], self.samples - self._have)
+            self._parts.append(baseband[:, :take].copy())
+            self._have += take
+            if self._have < self.samples:
+                return False
+        self.future.set_result(BasebandClip(np.concatenate(self._parts, axis=1), rate_hz, carrier_hz))
+        return True
+
+
+def write_baseband_recording(wav: Path, clip: BasebandClip, label: Label | None, scene: str | None = None) -> Path:
+    """Write the clip as a labelled baseband recording; `label` covers the whole clip ("empty": nobody)."""
+    mics, n = clip.baseband.shape
+    iq = np.empty((n, 2 * mics), dtype=np.float32)
+    iq[:, 0::2] = clip.baseband.real.T
+    iq[:, 1::2] = clip.baseband.imag.T
+    rate = round(clip.rate_hz)
+    write_wav(str(wav), iq, rate, float32=True)
+    duration = n / clip.rate_hz
+    labels: tuple[MotionLabel, ...] = ()
+    occupied: tuple[Span, ...] = ()
+    motion: Literal["major", "minor"] | None = "minor" if label == "minor" else "major" if label == "major" else None
+    if motion is not None:
+        labels = (MotionLabel(0.0, duration, motion),)
+        occupied = (Span(0.0, duration),)
+    write_labels(
+        wav,
+        LabelledRecording(
+            fs=rate,
+            carrier_hz=clip.carrier_hz,
+            labels=labels,
+            occupied=occupied,
+            scene=scene,
+            extra={"baseband": {"layout": "iq", "mics": mics, "rate_hz": clip.rate_hz}, "label": label or "unlabelled"},
+        ),
+    )
+    return wav
