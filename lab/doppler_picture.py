@@ -10,7 +10,6 @@ from pathlib import Path
 
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
-from custom_components.uspd.engine.rates import speed_of_sound_ms
 from custom_components.uspd.engine.spectrogram import DopplerHistory, render_png
 from custom_components.uspd.sim.library import SCENARIOS
 from custom_components.uspd.sim.render import Renderer
@@ -26,8 +25,7 @@ def main() -> None:
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels))
     rate = engine.plan.baseband_rate_hz
-    speeds = engine.framer.freqs_hz * speed_of_sound_ms() / (2 * engine.plan.carrier_hz)
-    history = DopplerHistory(speeds, engine.plan.hop_s)
+    history = DopplerHistory(engine.speeds_ms, engine.plan.hop_s)
     block = 400
     for i in range(int(args.seconds * rate / block)):
         for result in engine.process_baseband(renderer.render_baseband(i * block, block, rate, Emission())):

@@ -80,3 +80,17 @@ async def test_services_yaml_matches_the_actions_and_their_translations(hass: Ho
     strings = json.loads((PACKAGE / "strings.json").read_text())["services"]
     for action, spec in described.items():
         assert set(spec["fields"]) == set(strings[action]["fields"]), action
+
+
+def test_a_recording_pending_when_the_engine_stops_is_aborted_not_left_hanging() -> None:
+    from custom_components.uspd.engine.detector import DetectorConfig
+    from custom_components.uspd.engine.recorder import RecordingAborted
+    from custom_components.uspd.engine.sources import SourceConfig
+    from custom_components.uspd.engine.worker import EngineWorker
+
+    worker = EngineWorker(SourceConfig(scenario="empty_room"), DetectorConfig(), lambda _: None, lambda _: None)
+    worker.start()
+    future = worker.capture_baseband(3600.0)  # far longer than the worker will run
+    worker.stop()
+    with pytest.raises(RecordingAborted):
+        future.result(timeout=1)

@@ -35,7 +35,7 @@ from .const import (
     ULTRASONIC_MIN_RATE_HZ,
 )
 from .engine.detector import DetectorConfig
-from .engine.recorder import Label, write_baseband_recording
+from .engine.recorder import Label, RecordingAborted, write_baseband_recording
 from .engine.sources import SourceConfig, SourceError, open_source
 from .engine.sources.soundcard import audio_effects
 from .engine.worker import EngineWorker, Snapshot
@@ -47,6 +47,8 @@ PLAYBACK_SPEED = 1.0
 # Detector decisions come every 25 ms; the loop sees a change at once and
 # otherwise a fresh snapshot (diagnostics) this often.
 PUBLISH_INTERVAL_S = 2.0
+# How much longer than asked a recording may take before the action gives up.
+RECORD_SLACK_S = 15.0
 
 # Retrying cannot fix these: the entry itself names something that does not exist.
 PERMANENT_REASONS = frozenset({"unknown_backend", "unknown_scenario"})
@@ -185,7 +187,12 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         worker = self._worker
         if worker is None or not self.last_update_success:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running")
-        clip = await asyncio.wrap_future(worker.capture_baseband(seconds))
+        try:
+            # Blocks arrive in real time; a stalled or stopped source must not hang the action.
+            async with asyncio.timeout(seconds + RECORD_SLACK_S):
+                clip = await asyncio.wrap_future(worker.capture_baseband(seconds))
+        except (TimeoutError, RecordingAborted) as err:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running") from err
         name = f"{slugify(self.config_entry.title)}_{dt_util.utcnow():%Y%m%dT%H%M%S}.wav"
 
         def _write() -> Path:

@@ -44,9 +44,10 @@ class Engine:
         self.demodulator = Demodulator(self.plan, config.channels)
         self.clutter = ClutterFilter(rate, config.channels)
         self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
-        speeds = self.framer.freqs_hz * speed_of_sound_ms(config.temperature_c) / (2 * self.plan.carrier_hz)
-        self.detector = BaselineDetector(config.detector, speeds)
-        self._far_bins = np.abs(speeds) >= 0.5 * np.abs(speeds).max()
+        # Radial speed of each Doppler bin: the one conversion everything downstream uses.
+        self.speeds_ms = self.framer.freqs_hz * speed_of_sound_ms(config.temperature_c) / (2 * self.plan.carrier_hz)
+        self.detector = BaselineDetector(config.detector, self.speeds_ms)
+        self._far_bins = np.abs(self.speeds_ms) >= 0.5 * np.abs(self.speeds_ms).max()
         self._settle = self.demodulator.settle_samples
 
     def reconfigure(self, detector: DetectorConfig) -> None:

@@ -25,6 +25,10 @@ MAX_SECONDS = 600.0
 Label = Literal["minor", "major", "empty"]
 
 
+class RecordingAborted(Exception):
+    """The engine stopped before the recording was complete."""
+
+
 @dataclass(frozen=True)
 class BasebandClip:
     baseband: NDArray[np.complex128]  # (mics, samples)

@@ -11,6 +11,7 @@ after which it retries with backoff until stopped.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -20,8 +21,7 @@ from dataclasses import dataclass
 from .detector import DetectorConfig, Motion
 from .emission import Emission
 from .pipeline import Engine, EngineConfig, FrameResult
-from .rates import speed_of_sound_ms
-from .recorder import BasebandCapture, BasebandClip
+from .recorder import BasebandCapture, BasebandClip, RecordingAborted
 from .sources import AudioSource, SourceConfig, SourceError, open_source
 from .spectrogram import DopplerHistory, render_png
 
@@ -70,7 +70,10 @@ class EngineWorker:
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
         self._history: DopplerHistory | None = None
-        self._captures: list[BasebandCapture] = []
+        # Capture requests come from the event loop; only the worker thread
+        # reads this queue and owns the pending list.
+        self._capture_requests: queue.SimpleQueue[BasebandCapture] = queue.SimpleQueue()
+        self._pending: list[BasebandCapture] = []
 
     def start(self, source: AudioSource | None = None) -> None:
         """Start the thread, with an already-opened source if the caller tested one."""
@@ -83,6 +86,13 @@ class EngineWorker:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 _LOGGER.warning("uspd engine thread did not stop within %.0f s", timeout)
+                return
+        # Nobody will feed these any more: tell their waiters instead of leaving them hanging.
+        while not self._capture_requests.empty():
+            self._pending.append(self._capture_requests.get_nowait())
+        for capture in self._pending:
+            capture.future.set_exception(RecordingAborted("the engine stopped before the recording ended"))
+        self._pending = []
 
     def set_emission(self, on: bool) -> None:
         """Turn the tone on or off (takes effect at the next block)."""
@@ -93,7 +103,7 @@ class EngineWorker:
         engine = self._engine
         rate = engine.plan.baseband_rate_hz if engine is not None else rate_hz
         capture = BasebandCapture(max(1, round(seconds * rate)))
-        self._captures = [*self._captures, capture]
+        self._capture_requests.put(capture)
         return capture.future
 
     def doppler_png(self) -> bytes | None:
@@ -132,8 +142,7 @@ class EngineWorker:
     def _stream(self, source: AudioSource) -> None:
         engine = Engine(EngineConfig(source.audio_rate_hz, source.carrier_hz, source.channels, detector=self._detector))
         self._engine = engine
-        speeds = engine.framer.freqs_hz * speed_of_sound_ms() / (2 * engine.plan.carrier_hz)
-        history = DopplerHistory(speeds, engine.plan.hop_s)
+        history = DopplerHistory(engine.speeds_ms, engine.plan.hop_s)
         self._history = history
         emitting = self._emission_on
         source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, on=emitting))
@@ -155,9 +164,11 @@ class EngineWorker:
                 assert block.baseband is not None
                 baseband = block.baseband
                 produced_s += block.duration_samples / engine.plan.baseband_rate_hz
-            if self._captures:
+            while not self._capture_requests.empty():
+                self._pending.append(self._capture_requests.get_nowait())
+            if self._pending:
                 rate, carrier = engine.plan.baseband_rate_hz, engine.plan.carrier_hz
-                self._captures = [c for c in self._captures if not c.feed(baseband, rate, carrier)]
+                self._pending = [c for c in self._pending if not c.feed(baseband, rate, carrier)]
             results = engine.process_baseband(baseband)
             for r in results:
                 history.append(r.frame.normalized_db)
