@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .fastmath import sin
 from .scene import Fan, Music, Room, Seated, Walker
 
 Array = NDArray[np.float64]
@@ -154,9 +155,12 @@ class Jitter:
         self.p = rng.uniform(0, 2 * np.pi, count)
 
     def __call__(self, t: Array) -> Array:
-        out = np.zeros_like(t)
-        for f, a, p in zip(self.f, self.a, self.p, strict=True):
-            out += a * np.sin(2 * np.pi * f * t + p)
+        out = np.empty_like(t)
+        # In chunks: the (count × chunk) phase matrix stays in cache.
+        for i in range(0, len(t), 8192):
+            chunk = t[i : i + 8192]
+            phase = (2 * np.pi * self.f)[:, None] * chunk[None, :] + self.p[:, None]
+            out[i : i + 8192] = self.a @ sin(phase)
         return out
 
 

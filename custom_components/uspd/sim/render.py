@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..engine.emission import Emission
+from .fastmath import cis
 from .motion import Array, BassLine, Jitter, Mover, build_mover
 from .physics import absorption_db_per_m, speed_of_sound_ms
 from .scene import Device, Fan, Music, Scene
@@ -28,6 +29,7 @@ ECHO_DELAY_S = 0.010
 # they change at Doppler rates (< 3 kHz), and the interpolation's images land
 # far outside the baseband.
 PASSBAND_GRID_HZ = 16000
+STATIC_STEP = 8
 
 
 def speaker_gain_db(device: Device, freq_hz: float) -> float:
@@ -44,6 +46,16 @@ def directivity(device: Device, directions: NDArray[np.float64]) -> NDArray[np.f
     cos = (directions @ axis) / norm
     gain: NDArray[np.float64] = np.maximum(0.5 * (1 + cos), 10 ** (device.speaker_back_db / 20))
     return gain
+
+
+def _interp(t: Array, tc: Array, y: NDArray[np.complexfloating]) -> NDArray[np.complex128]:
+    return np.interp(t, tc, y.real) + 1j * np.interp(t, tc, y.imag)
+
+
+def _distance(p: Array, q: Array) -> Array:
+    """|p − q| for p (n, 3), q (3,): without np.linalg.norm's overhead."""
+    d = p - q
+    return np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] + d[:, 2] * d[:, 2])
 
 
 def _images(p: NDArray[np.float64], size: tuple[float, float, float]) -> NDArray[np.float64]:
@@ -124,37 +136,49 @@ class Renderer:
         fc = emission.carrier_hz
         alpha = self._alpha_np_per_m(fc)
         k = 2 * np.pi * fc
-        c = self._sound_speed(t)
+        inv_c = 1.0 / self._sound_speed(t)
         pn_now = self.phase_noise(t)
-        direct_len = self.static_len[:, :1]
-        direct_s = float(direct_len.mean()) / self.c
-        pn_direct = np.exp(1j * (self.phase_noise(t - direct_s) - pn_now)) * self._speaker(t - direct_s)
-        pn_echo = np.exp(1j * (self.phase_noise(t - ECHO_DELAY_S) - pn_now)) * self._speaker(t - ECHO_DELAY_S)
+        direct_s = float(self.static_len[:, 0].mean()) / self.c
+        pn_direct = cis(self.phase_noise(t - direct_s) - pn_now) * self._speaker(t - direct_s)
+        pn_echo = cis(self.phase_noise(t - ECHO_DELAY_S) - pn_now) * self._speaker(t - ECHO_DELAY_S)
         g0 = emission.level * self.scene.device.acoustic_gain * 10 ** (speaker_gain_db(self.scene.device, fc) / 20)
         # Static paths: fixed lengths, but the air they cross may move.
         amp = self.static_gain * np.exp(-alpha * self.static_len) / self.static_len
+        still = bool(np.all(inv_c == inv_c[0]))
+        # Airflow moves the sound speed at < 20 Hz: the static sums are taken
+        # every STATIC_STEP samples and interpolated between.
+        coarse = slice(None) if still or len(t) < 4 * STATIC_STEP else slice(None, None, STATIC_STEP)
+        tc, ic = t[coarse], inv_c[coarse]
         for m in range(len(self.mics)):
-            tau = self.static_len[m][:, None] / c[None, :]
-            paths = amp[m][:, None] * np.exp(-1j * k * tau)
-            out[m] = paths[0] * pn_direct + paths[1:].sum(axis=0) * pn_echo
+            if still:
+                paths = amp[m] * np.exp(-1j * k * self.static_len[m] * inv_c[0])
+                out[m] = paths[0] * pn_direct + paths[1:].sum() * pn_echo
+                continue
+            phase = (-k * self.static_len[m])[:, None] * ic[None, :]
+            direct, echoes = amp[m][0] * cis(phase[0]), amp[m][1:] @ cis(phase[1:])
+            if len(tc) != len(t):
+                direct, echoes = _interp(t, tc, direct), _interp(t, tc, echoes)
+            out[m] = direct * pn_direct + echoes * pn_echo
         # Moving scatterers: bistatic, exact geometry every sample.
+        moving = np.zeros_like(out)
+        dev = self.scene.device
+        wall = self.scene.room.wall_reflection
         for mover in self.movers:
             for sc in mover.scatter(t):
                 if not sc.amp.any():
                     continue
-                dev = self.scene.device
                 sources = [(self.speaker, directivity(dev, sc.pos - self.speaker))]
                 if sc.images:
-                    wall = self.scene.room.wall_reflection
                     for img, mirrored in zip(self.speaker_images, _images(sc.pos, self.scene.room.size_m), strict=True):
                         sources.append((img, wall * directivity(dev, mirrored - self.speaker)))
+                r2s = [_distance(sc.pos, mic) for mic in self.mics]
                 for src, gain in sources:
-                    r1 = np.linalg.norm(sc.pos - src, axis=1)
-                    for m, mic in enumerate(self.mics):
-                        r2 = np.linalg.norm(sc.pos - mic, axis=1)
+                    r1 = _distance(sc.pos, src)
+                    for m, r2 in enumerate(r2s):
                         r = r1 + r2
                         a = gain * sc.amp * np.exp(-alpha * r) / (r1 * r2)
-                        out[m] += a * np.exp(-1j * k * r / c) * pn_echo
+                        moving[m] += a * cis(-k * r * inv_c)
+        out += moving * pn_echo
         return out * (g0 * self.mic_gain[:, None])
 
     def _speaker(self, t: Array) -> NDArray[np.complex128]:
