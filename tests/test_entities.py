@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import asyncio
 
 import pytest
@@ -49,12 +51,14 @@ async def test_options_flow_updates_the_running_engine(hass: HomeAssistant) -> N
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"sensitivity": 80, "clear_delay": 120, "emission": True}
+        result["flow_id"], {"sensitivity": 80, "clear_delay": 120, "emission": True, "power_save": False}
     )
     await hass.async_block_till_done()
-    assert entry.options == {"sensitivity": 80, "clear_delay": 120, "emission": True}
-    detector = entry.runtime_data._worker._detector
-    assert (detector.sensitivity_pct, detector.hold_s) == (80.0, 120.0)
+    assert entry.options == {"sensitivity": 80, "clear_delay": 120, "emission": True, "power_save": False}
+    worker = entry.runtime_data._worker
+    assert (worker._detector.sensitivity_pct, worker._detector.hold_s) == (80.0, 120.0)
+    assert worker._power_save is False
+    assert hass.states.get(f"switch.{PREFIX}_power_saving").state == "off"
     assert hass.states.get(f"number.{PREFIX}_sensitivity").state == "80.0"
     assert hass.states.get(f"number.{PREFIX}_clear_delay").state == "120.0"
     await _unload(hass, entry)
@@ -102,15 +106,24 @@ async def test_emission_off_senses_nothing_and_on_senses_again(hass: HomeAssista
 async def test_sensors_and_diagnostics(hass: HomeAssistant, entity_registry: er.EntityRegistry) -> None:
     entry = await _setup(hass)
     await _scene_time(entry, 4.0)
+    # The first setup calibrated the simulated device: its carrier and level are in use.
+    cal = entry.runtime_data.calibration
+    assert cal is not None
+    assert entry.data["calibration"]["carrier_hz"] == cal.carrier_hz
     assert hass.states.get(f"sensor.{PREFIX}_motion_type").state in ("none", "minor", "major")
-    assert hass.states.get(f"sensor.{PREFIX}_carrier_frequency").state == "40000"
+    assert hass.states.get(f"sensor.{PREFIX}_carrier_frequency").state == str(round(cal.carrier_hz))
+    assert float(hass.states.get(f"sensor.{PREFIX}_emission_level").state) == round(20 * math.log10(cal.level), 1)
+    assert hass.states.get(f"sensor.{PREFIX}_classifier").state == "numpy"
+    assert hass.states.get(f"binary_sensor.{PREFIX}_calibrating").state == "off"
     assert float(hass.states.get(f"sensor.{PREFIX}_carrier_snr").state) > 40
     assert float(hass.states.get(f"sensor.{PREFIX}_noise_floor").state) < -80
     assert hass.states.get(f"sensor.{PREFIX}_audio_xruns").state == "0"
     diag = await async_get_config_entry_diagnostics(hass, entry)
     assert diag["entry"]["data"] == {"backend": "simulated", "scenario": "walk_in_and_leave"}
     assert diag["available"] is True
-    assert diag["latest_frame"]["carrier_hz"] == 40000
+    assert diag["latest_frame"]["carrier_hz"] == cal.carrier_hz
+    assert diag["calibration"]["carrier_hz"] == cal.carrier_hz
+    assert len(diag["calibration"]["measurements"]) == 26
     assert set(diag["versions"]) == {"home_assistant", "python", "numpy", "scipy"}
     await _unload(hass, entry)
 

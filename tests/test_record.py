@@ -54,7 +54,7 @@ async def test_record_saves_labelled_baseband_only(hass: HomeAssistant, tmp_path
     assert np.abs(baseband).mean() > 1e-4  # the static paths are in it
     rec = await hass.async_add_executor_job(read_labels, wav)
     assert rec.fs == 4000
-    assert rec.carrier_hz == 40000
+    assert rec.carrier_hz == entry.runtime_data.calibration.carrier_hz
     assert [(lab.start, lab.end, lab.motion) for lab in rec.labels] == [(0.0, 2.0, "major")]
     extra = json.loads(await hass.async_add_executor_job(wav.with_suffix(".json").read_text))
     assert extra["baseband"] == {"layout": "iq", "mics": 4, "rate_hz": 4000.0}

@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.carrier import detect_carrier
+from custom_components.uspd.engine.calibration import Calibration
 from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.sources import SourceConfig, SourceError
 from custom_components.uspd.engine.sources.soundcard import SoundCard, list_devices, probe_device
@@ -106,7 +107,15 @@ async def test_entities_go_unavailable_with_a_repair_and_come_back(
         domain=DOMAIN,
         title="pulse",
         unique_id="soundcard_pulse",
-        data={"backend": "soundcard", "device": "pulse", "audio_rate_hz": 96000, "carrier_hz": 40000, "mics": 1},
+        data={
+            "backend": "soundcard",
+            "device": "pulse",
+            "audio_rate_hz": 96000,
+            "carrier_hz": 40000,
+            "mics": 1,
+            # Already calibrated: a sweep through the null sink takes 17 s of real time and means nothing.
+            "calibration": Calibration(40000.0, 0.5, 30.0, False, 4.0).as_dict(),
+        },
     )
     entry.add_to_hass(hass)
     occupancy = "binary_sensor.pulse_occupancy"

@@ -13,6 +13,7 @@ from .coordinator import (
     UspdConfigEntry,
     UspdCoordinator,
     audio_effects_issue_id,
+    model_issue_id,
     near_ultrasonic_issue_id,
     source_issue_id,
 )
@@ -22,6 +23,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.IMAGE,
     Platform.NUMBER,
     Platform.SENSOR,
@@ -63,6 +65,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> boo
 
 async def async_remove_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> None:
     """A removed device leaves no repair issues behind."""
-    for make_id in (source_issue_id, near_ultrasonic_issue_id, audio_effects_issue_id):
+    for make_id in (source_issue_id, near_ultrasonic_issue_id, audio_effects_issue_id, model_issue_id):
         issue_id = make_id(entry.entry_id)
         ir.async_delete_issue(hass, DOMAIN, issue_id)

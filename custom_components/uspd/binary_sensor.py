@@ -1,4 +1,4 @@
-"""Occupancy (the primary entity) and instant motion."""
+"""Occupancy (the primary entity), instant motion, and whether a calibration sweep is running."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -38,6 +39,13 @@ BINARY_SENSORS: tuple[UspdBinarySensorEntityDescription, ...] = (
         translation_key="motion",
         device_class=BinarySensorDeviceClass.MOTION,
         value_fn=lambda s: s.motion != Motion.NONE,
+    ),
+    UspdBinarySensorEntityDescription(
+        key="calibrating",
+        translation_key="calibrating",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.calibrating,
     ),
 )
 

@@ -33,6 +33,7 @@ from .const import (
     CONF_EMISSION,
     CONF_MICS,
     CONF_PATH,
+    CONF_POWER_SAVE,
     CONF_SCENARIO,
     CONF_SENSITIVITY,
     DEFAULT_CLEAR_DELAY_S,
@@ -197,7 +198,7 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class UspdOptionsFlow(OptionsFlow):
-    """Sensitivity, clear delay and emission; the same options the config entities set."""
+    """Sensitivity, clear delay, emission and power saving; the same options the config entities set."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         if user_input is not None:
@@ -224,6 +225,7 @@ class UspdOptionsFlow(OptionsFlow):
                     )
                 ),
                 vol.Required(CONF_EMISSION, default=options.get(CONF_EMISSION, True)): BooleanSelector(),
+                vol.Required(CONF_POWER_SAVE, default=options.get(CONF_POWER_SAVE, True)): BooleanSelector(),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

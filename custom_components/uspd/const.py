@@ -13,6 +13,8 @@ CONF_DEVICE: Final = "device"
 CONF_CARRIER_HZ: Final = "carrier_hz"
 CONF_AUDIO_RATE_HZ: Final = "audio_rate_hz"
 CONF_MICS: Final = "mics"
+# Entry data written by the integration itself: the last calibration of this device.
+DATA_CALIBRATION: Final = "calibration"
 
 BACKEND_SIMULATED: Final = "simulated"
 BACKEND_SOUNDCARD: Final = "soundcard"
@@ -28,6 +30,7 @@ ULTRASONIC_MIN_RATE_HZ: Final = 96000
 CONF_SENSITIVITY: Final = "sensitivity"
 CONF_CLEAR_DELAY: Final = "clear_delay"
 CONF_EMISSION: Final = "emission"
+CONF_POWER_SAVE: Final = "power_save"
 DEFAULT_SENSITIVITY: Final = 50.0
 DEFAULT_CLEAR_DELAY_S: Final = 30.0
 MIN_CLEAR_DELAY_S: Final = 5.0

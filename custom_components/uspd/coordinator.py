@@ -25,8 +25,10 @@ from .const import (
     CONF_EMISSION,
     CONF_MICS,
     CONF_PATH,
+    CONF_POWER_SAVE,
     CONF_SCENARIO,
     CONF_SENSITIVITY,
+    DATA_CALIBRATION,
     DEFAULT_AUDIO_RATE_HZ,
     DEFAULT_CARRIER_HZ,
     DEFAULT_CLEAR_DELAY_S,
@@ -34,6 +36,8 @@ from .const import (
     DOMAIN,
     ULTRASONIC_MIN_RATE_HZ,
 )
+from .engine.calibration import Calibration, CalibrationError
+from .engine.classifier import MODEL_PATH, Classifier, ModelError
 from .engine.detector import DetectorConfig
 from .engine.recorder import Label, RecordingAborted, write_baseband_recording
 from .engine.sources import SourceConfig, SourceError, open_source
@@ -49,6 +53,10 @@ PLAYBACK_SPEED = 1.0
 PUBLISH_INTERVAL_S = 2.0
 # How much longer than asked a recording may take before the action gives up.
 RECORD_SLACK_S = 15.0
+# A sweep plays ~0.65 s per carrier (26 at 96 kHz): well under a minute in real time.
+CALIBRATE_TIMEOUT_S = 120.0
+# Sources that play what they are asked to (a recording cannot): they calibrate.
+CALIBRATED_BACKENDS = frozenset({"simulated", "soundcard"})
 
 # Retrying cannot fix these: the entry itself names something that does not exist.
 PERMANENT_REASONS = frozenset({"unknown_backend", "unknown_scenario"})
@@ -66,6 +74,10 @@ def source_issue_id(entry_id: str) -> str:
 
 def near_ultrasonic_issue_id(entry_id: str) -> str:
     return f"near_ultrasonic_{entry_id}"
+
+
+def model_issue_id(entry_id: str) -> str:
+    return f"model_{entry_id}"
 
 
 def audio_effects_issue_id(entry_id: str) -> str:
@@ -91,6 +103,10 @@ def detector_config_from_options(options: Mapping[str, Any]) -> DetectorConfig:
     )
 
 
+def power_save_from_options(options: Mapping[str, Any]) -> bool:
+    return bool(options.get(CONF_POWER_SAVE, True))
+
+
 def emission_from_options(options: Mapping[str, Any]) -> bool:
     return bool(options.get(CONF_EMISSION, True))
 
@@ -104,6 +120,17 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title, update_interval=None)
         self.source_config = source_config_from_data(dict(entry.data))
         self._worker: EngineWorker | None = None
+        self.calibration = self._stored_calibration()
+
+    def _stored_calibration(self) -> Calibration | None:
+        stored = self.config_entry.data.get(DATA_CALIBRATION)
+        if not isinstance(stored, dict):
+            return None
+        try:
+            return Calibration.from_dict(stored)
+        except (KeyError, TypeError, ValueError):
+            _LOGGER.warning("%s: stored calibration unreadable, calibrating again", self.config_entry.title)
+            return None
 
     @property
     def _issue_id(self) -> str:
@@ -139,9 +166,13 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         cfg = self.source_config
         entry_id = self.config_entry.entry_id
         soundcard = cfg.backend == "soundcard"
-        audible = soundcard and cfg.audio_rate_hz < ULTRASONIC_MIN_RATE_HZ
+        cal = self.calibration
+        audible = (soundcard and cfg.audio_rate_hz < ULTRASONIC_MIN_RATE_HZ) or (
+            cal is not None and cal.near_ultrasonic
+        )
+        carrier = cal.carrier_hz if cal is not None else cfg.carrier_hz
         self._set_issue(
-            near_ultrasonic_issue_id(entry_id), "near_ultrasonic" if audible else None, carrier=f"{cfg.carrier_hz:.0f}"
+            near_ultrasonic_issue_id(entry_id), "near_ultrasonic" if audible else None, carrier=f"{carrier:.0f}"
         )
         effect = audio_effects(cfg.device) if soundcard else None
         self._set_issue(
@@ -170,6 +201,7 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_placeholders={"error": str(err)},
             ) from err
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        classifier = await self._async_load_classifier()
         options = self.config_entry.options
         self._worker = EngineWorker(
             self.source_config,
@@ -179,8 +211,63 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
             speed=PLAYBACK_SPEED,
             publish_s=PUBLISH_INTERVAL_S,
             emission_on=emission_from_options(options),
+            classifier=classifier,
+            power_save=power_save_from_options(options),
+            calibration=self.calibration,
+            on_calibrated=self._calibrated_from_thread,
         )
         self._worker.start(source)
+        if self.calibration is None and self.source_config.backend in CALIBRATED_BACKENDS:
+            # First setup: calibrate in the background (sensing resumes with the result).
+            self.config_entry.async_create_background_task(
+                self.hass, self._async_first_calibration(), f"uspd calibration {self.config_entry.title}"
+            )
+
+    async def _async_first_calibration(self) -> None:
+        try:
+            await self.async_calibrate()
+        except HomeAssistantError as err:
+            _LOGGER.warning("%s: first calibration failed (%s); sensing with defaults", self.name, err)
+
+    async def async_calibrate(self) -> Calibration:
+        """Sweep carriers and levels now; the engine senses with the result, which is kept."""
+        worker = self._worker
+        if worker is None:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running")
+        if self.source_config.backend not in CALIBRATED_BACKENDS:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_calibrate")
+        try:
+            async with asyncio.timeout(CALIBRATE_TIMEOUT_S):
+                return await asyncio.wrap_future(worker.calibrate())
+        except (TimeoutError, CalibrationError) as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="calibration_failed",
+                translation_placeholders={"error": str(err) or "timed out"},
+            ) from err
+
+    def _calibrated_from_thread(self, calibration: Calibration) -> None:
+        self.hass.loop.call_soon_threadsafe(self._async_calibrated, calibration)
+
+    @callback
+    def _async_calibrated(self, calibration: Calibration) -> None:
+        """Keep it with the entry (it survives restarts) and say if it had to fall back to audible tones."""
+        self.calibration = calibration
+        entry = self.config_entry
+        self.hass.config_entries.async_update_entry(entry, data={**entry.data, DATA_CALIBRATION: calibration.as_dict()})
+        self._check_hardware_warnings()
+
+    async def _async_load_classifier(self) -> Classifier | None:
+        """The network, or None (and a repair issue): the baseline still senses without it."""
+        issue_id = model_issue_id(self.config_entry.entry_id)
+        try:
+            classifier = await self.hass.async_add_executor_job(Classifier.load, MODEL_PATH)
+        except ModelError as err:
+            _LOGGER.warning("%s: motion model not loaded, using the baseline detector: %s", self.name, err)
+            self._set_issue(issue_id, "model_failed", error=str(err))
+            return None
+        self._set_issue(issue_id, None)
+        return classifier
 
     async def async_record(self, seconds: float, label: Label | None, folder: Path) -> Path:
         """Record the next `seconds` of baseband (never audio) as a labelled recording in `folder`."""
@@ -213,6 +300,7 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
             options = self.config_entry.options
             self._worker.set_detector(detector_config_from_options(options))
             self._worker.set_emission(emission_from_options(options))
+            self._worker.set_power_save(power_save_from_options(options))
         # The config entities show the options: let them write their state.
         self.async_update_listeners()
 

@@ -1,4 +1,4 @@
-"""Diagnostics download: configuration, the latest frame statistics, versions; never audio."""
+"""Diagnostics download: configuration, calibration, the latest frame statistics, versions; never audio."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ import scipy
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant
 
+from .const import DATA_CALIBRATION
 from .coordinator import UspdConfigEntry
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: UspdConfigEntry) -> dict[str, Any]:
     coordinator = entry.runtime_data
     snapshot = coordinator.data
+    data = {k: v for k, v in entry.data.items() if k != DATA_CALIBRATION}
+    calibration = coordinator.calibration
     return {
-        "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
+        "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
+        "calibration": None if calibration is None else calibration.as_dict(),
         "source": dataclasses.asdict(coordinator.source_config),
         "available": coordinator.last_update_success,
         "last_error": None if coordinator.last_exception is None else str(coordinator.last_exception),

@@ -1,7 +1,8 @@
-"""Motion type, and diagnostics: carrier, noise floor, carrier SNR, xruns."""
+"""Motion type, and diagnostics: carrier, noise floor, carrier SNR, emission level and duty cycle, classifier, xruns."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import SIGNAL_STRENGTH_DECIBELS, EntityCategory, UnitOfFrequency
+from homeassistant.const import PERCENTAGE, SIGNAL_STRENGTH_DECIBELS, EntityCategory, UnitOfFrequency
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -25,7 +26,7 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class UspdSensorEntityDescription(SensorEntityDescription):
-    value_fn: Callable[[Snapshot], str | float | int]
+    value_fn: Callable[[Snapshot], str | float | int | None]
 
 
 SENSORS: tuple[UspdSensorEntityDescription, ...] = (
@@ -62,7 +63,33 @@ SENSORS: tuple[UspdSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         suggested_display_precision=1,
-        value_fn=lambda s: round(s.carrier_snr_db, 1),
+        value_fn=lambda s: None if math.isnan(s.carrier_snr_db) else round(s.carrier_snr_db, 1),
+    ),
+    UspdSensorEntityDescription(
+        key="emission_level",
+        translation_key="emission_level",
+        native_unit_of_measurement="dBFS",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        suggested_display_precision=1,
+        value_fn=lambda s: round(20 * math.log10(max(s.emission_level, 1e-6)), 1),
+    ),
+    UspdSensorEntityDescription(
+        key="duty_cycle",
+        translation_key="duty_cycle",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=0,
+        value_fn=lambda s: round(100 * s.duty_cycle),
+    ),
+    UspdSensorEntityDescription(
+        key="classifier",
+        translation_key="classifier",
+        device_class=SensorDeviceClass.ENUM,
+        options=["litert", "numpy", "baseline"],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.classifier,
     ),
     UspdSensorEntityDescription(
         key="xruns",

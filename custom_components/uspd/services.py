@@ -1,7 +1,8 @@
-"""Actions: uspd.record saves a labelled baseband recording (never audible-band audio)."""
+"""Actions: uspd.record saves a labelled baseband recording (never audible-band audio); uspd.calibrate sweeps."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import probatio as vol
@@ -27,6 +28,8 @@ RECORD_SCHEMA = vol.Schema(
     }
 )
 
+CALIBRATE_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY): cv.string})
+
 
 def _entry(hass: HomeAssistant, entry_id: str) -> UspdConfigEntry:
     entry: UspdConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
@@ -44,8 +47,22 @@ async def _async_record(call: ServiceCall) -> ServiceResponse:
     return {"path": str(path), "labels": str(path.with_suffix(".json"))}
 
 
+async def _async_calibrate(call: ServiceCall) -> ServiceResponse:
+    entry = _entry(call.hass, call.data[ATTR_CONFIG_ENTRY])
+    cal = await entry.runtime_data.async_calibrate()
+    return {
+        "carrier_hz": cal.carrier_hz,
+        "level_dbfs": round(20 * math.log10(cal.level), 1),
+        "echo_snr_db": cal.echo_snr_db,
+        "near_ultrasonic": cal.near_ultrasonic,
+    }
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
+    hass.services.async_register(
+        DOMAIN, "calibrate", _async_calibrate, schema=CALIBRATE_SCHEMA, supports_response=SupportsResponse.OPTIONAL
+    )
     hass.services.async_register(
         DOMAIN, "record", _async_record, schema=RECORD_SCHEMA, supports_response=SupportsResponse.OPTIONAL
     )

@@ -1,7 +1,9 @@
-"""Emission on/off: with the tone off nothing is sensed (and nothing is heard)."""
+"""Emission on/off (with the tone off nothing is sensed, nor heard) and power saving."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -9,13 +11,35 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_EMISSION
-from .coordinator import UspdConfigEntry, emission_from_options
+from .const import CONF_EMISSION, CONF_POWER_SAVE
+from .coordinator import UspdConfigEntry, emission_from_options, power_save_from_options
 from .entity import UspdEntity
 
 PARALLEL_UPDATES = 0
 
-EMISSION = SwitchEntityDescription(key="emission", translation_key="emission", entity_category=EntityCategory.CONFIG)
+
+@dataclass(frozen=True, kw_only=True)
+class UspdSwitchEntityDescription(SwitchEntityDescription):
+    option: str
+    value_fn: Callable[[Mapping[str, Any]], bool]
+
+
+SWITCHES = (
+    UspdSwitchEntityDescription(
+        key="emission",
+        translation_key="emission",
+        entity_category=EntityCategory.CONFIG,
+        option=CONF_EMISSION,
+        value_fn=emission_from_options,
+    ),
+    UspdSwitchEntityDescription(
+        key="power_save",
+        translation_key="power_save",
+        entity_category=EntityCategory.CONFIG,
+        option=CONF_POWER_SAVE,
+        value_fn=power_save_from_options,
+    ),
+)
 
 
 async def async_setup_entry(
@@ -23,17 +47,21 @@ async def async_setup_entry(
     entry: UspdConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_add_entities([UspdEmissionSwitch(entry.runtime_data, EMISSION)])
+    async_add_entities(UspdOptionSwitch(entry.runtime_data, d) for d in SWITCHES)
 
 
-class UspdEmissionSwitch(UspdEntity, SwitchEntity):
+class UspdOptionSwitch(UspdEntity, SwitchEntity):
+    """A switch that is an option: it works (and stays available) while the engine is down."""
+
+    entity_description: UspdSwitchEntityDescription
+
     @property
     def available(self) -> bool:
         return True
 
     @property
     def is_on(self) -> bool:
-        return emission_from_options(self.coordinator.config_entry.options)
+        return self.entity_description.value_fn(self.coordinator.config_entry.options)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         self._set(True)
@@ -43,5 +71,7 @@ class UspdEmissionSwitch(UspdEntity, SwitchEntity):
 
     def _set(self, on: bool) -> None:
         entry = self.coordinator.config_entry
-        self.hass.config_entries.async_update_entry(entry, options={**entry.options, CONF_EMISSION: on})
+        self.hass.config_entries.async_update_entry(
+            entry, options={**entry.options, self.entity_description.option: on}
+        )
         self.async_write_ha_state()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Amplitude of the tone before calibration has chosen one (digital full scale = 1).
+DEFAULT_LEVEL = 0.5
+
 
 @dataclass(frozen=True)
 class Emission:
     carrier_hz: float = 40000.0
-    level: float = 0.5  # amplitude of the emitted tone, digital full scale = 1
+    level: float = DEFAULT_LEVEL  # amplitude of the emitted tone, digital full scale = 1
     on: bool = True

@@ -8,10 +8,21 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from .classifier import Classifier
 from .clutter import ClutterFilter
 from .demodulate import Demodulator
-from .detector import BaselineDetector, Decision, DetectorConfig
+from .detector import (
+    NETWORK_CONTEXT_BOOST_LOGIT,
+    NO_EVIDENCE,
+    BandEvidence,
+    Decision,
+    Detector,
+    DetectorConfig,
+    Evidence,
+    network_evidence,
+)
 from .doppler import DopplerFrame, DopplerFramer
+from .features import FeatureStack
 from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
 
 
@@ -30,12 +41,22 @@ class FrameResult:
     frame: DopplerFrame
     noise_floor_db: float  # per Doppler bin, dB re full scale
     carrier_snr_db: float  # static paths over the noise floor
+    probs: NDArray[np.float32] | None = None  # the network's (background, minor, major), if it runs
+
+
+# After the tone starts or stops, the static paths step by ~100 dB; the
+# clutter filter restarts (running mean) and its leftovers are gone by then.
+TONE_SETTLE_S = 0.3
 
 
 class Engine:
-    """Streaming: feed any block size; results are the same whatever the split."""
+    """Streaming: feed any block size; results are the same whatever the split.
 
-    def __init__(self, config: EngineConfig) -> None:
+    With a classifier, the network decides (its evidence feeds the detector's
+    state machine); without one, the band-energy baseline does.
+    """
+
+    def __init__(self, config: EngineConfig, classifier: Classifier | None = None) -> None:
         if not 1 <= config.channels <= 8:
             raise ValueError(f"{config.channels} microphone channels: uspd uses 1 to 8")
         self.config = config
@@ -46,18 +67,44 @@ class Engine:
         self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
         # Radial speed of each Doppler bin: the one conversion everything downstream uses.
         self.speeds_ms = self.framer.freqs_hz * speed_of_sound_ms(config.temperature_c) / (2 * self.plan.carrier_hz)
-        self.detector = BaselineDetector(config.detector, self.speeds_ms)
+        self.bands = BandEvidence(self.speeds_ms)
+        self.classifier = classifier
+        self.features = FeatureStack(self.speeds_ms)
+        boost = NETWORK_CONTEXT_BOOST_LOGIT if classifier is not None else None
+        self.detector = Detector(config.detector) if boost is None else Detector(config.detector, boost)
         self._far_bins = np.abs(self.speeds_ms) >= 0.5 * np.abs(self.speeds_ms).max()
         self._settle = self.demodulator.settle_samples
+        self.emitting = True
+        self._blank_frames = 0
+        # The frames a tone switched on or off disturbs: the clutter filter's
+        # restart, plus one analysis window.
+        self._settle_frames = math.ceil(TONE_SETTLE_S / self.plan.hop_s) + math.ceil(
+            self.plan.frame_window / self.plan.frame_hop
+        )
+        self._carrier_snr_db = math.nan
 
     def reconfigure(self, detector: DetectorConfig) -> None:
         self.detector.reconfigure(detector)
+
+    def set_emitting(self, on: bool) -> None:
+        """The tone was switched on or off (power saving, the user): blank the disturbed frames.
+
+        Blank frames carry no evidence, and frames without a tone hold only
+        noise: the detector sees "no motion", so hold times keep counting
+        (power saving re-checks before they run out).
+        """
+        if on == self.emitting:
+            return
+        self.emitting = on
+        self.clutter.reset()
+        self._blank_frames = self._settle_frames
 
     def reset(self) -> None:
         self._settle = self.demodulator.settle_samples
         self.demodulator.reset()
         self.clutter.reset()
         self.framer.reset()
+        self.features.reset()
         self.detector.reset()
 
     def process(self, audio: NDArray[np.floating]) -> list[FrameResult]:
@@ -81,18 +128,34 @@ class Engine:
     def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
         """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""
         moving = self.clutter.process(baseband)
-        static_db = 20 * float(np.log10(self.clutter.static_level.mean() + 1e-30))
         results = []
         for frame in self.framer.process(moving, self.clutter.static):
             floor = self.framer.floor.power
             assert floor is not None
             noise_db = 10 * math.log10(float(floor[self._far_bins].mean()) + 1e-30)
+            if self.emitting and not self._blank_frames:
+                static_db = 20 * float(np.log10(self.clutter.static_level.mean() + 1e-30))
+                self._carrier_snr_db = static_db - noise_db
+            evidence, probs = self._evidence(frame)
             results.append(
                 FrameResult(
-                    decision=self.detector.update(frame.t_s, frame.ratio),
+                    decision=self.detector.update(frame.t_s, evidence),
                     frame=frame,
                     noise_floor_db=noise_db,
-                    carrier_snr_db=static_db - noise_db,
+                    carrier_snr_db=self._carrier_snr_db,
+                    probs=probs,
                 )
             )
         return results
+
+    def _evidence(self, frame: DopplerFrame) -> tuple[Evidence, NDArray[np.float32] | None]:
+        if self._blank_frames:
+            # Without a tone the frames are analysed as they are (noise: the
+            # closed loop shows nothing moves); only the switch itself is hidden.
+            self._blank_frames -= 1
+            self.features.reset()  # the network starts afresh, as at a cold start
+            return NO_EVIDENCE, None
+        if self.classifier is None:
+            return self.bands(frame.ratio), None
+        probs = self.classifier.probs(self.features.push(frame.normalized_db))
+        return network_evidence(probs, self.bands.bands(frame.ratio)), probs

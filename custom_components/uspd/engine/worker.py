@@ -10,7 +10,9 @@ after which it retries with backoff until stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import queue
 import threading
 import time
@@ -18,9 +20,12 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+from .calibration import Calibration, CalibrationError, DriftWatch, calibrate
+from .classifier import Classifier
 from .detector import DetectorConfig, Motion
-from .emission import Emission
+from .emission import DEFAULT_LEVEL, Emission
 from .pipeline import Engine, EngineConfig, FrameResult
+from .powersave import DutyMeter, PowerSaver
 from .recorder import BasebandCapture, BasebandClip, RecordingAborted
 from .sources import AudioSource, SourceConfig, SourceError, open_source
 from .spectrogram import DopplerHistory, render_png
@@ -42,6 +47,10 @@ class Snapshot:
     audio_rate_hz: int
     xruns: int = 0  # audio over/underruns so far (sound cards)
     emitting: bool = True
+    classifier: str = "baseline"  # what decides: "litert", "numpy" (the network) or "baseline"
+    duty_cycle: float = 1.0  # fraction of the last minute the tone was on
+    emission_level: float = DEFAULT_LEVEL  # amplitude of the tone, digital full scale = 1
+    calibrating: bool = False
 
 
 class EngineWorker:
@@ -56,8 +65,18 @@ class EngineWorker:
         publish_s: float = 2.0,
         emission_on: bool = True,
         opener: Callable[[SourceConfig], AudioSource] = open_source,
+        classifier: Classifier | None = None,
+        power_save: bool = True,
+        calibration: Calibration | None = None,
+        on_calibrated: Callable[[Calibration], None] | None = None,
     ) -> None:
         self.source_config = source_config
+        self._classifier = classifier
+        self._power_save = power_save
+        self.calibration = calibration
+        self._on_calibrated = on_calibrated
+        self._calibrations: queue.SimpleQueue[Future[Calibration]] = queue.SimpleQueue()
+        self._last_snapshot: Snapshot | None = None
         self._detector = detector
         # Read by the thread every block: a bool swap is atomic, no lock needed.
         self._emission_on = emission_on
@@ -93,10 +112,24 @@ class EngineWorker:
         for capture in self._pending:
             capture.future.set_exception(RecordingAborted("the engine stopped before the recording ended"))
         self._pending = []
+        while not self._calibrations.empty():
+            future = self._calibrations.get_nowait()
+            if future.set_running_or_notify_cancel():
+                future.set_exception(CalibrationError("the engine stopped"))
 
     def set_emission(self, on: bool) -> None:
         """Turn the tone on or off (takes effect at the next block)."""
         self._emission_on = on
+
+    def calibrate(self) -> Future[Calibration]:
+        """Sweep carriers and levels on the running source, then sense with the result (a Future)."""
+        future: Future[Calibration] = Future()
+        self._calibrations.put(future)
+        return future
+
+    def set_power_save(self, on: bool) -> None:
+        """Allow pausing the tone while presence is confirmed (takes effect at the next frame)."""
+        self._power_save = on
 
     def capture_baseband(self, seconds: float, rate_hz: float = 4000.0) -> Future[BasebandClip]:
         """The next `seconds` of demodulated baseband (never audio), delivered through a Future."""
@@ -123,7 +156,9 @@ class EngineWorker:
                 if source is None:
                     source = self._opener(self.source_config)
                 failures = 0
-                self._stream(source)
+                # A calibration ends a stream; the next one senses with its result.
+                while self._stream(source):
+                    pass
                 return
             except SourceError as err:
                 self._on_error(err)
@@ -139,24 +174,56 @@ class EngineWorker:
                     source.close()
                     source = None
 
-    def _stream(self, source: AudioSource) -> None:
-        engine = Engine(EngineConfig(source.audio_rate_hz, source.carrier_hz, source.channels, detector=self._detector))
+    def _run_calibration(self, source: AudioSource, future: Future[Calibration]) -> bool:
+        """In the worker thread, between blocks. True if the stream must restart with the result."""
+        if not future.set_running_or_notify_cancel():
+            return False
+        if self._last_snapshot is not None:
+            self._on_snapshot(dataclasses.replace(self._last_snapshot, calibrating=True))
+        try:
+            result = calibrate(getattr(source, "calibration_twin", lambda: source)(), stop=self._stop)
+        except CalibrationError as err:
+            future.set_exception(err)
+            return False
+        self.calibration = result
+        future.set_result(result)
+        if self._on_calibrated is not None:
+            self._on_calibrated(result)
+        return True
+
+    def _stream(self, source: AudioSource) -> bool:
+        """Sense until the source ends or the worker stops (False), or a calibration asks for a restart (True)."""
+        cal = self.calibration
+        if cal is not None and source.closed_loop:
+            source.carrier_hz = cal.carrier_hz
+        level = cal.level if cal is not None and source.closed_loop else DEFAULT_LEVEL
+        config = EngineConfig(source.audio_rate_hz, source.carrier_hz, source.channels, detector=self._detector)
+        engine = Engine(config, self._classifier)
         self._engine = engine
         history = DopplerHistory(engine.speeds_ms, engine.plan.hop_s)
         self._history = history
-        emitting = self._emission_on
-        source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, on=emitting))
+        saver = PowerSaver(self._power_save)
+        drift = DriftWatch(cal.carrier_snr_db if cal is not None and source.closed_loop else math.nan)
+        duty = DutyMeter()
+        tone = self._emission_on
+        source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, level=level, on=tone))
+        engine.set_emitting(tone)
         started = time.monotonic()
         produced_s = 0.0
         last: FrameResult | None = None
         published_at = -1e9
         while not self._stop.is_set():
-            if self._emission_on != emitting:
-                emitting = self._emission_on
-                source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, on=emitting))
+            if not self._calibrations.empty() and self._run_calibration(source, self._calibrations.get_nowait()):
+                return True
+            # The user's switch wins; power saving may pause the tone further.
+            want = self._emission_on and saver.emitting
+            if want != tone:
+                tone = want
+                source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, level=level, on=tone))
+                engine.set_emitting(tone)
             block = source.read()
             if block is None:
-                return
+                return False
             if block.audio is not None:
                 baseband = engine.demodulate(block.audio)
                 produced_s += block.duration_samples / source.audio_rate_hz
@@ -170,22 +237,30 @@ class EngineWorker:
                 rate, carrier = engine.plan.baseband_rate_hz, engine.plan.carrier_hz
                 self._pending = [c for c in self._pending if not c.feed(baseband, rate, carrier)]
             results = engine.process_baseband(baseband)
+            saver.enabled = self._power_save
             for r in results:
                 history.append(r.frame.normalized_db)
+                duty.add(r.decision.t_s, tone)
+                saver.update(r.decision, engine.detector.last_motion_s, self._detector.hold_s)
+                if tone and drift.update(r.decision.t_s, r.carrier_snr_db):
+                    _LOGGER.info("carrier SNR drifted from calibration (%.0f dB): recalibrating", drift.expected)
+                    self.calibrate()
                 changed = last is None or (
                     r.decision.motion != last.decision.motion or r.decision.occupied != last.decision.occupied
                 )
                 last = r
                 if changed or r.decision.t_s - published_at >= self._publish_s:
                     published_at = r.decision.t_s
-                    self._on_snapshot(self._snapshot(r, source))
+                    self._last_snapshot = self._snapshot(r, source, tone, duty.recent(), level)
+                    self._on_snapshot(self._last_snapshot)
             if not source.hardware_paced:
                 # Keep simulated and recorded time in step with the clock (× speed).
                 ahead = produced_s / self._speed - (time.monotonic() - started)
                 if ahead > 0:
                     self._stop.wait(ahead)
+        return False
 
-    def _snapshot(self, r: FrameResult, source: AudioSource) -> Snapshot:
+    def _snapshot(self, r: FrameResult, source: AudioSource, tone: bool, duty: float, level: float) -> Snapshot:
         d = r.decision
         return Snapshot(
             t_s=d.t_s,
@@ -198,5 +273,8 @@ class EngineWorker:
             channels=source.channels,
             audio_rate_hz=source.audio_rate_hz,
             xruns=int(getattr(source, "xruns", 0)),
-            emitting=self._emission_on,
+            emitting=tone,
+            duty_cycle=duty,
+            emission_level=level,
+            classifier=self._classifier.backend if self._classifier is not None else "baseline",
         )

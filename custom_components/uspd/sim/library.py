@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .scene import Fan, Scene, Seated, Walker
+from .scene import Curtain, Device, Fan, Scene, Seated, Walker
 
 DOOR = (0.4, 3.9)  # just inside the door, far corner from the device
 OUTSIDE = (0.4, 4.8)  # beyond the wall at y = 4.0
@@ -47,10 +47,45 @@ def walker_behind_wall(seed: int = 4, duration_s: float = 20.0) -> Scene:
     return Scene("walker_behind_wall", duration_s, sources=(Walker(((1.0, 0.2, 4.6), (12.0, 4.8, 4.6))),), seed=seed)
 
 
+# Two mics: long scenes render twice as fast, and the engine must work with two.
+TWO_MICS = Device(mics_m=((2.46, 0.15, 0.95), (2.54, 0.15, 0.95)), mic_gain_db=(0.0, -1.0))
+
+
+def reading_for_ten_minutes(seed: int = 11, minutes: float = 10.0) -> Scene:
+    """Walks in at 2 s, sits 1.2 m from the device, only types and turns pages, leaves; then the room stays empty."""
+    sit_from = 6.0
+    sit_to = sit_from + 60 * minutes
+    walk_in = Walker(((2.0, *OUTSIDE), (3.0, *DOOR), (sit_from, 2.5, 1.35)))
+    walk_out = Walker(((sit_to, 2.5, 1.35), (sit_to + 3.0, *DOOR), (sit_to + 4.0, *OUTSIDE)))
+    return Scene(
+        "reading_for_ten_minutes",
+        duration_s=sit_to + 40.0,
+        sources=(walk_in, Seated(sit_from, sit_to, seat_m=(2.5, 1.35), activity=0.15), walk_out),
+        device=TWO_MICS,
+        seed=seed,
+    )
+
+
+def minor_motion_nobody_entered(seed: int = 12, duration_s: float = 120.0) -> Scene:
+    """A curtain in a draft and a seated person's hand motion, but nobody walked in: never occupied."""
+    return Scene(
+        "minor_motion_nobody_entered",
+        duration_s,
+        sources=(
+            Curtain(0.0, duration_s),
+            Seated(0.0, duration_s, seat_m=(2.5, 1.35), activity=0.5),
+        ),
+        device=TWO_MICS,
+        seed=seed,
+    )
+
+
 SCENARIOS: dict[str, Callable[[], Scene]] = {
     "demo_loop": demo_loop,
     "empty_room": empty_room,
     "walk_in_and_leave": walk_in_and_leave,
     "fan_only": fan_only,
     "walker_behind_wall": walker_behind_wall,
+    "reading_for_ten_minutes": reading_for_ten_minutes,
+    "minor_motion_nobody_entered": minor_motion_nobody_entered,
 }

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .fastmath import sin
-from .scene import Fan, Music, Room, Seated, Walker
+from .scene import Curtain, Fan, Music, Room, Seated, Walker
 
 Array = NDArray[np.float64]
 
@@ -91,6 +91,13 @@ class SeatedMover:
         self.freq = rng.uniform(3.0, 7.0, n)
         self.breath_hz = rng.uniform(0.2, 0.3)
 
+    def active(self, t: Array) -> NDArray[np.bool_]:
+        """When a hand is actually moving (breathing alone is below the minor-motion band)."""
+        out = np.zeros(len(t), dtype=bool)
+        for t0, dur in zip(self.starts, self.durs, strict=True):
+            out |= (t >= t0) & (t < t0 + dur)
+        return out & (t >= self.s.start_s) & (t <= self.s.end_s)
+
     def scatter(self, t: Array) -> list[Scatter]:
         s = self.s
         present = ((t >= s.start_s) & (t <= s.end_s)).astype(np.float64)
@@ -143,6 +150,35 @@ class FanMover:
         return out
 
 
+class CurtainMover:
+    """Points across the curtain, each swaying along the normal at its own rate; gusts come and go."""
+
+    POINTS = 5
+
+    def __init__(self, c: Curtain, rng: np.random.Generator) -> None:
+        self.c = c
+        n = self.POINTS
+        self.freq = c.sway_hz * rng.uniform(0.7, 1.3, n)
+        self.phase = rng.uniform(0, 2 * np.pi, n)
+        self.gust = Jitter(rng, 0.5, 0.02, 0.2, 0.0, count=8)
+        normal = np.asarray(c.normal, dtype=np.float64)
+        self.normal = normal / np.linalg.norm(normal)
+        along = np.cross(self.normal, [0.0, 0.0, 1.0])
+        offsets = np.linspace(-0.5, 0.5, n) * c.width_m
+        self.rest = np.asarray(c.center_m)[None, :] + offsets[:, None] * along[None, :]
+
+    def scatter(self, t: Array) -> list[Scatter]:
+        c = self.c
+        present = ((t >= c.start_s) & (t <= c.end_s)).astype(np.float64)
+        gust = 1.0 + self.gust(t)  # 0.5 rms around 1: calm spells and gusts
+        out = []
+        for k in range(self.POINTS):
+            disp = c.sway_m * gust * np.sin(2 * np.pi * self.freq[k] * t + self.phase[k])
+            pos = self.rest[k][None, :] + disp[:, None] * self.normal[None, :]
+            out.append(Scatter(pos, present * _amp(c.ts_db)))
+        return out
+
+
 class Jitter:
     """Band-limited random process as a fixed sum of sinusoids: same value at the same time, however rendered."""
 
@@ -184,12 +220,14 @@ class BassLine:
         return np.where(on, env * np.sin(2 * np.pi * self.freqs[idx] * rel + self.phases[idx]), 0.0)
 
 
-Mover = WalkerMover | SeatedMover | FanMover
+Mover = WalkerMover | SeatedMover | FanMover | CurtainMover
 
 
 def build_mover(
-    src: Walker | Seated | Fan, room: Room, device_xy: tuple[float, float], rng: np.random.Generator
+    src: Walker | Seated | Fan | Curtain, room: Room, device_xy: tuple[float, float], rng: np.random.Generator
 ) -> Mover:
+    if isinstance(src, Curtain):
+        return CurtainMover(src, rng)
     if isinstance(src, Walker):
         return WalkerMover(src, room, rng)
     if isinstance(src, Seated):

@@ -16,9 +16,9 @@ from numpy.typing import NDArray
 
 from ..engine.emission import Emission
 from .fastmath import cis
-from .motion import Array, BassLine, Jitter, Mover, build_mover
+from .motion import Array, BassLine, Jitter, Mover, SeatedMover, build_mover
 from .physics import absorption_db_per_m, speed_of_sound_ms
-from .scene import Device, Fan, Music, Scene
+from .scene import Device, Fan, Interferer, Music, Scene
 
 DIFFUSE_PATHS = 24
 # A full-duplex codec clocks DAC and ADC together, so the emitter's phase noise
@@ -49,7 +49,8 @@ def directivity(device: Device, directions: NDArray[np.float64]) -> NDArray[np.f
 
 
 def _interp(t: Array, tc: Array, y: NDArray[np.complexfloating]) -> NDArray[np.complex128]:
-    return np.interp(t, tc, y.real) + 1j * np.interp(t, tc, y.imag)
+    out: NDArray[np.complex128] = np.interp(t, tc, y.real) + 1j * np.interp(t, tc, y.imag)
+    return out
 
 
 def _distance(p: Array, q: Array) -> Array:
@@ -81,8 +82,9 @@ class Renderer:
         self.movers: list[Mover] = [
             build_mover(s, room, (dev.speaker_m[0], dev.speaker_m[1]), rng)
             for s in scene.sources
-            if not isinstance(s, Music)
+            if not isinstance(s, Music | Interferer)
         ]
+        self.interferers = [s for s in scene.sources if isinstance(s, Interferer)]
         self.music = [(m, BassLine(m, rng)) for m in scene.sources if isinstance(m, Music)]
         # Static paths per mic: direct, six first-order images, diffuse tail.
         lengths, gains = [], []
@@ -109,6 +111,21 @@ class Renderer:
         self.phase_noise = Jitter(rng, dev.phase_noise_rad, 1.0, 2000.0, 1.0)
         self.noise_rng = np.random.default_rng([scene.seed, 1])
         self._alpha_cache: dict[float, float] = {}
+
+    def activity(self, t: Array) -> NDArray[np.int8]:
+        """Ground truth at each time: 2 someone walks in the room, 1 a seated hand moves, 0 neither.
+
+        Finer than Scene.labels(), whose minor spans cover a whole sitting,
+        pauses between bursts of typing included.
+        """
+        out = np.zeros(len(t), dtype=np.int8)
+        for mover in self.movers:
+            if isinstance(mover, SeatedMover):
+                out[mover.active(t)] = 1
+        for label in self.scene.labels():
+            if label.motion == "major":
+                out[(t >= label.start) & (t < label.end)] = 2
+        return out
 
     @property
     def channels(self) -> int:
@@ -212,7 +229,13 @@ class Renderer:
         # White passband noise of variance σ² becomes complex noise of 4σ²·B/fs.
         sigma = self._noise_rms() * np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
         noise = self.noise_rng.normal(scale=sigma, size=(2, *y.shape))
-        return np.asarray(y + noise[0] + 1j * noise[1], dtype=np.complex128)
+        y = y + noise[0] + 1j * noise[1]
+        for tone in self.interferers:
+            offset = tone.freq_hz - emission.carrier_hz
+            if abs(offset) < 0.4 * rate_hz:  # inside the demodulator's pass band
+                on = (t >= tone.start_s) & (t <= tone.end_s)
+                y = y + on * 10 ** (tone.level_dbfs / 20) * np.exp(2j * np.pi * offset * t)[None, :]
+        return np.asarray(y, dtype=np.complex128)
 
     def render_passband(self, start: int, count: int, emission: Emission) -> NDArray[np.float64]:
         """Audio samples start..start+count at the device rate: (count, mics) in [-1, 1]."""
@@ -229,6 +252,10 @@ class Renderer:
         x = (y * carrier[None, :]).real.T
         if self.music:
             x = x + self.audible(n / fs)[:, None]
+        for tone in self.interferers:
+            on = (n / fs >= tone.start_s) & (n / fs <= tone.end_s)
+            phase = 2 * np.pi * ((n * tone.freq_hz) % fs) / fs
+            x = x + (on * 10 ** (tone.level_dbfs / 20) * np.cos(phase))[:, None]
         x = x + self.noise_rng.normal(scale=10 ** (self.scene.device.mic_noise_dbfs / 20), size=x.shape)
         lsb = 2.0 ** (1 - self.scene.device.bits)
         return np.asarray(np.clip(np.round(x / lsb) * lsb, -1.0, 1.0 - lsb), dtype=np.float64)

@@ -115,7 +115,33 @@ class Music:
     kind: Literal["music"] = "music"
 
 
-Source = Walker | Seated | Fan | Music
+@dataclass(frozen=True)
+class Curtain:
+    """A curtain (or a plant) in a draft: a few points swaying slowly across a wall, gusting."""
+
+    start_s: float
+    end_s: float
+    center_m: Vec = (0.15, 2.0, 1.4)  # on the wall at x = 0 by default
+    normal: Vec = (1.0, 0.0, 0.0)  # the direction it billows in
+    width_m: float = 1.2
+    sway_m: float = 0.03
+    sway_hz: float = 0.4
+    ts_db: float = -22.0
+    kind: Literal["curtain"] = "curtain"
+
+
+@dataclass(frozen=True)
+class Interferer:
+    """An ultrasonic tone from something else (a switch-mode supply, another sensor): not ours, not a person."""
+
+    freq_hz: float
+    level_dbfs: float = -50.0
+    start_s: float = 0.0
+    end_s: float = 1e9
+    kind: Literal["interferer"] = "interferer"
+
+
+Source = Walker | Seated | Fan | Music | Curtain | Interferer
 
 
 @dataclass(frozen=True)

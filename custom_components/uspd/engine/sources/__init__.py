@@ -50,6 +50,9 @@ class AudioSource(Protocol):
     # produces as fast as asked (simulation, files) and the worker paces it.
     hardware_paced: bool
     block_seconds: float
+    # Whether what it is asked to emit reaches what it captures (a recording
+    # cannot play a different tone): calibration needs it.
+    closed_loop: bool
 
     def read(self) -> Block | None:
         """The next block, or None at the end of a finite source."""

@@ -17,6 +17,7 @@ CARRIER_SEARCH_S = 2.0
 class Recording:
     hardware_paced = False
     block_seconds = BLOCK_S
+    closed_loop = False
 
     def __init__(self, config: SourceConfig) -> None:
         self.path = config.path

@@ -6,6 +6,7 @@ import numpy as np
 
 from ...sim.library import SCENARIOS
 from ...sim.render import Renderer
+from ...sim.scene import Scene
 from ..emission import Emission
 from ..rates import RateError, plan_baseband
 from . import Block, SourceConfig, SourceError
@@ -16,11 +17,13 @@ BLOCK_S = 0.05
 class SimulatedRoom:
     hardware_paced = False
     block_seconds = BLOCK_S
+    closed_loop = True
 
-    def __init__(self, config: SourceConfig) -> None:
-        if config.scenario not in SCENARIOS:
+    def __init__(self, config: SourceConfig, scene: Scene | None = None) -> None:
+        """The config's named scenario, or `scene` itself (tests and the lab)."""
+        if scene is None and config.scenario not in SCENARIOS:
             raise SourceError("unknown_scenario", f"unknown scenario {config.scenario!r}")
-        self.scene = SCENARIOS[config.scenario]()
+        self.scene = scene if scene is not None else SCENARIOS[config.scenario]()
         self.renderer = Renderer(self.scene)
         self.audio_rate_hz = self.scene.device.audio_rate_hz
         self.channels = self.renderer.channels
@@ -45,6 +48,17 @@ class SimulatedRoom:
         """Time within the scene of the next block (it restarts when the scene loops)."""
         rate = self.plan.baseband_rate_hz if self.baseband else self.audio_rate_hz
         return (self._pos % self._length) / rate
+
+    def calibration_twin(self) -> SimulatedRoom:
+        """The same room at this moment, for a calibration sweep that must not use up the scenario.
+
+        The scenario is a script (the demo's walk-in comes at 5 s); a real
+        room goes on while a sweep plays, a script would skip ahead.
+        """
+        twin = SimulatedRoom.__new__(SimulatedRoom)
+        twin.__dict__.update(self.__dict__)
+        twin.loop = True
+        return twin
 
     def set_emission(self, emission: Emission) -> None:
         self.emission = emission

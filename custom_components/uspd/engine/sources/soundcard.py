@@ -149,6 +149,7 @@ def _find(sd: Any, name: str) -> int:
 class SoundCard:
     hardware_paced = True
     block_seconds = BLOCK_S
+    closed_loop = True
 
     def __init__(self, config: SourceConfig) -> None:
         sd = _sounddevice()

@@ -1,0 +1,278 @@
+"""Self-calibration: pick the carrier and the emission level for this device in this room.
+
+The sweep, on any closed-loop source (a sound card, the simulated room):
+for each candidate carrier, 1 kHz apart from 18 kHz to 0.45·fs,
+
+1. listen with the tone off (LISTEN_S): the noise per Doppler bin, and the
+   strongest tone within the carrier's Doppler band (switch-mode supplies,
+   other sensors) over that noise;
+2. play the tone at PROBE_LEVEL (PROBE_S): the static phasor per mic over
+   the emitted level is the device's response there (speaker × room × mic).
+
+Then the choice (``choose``, a pure function): a carrier is usable where no
+interferer sits in its Doppler band and a person at ``range_m`` would give
+TARGET_ECHO_SNR_DB per Doppler bin at a level within the cap. The echo is
+predicted from the measured direct path with the sonar equation
+(EL − DL = TS − 40·log R − 2αR + 20·log d, body TS −10 dB, speaker–mic
+distance d 5 cm, α from ISO 9613-1 at 20 °C/50 % RH). The highest usable
+carrier wins (furthest from hearing), at the lowest level that keeps the
+target. Only when nothing at or above 24 kHz is usable does a near-ultrasonic
+carrier win, and the result says so (the integration raises a repair
+issue: some people hear it).
+
+Level caps are digital, since no speaker here is SPL-calibrated: −6 dBFS
+above 24 kHz (the airborne-ultrasound limit is 110 dB SPL there, far above
+what small speakers reach), −20 dBFS below it (75 dB SPL applies at 20 kHz,
+and it is audible to many).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .demodulate import Demodulator
+from .detector import MAJOR_BAND_MS
+from .emission import Emission
+from .rates import MAX_CARRIER_FRACTION, MIN_CARRIER_HZ, plan_baseband, speed_of_sound_ms
+from .sources import AudioSource
+
+SWEEP_STEP_HZ = 1000.0
+SWEEP_LOW_HZ = 18000.0
+LISTEN_S = 0.25
+PROBE_S = 0.4
+PROBE_SETTLE_S = 0.1
+PROBE_LEVEL = 0.05
+AUDIBLE_BELOW_HZ = 24000.0
+MAX_LEVEL = 0.5
+MAX_LEVEL_AUDIBLE = 0.1
+MIN_LEVEL = 0.01
+TARGET_ECHO_SNR_DB = 20.0
+DEFAULT_RANGE_M = 4.0
+BODY_TS_DB = -10.0
+DIRECT_PATH_M = 0.05
+INTERFERER_DB = 10.0
+DEAD_RESPONSE_DB = -60.0  # below this the speaker (or mic) does not work at that carrier
+# ISO 9613-1 air absorption at 20 °C, 50 % RH (DESIGN.md), dB/m.
+_ABSORPTION = ((20000.0, 0.52), (32000.0, 1.02), (40000.0, 1.32), (45000.0, 1.49))
+
+
+class CalibrationError(Exception):
+    """The source cannot be calibrated (a recording), or the sweep was interrupted."""
+
+
+@dataclass(frozen=True)
+class CarrierMeasurement:
+    carrier_hz: float
+    response_db: tuple[float, ...]  # per mic: static level over emitted level
+    noise_db: float  # per Doppler bin, dBFS, tone off
+    interferer_db: float  # strongest bin in the Doppler band over the noise, tone off
+
+
+@dataclass(frozen=True)
+class Calibration:
+    carrier_hz: float
+    level: float
+    echo_snr_db: float  # predicted for a person at range_m
+    near_ultrasonic: bool  # nothing at or above 24 kHz was usable
+    range_m: float
+    measurements: tuple[CarrierMeasurement, ...] = ()
+
+    @property
+    def carrier_snr_db(self) -> float:
+        """The static tone over the per-bin noise the sweep measured at the chosen carrier and level."""
+        m = next((m for m in self.measurements if m.carrier_hz == self.carrier_hz), None)
+        if m is None:
+            return math.nan
+        return float(np.mean(m.response_db)) + 20 * math.log10(self.level) - m.noise_db
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Calibration:
+        ms = tuple(
+            CarrierMeasurement(
+                float(m["carrier_hz"]),
+                tuple(float(r) for r in m["response_db"]),
+                float(m["noise_db"]),
+                float(m["interferer_db"]),
+            )
+            for m in d.get("measurements", ())
+        )
+        return cls(
+            carrier_hz=float(d["carrier_hz"]),
+            level=float(d["level"]),
+            echo_snr_db=float(d["echo_snr_db"]),
+            near_ultrasonic=bool(d["near_ultrasonic"]),
+            range_m=float(d["range_m"]),
+            measurements=ms,
+        )
+
+
+def candidate_carriers(audio_rate_hz: int) -> list[float]:
+    top = math.floor(MAX_CARRIER_FRACTION * audio_rate_hz / SWEEP_STEP_HZ) * SWEEP_STEP_HZ
+    low = max(SWEEP_LOW_HZ, MIN_CARRIER_HZ)
+    return [float(f) for f in np.arange(low, top + 1, SWEEP_STEP_HZ)]
+
+
+def absorption_db_per_m(carrier_hz: float) -> float:
+    f, a = zip(*_ABSORPTION, strict=True)
+    return float(np.interp(carrier_hz, f, a, left=a[0] * carrier_hz / f[0], right=a[-1]))
+
+
+def echo_re_direct_db(carrier_hz: float, range_m: float) -> float:
+    """A person's echo at range_m relative to the direct speaker→mic tone (sonar equation)."""
+    return (
+        BODY_TS_DB
+        - 40 * math.log10(range_m)
+        - 2 * absorption_db_per_m(carrier_hz) * range_m
+        + 20 * math.log10(DIRECT_PATH_M)
+    )
+
+
+def level_cap(carrier_hz: float) -> float:
+    return MAX_LEVEL if carrier_hz >= AUDIBLE_BELOW_HZ else MAX_LEVEL_AUDIBLE
+
+
+def _needed_level(m: CarrierMeasurement, range_m: float) -> float:
+    """Emission level at which a person at range_m reaches the target SNR per Doppler bin."""
+    response = float(np.mean(m.response_db))
+    need_db = TARGET_ECHO_SNR_DB + m.noise_db - response - echo_re_direct_db(m.carrier_hz, range_m)
+    return 10 ** (need_db / 20)
+
+
+def _snr_at(m: CarrierMeasurement, level: float, range_m: float) -> float:
+    response = float(np.mean(m.response_db))
+    return response + 20 * math.log10(level) + echo_re_direct_db(m.carrier_hz, range_m) - m.noise_db
+
+
+def choose(measurements: list[CarrierMeasurement], range_m: float = DEFAULT_RANGE_M) -> Calibration:
+    if not measurements:
+        raise CalibrationError("no carrier was measured")
+    usable = [
+        m
+        for m in measurements
+        if m.interferer_db < INTERFERER_DB
+        and min(m.response_db) > DEAD_RESPONSE_DB
+        and _needed_level(m, range_m) <= level_cap(m.carrier_hz)
+    ]
+    ultrasonic = [m for m in usable if m.carrier_hz >= AUDIBLE_BELOW_HZ]
+    if ultrasonic or usable:
+        pick = max(ultrasonic or usable, key=lambda m: m.carrier_hz)
+        level = min(max(_needed_level(pick, range_m), MIN_LEVEL), level_cap(pick.carrier_hz))
+    else:
+        # Nothing reaches the target: the best SNR there is, at its cap (the README's troubleshooting says why).
+        clean = [m for m in measurements if m.interferer_db < INTERFERER_DB] or measurements
+        pick = max(clean, key=lambda m: _snr_at(m, level_cap(m.carrier_hz), range_m))
+        level = level_cap(pick.carrier_hz)
+    return Calibration(
+        carrier_hz=pick.carrier_hz,
+        level=round(level, 4),
+        echo_snr_db=round(_snr_at(pick, level, range_m), 1),
+        near_ultrasonic=pick.carrier_hz < AUDIBLE_BELOW_HZ,
+        range_m=range_m,
+        measurements=tuple(measurements),
+    )
+
+
+def _capture(source: AudioSource, carrier_hz: float, emission: Emission, seconds: float) -> NDArray[np.complex128]:
+    """`seconds` of baseband around carrier_hz with `emission` playing (demodulator start-up dropped)."""
+    source.set_emission(emission)
+    plan = plan_baseband(source.audio_rate_hz, carrier_hz)
+    demod = Demodulator(plan, source.channels)
+    skip = demod.settle_samples
+    want = int(seconds * plan.baseband_rate_hz)
+    parts: list[NDArray[np.complex128]] = []
+    have = 0
+    while have < want:
+        block = source.read()
+        if block is None:
+            raise CalibrationError("the source ended during calibration")
+        if block.audio is not None:
+            bb = demod.process(block.audio)
+            drop = min(skip, bb.shape[1])
+            bb, skip = bb[:, drop:], skip - drop
+        else:
+            assert block.baseband is not None
+            bb = block.baseband
+        parts.append(bb)
+        have += bb.shape[1]
+    return np.concatenate(parts, axis=1)[:, :want]
+
+
+def _bin_powers(x: NDArray[np.complex128], window: int) -> NDArray[np.float64]:
+    """Mean power per Doppler bin (fftshifted), normalised like the framer: a unit phasor reads 1."""
+    taper = np.hanning(window + 2)[1:-1]
+    taper = taper / taper.sum()
+    n = x.shape[1] // window
+    segs = x[:, : n * window].reshape(x.shape[0], n, window)
+    segs = segs - segs.mean(axis=2, keepdims=True)
+    spectra = np.fft.fftshift(np.fft.fft(segs * taper, axis=2), axes=2)
+    power: NDArray[np.float64] = (np.abs(spectra) ** 2).mean(axis=(0, 1))
+    return power
+
+
+def measure(source: AudioSource, carrier_hz: float) -> CarrierMeasurement:
+    plan = plan_baseband(source.audio_rate_hz, carrier_hz)
+    quiet = _capture(source, carrier_hz, Emission(carrier_hz=carrier_hz, level=0.0, on=False), LISTEN_S)
+    power = _bin_powers(quiet, plan.frame_window)
+    freqs = np.fft.fftshift(np.fft.fftfreq(plan.frame_window, 1 / plan.baseband_rate_hz))
+    band = np.abs(freqs) <= 2 * MAJOR_BAND_MS[1] * carrier_hz / speed_of_sound_ms()
+    floor = float(np.median(power)) + 1e-30
+    probe = _capture(source, carrier_hz, Emission(carrier_hz=carrier_hz, level=PROBE_LEVEL), PROBE_S)
+    settled = probe[:, int(PROBE_SETTLE_S * plan.baseband_rate_hz) :]
+    static = np.abs(settled.mean(axis=1)) + 1e-30
+    return CarrierMeasurement(
+        carrier_hz=carrier_hz,
+        response_db=tuple(round(float(20 * np.log10(s / PROBE_LEVEL)), 2) for s in static),
+        noise_db=round(10 * math.log10(floor), 2),
+        interferer_db=round(10 * math.log10(float(power[band].max()) / floor), 2),
+    )
+
+
+def calibrate(
+    source: AudioSource, range_m: float = DEFAULT_RANGE_M, stop: threading.Event | None = None
+) -> Calibration:
+    """Sweep every candidate carrier on `source` (blocking; ~0.65 s of audio each), then choose."""
+    if not source.closed_loop:
+        raise CalibrationError("this source cannot emit a tone (a recording): nothing to calibrate")
+    measurements = []
+    for fc in candidate_carriers(source.audio_rate_hz):
+        if stop is not None and stop.is_set():
+            raise CalibrationError("calibration was interrupted")
+        measurements.append(measure(source, fc))
+    return choose(measurements, range_m)
+
+
+# Recalibrate when the carrier SNR has been this far from what calibration
+# measured for this long (the device moved, a speaker aged, a room changed),
+# at most once per RECALIBRATE_EVERY_S.
+DRIFT_DB = 10.0
+DRIFT_S = 60.0
+RECALIBRATE_EVERY_S = 3600.0
+
+
+class DriftWatch:
+    def __init__(self, expected_snr_db: float) -> None:
+        self.expected = expected_snr_db
+        self._since: float | None = None
+        self._last_request: float | None = None
+
+    def update(self, t_s: float, carrier_snr_db: float) -> bool:
+        """True once the drift has lasted DRIFT_S (then not again for RECALIBRATE_EVERY_S)."""
+        if math.isnan(self.expected) or math.isnan(carrier_snr_db) or abs(carrier_snr_db - self.expected) < DRIFT_DB:
+            self._since = None
+            return False
+        if self._since is None:
+            self._since = t_s
+        recent = self._last_request is not None and t_s - self._last_request < RECALIBRATE_EVERY_S
+        if t_s - self._since >= DRIFT_S and not recent:
+            self._last_request = t_s
+            return True
+        return False

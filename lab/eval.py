@@ -1,0 +1,250 @@
+"""The detection benchmark: the full engine (front end + network + detector) beside the baseline.
+
+    scripts/lab eval [--scale 1.0] [--negative-hours 20]
+
+A fixed, seeded suite from seeds.EVAL (never trained on): walks (in,
+through, approach, leave, wander; rooms up to 7 × 6 m, so a few walks reach
+past 4 m), walks with a
+ceiling fan and with music, seated minor motion within 1.5 m, enter-sit-
+leave scenes for occupancy, ≥ 20 h of scenes with nobody in the room (ceiling
+fans, bass-heavy music, a walker behind the wall, combinations), and walks
+on 48 kHz hardware (near-ultrasonic carriers, 1–2 mics). Every figure comes
+with a 95 % confidence interval: Wilson for rates, exact Poisson for false
+alarms per hour, bootstrap for latency percentiles. Frames are the engine's
+own (lab/dataset.py); the network is the shipped .tflite on LiteRT (the
+numpy executor gives the same outputs: tests/test_classifier.py) and both
+detectors are the engine's state machine, run frame by frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+import lab  # noqa: F401
+from custom_components.uspd.engine.classifier import MODEL_PATH
+from custom_components.uspd.engine.detector import (
+    BASELINE_CONTEXT_BOOST_LOGIT,
+    LOGIT_PER_DB,
+    MAJOR_ON_DB,
+    MINOR_ON_DB,
+    NETWORK_CONTEXT_BOOST_LOGIT,
+    Detector,
+    DetectorConfig,
+    Evidence,
+    Motion,
+    network_evidence,
+)
+
+from . import seeds
+from .dataset import SceneFrames, build
+from .windows import Windows
+
+RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
+
+
+@dataclass
+class Run:
+    motion: np.ndarray  # 0/1/2 per frame
+    occupied: np.ndarray
+
+
+def litert_probs(scenes: list[SceneFrames]) -> list[np.ndarray]:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_path=str(MODEL_PATH), num_threads=2)
+    interp.allocate_tensors()
+    i, o = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
+    out = []
+    for s in scenes:
+        w = Windows([s])
+        probs = np.empty((len(w), 3), dtype=np.float32)
+        for start in range(0, len(w), 4096):
+            batch = w.batch(np.arange(start, min(start + 4096, len(w))))
+            for k, row in enumerate(batch):
+                interp.set_tensor(i, row[None])
+                interp.invoke()
+                probs[start + k] = interp.get_tensor(o)[0]
+        out.append(probs)
+    return out
+
+
+def run_detector(s: SceneFrames, probs: np.ndarray | None, config: DetectorConfig) -> Run:
+    boost = NETWORK_CONTEXT_BOOST_LOGIT if probs is not None else BASELINE_CONTEXT_BOOST_LOGIT
+    det = Detector(config, boost)
+    motion = np.zeros(len(s.t), dtype=np.int8)
+    occ = np.zeros(len(s.t), dtype=bool)
+    code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
+    for k in range(len(s.t)):
+        bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
+        if probs is None:
+            ev = Evidence(
+                (bands[0] - MINOR_ON_DB) * LOGIT_PER_DB, (bands[1] - MAJOR_ON_DB) * LOGIT_PER_DB, *bands
+            )  # fmt: skip
+        else:
+            ev = network_evidence(probs[k], bands)
+        d = det.update(float(s.t[k]), ev)
+        motion[k], occ[k] = code[d.motion], d.occupied
+    return Run(motion, occ)
+
+
+def wilson(k: int, n: int) -> tuple[float, float, float]:
+    if n == 0:
+        return (math.nan, math.nan, math.nan)
+    p, z = k / n, 1.96
+    den = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / den
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (p, max(0.0, c - h), min(1.0, c + h))
+
+
+def poisson_rate(k: int, hours: float) -> tuple[float, float, float]:
+    lo = 0.0 if k == 0 else stats.chi2.ppf(0.025, 2 * k) / 2
+    hi = stats.chi2.ppf(0.975, 2 * k + 2) / 2
+    return (k / hours, lo / hours, hi / hours)
+
+
+def percentile_ci(x: np.ndarray, q: float, rng: np.random.Generator) -> tuple[float, float, float]:
+    if len(x) == 0:
+        return (math.nan, math.nan, math.nan)
+    boots = [np.percentile(rng.choice(x, len(x)), q) for _ in range(1000)]
+    return (float(np.percentile(x, q)), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5)))
+
+
+def runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def major_events(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int, list[float]]:
+    """Each walk (a run of major truth ≥ 0.5 s): detected if MAJOR is reported during it (or 0.5 s after)."""
+    hit = total = 0
+    latency: list[float] = []
+    for s, r in zip(scenes, runs, strict=True):
+        for a, b in runs_of(s.y == 2):
+            if s.t[b - 1] - s.t[a] < 0.5:
+                continue
+            total += 1
+            end = min(len(s.t), b + 20)
+            found = np.flatnonzero(r.motion[a:end] == 2)
+            if len(found):
+                hit += 1
+                latency.append(float(s.t[a + found[0]] - s.t[a]))
+    return hit, total, latency
+
+
+def minor_events(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int]:
+    """Each burst of seated hand motion (≥ 0.5 s): detected if any motion is reported during it."""
+    hit = total = 0
+    for s, r in zip(scenes, runs, strict=True):
+        for a, b in runs_of(s.y == 1):
+            if s.t[b - 1] - s.t[a] < 0.5:
+                continue
+            total += 1
+            hit += bool((r.motion[a:b] > 0).any())
+    return hit, total
+
+
+def false_alarms(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int, float]:
+    """Motion onsets and vacant→occupied changes in scenes with nobody in the room."""
+    motion = occupancy = 0
+    hours = 0.0
+    for s, r in zip(scenes, runs, strict=True):
+        hours += float(s.t[-1] - s.t[0]) / 3600
+        m = r.motion > 0
+        motion += int(np.sum(m[1:] & ~m[:-1]) + m[0])
+        o = r.occupied
+        occupancy += int(np.sum(o[1:] & ~o[:-1]) + o[0])
+    return motion, occupancy, hours
+
+
+def suite(scale: float, negative_hours: float) -> dict[str, list[tuple[int, str, float, int | None]]]:
+    base = seeds.EVAL.start
+
+    def jobs(offset: int, count: int, kind: str, seconds: float, rate: int | None = None):
+        return [(base + offset + i, kind, seconds, rate) for i in range(max(1, int(count * scale)))]
+
+    return {
+        "walk": jobs(0, 300, "walk", 20.0),
+        "walk_fan": jobs(10_000, 100, "walk_fan", 20.0),
+        "walk_music": jobs(20_000, 100, "walk_music", 20.0),
+        "seated": jobs(30_000, 100, "seated", 30.0),
+        "enter_sit": jobs(40_000, 100, "enter_sit", 40.0),
+        "near_ultrasonic": [(j[0], j[1], j[2], 48000) for j in jobs(50_000, 100, "walk", 20.0)],
+        "negative": [(base + 60_000 + i, "negative", 60.0, None) for i in range(int(negative_hours * 60))],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of each positive set")
+    parser.add_argument("--negative-hours", type=float, default=20.0)
+    args = parser.parse_args()
+    began = time.time()
+    rng = np.random.default_rng(0)
+    config = DetectorConfig()
+    report: dict[str, object] = {
+        "command": f"scripts/lab eval --scale {args.scale} --negative-hours {args.negative_hours}"
+    }
+    table: dict[str, dict[str, object]] = {}
+    for name, jobs in suite(args.scale, args.negative_hours).items():
+        scenes = build(jobs)
+        probs = litert_probs(scenes)
+        for detector in ("network", "baseline"):
+            runs = [
+                run_detector(s, p if detector == "network" else None, config)
+                for s, p in zip(scenes, probs, strict=True)
+            ]
+            row = table.setdefault(f"{name}/{detector}", {})
+            if name in ("walk", "walk_fan", "walk_music", "near_ultrasonic", "enter_sit"):
+                hit, total, lat = major_events(scenes, runs)
+                row["major_detected"] = (hit, total, *wilson(hit, total))
+                row["latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
+                row["latency_p95_s"] = percentile_ci(np.asarray(lat), 95, rng)
+            if name in ("seated", "enter_sit"):
+                hit, total = minor_events(scenes, runs)
+                row["minor_detected"] = (hit, total, *wilson(hit, total))
+            if name == "enter_sit":
+                agree = sum(int((r.occupied == s.occupied).sum()) for s, r in zip(scenes, runs, strict=True))
+                frames = sum(len(s.t) for s in scenes)
+                row["occupancy_accuracy"] = (agree, frames, *wilson(agree, frames))
+            if name == "negative":
+                fm, fo, hours = false_alarms(scenes, runs)
+                row["hours"] = round(hours, 2)
+                row["motion_false_alarms_per_h"] = (fm, *poisson_rate(fm, hours))
+                row["occupancy_false_alarms_per_h"] = (fo, *poisson_rate(fo, hours))
+        print(f"{name}: {len(scenes)} scenes done ({(time.time() - began) / 60:.1f} min)", flush=True)
+    report["table"] = table
+    report["minutes"] = round((time.time() - began) / 60, 1)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=1, default=float) + "\n")
+    print(format_table(table))
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, tuple) and len(v) == 5:  # k, n, p, lo, hi
+        return f"{100 * v[2]:.1f} % [{100 * v[3]:.1f}, {100 * v[4]:.1f}] ({v[0]}/{v[1]})"
+    if isinstance(v, tuple) and len(v) == 4:  # k, rate, lo, hi
+        return f"{v[1]:.2f} [{v[2]:.2f}, {v[3]:.2f}] ({v[0]})"
+    if isinstance(v, tuple) and len(v) == 3:
+        return f"{1000 * v[0]:.0f} ms [{1000 * v[1]:.0f}, {1000 * v[2]:.0f}]"
+    return str(v)
+
+
+def format_table(table: dict[str, dict[str, object]]) -> str:
+    lines = ["| set / detector | figure | value [95 % CI] |", "|---|---|---|"]
+    for key, row in table.items():
+        for fig, v in row.items():
+            lines.append(f"| {key} | {fig} | {_fmt(v)} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

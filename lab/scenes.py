@@ -1,0 +1,220 @@
+"""Domain-randomised scenes for training, mining and evaluation.
+
+Every draw comes from the seed: the same seed gives the same room, device,
+carrier, people and distractors. Kinds:
+
+- walk:      one walker (in, through, approach or leave), ranges 0.3–6 m
+- seated:    someone already sitting (≤ 1.5 m) with minor motion only
+- enter_sit: walks in, sits and types or reads, possibly leaves
+- negative:  nobody in the room: empty, ceiling fan, music, walker behind
+             the wall, or a combination
+- walk_fan, walk_music, seated_music: the combinations the benchmark asks for
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from custom_components.uspd.engine.rates import MAX_CARRIER_FRACTION
+from custom_components.uspd.sim.scene import Device, Fan, Music, Room, Scene, Seated, Source, Walker
+
+Kind = Literal["walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music"]
+KINDS: tuple[Kind, ...] = ("walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music")
+
+
+@dataclass(frozen=True)
+class Draw:
+    scene: Scene
+    carrier_hz: float
+    level: float
+    kind: Kind
+
+
+def _u(rng: np.random.Generator, a: float, b: float) -> float:
+    return float(rng.uniform(a, b))
+
+
+def random_room(rng: np.random.Generator) -> Room:
+    return Room(
+        size_m=(_u(rng, 3.0, 7.0), _u(rng, 3.0, 6.0), _u(rng, 2.4, 3.0)),
+        wall_reflection=_u(rng, 0.4, 0.8),
+        rt60_s=_u(rng, 0.09, 0.13),
+        temperature_c=_u(rng, 15.0, 30.0),
+        humidity_pct=_u(rng, 20.0, 80.0),
+        wall_loss_db=_u(rng, 35.0, 55.0),
+    )
+
+
+def random_device(rng: np.random.Generator, room: Room, rate_hz: int | None = None) -> Device:
+    n = int(rng.choice([1, 2, 2, 3, 4, 4, 6, 7, 8]))
+    x = _u(rng, 1.0, room.size_m[0] - 1.0)
+    z = _u(rng, 0.6, 1.3)
+    speaker = (x, 0.15, z)
+    radius = _u(rng, 0.02, 0.05)
+    angles = rng.uniform(0, 2 * math.pi) + 2 * math.pi * np.arange(n) / n
+    mics = tuple((x + radius * math.cos(a), 0.15 + radius * math.sin(a) * 0.5, z + 0.05) for a in angles)
+    if rate_hz is None:
+        rate_hz = int(rng.choice([96000, 96000, 96000, 48000, 192000]))
+    return Device(
+        speaker_m=speaker,
+        mics_m=mics,
+        audio_rate_hz=rate_hz,
+        speaker_rolloff_hz=_u(rng, 28000.0, 46000.0),
+        speaker_rolloff_db_per_khz=_u(rng, 0.8, 3.0),
+        speaker_resonance_hz=_u(rng, 22000.0, 40000.0),
+        speaker_resonance_db=_u(rng, 0.0, 6.0),
+        mic_gain_db=tuple(float(g) for g in rng.normal(0.0, 1.0, n)),
+        acoustic_gain=10 ** _u(rng, math.log10(0.008), math.log10(0.05)),
+        mic_noise_dbfs=_u(rng, -96.0, -80.0),
+        bits=int(rng.choice([16, 24])),
+        phase_noise_rad=10 ** _u(rng, -4.3, -3.3),
+    )
+
+
+def random_carrier(rng: np.random.Generator, rate_hz: int) -> float:
+    if rate_hz <= 48000:
+        return float(round(_u(rng, 18000.0, min(21600.0, MAX_CARRIER_FRACTION * rate_hz))))
+    return float(round(_u(rng, 25000.0, 43000.0)))
+
+
+def _inside(rng: np.random.Generator, room: Room, near: tuple[float, float] | None = None, within: float = 6.0):
+    for _ in range(100):
+        p = (_u(rng, 0.3, room.size_m[0] - 0.3), _u(rng, 0.5, room.size_m[1] - 0.3))
+        if near is None or math.dist(p, near) <= within:
+            return p
+    return (room.size_m[0] / 2, room.size_m[1] / 2)
+
+
+def _door(rng: np.random.Generator, room: Room) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A doorway on the far or a side wall: (just inside, one metre outside)."""
+    side = int(rng.integers(0, 3))
+    w, d = room.size_m[0], room.size_m[1]
+    if side == 0:
+        x = _u(rng, 0.4, w - 0.4)
+        return (x, d - 0.1), (x, d + 1.0)
+    y = _u(rng, 0.8, d - 0.4)
+    return ((0.1, y), (-1.0, y)) if side == 1 else ((w - 0.1, y), (w + 1.0, y))
+
+
+def _path(points: list[tuple[float, float]], t0: float, speed: float, pauses: list[float]):
+    """Waypoints (t, x, y) through points at speed, pausing pauses[i] at point i+1."""
+    out = [(t0, *points[0])]
+    t = t0
+    for i, p in enumerate(points[1:]):
+        t += math.dist(out[-1][1:], p) / speed
+        out.append((t, *p))
+        if i < len(pauses) and pauses[i] > 0:
+            t += pauses[i]
+            out.append((t, *p))
+    return tuple(out)
+
+
+def random_walker(rng: np.random.Generator, room: Room, device: Device, t0: float, duration: float) -> Walker:
+    speed = _u(rng, 0.4, 1.8)
+    dev_xy = (device.speaker_m[0], device.speaker_m[1])
+    inside, outside = _door(rng, room)
+    style = rng.choice(["in", "through", "approach", "leave", "wander"])
+    if style == "in":
+        pts = [outside, inside, _inside(rng, room, dev_xy, 6.0)]
+    elif style == "through":
+        inside2, outside2 = _door(rng, room)
+        pts = [outside, inside, _inside(rng, room), inside2, outside2]
+    elif style == "approach":
+        far = _inside(rng, room)
+        ang = math.atan2(far[1] - dev_xy[1], far[0] - dev_xy[0])
+        r = _u(rng, 0.3, 1.0)
+        pts = [far, (dev_xy[0] + r * math.cos(ang), max(0.4, dev_xy[1] + r * math.sin(ang)))]
+    elif style == "leave":
+        pts = [_inside(rng, room), inside, outside]
+    else:
+        pts = [_inside(rng, room) for _ in range(3)]
+    pauses = [float(rng.choice([0.0, _u(rng, 1.0, 6.0)])) for _ in pts]
+    wp = _path(pts, t0, speed, pauses)
+    if wp[-1][0] > duration:  # keep the walk inside the scene
+        scale = (duration - t0) / (wp[-1][0] - t0)
+        wp = tuple((t0 + (t - t0) * scale, x, y) for t, x, y in wp)
+    return Walker(wp, height_m=_u(rng, 1.5, 1.95), stride_m=_u(rng, 1.1, 1.6), torso_ts_db=_u(rng, -12.0, -5.0))
+
+
+def random_seated(rng: np.random.Generator, room: Room, device: Device, start: float, end: float) -> Seated:
+    dev_xy = (device.speaker_m[0], device.speaker_m[1])
+    seat = _inside(rng, room, dev_xy, 1.5)
+    return Seated(start, end, seat_m=seat, activity=_u(rng, 0.2, 1.5), torso_ts_db=_u(rng, -12.0, -5.0))
+
+
+def random_fan(rng: np.random.Generator, room: Room, start: float, end: float) -> Fan:
+    return Fan(
+        start,
+        end,
+        center_m=(_u(rng, 1.0, room.size_m[0] - 1.0), _u(rng, 1.0, room.size_m[1] - 1.0), room.size_m[2] - 0.3),
+        radius_m=_u(rng, 0.4, 0.7),
+        rpm=_u(rng, 60.0, 250.0),
+        blades=int(rng.integers(3, 6)),
+        blade_ts_db=_u(rng, -30.0, -15.0),
+        airflow_jitter_ms=_u(rng, 0.01, 0.1),
+    )
+
+
+def random_music(rng: np.random.Generator, start: float, end: float) -> Music:
+    return Music(
+        start,
+        end,
+        pm_dbc=_u(rng, -35.0, -8.0),
+        imd_dbc=_u(rng, -70.0, -30.0),
+        bass_hz=(_u(rng, 30.0, 60.0), _u(rng, 80.0, 200.0)),
+        tempo_bpm=_u(rng, 70.0, 170.0),
+    )
+
+
+def behind_wall_walker(rng: np.random.Generator, room: Room, t0: float, duration: float) -> Walker:
+    y = room.size_m[1] + _u(rng, 0.3, 1.5)
+    a, b = (-1.0, y), (room.size_m[0] + 1.0, y)
+    if rng.uniform() < 0.5:
+        a, b = b, a
+    return Walker(_path([a, b], t0, _u(rng, 0.6, 1.6), []))
+
+
+def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz: int | None = None) -> Draw:
+    rng = np.random.default_rng([seed, 7919])
+    if kind is None:
+        kind = KINDS[int(rng.choice(len(KINDS), p=[0.25, 0.1, 0.15, 0.3, 0.08, 0.07, 0.05]))]
+    room = random_room(rng)
+    device = random_device(rng, room, rate_hz)
+    d = duration_s
+    sources: list[Source] = []
+    if kind in ("walk", "walk_fan", "walk_music"):
+        sources.append(random_walker(rng, room, device, _u(rng, 2.0, d / 3), d - 1.0))
+    if kind in ("seated", "seated_music"):
+        sources.append(random_seated(rng, room, device, 0.0, d))
+    if kind == "enter_sit":
+        walker = random_walker(rng, room, device, _u(rng, 1.0, 4.0), d / 2)
+        end_xy = walker.waypoints[-1][1:]
+        sit_from = walker.waypoints[-1][0] + 0.5
+        leave = rng.uniform() < 0.4
+        sit_to = _u(rng, sit_from + 5.0, d - 3.0) if leave else d
+        seat = (float(end_xy[0]), float(end_xy[1]))
+        sources.append(walker)
+        sources.append(Seated(sit_from, sit_to, seat_m=seat, activity=_u(rng, 0.2, 1.5)))
+        if leave:
+            inside, outside = _door(rng, room)
+            sources.append(Walker(_path([seat, inside, outside], sit_to + 0.5, _u(rng, 0.6, 1.5), [])))
+    if kind == "walk_fan":
+        sources.append(random_fan(rng, room, 0.0, d))
+    if kind in ("walk_music", "seated_music"):
+        sources.append(random_music(rng, 0.0, d))
+    if kind == "negative":
+        for maker in rng.permutation(4)[: int(rng.integers(0, 4))]:
+            if maker == 0:
+                sources.append(random_fan(rng, room, 0.0, d))
+            elif maker == 1:
+                sources.append(random_music(rng, _u(rng, 0.0, d / 2), d))
+            elif maker == 2:
+                sources.append(behind_wall_walker(rng, room, _u(rng, 0.0, d / 2), d))
+            else:
+                sources.append(random_fan(rng, room, _u(rng, 0.0, d / 2), d))
+    scene = Scene(f"{kind}-{seed}", d, sources=tuple(sources), room=room, device=device, seed=seed)
+    return Draw(scene, random_carrier(rng, device.audio_rate_hz), _u(rng, 0.1, 0.5), kind)

@@ -1,0 +1,188 @@
+"""Regenerate the shipped model from seeds: data, a seed model, rare-event mining rounds, conversion.
+
+    scripts/lab train [--train-scenes 320] [--seed-scenes 100] [--rounds 2] [--mining-hours 8]
+
+1. Render the training scenes (seeds.TRAIN, 30 s each, every kind).
+2. Train a seed model on the first --seed-scenes of them.
+3. Each round: run the current model over a fresh stretch of the mining
+   stream (seeds.MINING, 60 s scenes, 70 % nobody in the room); keep its
+   false alarms (background windows it calls motion) and near misses (motion
+   windows it gets wrong); retrain on everything so far plus what was mined.
+   False alarms per hour on that stretch are reported before and after.
+4. Convert to a float16 .tflite (custom_components/uspd/model/uspd.tflite),
+   write LiteRT's outputs on held-out windows as the numpy executor's test
+   vectors (tests/data/model_vectors.npz) and the training figures for the
+   model card (custom_components/uspd/model/training.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+
+import lab  # noqa: F401
+from custom_components.uspd.engine.detector import NETWORK_MOTION_BIAS_LOGIT
+
+from . import seeds
+from .dataset import SceneFrames, build
+from .windows import Windows, onsets
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_PATH = ROOT / "custom_components" / "uspd" / "model" / "uspd.tflite"
+TRAINING_JSON = MODEL_PATH.with_name("training.json")
+VECTORS_PATH = ROOT / "tests" / "data" / "model_vectors.npz"
+SEED = 20261124
+BATCH = 256
+# Background frames are most of every stream; a sample of them per epoch is
+# enough once the mined ones are always kept.
+BACKGROUND_PER_EPOCH = 60_000
+
+
+def mining_jobs(start: int, hours: float) -> list[tuple[int, str | None, float, None]]:
+    n = round(hours * 60)
+    base = seeds.MINING.start + start
+    return [(base + i, "negative" if (base + i) % 10 < 7 else None, 60.0, None) for i in range(n)]
+
+
+def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int):  # type: ignore[no-untyped-def]
+    import keras
+    import tensorflow as tf
+
+    from .model import build as build_model
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    model = build_model()
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(seed)
+    usable = windows.weight > 0
+    positives = np.flatnonzero(usable & (windows.y > 0))
+    background = np.flatnonzero(usable & (windows.y == 0))
+    for epoch in range(epochs):
+        pick = rng.choice(background, min(BACKGROUND_PER_EPOCH, len(background)), replace=False)
+        index = rng.permutation(np.concatenate([positives, pick, mined]))
+        # Each class weighs the same in this epoch's loss, whatever its share of the windows drawn.
+        counts = np.bincount(windows.y[index], minlength=3).astype(np.float64)
+        cw = counts.sum() / (3 * np.maximum(counts, 1))
+        losses = []
+        for i in range(0, len(index), BATCH):
+            b = index[i : i + BATCH]
+            losses.append(model.train_on_batch(windows.batch(b), windows.y[b], sample_weight=cw[windows.y[b]]))
+        print(f"    epoch {epoch + 1}/{epochs}: {len(index)} windows, loss {float(np.mean(losses)):.4f}", flush=True)
+    return model
+
+
+def predict(model, windows: Windows) -> np.ndarray:  # type: ignore[no-untyped-def]
+    out = np.empty((len(windows), 3), dtype=np.float32)
+    for i in range(0, len(windows), 8192):
+        index = np.arange(i, min(i + 8192, len(windows)))
+        out[index] = model.predict_on_batch(windows.batch(index))
+    return out
+
+
+def false_alarms_per_hour(probs: np.ndarray, windows: Windows) -> float:
+    """Motion onsets at the detector's threshold (sensitivity 50 %, 2 frames) where nobody is in the room."""
+    neg = windows.negative_scene
+    hours = neg.sum() * 0.025 / 3600
+    p_motion = 1 / (1 + np.exp(-NETWORK_MOTION_BIAS_LOGIT))
+    return float(onsets((1 - probs[:, 0] > p_motion) & neg).sum() / max(hours, 1e-9))
+
+
+def mine(probs: np.ndarray, windows: Windows, offset: int) -> tuple[np.ndarray, dict[str, int]]:
+    pred = probs.argmax(axis=1)
+    usable = windows.weight > 0
+    false_alarm = usable & (windows.y == 0) & (probs[:, 0] < 0.5)
+    near_miss = usable & (windows.y > 0) & (pred != windows.y)
+    picked = np.flatnonzero(false_alarm | near_miss)
+    return picked + offset, {"false_alarm_windows": int(false_alarm.sum()), "near_miss_windows": int(near_miss.sum())}
+
+
+def convert(model) -> bytes:  # type: ignore[no-untyped-def]
+    import tensorflow as tf
+
+    from .model import build as build_model
+
+    fixed = build_model(batch_size=1)
+    fixed.set_weights(model.get_weights())
+    converter = tf.lite.TFLiteConverter.from_keras_model(fixed)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.target_spec.supported_types = [tf.float16]
+    return bytes(converter.convert())
+
+
+def write_vectors(tflite: bytes, windows: Windows, count: int = 24) -> None:
+    from ai_edge_litert.interpreter import Interpreter
+
+    rng = np.random.default_rng(SEED)
+    index = np.concatenate([rng.choice(np.flatnonzero(windows.y == c), count // 3, replace=False) for c in range(3)])
+    x = windows.batch(index)
+    interp = Interpreter(model_content=tflite)
+    interp.allocate_tensors()
+    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+    ys = []
+    for row in x:
+        interp.set_tensor(inp["index"], row[None])
+        interp.invoke()
+        ys.append(interp.get_tensor(out["index"])[0].copy())
+    VECTORS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(VECTORS_PATH, x=x, y=np.asarray(ys), truth=windows.y[index])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train-scenes", type=int, default=320)
+    parser.add_argument("--seed-scenes", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--mining-hours", type=float, default=8.0)
+    parser.add_argument("--epochs", type=int, default=6)
+    args = parser.parse_args()
+    began = time.time()
+    report: dict[str, object] = {"seed": SEED, "args": vars(args)}
+
+    print(f"rendering {args.train_scenes} training scenes (seeds {seeds.TRAIN.start}…)", flush=True)
+    scenes: list[SceneFrames] = build([(seeds.TRAIN.start + i, None, 30.0, None) for i in range(args.train_scenes)])
+    seed_set = Windows(scenes[: args.seed_scenes])
+    print(f"seed model on {args.seed_scenes} scenes ({seed_set.hours:.1f} h)", flush=True)
+    model = train(seed_set, np.zeros(0, dtype=np.int64), args.epochs, SEED)
+
+    full = scenes
+    mined_scenes: list[SceneFrames] = []
+    mined_index: list[np.ndarray] = []
+    rounds = []
+    for r in range(args.rounds):
+        stream = build(mining_jobs(int(r * args.mining_hours * 60), args.mining_hours))
+        sw = Windows(stream)
+        before = false_alarms_per_hour(predict(model, sw), sw)
+        offset = len(Windows(full + mined_scenes))
+        picked, stats = mine(predict(model, sw), sw, offset)
+        mined_scenes += stream
+        mined_index.append(picked)
+        everything = Windows(full + mined_scenes)
+        model = train(everything, np.concatenate(mined_index), args.epochs, SEED + r + 1)
+        after = false_alarms_per_hour(predict(model, sw), sw)
+        rounds.append({"round": r + 1, "stream_hours": round(sw.hours, 2), **stats,
+                       "false_alarms_per_hour_before": round(before, 2),
+                       "false_alarms_per_hour_after": round(after, 2)})  # fmt: skip
+        print(f"round {r + 1}: {sw.hours:.1f} h mined, {stats}, false alarms/h {before:.2f} → {after:.2f}", flush=True)
+    report["mining_rounds"] = rounds
+    report["training_hours"] = round(Windows(full + mined_scenes).hours, 2)
+
+    tflite = convert(model)
+    MODEL_PATH.write_bytes(tflite)
+    held_out = Windows(build([(seeds.TEST_VECTORS.start + i, None, 30.0, None) for i in range(6)]))
+    write_vectors(tflite, held_out)
+    report["tflite_bytes"] = len(tflite)
+    report["minutes"] = round((time.time() - began) / 60, 1)
+    TRAINING_JSON.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {MODEL_PATH} ({len(tflite)} bytes) in {report['minutes']} min")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Frames of many scenes → classifier windows (CONTEXT_FRAMES × GRID_BINS), built per batch, never all at once."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+import lab  # noqa: F401
+from custom_components.uspd.engine.features import CONTEXT_FRAMES
+
+from .dataset import SceneFrames
+
+# Frames this close to a change of truth are left out of the loss: the
+# network sees only the past 300 ms, and the simulator's label edges are
+# exact to the sample while a walker's echo builds up over a step.
+EDGE_S = 0.15
+
+
+class Windows:
+    """All windows of a set of scenes; window i ends at frame i (zeros before a scene starts, as in the engine)."""
+
+    def __init__(self, scenes: list[SceneFrames]) -> None:
+        pad = CONTEXT_FRAMES - 1
+        xs, ends, ys, ws, negs = [], [], [], [], []
+        offset = 0
+        for s in scenes:
+            xs.append(np.zeros((pad, s.x.shape[1]), dtype=np.float16))
+            xs.append(s.x)
+            ends.append(offset + pad + np.arange(len(s.t)))
+            ys.append(s.y)
+            ws.append(_edge_weights(s.t, s.y))
+            negs.append(np.full(len(s.t), not s.occupied.any() and not s.y.any()))
+            offset += pad + len(s.t)
+        self.frames = np.concatenate(xs)
+        self.ends = np.concatenate(ends)
+        self.y = np.concatenate(ys).astype(np.int64)
+        self.weight = np.concatenate(ws)
+        self.negative_scene = np.concatenate(negs)
+        self.hours = sum(float(s.t[-1] - s.t[0]) for s in scenes if len(s.t)) / 3600
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def batch(self, index: NDArray[np.int64]) -> NDArray[np.float32]:
+        """(len(index), CONTEXT_FRAMES, GRID_BINS, 1) float32."""
+        rows = self.ends[index][:, None] - np.arange(CONTEXT_FRAMES - 1, -1, -1)[None, :]
+        return self.frames[rows].astype(np.float32)[..., None]
+
+
+def _edge_weights(t: NDArray[np.float32], y: NDArray[np.int8]) -> NDArray[np.float32]:
+    w = np.ones(len(t), dtype=np.float32)
+    changes = t[1:][np.diff(y) != 0]
+    for c in changes:
+        w[np.abs(t - c) < EDGE_S] = 0.0
+    return w
+
+
+def onsets(motion: NDArray[np.bool_], onset_frames: int = 2) -> NDArray[np.bool_]:
+    """Where a run of onset_frames motion frames begins (the detector's debounce)."""
+    run = np.zeros(len(motion), dtype=np.int64)
+    count = 0
+    for i, m in enumerate(motion):
+        count = count + 1 if m else 0
+        run[i] = count
+    return run == onset_frames

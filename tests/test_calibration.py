@@ -1,0 +1,111 @@
+"""Self-calibration on simulated devices whose speakers and mics differ (ground truth from the simulator)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from custom_components.uspd.engine.calibration import (
+    AUDIBLE_BELOW_HZ,
+    TARGET_ECHO_SNR_DB,
+    Calibration,
+    CalibrationError,
+    CarrierMeasurement,
+    calibrate,
+    candidate_carriers,
+    choose,
+    level_cap,
+)
+from custom_components.uspd.engine.detector import Motion
+from custom_components.uspd.engine.emission import Emission
+from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.engine.sources import SourceConfig
+from custom_components.uspd.engine.sources.simulated import SimulatedRoom
+from custom_components.uspd.sim.render import Renderer, speaker_gain_db
+from custom_components.uspd.sim.scene import Device, Interferer, Scene, Walker
+
+FLAT = Device()  # flat to 38 kHz, gentle roll-off
+DULL = dataclasses.replace(FLAT, speaker_rolloff_hz=30000.0, speaker_rolloff_db_per_khz=6.0)
+DEAD = dataclasses.replace(FLAT, speaker_rolloff_hz=23000.0, speaker_rolloff_db_per_khz=40.0)
+
+
+def _calibrate(device: Device, *sources: Interferer) -> Calibration:
+    scene = Scene("calibration", 60.0, sources=sources, device=device, seed=5)
+    room = SimulatedRoom(SourceConfig(baseband=True, loop=True), scene=scene)
+    return calibrate(room)
+
+
+@pytest.fixture(scope="module")
+def flat() -> Calibration:
+    return _calibrate(FLAT)
+
+
+def test_sweep_covers_the_band_the_hardware_allows() -> None:
+    assert candidate_carriers(96000)[0] == 18000
+    assert candidate_carriers(96000)[-1] == 43000
+    assert candidate_carriers(48000) == [18000.0, 19000.0, 20000.0, 21000.0]
+
+
+def test_different_speakers_get_different_correct_carriers(flat: Calibration) -> None:
+    dull = _calibrate(DULL)
+    assert flat.carrier_hz >= 32000
+    assert dull.carrier_hz < flat.carrier_hz
+    assert not flat.near_ultrasonic
+    assert not dull.near_ultrasonic
+    # The measured response follows the simulated speaker's (mic gains and room aside).
+    for cal, dev in ((flat, FLAT), (dull, DULL)):
+        measured = {m.carrier_hz: float(np.mean(m.response_db)) for m in cal.measurements}
+        truth = {f: speaker_gain_db(dev, f) for f in measured}
+        diffs = np.array([measured[f] - truth[f] for f in measured])
+        assert np.ptp(diffs) < 6.0, diffs
+    for cal in (flat, dull):
+        assert cal.level <= level_cap(cal.carrier_hz)
+        assert cal.echo_snr_db >= TARGET_ECHO_SNR_DB - 0.1
+
+
+def test_the_lowest_sufficient_level_is_chosen(flat: Calibration) -> None:
+    assert flat.level < 0.5  # the flat speaker needs less than the cap
+    # And that level really shows a person walking towards the device from 4 m.
+    walker = Walker(((0.0, 2.5, 3.95), (4.0, 2.5, 1.2)))
+    scene = Scene("far walk", 4.0, sources=(walker,), device=FLAT, seed=6)
+    r = Renderer(scene)
+    engine = Engine(EngineConfig(96000, flat.carrier_hz, r.channels))
+    bb = r.render_baseband(0, 16000, 4000.0, Emission(carrier_hz=flat.carrier_hz, level=flat.level))
+    assert any(x.decision.motion == Motion.MAJOR for x in engine.process_baseband(bb))
+
+
+def test_dead_speaker_above_24_khz_falls_back_to_near_ultrasound() -> None:
+    cal = _calibrate(DEAD)
+    assert cal.near_ultrasonic
+    assert cal.carrier_hz < AUDIBLE_BELOW_HZ
+    assert cal.level <= level_cap(cal.carrier_hz)
+
+
+def test_an_interfering_tone_is_avoided(flat: Calibration) -> None:
+    tone = Interferer(freq_hz=flat.carrier_hz + 300.0, level_dbfs=-60.0)
+    cal = _calibrate(FLAT, tone)
+    bad = next(m for m in cal.measurements if m.carrier_hz == flat.carrier_hz)
+    assert bad.interferer_db > 10
+    assert abs(cal.carrier_hz - tone.freq_hz) > 1000
+
+
+def test_recordings_cannot_be_calibrated() -> None:
+    class Replay:
+        closed_loop = False
+        audio_rate_hz = 96000
+
+    with pytest.raises(CalibrationError):
+        calibrate(Replay())  # type: ignore[arg-type]
+
+
+def test_choice_is_a_pure_function_of_measurements() -> None:
+    ms = [
+        CarrierMeasurement(20000.0, (-20.0,), -130.0, 0.0),
+        CarrierMeasurement(30000.0, (-25.0,), -130.0, 0.0),
+        CarrierMeasurement(40000.0, (-90.0,), -130.0, 0.0),  # dead
+    ]
+    cal = choose(ms)
+    assert cal.carrier_hz == 30000.0
+    assert Calibration.from_dict(cal.as_dict()) == cal
