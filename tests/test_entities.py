@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 import asyncio
+import math
 
 import pytest
 from homeassistant.const import STATE_OFF, STATE_ON

@@ -27,8 +27,8 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.uspd.const import DOMAIN
-from custom_components.uspd.engine.carrier import detect_carrier
 from custom_components.uspd.engine.calibration import Calibration
+from custom_components.uspd.engine.carrier import detect_carrier
 from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.sources import SourceConfig, SourceError
 from custom_components.uspd.engine.sources.soundcard import SoundCard, list_devices, probe_device
