@@ -29,7 +29,7 @@ from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.sim.render import Renderer
 
 from . import seeds
-from .scenes import KINDS, Draw, Kind, draw
+from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
 
 CACHE = Path(os.environ.get("USPD_CACHE", Path.home() / ".cache" / "uspd")) / "lab" / "frames"
 BLOCK_S = 1.0
@@ -100,7 +100,7 @@ def load_or_make(job: tuple[int, Kind | None, float, int | None]) -> SceneFrames
         )  # fmt: skip
     f = frames_of(draw(seed, kind, duration_s, rate_hz))
     CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # two commands may render the same scene at once
     np.savez_compressed(tmp, **{k: getattr(f, k) for k in f.__dataclass_fields__})
     tmp.rename(path)
     return f
@@ -121,7 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=list(seeds.SPLITS), default="train")
     parser.add_argument("--count", type=int, default=10)
-    parser.add_argument("--kind", choices=KINDS)
+    parser.add_argument("--kind", choices=KINDS + NAMED_ONLY)
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
     base = seeds.SPLITS[args.split].start

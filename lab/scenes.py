@@ -9,6 +9,10 @@ carrier, people and distractors. Kinds:
 - negative:  nobody in the room: empty, ceiling fan, music, walker behind
              the wall, or a combination
 - walk_fan, walk_music, seated_music: the combinations the benchmark asks for
+- negative_home: nobody in the room, with curtains or plants in a draft and
+  an ultrasonic tone from another device (often inside the Doppler band),
+  sometimes with a fan or music too. Drawn only when asked for by name, so
+  the seeded mix of the other kinds (and every cached frame) stays as it was.
 """
 
 from __future__ import annotations
@@ -20,10 +24,22 @@ from typing import Literal
 import numpy as np
 
 from custom_components.uspd.engine.rates import MAX_CARRIER_FRACTION
-from custom_components.uspd.sim.scene import Device, Fan, Music, Room, Scene, Seated, Source, Walker
+from custom_components.uspd.sim.scene import (
+    Curtain,
+    Device,
+    Fan,
+    Interferer,
+    Music,
+    Room,
+    Scene,
+    Seated,
+    Source,
+    Walker,
+)
 
-Kind = Literal["walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music"]
+Kind = Literal["walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music", "negative_home"]
 KINDS: tuple[Kind, ...] = ("walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music")
+NAMED_ONLY: tuple[Kind, ...] = ("negative_home",)
 
 
 @dataclass(frozen=True)
@@ -178,6 +194,25 @@ def behind_wall_walker(rng: np.random.Generator, room: Room, t0: float, duration
     return Walker(_path([a, b], t0, _u(rng, 0.6, 1.6), []))
 
 
+def random_curtain(rng: np.random.Generator, room: Room, start: float, end: float) -> Curtain:
+    w, d = room.size_m[0], room.size_m[1]
+    if rng.uniform() < 0.5:  # a side wall
+        x = 0.15 if rng.uniform() < 0.5 else w - 0.15
+        centre, normal = (x, _u(rng, 1.0, d - 1.0), _u(rng, 1.0, 1.8)), (1.0 if x < 1 else -1.0, 0.0, 0.0)
+    else:  # the far wall
+        centre, normal = (_u(rng, 1.0, w - 1.0), d - 0.15, _u(rng, 1.0, 1.8)), (0.0, -1.0, 0.0)
+    return Curtain(
+        start,
+        end,
+        center_m=centre,
+        normal=normal,
+        width_m=_u(rng, 0.5, 2.0),
+        sway_m=_u(rng, 0.005, 0.08),
+        sway_hz=_u(rng, 0.1, 2.0),
+        ts_db=_u(rng, -30.0, -15.0),
+    )
+
+
 def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz: int | None = None) -> Draw:
     rng = np.random.default_rng([seed, 7919])
     if kind is None:
@@ -216,5 +251,18 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
                 sources.append(behind_wall_walker(rng, room, _u(rng, 0.0, d / 2), d))
             else:
                 sources.append(random_fan(rng, room, _u(rng, 0.0, d / 2), d))
+    if kind == "negative_home":
+        for _ in range(int(rng.integers(1, 3))):
+            sources.append(random_curtain(rng, room, 0.0, d))
+        carrier = random_carrier(rng, device.audio_rate_hz)
+        level = _u(rng, 0.1, 0.5)
+        if rng.uniform() < 0.7:
+            near = rng.uniform() < 0.6
+            freq = carrier + _u(rng, -1500.0, 1500.0) if near else _u(rng, 18000.0, 0.45 * device.audio_rate_hz)
+            sources.append(Interferer(freq, level_dbfs=_u(rng, -90.0, -55.0), start_s=_u(rng, 0.0, d / 2)))
+        if rng.uniform() < 0.4:
+            sources.append(random_fan(rng, room, 0.0, d) if rng.uniform() < 0.5 else random_music(rng, 0.0, d))
+        scene = Scene(f"{kind}-{seed}", d, sources=tuple(sources), room=room, device=device, seed=seed)
+        return Draw(scene, carrier, level, kind)
     scene = Scene(f"{kind}-{seed}", d, sources=tuple(sources), room=room, device=device, seed=seed)
     return Draw(scene, random_carrier(rng, device.audio_rate_hz), _u(rng, 0.1, 0.5), kind)

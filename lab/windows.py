@@ -7,6 +7,7 @@ from numpy.typing import NDArray
 
 import lab  # noqa: F401
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
+from custom_components.uspd.engine.pipeline import NETWORK_START_S
 
 from .dataset import SceneFrames
 
@@ -14,6 +15,9 @@ from .dataset import SceneFrames
 # network sees only the past 300 ms, and the simulator's label edges are
 # exact to the sample while a walker's echo builds up over a step.
 EDGE_S = 0.15
+# The engine does not ask the network about its first second (the clutter
+# filter and noise floor settle): neither does training.
+START_S = NETWORK_START_S
 
 
 class Windows:
@@ -49,6 +53,7 @@ class Windows:
 
 def _edge_weights(t: NDArray[np.float32], y: NDArray[np.int8]) -> NDArray[np.float32]:
     w = np.ones(len(t), dtype=np.float32)
+    w[t < START_S] = 0.0
     changes = t[1:][np.diff(y) != 0]
     for c in changes:
         w[np.abs(t - c) < EDGE_S] = 0.0

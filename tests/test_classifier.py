@@ -101,7 +101,7 @@ def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
             assert a.stop <= b.start or b.stop <= a.start
     # What the lab's commands actually draw, at their default sizes.
     evaluated = {job[0] for jobs in lab_eval.suite(1.0, 20.0).values() for job in jobs}
-    mined = {job[0] for r in range(4) for job in train.mining_jobs(int(r * 8 * 60), 8.0)}
+    mined = {job[0] for r in range(4) for job in train.mining_jobs(int(r * 5 * 60), 5.0)}
     assert evaluated <= set(seeds.EVAL)
     assert mined <= set(seeds.MINING)
     assert len(evaluated) == sum(len(j) for j in lab_eval.suite(1.0, 20.0).values())  # no seed reused across sets

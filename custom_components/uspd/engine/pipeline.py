@@ -47,6 +47,9 @@ class FrameResult:
 # After the tone starts or stops, the static paths step by ~100 dB; the
 # clutter filter restarts (running mean) and its leftovers are gone by then.
 TONE_SETTLE_S = 0.3
+# At a cold start the network is not asked for this long: the clutter filter
+# and the noise floor settle (the lab trains without these frames too).
+NETWORK_START_S = 1.0
 
 
 class Engine:
@@ -82,6 +85,8 @@ class Engine:
             self.plan.frame_window / self.plan.frame_hop
         )
         self._carrier_snr_db = math.nan
+        if classifier is not None:
+            self._blank_frames = math.ceil(NETWORK_START_S / self.plan.hop_s)
 
     def reconfigure(self, detector: DetectorConfig) -> None:
         self.detector.reconfigure(detector)
@@ -101,6 +106,8 @@ class Engine:
 
     def reset(self) -> None:
         self._settle = self.demodulator.settle_samples
+        if self.classifier is not None:
+            self._blank_frames = math.ceil(NETWORK_START_S / self.plan.hop_s)
         self.demodulator.reset()
         self.clutter.reset()
         self.framer.reset()

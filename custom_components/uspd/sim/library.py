@@ -67,13 +67,22 @@ def reading_for_ten_minutes(seed: int = 11, minutes: float = 10.0) -> Scene:
 
 
 def minor_motion_nobody_entered(seed: int = 12, duration_s: float = 120.0) -> Scene:
-    """A curtain in a draft and a seated person's hand motion, but nobody walked in: never occupied."""
+    """A curtain in a draft and a plant by the desk swaying, nobody in the room: never occupied."""
     return Scene(
         "minor_motion_nobody_entered",
         duration_s,
         sources=(
             Curtain(0.0, duration_s),
-            Seated(0.0, duration_s, seat_m=(2.5, 1.35), activity=0.5),
+            Curtain(
+                0.0,
+                duration_s,
+                center_m=(3.6, 1.4, 1.0),
+                normal=(-1.0, 0.0, 0.0),
+                width_m=0.4,
+                sway_m=0.02,
+                sway_hz=1.2,
+                ts_db=-26.0,
+            ),
         ),
         device=TWO_MICS,
         seed=seed,
