@@ -23,7 +23,7 @@ State machine (README, "How it decides"):
 - occupied: every MINOR or MAJOR frame restarts the hold; for
   CONTEXT_WINDOW_S after the last MAJOR motion, MINOR motion is accepted
   a context boost below its usual threshold (1.5 logits for the
-  network, 0.5 for the baseline), because someone who just
+  network, 0.5 for the baseline; never below the band-energy gate), because someone who just
   walked in and sat down is the likeliest source of small movements
   (reading, typing).
 - occupied → vacant after hold_s without motion.
@@ -115,7 +115,7 @@ NETWORK_MAJOR_BIAS_LOGIT = 1.0
 # The band energy (dB over the noise, machines subtracted) the network's
 # calls need behind them, below the baseline's own thresholds (8 and 6 dB).
 MAJOR_GATE_DB = 6.0
-MOTION_GATE_DB = MINOR_ON_DB / 2
+MOTION_GATE_DB = 3.0
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,13 @@ class Evidence:
     minor_db: float
     major_db: float
     guard_db: float
+    # The band energy's cap on motion_logit: the context boost lowers the
+    # network's bar, never this one.
+    motion_cap: float = math.inf
 
 
 # What a frame without a tone (or just after one changed) says: nothing moved that we could see.
-NO_EVIDENCE = Evidence(-math.inf, -math.inf, 0.0, 0.0, 0.0)
+NO_EVIDENCE = Evidence(-math.inf, -math.inf, 0.0, 0.0, 0.0, -math.inf)
 
 
 class BandEvidence:
@@ -172,11 +175,12 @@ def network_evidence(probs: NDArray[np.float32], bands: tuple[float, float, floa
     energy_major = (major_db - MAJOR_GATE_DB) * LOGIT_PER_DB
     energy_motion = (max(minor_db, major_db) - MOTION_GATE_DB) * LOGIT_PER_DB
     return Evidence(
-        motion_logit=min(_logit(1.0 - float(probs[0])) - NETWORK_MOTION_BIAS_LOGIT, energy_motion),
+        motion_logit=_logit(1.0 - float(probs[0])) - NETWORK_MOTION_BIAS_LOGIT,
         major_logit=min(_logit(float(probs[2])) - NETWORK_MAJOR_BIAS_LOGIT, energy_major),
         minor_db=bands[0],
         major_db=bands[1],
         guard_db=bands[2],
+        motion_cap=energy_motion,
     )
 
 
@@ -214,14 +218,15 @@ class Detector:
 
     def update(self, t_s: float, ev: Evidence) -> Decision:
         theta = self.threshold_logit()
-        theta_minor = theta - (self.context_boost_logit if self.in_context(t_s) else 0.0)
+        boost = self.context_boost_logit if self.in_context(t_s) else 0.0
+        motion_ev = min(ev.motion_logit + boost, ev.motion_cap)
         held = self._motion != Motion.NONE
         # Hysteresis keeps a state; it never lowers the bar to escalate minor to major.
         off = HYSTERESIS_LOGIT if held else 0.0
         off_major = HYSTERESIS_LOGIT if self._motion == Motion.MAJOR else 0.0
         if ev.major_logit > theta - off_major:
             candidate = Motion.MAJOR
-        elif ev.motion_logit > theta_minor - off:
+        elif motion_ev > theta - off:
             candidate = Motion.MINOR
         else:
             candidate = Motion.NONE
@@ -240,6 +245,6 @@ class Detector:
             self.occupied = True
         elif self._last_motion_s is not None and t_s - self._last_motion_s > self.config.hold_s:
             self.occupied = False
-        margin = max(ev.major_logit - theta, ev.motion_logit - theta_minor)
+        margin = max(ev.major_logit - theta, motion_ev - theta)
         score = 1.0 / (1.0 + math.exp(max(-60.0, min(60.0, -margin))))
         return Decision(t_s, motion, self.occupied, score, ev.minor_db, ev.major_db, ev.guard_db)

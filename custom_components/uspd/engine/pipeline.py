@@ -94,8 +94,8 @@ class Engine:
     def set_emitting(self, on: bool) -> None:
         """The tone was switched on or off (power saving, the user): blank the disturbed frames.
 
-        Blank frames carry no evidence, and frames without a tone hold only
-        noise: the detector sees "no motion", so hold times keep counting
+        Frames without the tone, and those the switch disturbs, carry no
+        evidence: the detector sees "no motion", so hold times keep counting
         (power saving re-checks before they run out).
         """
         if on == self.emitting:
@@ -156,10 +156,11 @@ class Engine:
         return results
 
     def _evidence(self, frame: DopplerFrame) -> tuple[Evidence, NDArray[np.float32] | None]:
-        if self._blank_frames:
-            # Without a tone the frames are analysed as they are (noise: the
-            # closed loop shows nothing moves); only the switch itself is hidden.
-            self._blank_frames -= 1
+        if self._blank_frames or not self.emitting:
+            # Without our tone there is nothing to see (the closed-loop room
+            # returns no echoes then): the frames are not judged at all, nor
+            # those the switch disturbs. The network never saw either.
+            self._blank_frames = max(0, self._blank_frames - 1)
             self.features.reset()  # the network starts afresh, as at a cold start
             return NO_EVIDENCE, None
         if self.classifier is None:
