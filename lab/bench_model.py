@@ -1,0 +1,37 @@
+"""Inference time of the shipped model, numpy executor and LiteRT, one thread.
+
+    USPD_LAB=1 scripts/env python -m lab.bench_model
+"""
+
+from __future__ import annotations
+
+import timeit
+
+import numpy as np
+
+import lab  # noqa: F401
+from custom_components.uspd.engine.classifier import INPUT_SHAPE, MODEL_PATH
+from custom_components.uspd.engine.tflite_numpy import NumpyModel
+
+
+def main() -> None:
+    x = np.random.default_rng(0).normal(size=INPUT_SHAPE).astype(np.float32)
+    model = NumpyModel(MODEL_PATH.read_bytes())
+    numpy_ms = min(timeit.repeat(lambda: model.run(x), number=200, repeat=5)) / 200 * 1e3
+    print(f"numpy executor: {numpy_ms:.3f} ms per inference")
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_path=str(MODEL_PATH), num_threads=1)
+    interp.allocate_tensors()
+    index = interp.get_input_details()[0]["index"]
+
+    def invoke() -> None:
+        interp.set_tensor(index, x)
+        interp.invoke()
+
+    litert_ms = min(timeit.repeat(invoke, number=200, repeat=5)) / 200 * 1e3
+    print(f"LiteRT:         {litert_ms:.3f} ms per inference")
+
+
+if __name__ == "__main__":
+    main()
