@@ -1,6 +1,6 @@
 """Inference time of the shipped model, numpy executor and LiteRT, one thread.
 
-    USPD_LAB=1 scripts/env python -m lab.bench_model
+USPD_LAB=1 scripts/env python -m lab.bench_model
 """
 
 from __future__ import annotations
