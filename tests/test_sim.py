@@ -98,3 +98,27 @@ def test_an_interfering_tone_lands_at_its_offset_in_both_renders() -> None:
     audio = Renderer(scene).render_passband(0, 96000, em)
     f = np.fft.rfftfreq(96000, 1 / 96000)
     assert f[np.argmax(np.abs(np.fft.rfft(audio[:, 0])))] == pytest.approx(40300.0, abs=1.0)
+
+
+def test_echo_level_follows_the_sonar_equation() -> None:
+    """A target walking straight away: echo power falls 40·log R plus twice the air's absorption."""
+    from custom_components.uspd.sim.scene import Room
+
+    # Walls that reflect nothing, so only the target's own path is left.
+    room = Room(size_m=(30.0, 30.0, 10.0), wall_reflection=0.0)
+    d = Device(speaker_m=(15.0, 0.15, 1.0), mics_m=((15.0, 0.15, 1.02),), mic_gain_db=(0.0,))
+    walker = Walker(((0.0, 15.0, 1.15), (6.0, 15.0, 7.15)), stride_m=0.0, height_m=1.6)
+    scene = Scene("range", 6.0, sources=(walker,), room=room, device=d, seed=8)
+    rate, fc = 4000.0, 40000.0
+    r = Renderer(scene)
+
+    def echo_db(range_m: float) -> float:
+        t0 = range_m - 1.0 - 0.25  # 1 m/s from 1 m: at range_m at t = range_m - 1
+        y = r.phasors(t0 + np.arange(2000) / rate, Emission(carrier_hz=fc))[0]
+        y = y - y.mean()
+        return float(10 * np.log10(np.sum(np.abs(np.fft.fft(y * np.hanning(len(y)))) ** 2)))
+
+    near, far = 1.5, 4.0
+    alpha = absorption_db_per_m(fc, room.temperature_c, room.humidity_pct)
+    expected = 40 * np.log10(far / near) + 2 * alpha * (far - near)
+    assert echo_db(near) - echo_db(far) == pytest.approx(expected, abs=1.0)
