@@ -186,9 +186,10 @@ class EngineWorker:
             future.set_exception(err)
             return False
         self.calibration = result
-        future.set_result(result)
+        # The listener first: whoever awaits the future finds the result already handed on.
         if self._on_calibrated is not None:
             self._on_calibrated(result)
+        future.set_result(result)
         return True
 
     def _stream(self, source: AudioSource) -> bool:
