@@ -1,4 +1,4 @@
-"""Inference time of the shipped model, numpy executor and LiteRT, one thread.
+"""Per-frame time of the shipped model (numpy executor and LiteRT, one thread) and of the detector.
 
 USPD_LAB=1 scripts/env python -m lab.bench_model
 """
@@ -11,6 +11,7 @@ import numpy as np
 
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import INPUT_SHAPE, MODEL_PATH
+from custom_components.uspd.engine.detector import Detector, DetectorConfig, context_boost_logit, network_evidence
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 
 
@@ -31,6 +32,16 @@ def main() -> None:
 
     litert_ms = min(timeit.repeat(invoke, number=200, repeat=5)) / 200 * 1e3
     print(f"LiteRT:         {litert_ms:.3f} ms per inference")
+
+    det = Detector(DetectorConfig(), context_boost_logit(True))
+    probs = model.run(x)[0]
+    frames = iter(range(10**9))
+
+    def decide() -> None:
+        det.update(next(frames) * 0.025, network_evidence(probs, (3.0, 2.0, 0.5)))
+
+    detector_us = min(timeit.repeat(decide, number=2000, repeat=5)) / 2000 * 1e6
+    print(f"detector:       {detector_us:.1f} µs per frame (evidence + state machine)")
 
 
 if __name__ == "__main__":

@@ -31,15 +31,11 @@ from scipy import stats
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH
 from custom_components.uspd.engine.detector import (
-    BASELINE_CONTEXT_BOOST_LOGIT,
-    LOGIT_PER_DB,
-    MAJOR_ON_DB,
-    MINOR_ON_DB,
-    NETWORK_CONTEXT_BOOST_LOGIT,
     Detector,
     DetectorConfig,
-    Evidence,
     Motion,
+    band_evidence,
+    context_boost_logit,
     network_evidence,
 )
 
@@ -77,19 +73,13 @@ def litert_probs(scenes: list[SceneFrames]) -> list[np.ndarray]:
 
 
 def run_detector(s: SceneFrames, probs: np.ndarray | None, config: DetectorConfig) -> Run:
-    boost = NETWORK_CONTEXT_BOOST_LOGIT if probs is not None else BASELINE_CONTEXT_BOOST_LOGIT
-    det = Detector(config, boost)
+    det = Detector(config, context_boost_logit(probs is not None))
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
     for k in range(len(s.t)):
         bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
-        if probs is None:
-            ev = Evidence(
-                (bands[0] - MINOR_ON_DB) * LOGIT_PER_DB, (bands[1] - MAJOR_ON_DB) * LOGIT_PER_DB, *bands
-            )  # fmt: skip
-        else:
-            ev = network_evidence(probs[k], bands)
+        ev = band_evidence(bands) if probs is None else network_evidence(probs[k], bands)
         d = det.update(float(s.t[k]), ev)
         motion[k], occ[k] = code[d.motion], d.occupied
     return Run(motion, occ)

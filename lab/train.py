@@ -163,12 +163,13 @@ def main() -> None:
     for r in range(args.rounds):
         stream = build(mining_jobs(int(r * args.mining_hours * 60), args.mining_hours))
         sw = Windows(stream)
-        before = false_alarms_per_hour(predict(model, sw), sw)
-        offset = len(Windows(full + mined_scenes))
-        picked, stats = mine(predict(model, sw), sw, offset)
+        probs = predict(model, sw)
+        before = false_alarms_per_hour(probs, sw)
         mined_scenes += stream
-        mined_index.append(picked)
         everything = Windows(full + mined_scenes)
+        # The stream's windows come last in `everything`.
+        picked, stats = mine(probs, sw, len(everything) - len(sw))
+        mined_index.append(picked)
         model = train(everything, np.concatenate(mined_index), args.epochs, SEED + r + 1)
         after = false_alarms_per_hour(predict(model, sw), sw)
         rounds.append({"round": r + 1, "stream_hours": round(sw.hours, 2), **stats,

@@ -17,22 +17,13 @@ from custom_components.uspd.coordinator import model_issue_id, near_ultrasonic_i
 from custom_components.uspd.engine.calibration import Calibration
 from custom_components.uspd.sim.library import walk_in_and_leave
 
-from .helpers import write_scene_wav
+from .helpers import WALK_PREFIX, setup_walk_entry, write_scene_wav
 
-PREFIX = "simulated_room_walk_in_and_leave"
+PREFIX = WALK_PREFIX
 
 
 async def _setup(hass: HomeAssistant, data: dict | None = None) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Simulated room (walk in and leave)",
-        unique_id="simulated_walk_in_and_leave",
-        data=data or {"backend": "simulated", "scenario": "walk_in_and_leave"},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await setup_walk_entry(hass, data=data)
 
 
 async def _calibrated(entry: MockConfigEntry) -> Calibration:

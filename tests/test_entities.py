@@ -14,21 +14,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.diagnostics import async_get_config_entry_diagnostics
 
-PREFIX = "simulated_room_walk_in_and_leave"
+from .helpers import WALK_PREFIX, setup_walk_entry
+
+PREFIX = WALK_PREFIX
 
 
 async def _setup(hass: HomeAssistant, options: dict | None = None) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Simulated room (walk in and leave)",
-        unique_id="simulated_walk_in_and_leave",
-        data={"backend": "simulated", "scenario": "walk_in_and_leave"},
-        options=options or {},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await setup_walk_entry(hass, options=options)
 
 
 async def _scene_time(entry: MockConfigEntry, t_s: float) -> None:

@@ -140,16 +140,15 @@ def level_cap(carrier_hz: float) -> float:
     return MAX_LEVEL if carrier_hz >= AUDIBLE_BELOW_HZ else MAX_LEVEL_AUDIBLE
 
 
-def _needed_level(m: CarrierMeasurement, range_m: float) -> float:
-    """Emission level at which a person at range_m reaches the target SNR per Doppler bin."""
-    response = float(np.mean(m.response_db))
-    need_db = TARGET_ECHO_SNR_DB + m.noise_db - response - echo_re_direct_db(m.carrier_hz, range_m)
-    return 10 ** (need_db / 20)
-
-
 def _snr_at(m: CarrierMeasurement, level: float, range_m: float) -> float:
+    """Predicted echo SNR per Doppler bin of a person at range_m, with the tone at `level`."""
     response = float(np.mean(m.response_db))
     return response + 20 * math.log10(level) + echo_re_direct_db(m.carrier_hz, range_m) - m.noise_db
+
+
+def _needed_level(m: CarrierMeasurement, range_m: float) -> float:
+    """Emission level at which a person at range_m reaches the target SNR per Doppler bin."""
+    return 10 ** ((TARGET_ECHO_SNR_DB - _snr_at(m, 1.0, range_m)) / 20)
 
 
 def choose(measurements: list[CarrierMeasurement], range_m: float = DEFAULT_RANGE_M) -> Calibration:

@@ -148,14 +148,23 @@ class BandEvidence:
         return minor_raw - machine, major_raw - machine, guard
 
     def __call__(self, ratio: NDArray[np.float64]) -> Evidence:
-        minor, major, guard = self.bands(ratio)
-        return Evidence(
-            motion_logit=(minor - MINOR_ON_DB) * LOGIT_PER_DB,
-            major_logit=(major - MAJOR_ON_DB) * LOGIT_PER_DB,
-            minor_db=minor,
-            major_db=major,
-            guard_db=guard,
-        )
+        return band_evidence(self.bands(ratio))
+
+
+def band_evidence(bands: tuple[float, float, float]) -> Evidence:
+    """The baseline's evidence from its (minor, major, guard) band dB."""
+    minor, major, guard = bands
+    return Evidence(
+        motion_logit=(minor - MINOR_ON_DB) * LOGIT_PER_DB,
+        major_logit=(major - MAJOR_ON_DB) * LOGIT_PER_DB,
+        minor_db=minor,
+        major_db=major,
+        guard_db=guard,
+    )
+
+
+def context_boost_logit(network: bool) -> float:
+    return NETWORK_CONTEXT_BOOST_LOGIT if network else BASELINE_CONTEXT_BOOST_LOGIT
 
 
 def _logit(p: float) -> float:

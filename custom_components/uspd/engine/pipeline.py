@@ -12,13 +12,13 @@ from .classifier import Classifier
 from .clutter import ClutterFilter
 from .demodulate import Demodulator
 from .detector import (
-    NETWORK_CONTEXT_BOOST_LOGIT,
     NO_EVIDENCE,
     BandEvidence,
     Decision,
     Detector,
     DetectorConfig,
     Evidence,
+    context_boost_logit,
     network_evidence,
 )
 from .doppler import DopplerFrame, DopplerFramer
@@ -73,8 +73,7 @@ class Engine:
         self.bands = BandEvidence(self.speeds_ms)
         self.classifier = classifier
         self.features = FeatureStack(self.speeds_ms)
-        boost = NETWORK_CONTEXT_BOOST_LOGIT if classifier is not None else None
-        self.detector = Detector(config.detector) if boost is None else Detector(config.detector, boost)
+        self.detector = Detector(config.detector, context_boost_logit(classifier is not None))
         self._far_bins = np.abs(self.speeds_ms) >= 0.5 * np.abs(self.speeds_ms).max()
         self._settle = self.demodulator.settle_samples
         self.emitting = True

@@ -15,6 +15,7 @@ occupied, so no automation waits on it; the motion entity does).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from .detector import Decision, Motion
@@ -37,7 +38,7 @@ class DutyMeter:
 
     def __init__(self) -> None:
         self._last_t: float | None = None
-        self._window: list[tuple[float, float, bool]] = []  # (t, dt, on)
+        self._window: deque[tuple[float, float, bool]] = deque()  # (t, dt, on)
         self.on_s = 0.0
         self.total_s = 0.0
 
@@ -48,7 +49,7 @@ class DutyMeter:
             self.on_s += dt if on else 0.0
             self._window.append((t_s, dt, on))
             while self._window and self._window[0][0] < t_s - WINDOW_S:
-                self._window.pop(0)
+                self._window.popleft()
         self._last_t = t_s
 
     def recent(self) -> float:
