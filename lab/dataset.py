@@ -31,7 +31,10 @@ from custom_components.uspd.sim.render import Renderer
 from . import seeds
 from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
 
-CACHE = Path(os.environ.get("USPD_CACHE", Path.home() / ".cache" / "uspd")) / "lab" / "frames"
+# The simulator's version is part of the cache's name: frames rendered by an
+# older simulator are never mixed with new ones.
+SIM_VERSION = 2
+CACHE = Path(os.environ.get("USPD_CACHE", Path.home() / ".cache" / "uspd")) / "lab" / f"frames-v{SIM_VERSION}"
 BLOCK_S = 1.0
 
 

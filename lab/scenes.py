@@ -6,9 +6,14 @@ carrier, people and distractors. Kinds:
 - walk:      one walker (in, through, approach or leave), ranges 0.3–6 m
 - seated:    someone already sitting (≤ 1.5 m) with minor motion only
 - enter_sit: walks in, sits and types or reads, possibly leaves
-- negative:  nobody in the room: empty, ceiling fan, music, walker behind
-             the wall, or a combination
+- negative:  nobody in the room: empty, ceiling or pedestal fan, music,
+             walker behind the wall, impulsive sounds, or a combination
 - walk_fan, walk_music, seated_music: the combinations the benchmark asks for
+  (walk_fan: a ceiling or a pedestal fan)
+
+Every device has its own speaker and per-mic responses (gain, resonance,
+roll-off); seated people sometimes make key clicks, walkers sometimes walk
+through other impulsive sounds.
 - negative_home: nobody in the room, with curtains or plants in a draft and
   an ultrasonic tone from another device (often inside the Doppler band),
   sometimes with a fan or music too. Drawn only when asked for by name, so
@@ -28,8 +33,10 @@ from custom_components.uspd.sim.scene import (
     Curtain,
     Device,
     Fan,
+    Impulses,
     Interferer,
     Music,
+    PedestalFan,
     Room,
     Scene,
     Seated,
@@ -88,6 +95,10 @@ def random_device(rng: np.random.Generator, room: Room, rate_hz: int | None = No
         mic_noise_dbfs=_u(rng, -96.0, -80.0),
         bits=int(rng.choice([16, 24])),
         phase_noise_rad=10 ** _u(rng, -4.3, -3.3),
+        mic_resonance_hz=tuple(float(f) for f in rng.uniform(22000.0, 46000.0, n)),
+        mic_resonance_db=tuple(float(g) for g in rng.uniform(0.0, 6.0, n)),
+        mic_rolloff_hz=tuple(float(f) for f in rng.uniform(30000.0, 60000.0, n)),
+        mic_rolloff_db_per_khz=_u(rng, 0.3, 1.5),
     )
 
 
@@ -175,6 +186,32 @@ def random_fan(rng: np.random.Generator, room: Room, start: float, end: float) -
     )
 
 
+def random_pedestal_fan(rng: np.random.Generator, room: Room, start: float, end: float) -> PedestalFan:
+    return PedestalFan(
+        start,
+        end,
+        center_m=(_u(rng, 0.5, room.size_m[0] - 0.5), _u(rng, 0.8, room.size_m[1] - 0.5), _u(rng, 0.8, 1.3)),
+        facing_deg=_u(rng, -180.0, 180.0),
+        oscillation_deg=float(rng.choice([0.0, _u(rng, 20.0, 45.0)])),
+        oscillation_period_s=_u(rng, 10.0, 25.0),
+        radius_m=_u(rng, 0.13, 0.25),
+        rpm=_u(rng, 700.0, 1400.0),
+        blades=int(rng.integers(3, 6)),
+        blade_ts_db=_u(rng, -34.0, -22.0),
+        housing_ts_db=_u(rng, -28.0, -18.0),
+        airflow_jitter_ms=_u(rng, 0.05, 0.3),
+    )
+
+
+def random_any_fan(rng: np.random.Generator, room: Room, start: float, end: float) -> Fan | PedestalFan:
+    return random_fan(rng, room, start, end) if rng.uniform() < 0.5 else random_pedestal_fan(rng, room, start, end)
+
+
+def random_impulses(rng: np.random.Generator, start: float, end: float) -> Impulses:
+    loud = _u(rng, -70.0, -40.0)
+    return Impulses(start, end, rate_hz=10 ** _u(rng, -1.3, 0.0), level_dbfs=(loud - 15.0, loud))
+
+
 def random_music(rng: np.random.Generator, start: float, end: float) -> Music:
     return Music(
         start,
@@ -225,6 +262,8 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
         sources.append(random_walker(rng, room, device, _u(rng, 2.0, d / 3), d - 1.0))
     if kind in ("seated", "seated_music"):
         sources.append(random_seated(rng, room, device, 0.0, d))
+        if rng.uniform() < 0.5:  # key clicks, pages, a mug put down
+            sources.append(random_impulses(rng, 0.0, d))
     if kind == "enter_sit":
         walker = random_walker(rng, room, device, _u(rng, 1.0, 4.0), d / 2)
         end_xy = walker.waypoints[-1][1:]
@@ -237,13 +276,19 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
         if leave:
             inside, outside = _door(rng, room)
             sources.append(Walker(_path([seat, inside, outside], sit_to + 0.5, _u(rng, 0.6, 1.5), [])))
+    if kind == "walk" and rng.uniform() < 0.2:
+        sources.append(random_impulses(rng, 0.0, d))
     if kind == "walk_fan":
-        sources.append(random_fan(rng, room, 0.0, d))
+        sources.append(random_any_fan(rng, room, 0.0, d))
     if kind in ("walk_music", "seated_music"):
         sources.append(random_music(rng, 0.0, d))
     if kind == "negative":
-        for maker in rng.permutation(4)[: int(rng.integers(0, 4))]:
-            if maker == 0:
+        for maker in rng.permutation(6)[: int(rng.integers(0, 5))]:
+            if maker == 4:
+                sources.append(random_pedestal_fan(rng, room, _u(rng, 0.0, d / 2), d))
+            elif maker == 5:
+                sources.append(random_impulses(rng, 0.0, d))
+            elif maker == 0:
                 sources.append(random_fan(rng, room, 0.0, d))
             elif maker == 1:
                 sources.append(random_music(rng, _u(rng, 0.0, d / 2), d))
@@ -261,7 +306,9 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
             freq = carrier + _u(rng, -1500.0, 1500.0) if near else _u(rng, 18000.0, 0.45 * device.audio_rate_hz)
             sources.append(Interferer(freq, level_dbfs=_u(rng, -90.0, -55.0), start_s=_u(rng, 0.0, d / 2)))
         if rng.uniform() < 0.4:
-            sources.append(random_fan(rng, room, 0.0, d) if rng.uniform() < 0.5 else random_music(rng, 0.0, d))
+            sources.append(random_any_fan(rng, room, 0.0, d) if rng.uniform() < 0.5 else random_music(rng, 0.0, d))
+        if rng.uniform() < 0.4:
+            sources.append(random_impulses(rng, 0.0, d))
         scene = Scene(f"{kind}-{seed}", d, sources=tuple(sources), room=room, device=device, seed=seed)
         return Draw(scene, carrier, level, kind)
     scene = Scene(f"{kind}-{seed}", d, sources=tuple(sources), room=room, device=device, seed=seed)

@@ -1,6 +1,6 @@
 """Regenerate the shipped model from seeds: data, a seed model, rare-event mining rounds, conversion.
 
-    scripts/lab train [--train-scenes 320] [--seed-scenes 100] [--rounds 2] [--mining-hours 5]
+    scripts/lab train [--train-scenes 320] [--seed-scenes 100] [--rounds 2] [--mining-hours 10]
 
 1. Render the training scenes (seeds.TRAIN, 30 s each, every kind).
 2. Train a seed model on the first --seed-scenes of them.
@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--train-scenes", type=int, default=320)
     parser.add_argument("--seed-scenes", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--mining-hours", type=float, default=5.0)
+    parser.add_argument("--mining-hours", type=float, default=10.0)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--home-scenes", type=int, default=120, help="extra scenes with curtains and other tones")
     args = parser.parse_args()

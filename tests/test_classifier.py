@@ -86,7 +86,7 @@ def test_the_network_sees_the_walker_and_not_the_fan() -> None:
     first = next(d for d in walk if d.motion == Motion.MAJOR)
     assert 2.0 <= first.t_s <= 3.0
     assert all(d.occupied for d in walk if 4.0 <= d.t_s <= 15.0)
-    for scene in (library.fan_only, library.walker_behind_wall, library.empty_room):
+    for scene in (library.fan_only, library.walker_behind_wall, library.empty_room, library.pedestal_fan_and_clicks):
         d = _decisions(scene, c)
         assert not any(x.occupied for x in d), scene.__name__
 

@@ -102,8 +102,13 @@ def test_walker_is_detected_and_the_room_clears() -> None:
     assert all(x.occupied for x in d if 4.0 <= x.t_s <= 15.0)
 
 
-def test_empty_room_fan_and_walker_behind_wall_stay_vacant() -> None:
-    for scene in (library.empty_room(), library.fan_only(), library.walker_behind_wall()):
+def test_empty_room_fans_clicks_and_walker_behind_wall_stay_vacant() -> None:
+    for scene in (
+        library.empty_room(),
+        library.fan_only(),
+        library.walker_behind_wall(),
+        library.pedestal_fan_and_clicks(),
+    ):
         d = _decisions(scene)
         assert not any(x.occupied for x in d), scene.name
         assert not any(x.motion == Motion.MAJOR for x in d), scene.name

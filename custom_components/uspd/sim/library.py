@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .scene import Curtain, Device, Fan, Scene, Seated, Walker
+from .scene import Curtain, Device, Fan, Impulses, PedestalFan, Scene, Seated, Walker
 
 DOOR = (0.4, 3.9)  # just inside the door, far corner from the device
 OUTSIDE = (0.4, 4.8)  # beyond the wall at y = 4.0
@@ -89,6 +89,19 @@ def minor_motion_nobody_entered(seed: int = 12, duration_s: float = 120.0) -> Sc
     )
 
 
+def pedestal_fan_and_clicks(seed: int = 13, duration_s: float = 40.0) -> Scene:
+    """Nobody there: a pedestal fan sweeping across the device, and keys, paper and a cough now and then."""
+    return Scene(
+        "pedestal_fan_and_clicks",
+        duration_s,
+        sources=(
+            PedestalFan(0.0, duration_s, center_m=(1.2, 2.6, 1.1), facing_deg=-60.0, oscillation_period_s=14.0),
+            Impulses(0.0, duration_s, rate_hz=0.5, level_dbfs=(-65.0, -45.0)),
+        ),
+        seed=seed,
+    )
+
+
 SCENARIOS: dict[str, Callable[[], Scene]] = {
     "demo_loop": demo_loop,
     "empty_room": empty_room,
@@ -97,4 +110,5 @@ SCENARIOS: dict[str, Callable[[], Scene]] = {
     "walker_behind_wall": walker_behind_wall,
     "reading_for_ten_minutes": reading_for_ten_minutes,
     "minor_motion_nobody_entered": minor_motion_nobody_entered,
+    "pedestal_fan_and_clicks": pedestal_fan_and_clicks,
 }

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .fastmath import sin
-from .scene import Curtain, Fan, Music, Room, Seated, Walker
+from .scene import Curtain, Fan, Music, PedestalFan, Room, Seated, Walker
 
 Array = NDArray[np.float64]
 
@@ -23,6 +23,9 @@ class Scatter:
     pos: Array  # (n, 3)
     amp: Array  # (n,)
     images: bool = False  # also reflect it via the walls (strong scatterers only)
+    # Fast enough to leave the demodulator's band (fan blades): the baseband
+    # render must drop what the demodulator's filter would, not alias it.
+    fast: bool = False
 
 
 def _amp(ts_db: float) -> float:
@@ -146,7 +149,55 @@ class FanMover:
                 p[:, 0] = f.center_m[0] + r * f.radius_m * np.cos(theta)
                 p[:, 1] = f.center_m[1] + r * f.radius_m * np.sin(theta)
                 p[:, 2] = f.center_m[2]
-                out.append(Scatter(p, present * flash * _amp(f.blade_ts_db)))
+                out.append(Scatter(p, present * flash * _amp(f.blade_ts_db), fast=True))
+        return out
+
+
+class PedestalFanMover:
+    """Blades spinning in a vertical plane on a head that yaws back and forth; the housing swings with it."""
+
+    POINTS = (0.4, 0.7, 0.95)
+
+    def __init__(self, f: PedestalFan, device_xy: tuple[float, float], rng: np.random.Generator) -> None:
+        self.f = f
+        self.phase0 = rng.uniform(0, 2 * np.pi)
+        self.swing0 = rng.uniform(0, 2 * np.pi)
+        to_device = np.array([device_xy[0] - f.center_m[0], device_xy[1] - f.center_m[1]])
+        self.to_device = np.arctan2(to_device[1], to_device[0])
+
+    def heading(self, t: Array) -> Array:
+        f = self.f
+        swing = np.sin(2 * np.pi * t / f.oscillation_period_s + self.swing0) if f.oscillation_deg else 0.0
+        return np.asarray(np.deg2rad(f.facing_deg + f.oscillation_deg * swing) + 0 * t)
+
+    def facing(self, t: Array) -> Array:
+        """cos of the angle between the fan's axis and the device: 1 when it blows straight at it."""
+        return np.asarray(np.cos(self.heading(t) - self.to_device))
+
+    def scatter(self, t: Array) -> list[Scatter]:
+        f = self.f
+        present = ((t >= f.start_s) & (t <= f.end_s)).astype(np.float64)
+        psi = self.heading(t)
+        # Blade faces glint along the axis: brightest when the head looks at the device.
+        glint = 0.2 + 0.8 * np.abs(self.facing(t)) ** 2
+        across = np.stack([-np.sin(psi), np.cos(psi)], axis=1)  # horizontal, in the blade plane
+        omega = 2 * np.pi * f.rpm / 60
+        centre = np.asarray(f.center_m)
+        out = []
+        for b in range(f.blades):
+            theta = omega * t + self.phase0 + 2 * np.pi * b / f.blades
+            flash = 0.4 + 0.6 * np.abs(np.cos(theta)) ** 6  # a blade level with the device flashes
+            for r in self.POINTS:
+                p = np.empty((len(t), 3))
+                p[:, :2] = centre[:2] + (r * f.radius_m * np.cos(theta))[:, None] * across
+                p[:, 2] = centre[2] + r * f.radius_m * np.sin(theta)
+                out.append(Scatter(p, present * glint * flash * _amp(f.blade_ts_db), fast=True))
+        # The motor housing sits 15 cm behind the blades and turns with the head.
+        housing = np.empty((len(t), 3))
+        housing[:, 0] = centre[0] - 0.15 * np.cos(psi)
+        housing[:, 1] = centre[1] - 0.15 * np.sin(psi)
+        housing[:, 2] = centre[2]
+        out.append(Scatter(housing, present * _amp(f.housing_ts_db)))
         return out
 
 
@@ -220,12 +271,17 @@ class BassLine:
         return np.where(on, env * np.sin(2 * np.pi * self.freqs[idx] * rel + self.phases[idx]), 0.0)
 
 
-Mover = WalkerMover | SeatedMover | FanMover | CurtainMover
+Mover = WalkerMover | SeatedMover | FanMover | PedestalFanMover | CurtainMover
 
 
 def build_mover(
-    src: Walker | Seated | Fan | Curtain, room: Room, device_xy: tuple[float, float], rng: np.random.Generator
+    src: Walker | Seated | Fan | PedestalFan | Curtain,
+    room: Room,
+    device_xy: tuple[float, float],
+    rng: np.random.Generator,
 ) -> Mover:
+    if isinstance(src, PedestalFan):
+        return PedestalFanMover(src, device_xy, rng)
     if isinstance(src, Curtain):
         return CurtainMover(src, rng)
     if isinstance(src, Walker):

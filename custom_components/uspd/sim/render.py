@@ -16,9 +16,10 @@ from numpy.typing import NDArray
 
 from ..engine.emission import Emission
 from .fastmath import cis
-from .motion import Array, BassLine, Jitter, Mover, SeatedMover, build_mover
+from .impulses import ImpulseSound
+from .motion import Array, BassLine, Jitter, Mover, PedestalFanMover, SeatedMover, build_mover
 from .physics import absorption_db_per_m, speed_of_sound_ms
-from .scene import Device, Fan, Interferer, Music, Scene
+from .scene import Device, Fan, Impulses, Interferer, Music, PedestalFan, Scene
 
 DIFFUSE_PATHS = 24
 # A full-duplex codec clocks DAC and ADC together, so the emitter's phase noise
@@ -30,12 +31,31 @@ ECHO_DELAY_S = 0.010
 # far outside the baseband.
 PASSBAND_GRID_HZ = 16000
 STATIC_STEP = 8
+# Where the demodulator's low-pass has taken a path away (a fraction of the
+# baseband rate): fast fan blades beyond it are dropped, with a short taper,
+# instead of aliasing back into the Doppler band.
+DOPPLER_EDGE = 0.4
+DOPPLER_TAPER = 0.1
 
 
 def speaker_gain_db(device: Device, freq_hz: float) -> float:
     roll = max(0.0, freq_hz - device.speaker_rolloff_hz) / 1000 * device.speaker_rolloff_db_per_khz
     res = device.speaker_resonance_db * np.exp(-(((freq_hz - device.speaker_resonance_hz) / 2500) ** 2))
     return float(-roll + res)
+
+
+def mic_response(device: Device, freq_hz: float) -> NDArray[np.complex128]:
+    """Each mic's complex gain at freq_hz: its trim, its resonance (gain and phase) and its roll-off."""
+    n = len(device.mics_m)
+    h = 10 ** (np.asarray(device.mic_gain_db[:n], dtype=np.float64) / 20) + 0j
+    for i, (f0, peak_db) in enumerate(zip(device.mic_resonance_hz, device.mic_resonance_db, strict=False)):
+        if i < n and f0 > 0 and peak_db:
+            # A second-order resonance on a flat response: 1 + a/(1 + jQ(f/f0 − f0/f)), Q ≈ 8.
+            a = 10 ** (peak_db / 20) - 1
+            h[i] *= 1 + a / (1 + 8j * (freq_hz / f0 - f0 / freq_hz))
+    for i, corner in enumerate(device.mic_rolloff_hz[:n]):
+        h[i] *= 10 ** (-max(0.0, freq_hz - corner) / 1000 * device.mic_rolloff_db_per_khz / 20)
+    return np.asarray(h, dtype=np.complex128)
 
 
 def directivity(device: Device, directions: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -82,7 +102,7 @@ class Renderer:
         self.movers: list[Mover] = [
             build_mover(s, room, (dev.speaker_m[0], dev.speaker_m[1]), rng)
             for s in scene.sources
-            if not isinstance(s, Music | Interferer)
+            if not isinstance(s, Music | Interferer | Impulses)
         ]
         self.interferers = [s for s in scene.sources if isinstance(s, Interferer)]
         self.music = [(m, BassLine(m, rng)) for m in scene.sources if isinstance(m, Music)]
@@ -105,12 +125,16 @@ class Renderer:
             gains.append(gs)
         self.static_len = np.asarray(lengths)  # (mics, paths)
         self.static_gain = np.asarray(gains)
-        self.mic_gain = 10 ** (np.asarray(dev.mic_gain_db[: len(self.mics)]) / 20)
-        fans = [s for s in scene.sources if isinstance(s, Fan)]
+        fans = [s for s in scene.sources if isinstance(s, Fan | PedestalFan)]
         self.airflow = [(f, Jitter(rng, f.airflow_jitter_ms, 0.3, 15.0, 0.5)) for f in fans]
+        # A pedestal fan's jet crosses the device's paths most when it blows at the device.
+        self.jets = {id(m.f): m for m in self.movers if isinstance(m, PedestalFanMover)}
         self.phase_noise = Jitter(rng, dev.phase_noise_rad, 1.0, 2000.0, 1.0)
         self.noise_rng = np.random.default_rng([scene.seed, 1])
+        impulses = [s for s in scene.sources if isinstance(s, Impulses)]
+        self.impulses = ImpulseSound(impulses, np.random.default_rng([scene.seed, 2]), scene.seed) if impulses else None
         self._alpha_cache: dict[float, float] = {}
+        self._mic_cache: dict[float, NDArray[np.complex128]] = {}
 
     def activity(self, t: Array) -> NDArray[np.int8]:
         """Ground truth at each time: 2 someone walks in the room, 1 a seated hand moves, 0 neither.
@@ -142,11 +166,19 @@ class Renderer:
         c = np.full_like(t, self.c)
         for fan, jitter in self.airflow:
             on = (t >= fan.start_s) & (t <= fan.end_s)
-            c += on * jitter(t)
+            if not on.any():
+                continue
+            jet = self.jets.get(id(fan))
+            gain = 0.1 + 0.9 * np.maximum(jet.facing(t), 0.0) ** 2 if jet is not None else 1.0
+            c += on * gain * jitter(t)
         return c
 
-    def phasors(self, t: Array, emission: Emission) -> NDArray[np.complex128]:
-        """Noise-free complex envelope at the mics, (mics, len(t))."""
+    def phasors(self, t: Array, emission: Emission, max_doppler_hz: float | None = None) -> NDArray[np.complex128]:
+        """Noise-free complex envelope at the mics, (mics, len(t)).
+
+        With max_doppler_hz, fast scatterers (fan blades) are faded out where
+        their Doppler passes it, as the demodulator's filter would.
+        """
         out = np.zeros((len(self.mics), len(t)), dtype=np.complex128)
         if not emission.on or emission.level <= 0:
             return out
@@ -194,9 +226,17 @@ class Renderer:
                     for m, r2 in enumerate(r2s):
                         r = r1 + r2
                         a = gain * sc.amp * np.exp(-alpha * r) / (r1 * r2)
+                        if sc.fast and max_doppler_hz is not None and len(t) > 1:
+                            a = a * _in_band(r, t, fc * inv_c, max_doppler_hz)
                         moving[m] += a * cis(-k * r * inv_c)
         out += moving * pn_echo
-        return out * (g0 * self.mic_gain[:, None])
+        return out * (g0 * self._mic_response(fc)[:, None])
+
+    def _mic_response(self, carrier_hz: float) -> NDArray[np.complex128]:
+        # The Doppler band is < 1 % of the carrier: one gain per mic holds across it.
+        if carrier_hz not in self._mic_cache:
+            self._mic_cache[carrier_hz] = mic_response(self.scene.device, carrier_hz)
+        return self._mic_cache[carrier_hz]
 
     def _speaker(self, t: Array) -> NDArray[np.complex128]:
         """What music does to the emitted tone: e^{jβ b(t)} (cone excursion) × (1 + γ b(t)) (IMD)."""
@@ -225,11 +265,14 @@ class Renderer:
     def render_baseband(self, start: int, count: int, rate_hz: float, emission: Emission) -> NDArray[np.complex128]:
         """Samples start..start+count at rate_hz, as the demodulator would output them."""
         t = (start + np.arange(count)) / rate_hz
-        y = self.phasors(t, emission)
+        y = self.phasors(t, emission, DOPPLER_EDGE * rate_hz)
         # White passband noise of variance σ² becomes complex noise of 4σ²·B/fs.
         sigma = self._noise_rms() * np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
         noise = self.noise_rng.normal(scale=sigma, size=(2, *y.shape))
         y = y + noise[0] + 1j * noise[1]
+        if self.impulses is not None:
+            scale = np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
+            y = y + scale * self.impulses.render(start, count, rate_hz, complex_out=True)[None, :]
         for tone in self.interferers:
             offset = tone.freq_hz - emission.carrier_hz
             if abs(offset) < 0.4 * rate_hz:  # inside the demodulator's pass band
@@ -244,7 +287,7 @@ class Renderer:
         step = max(1, fs // PASSBAND_GRID_HZ)
         # Grid points at absolute multiples of step: the same whatever the blocks.
         grid = np.arange(start - start % step, start + count + step, step)
-        coarse = self.phasors(grid / fs, emission)
+        coarse = self.phasors(grid / fs, emission, DOPPLER_EDGE * fs / step)
         y = np.empty((coarse.shape[0], count), dtype=np.complex128)
         for m in range(coarse.shape[0]):
             y[m] = np.interp(n, grid, coarse[m].real) + 1j * np.interp(n, grid, coarse[m].imag)
@@ -256,6 +299,15 @@ class Renderer:
             on = (n / fs >= tone.start_s) & (n / fs <= tone.end_s)
             phase = 2 * np.pi * ((n * tone.freq_hz) % fs) / fs
             x = x + (on * 10 ** (tone.level_dbfs / 20) * np.cos(phase))[:, None]
+        if self.impulses is not None:
+            x = x + self.impulses.render(start, count, fs, complex_out=False).real[:, None]
         x = x + self.noise_rng.normal(scale=10 ** (self.scene.device.mic_noise_dbfs / 20), size=x.shape)
         lsb = 2.0 ** (1 - self.scene.device.bits)
         return np.asarray(np.clip(np.round(x / lsb) * lsb, -1.0, 1.0 - lsb), dtype=np.float64)
+
+
+def _in_band(r: Array, t: Array, fc_over_c: Array, max_doppler_hz: float) -> Array:
+    """1 where a path's Doppler (−f_c/c · dr/dt) is within max_doppler_hz, fading to 0 past it."""
+    doppler = np.abs(np.gradient(r, t)) * fc_over_c
+    edge = max_doppler_hz * (1 - DOPPLER_TAPER)
+    return np.asarray(np.clip((max_doppler_hz - doppler) / (max_doppler_hz - edge), 0.0, 1.0))

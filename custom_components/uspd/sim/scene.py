@@ -48,6 +48,13 @@ class Device:
     speaker_resonance_hz: float = 31000.0
     speaker_resonance_db: float = 3.0
     mic_gain_db: tuple[float, ...] = (0.0, -1.5, 1.0, -0.7)
+    # Each mic's own response above 20 kHz (MEMS mics are lumpy there, unit to
+    # unit): a resonance (centre, peak dB) and a roll-off corner, per mic. Empty
+    # means flat. A resonance turns the phase as well as the gain.
+    mic_resonance_hz: tuple[float, ...] = ()
+    mic_resonance_db: tuple[float, ...] = ()
+    mic_rolloff_hz: tuple[float, ...] = ()
+    mic_rolloff_db_per_khz: float = 1.0
     # Pressure at 1 m from full-scale drive, as digital full scale at the mic
     # (sensitivities of both transducers folded in).
     acoustic_gain: float = 0.02
@@ -97,6 +104,32 @@ class Fan:
 
 
 @dataclass(frozen=True)
+class PedestalFan:
+    """A standing fan: fast blades in a vertical plane, a head that oscillates (yaws), a jet of air.
+
+    Its blade tips run at 15–40 m/s, far past the walking band (the
+    demodulator's filter takes most of that away); what is left is the inner
+    blade, the blade-pass flicker, the slow swing of the head and the jet
+    jittering the speed of sound on the paths it crosses, strongest when it
+    points at the device.
+    """
+
+    start_s: float
+    end_s: float
+    center_m: Vec = (1.0, 2.5, 1.1)
+    facing_deg: float = 0.0  # mean heading of the fan's axis in the floor plane (0: +x)
+    oscillation_deg: float = 35.0  # half the sweep; 0 holds the head still
+    oscillation_period_s: float = 16.0
+    radius_m: float = 0.2
+    rpm: float = 1100.0
+    blades: int = 5
+    blade_ts_db: float = -28.0
+    housing_ts_db: float = -22.0
+    airflow_jitter_ms: float = 0.2  # rms sound-speed jitter on a path the jet crosses head-on
+    kind: Literal["pedestal_fan"] = "pedestal_fan"
+
+
+@dataclass(frozen=True)
 class Music:
     """Music through the sensing loudspeaker: the cone's bass excursion phase-modulates the tone.
 
@@ -141,7 +174,23 @@ class Interferer:
     kind: Literal["interferer"] = "interferer"
 
 
-Source = Walker | Seated | Fan | Music | Curtain | Interferer
+@dataclass(frozen=True)
+class Impulses:
+    """Impulsive broadband sounds: key clicks, crinkling paper or packaging, coughs, a dropped spoon.
+
+    Events come at ``rate_hz`` on average (Poisson), each with a level drawn
+    from ``level_dbfs`` (rms at the mics over the whole band while it lasts).
+    Nobody moves: their energy spreads over every Doppler bin at once.
+    """
+
+    start_s: float
+    end_s: float
+    rate_hz: float = 0.3
+    level_dbfs: tuple[float, float] = (-70.0, -40.0)
+    kind: Literal["impulses"] = "impulses"
+
+
+Source = Walker | Seated | Fan | PedestalFan | Music | Curtain | Interferer | Impulses
 
 
 @dataclass(frozen=True)
