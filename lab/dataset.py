@@ -7,13 +7,22 @@ demodulated passband: tests/test_sim.py), run through the engine's front end,
 and stored as float16 frames (n, GRID_BINS) with int8 truth (0 background,
 1 minor, 2 major) in ``~/.cache/uspd/lab/frames/``. Cached by seed, kind and
 duration, so reruns only render what is new.
+
+``calibrated=True`` deploys each scene as the product would: the device is
+first calibrated in its room (engine/calibration.py, on the simulated room
+at a quiet moment: nobody moving, no fan, any other device's tone and any
+music playing), then senses at the carrier and level calibration chose,
+instead of the draw's random ones. The benchmark runs this way; training keeps the random
+carriers and levels (wider than any calibration would choose).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -23,10 +32,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 import lab  # noqa: F401  (registers the package without Home Assistant)
+from custom_components.uspd.engine.calibration import calibrate
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import FeatureStack
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.engine.sources import SourceConfig
+from custom_components.uspd.engine.sources.simulated import SimulatedRoom
 from custom_components.uspd.sim.render import Renderer
+from custom_components.uspd.sim.scene import Interferer, Music
 
 from . import seeds
 from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
@@ -52,14 +65,20 @@ class SceneFrames:
     mics: int
 
 
-def frames_of(d: Draw) -> SceneFrames:
+def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
     scene = d.scene
+    carrier_hz, level = d.carrier_hz, d.level
+    if calibrated:
+        quiet = dataclasses.replace(scene, sources=tuple(s for s in scene.sources if isinstance(s, Interferer | Music)))
+        room = SimulatedRoom(SourceConfig(carrier_hz=d.carrier_hz, baseband=True, loop=True), scene=quiet)
+        cal = calibrate(room)
+        carrier_hz, level = cal.carrier_hz, cal.level
     renderer = Renderer(scene)
-    config = EngineConfig(scene.device.audio_rate_hz, d.carrier_hz, renderer.channels)
+    config = EngineConfig(scene.device.audio_rate_hz, carrier_hz, renderer.channels)
     engine = Engine(config)
     stack = FeatureStack(engine.speeds_ms)
     rate = engine.plan.baseband_rate_hz
-    emission = Emission(carrier_hz=engine.plan.carrier_hz, level=d.level)
+    emission = Emission(carrier_hz=engine.plan.carrier_hz, level=level)
     block = int(BLOCK_S * rate)
     total = int(scene.duration_s * rate)
     ts, xs, bands = [], [], []
@@ -87,13 +106,13 @@ def frames_of(d: Draw) -> SceneFrames:
     )
 
 
-def _path(seed: int, kind: Kind | None, duration_s: float, rate_hz: int | None) -> Path:
-    return CACHE / f"{seed}-{kind or 'any'}-{duration_s:g}-{rate_hz or 'any'}.npz"
+def _path(seed: int, kind: Kind | None, duration_s: float, rate_hz: int | None, calibrated: bool) -> Path:
+    return CACHE / f"{seed}-{kind or 'any'}-{duration_s:g}-{rate_hz or 'any'}{'-cal' if calibrated else ''}.npz"
 
 
-def load_or_make(job: tuple[int, Kind | None, float, int | None]) -> SceneFrames:
+def load_or_make(job: tuple[int, Kind | None, float, int | None], calibrated: bool = False) -> SceneFrames:
     seed, kind, duration_s, rate_hz = job
-    path = _path(*job)
+    path = _path(*job, calibrated)
     if path.exists():
         z = np.load(path)
         bands = z["bands"] if "bands" in z else np.zeros((len(z["t"]), 3), dtype=np.float32)
@@ -101,7 +120,7 @@ def load_or_make(job: tuple[int, Kind | None, float, int | None]) -> SceneFrames
             str(z["name"]), str(z["kind"]), z["t"], z["x"], z["y"], z["occupied"], bands,
             int(z["rate_hz"]), float(z["carrier_hz"]), int(z["mics"]),
         )  # fmt: skip
-    f = frames_of(draw(seed, kind, duration_s, rate_hz))
+    f = frames_of(draw(seed, kind, duration_s, rate_hz), calibrated)
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # two commands may render the same scene at once
     np.savez_compressed(tmp, **{k: getattr(f, k) for k in f.__dataclass_fields__})
@@ -109,15 +128,18 @@ def load_or_make(job: tuple[int, Kind | None, float, int | None]) -> SceneFrames
     return f
 
 
-def build(jobs: list[tuple[int, Kind | None, float, int | None]], processes: int | None = None) -> list[SceneFrames]:
+def build(
+    jobs: list[tuple[int, Kind | None, float, int | None]], processes: int | None = None, calibrated: bool = False
+) -> list[SceneFrames]:
     for seed, *_ in jobs:
         if not any(seed in r for r in seeds.SPLITS.values()):
             raise ValueError(f"seed {seed} is in no split")
     processes = processes or os.cpu_count() or 1
+    make = partial(load_or_make, calibrated=calibrated)
     if processes == 1 or len(jobs) == 1:
-        return [load_or_make(j) for j in jobs]
+        return [make(j) for j in jobs]
     with get_context("fork").Pool(processes) as pool:
-        return pool.map(load_or_make, jobs, chunksize=1)
+        return pool.map(make, jobs, chunksize=1)
 
 
 def main() -> None:
