@@ -91,6 +91,21 @@ def test_the_network_sees_the_walker_and_not_the_fan() -> None:
         assert not any(x.occupied for x in d), scene.__name__
 
 
+def test_an_os_agc_left_on_does_not_open_the_room() -> None:
+    """AGC pumps the tone with every beat (tests/test_sim_hardware_and_clutter.py); nobody is there all the same."""
+    import dataclasses
+
+    from custom_components.uspd.sim.scene import Music, OsAgc, Scene
+
+    def pumping() -> Scene:
+        scene = Scene("agc", 40.0, sources=(Music(0.0, 40.0, audible_dbfs=-12.0),), seed=3)
+        return dataclasses.replace(scene, device=dataclasses.replace(scene.device, agc=OsAgc()))
+
+    d = _decisions(pumping, Classifier.load(prefer="numpy"))
+    assert not any(x.occupied for x in d)
+    assert not any(x.motion == Motion.MAJOR for x in d)
+
+
 def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
     from lab import eval as lab_eval
     from lab import train
@@ -105,3 +120,22 @@ def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
     assert evaluated <= set(seeds.EVAL)
     assert mined <= set(seeds.MINING)
     assert len(evaluated) == sum(len(j) for j in lab_eval.suite(1.0, 20.0).values())  # no seed reused across sets
+
+
+def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
+    from lab import eval as lab_eval
+    from lab.dataset import SceneFrames
+
+    t = np.arange(0.0, 20.0, 0.025, dtype=np.float32)
+    y = np.zeros(len(t), dtype=np.int8)
+    y[(t >= 2) & (t < 6)] = 2  # a walk that comes within 4 m at 3 s
+    y[(t >= 10) & (t < 14)] = 2  # a walk that stays 5 m away
+    frames = SceneFrames("s", "walk", t, np.zeros((len(t), 4), np.float16), y, y > 0,
+                         np.zeros((len(t), 3), np.float32), 96000, 40000.0, 1)  # fmt: skip
+    rng = np.where((t >= 3) & (t < 6), 3.0, 5.0)
+    motion = np.where(t >= 3.2, 2, 0).astype(np.int8)
+    hit, total, latency, beyond = lab_eval.major_events([frames], [lab_eval.Run(motion, y > 0)], [rng])
+    assert (hit, total, beyond) == (1, 1, 1)
+    assert latency == [pytest.approx(0.2, abs=0.03)]  # from reaching 4 m, not from the door
+    missed = lab_eval.major_events([frames], [lab_eval.Run(np.zeros(len(t), np.int8), y > 0)], [rng])
+    assert missed[:2] == (0, 1)

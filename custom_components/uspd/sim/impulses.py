@@ -73,6 +73,19 @@ class ImpulseSound:
             env += np.where(d >= 0, np.exp(-np.maximum(d, 0) / tau), 0.0)
         return env
 
+    def envelope(self, t: Array) -> Array:
+        """The bursts' rms envelope at times t (what a level meter follows; no noise)."""
+        power = np.zeros_like(t)
+        for e in self.events:
+            u = t - e.t0
+            inside = (u >= 0) & (u <= e.duration_s)
+            if not inside.any():
+                continue
+            full = self._envelope(e, (np.arange(int(e.duration_s * 2000) + 1)) / 2000)
+            scale = e.rms / max(float(np.sqrt(np.mean(full**2))), 1e-12)
+            power[inside] += (scale * self._envelope(e, u[inside])) ** 2
+        return np.sqrt(power)
+
     def render(self, start: int, count: int, rate_hz: float, complex_out: bool) -> NDArray[np.complex128]:
         """Samples start..start+count at rate_hz: complex (baseband) or real-valued (passband) noise bursts."""
         out = np.zeros(count, dtype=np.complex128)

@@ -270,6 +270,14 @@ class BassLine:
         env = 0.55 + 0.45 * np.exp(-within / 0.12)
         return np.where(on, env * np.sin(2 * np.pi * self.freqs[idx] * rel + self.phases[idx]), 0.0)
 
+    def envelope(self, t: Array) -> Array:
+        """The bass line's rms over a few of its cycles: what a level meter follows."""
+        m = self.m
+        rel = t - m.start_s
+        on = (t >= m.start_s) & (t < m.end_s)
+        within = rel - np.floor(rel / self.beat_s) * self.beat_s
+        return np.where(on, (0.55 + 0.45 * np.exp(-within / 0.12)) / np.sqrt(2), 0.0)
+
 
 Mover = WalkerMover | SeatedMover | FanMover | PedestalFanMover | CurtainMover
 

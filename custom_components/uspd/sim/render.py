@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..engine.emission import Emission
+from .agc import Agc
 from .fastmath import cis
 from .impulses import ImpulseSound
 from .motion import Array, BassLine, Jitter, Mover, PedestalFanMover, SeatedMover, build_mover
@@ -135,6 +136,8 @@ class Renderer:
         self.impulses = ImpulseSound(impulses, np.random.default_rng([scene.seed, 2]), scene.seed) if impulses else None
         self._alpha_cache: dict[float, float] = {}
         self._mic_cache: dict[float, NDArray[np.complex128]] = {}
+        self.agc = Agc(dev.agc, self._heard_rms) if dev.agc is not None else None
+        self._tone_rms = 0.0
 
     def activity(self, t: Array) -> NDArray[np.int8]:
         """Ground truth at each time: 2 someone walks in the room, 1 a seated hand moves, 0 neither.
@@ -257,6 +260,22 @@ class Renderer:
             out += 10 ** (m.audible_dbfs / 20) * bass(t)
         return out
 
+    def _heard_rms(self, t: Array) -> Array:
+        """What a level meter on the capture path reads at t: our tone, music, impulsive sounds, noise."""
+        power = np.full(len(t), self._tone_rms**2 + self._noise_rms() ** 2)
+        for m, bass in self.music:
+            power += (10 ** (m.audible_dbfs / 20) * bass.envelope(t)) ** 2
+        if self.impulses is not None:
+            power += self.impulses.envelope(t) ** 2
+        return np.asarray(np.sqrt(power))
+
+    def _apply_agc(self, t: Array, emission: Emission) -> Array | float:
+        if self.agc is None:
+            return 1.0
+        # The tone's level at the mics (its static part is nearly all of it), for the meter.
+        self._tone_rms = float(np.abs(self.phasors(t[:1], emission)).mean()) / np.sqrt(2)
+        return self.agc.gain(t)
+
     def _noise_rms(self) -> float:
         dev = self.scene.device
         q = 2.0 ** (1 - dev.bits) / np.sqrt(12)
@@ -278,6 +297,7 @@ class Renderer:
             if abs(offset) < 0.4 * rate_hz:  # inside the demodulator's pass band
                 on = (t >= tone.start_s) & (t <= tone.end_s)
                 y = y + on * 10 ** (tone.level_dbfs / 20) * np.exp(2j * np.pi * offset * t)[None, :]
+        y = y * self._apply_agc(t, emission)
         return np.asarray(y, dtype=np.complex128)
 
     def render_passband(self, start: int, count: int, emission: Emission) -> NDArray[np.float64]:
@@ -302,6 +322,8 @@ class Renderer:
         if self.impulses is not None:
             x = x + self.impulses.render(start, count, fs, complex_out=False).real[:, None]
         x = x + self.noise_rng.normal(scale=10 ** (self.scene.device.mic_noise_dbfs / 20), size=x.shape)
+        gain = self._apply_agc(n / fs, emission)
+        x = x * (gain[:, None] if isinstance(gain, np.ndarray) else gain)
         lsb = 2.0 ** (1 - self.scene.device.bits)
         return np.asarray(np.clip(np.round(x / lsb) * lsb, -1.0, 1.0 - lsb), dtype=np.float64)
 

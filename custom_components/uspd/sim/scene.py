@@ -26,6 +26,16 @@ class Room:
 
 
 @dataclass(frozen=True)
+class OsAgc:
+    """The capture path's automatic gain control (sim/agc.py): fast down, slow up, towards a target level."""
+
+    target_dbfs: float = -30.0
+    max_gain_db: float = 30.0
+    attack_s: float = 0.005
+    release_s: float = 0.8
+
+
+@dataclass(frozen=True)
 class Device:
     """A speaker and 1–8 microphones, with their (device-specific) responses."""
 
@@ -61,6 +71,7 @@ class Device:
     mic_noise_dbfs: float = -88.0  # self-noise, whole band, rms
     bits: int = 16
     phase_noise_rad: float = 2e-4  # tone phase jitter (rms), drives a skirt
+    agc: OsAgc | None = None  # an OS gain control left on (DESIGN.md: it must be off)
 
 
 @dataclass(frozen=True)
