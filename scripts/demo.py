@@ -82,7 +82,7 @@ DASHBOARD = {
                             "title": "What happens in the room",
                             "content": (
                                 "Someone walks in at about 5 s, sits and types, and leaves at about 45 s; "
-                                "occupancy clears 30 s later. From 75 s to 105 s a ceiling fan runs with "
+                                "occupancy clears 30 s later. From 85 s to 115 s a ceiling fan runs with "
                                 "nobody there: it must not count as a person. The scene loops every 120 s."
                             ),
                         },
@@ -182,7 +182,7 @@ def main() -> int:
         print(
             f"\nuspd demo is running at {base}\n  user: {USER}\n  password: {PASSWORD}\n"
             "  scenario: someone walks in (~5 s), sits and types, leaves (~45 s); a fan runs with nobody "
-            "there (75–105 s); it loops every 120 s.\n"
+            "there (85–115 s); it loops every 120 s.\n"
             f"  {f'Stops after {args.seconds:.0f} s.' if args.seconds else 'Press Ctrl-C to stop.'}\n",
             flush=True,
         )

@@ -2,7 +2,7 @@
 
 Opt-in (``-m e2e``; scripts/test --e2e, and CI). Scene times are those of
 sim.library.demo_loop: walk-in 4–9 s, seated 10–40 s, walk-out 40–45 s, a fan
-75–105 s; the default clear delay is 30 s.
+85–115 s; the default clear delay is 30 s.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_demo_occupancy_and_dashboard(demo: dict[str, Any], tmp_path: Path) -> N
     off_after = [t for t, s in timeline if s == "off" and t > 45]
     assert off_after, timeline
     assert off_after[0] < 45 + 30 + 6, timeline
-    # The fan (75–105 s) never brings it back with nobody there.
+    # The fan (85–115 s) never brings it back with nobody there.
     assert all(s == "off" for t, s in timeline if t > off_after[0]), timeline
     _check_png(screenshot)
     if os.environ.get("USPD_UPDATE_SCREENSHOT"):

@@ -17,7 +17,7 @@ def demo_loop(seed: int = 7) -> Scene:
     return Scene(
         "demo_loop",
         duration_s=120.0,
-        sources=(walk_in, Seated(10.0, 40.0, seat_m=(2.5, 1.6), activity=0.6), walk_out, Fan(75.0, 105.0)),
+        sources=(walk_in, Seated(10.0, 40.0, seat_m=(2.5, 1.6), activity=0.6), walk_out, Fan(85.0, 115.0)),
         seed=seed,
     )
 
