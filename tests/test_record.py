@@ -10,11 +10,12 @@ import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util.yaml import load_yaml
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.labelled import read_labels
 from custom_components.uspd.engine.wav import WavFormat, WavReader
+
+from .helpers import setup_walk_entry
 
 PACKAGE = Path(__file__).resolve().parents[1] / "custom_components" / "uspd"
 
@@ -28,15 +29,7 @@ def _read(wav: Path) -> tuple[WavFormat, np.ndarray]:
 @pytest.mark.usefixtures("fast_playback")
 async def test_record_saves_labelled_baseband_only(hass: HomeAssistant, tmp_path: Path) -> None:
     hass.config.config_dir = str(tmp_path)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Simulated room (walk in and leave)",
-        unique_id="simulated_walk_in_and_leave",
-        data={"backend": "simulated", "scenario": "walk_in_and_leave"},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await setup_walk_entry(hass)
 
     response = await hass.services.async_call(
         DOMAIN,

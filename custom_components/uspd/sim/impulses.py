@@ -20,6 +20,8 @@ from numpy.typing import NDArray
 from .scene import Impulses
 
 Array = NDArray[np.float64]
+# The level meter (sim/agc.py) scales each event's envelope on this grid.
+METER_HZ = 2000.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,21 @@ class ImpulseSound:
         self.events: list[Event] = []
         for k, src in enumerate(sources):
             self.events += _draw(src, rng, scene_seed * 1000 + k * 100_000)
+        self._scales: dict[tuple[int, float], float] = {}
+
+    def _samples(self, i: int, rate_hz: float) -> tuple[int, Array]:
+        """Event i on the sample grid of rate_hz: its first sample, and its envelope scaled to rms e.rms.
+
+        The scale is the event's own (whatever its shape), computed once per
+        rate, so every block of a render scales it alike.
+        """
+        e = self.events[i]
+        first = int(np.ceil(e.t0 * rate_hz))
+        u = (first + np.arange(int(e.duration_s * rate_hz) + 1)) / rate_hz - e.t0
+        env = self._envelope(e, u)
+        if (i, rate_hz) not in self._scales:
+            self._scales[i, rate_hz] = e.rms / max(float(np.sqrt(np.mean(env**2))), 1e-12)
+        return first, env * self._scales[i, rate_hz]
 
     def _envelope(self, e: Event, u: Array) -> Array:
         """Amplitude at u seconds into the event, peaking near 1 (rms over the event ≈ e.rms after scaling)."""
@@ -76,29 +93,25 @@ class ImpulseSound:
     def envelope(self, t: Array) -> Array:
         """The bursts' rms envelope at times t (what a level meter follows; no noise)."""
         power = np.zeros_like(t)
-        for e in self.events:
+        for i, e in enumerate(self.events):
             u = t - e.t0
             inside = (u >= 0) & (u <= e.duration_s)
             if not inside.any():
                 continue
-            full = self._envelope(e, (np.arange(int(e.duration_s * 2000) + 1)) / 2000)
-            scale = e.rms / max(float(np.sqrt(np.mean(full**2))), 1e-12)
-            power[inside] += (scale * self._envelope(e, u[inside])) ** 2
+            if (i, METER_HZ) not in self._scales:
+                self._samples(i, METER_HZ)
+            power[inside] += (self._scales[i, METER_HZ] * self._envelope(e, u[inside])) ** 2
         return np.sqrt(power)
 
     def render(self, start: int, count: int, rate_hz: float, complex_out: bool) -> NDArray[np.complex128]:
         """Samples start..start+count at rate_hz: complex (baseband) or real-valued (passband) noise bursts."""
         out = np.zeros(count, dtype=np.complex128)
         t_lo, t_hi = start / rate_hz, (start + count) / rate_hz
-        for e in self.events:
+        for i, e in enumerate(self.events):
             if e.t0 >= t_hi or e.t0 + e.duration_s <= t_lo:
                 continue
-            first = int(np.ceil(e.t0 * rate_hz))  # the event's first sample
-            length = int(e.duration_s * rate_hz) + 1
-            u = (first + np.arange(length)) / rate_hz - e.t0
-            env = self._envelope(e, u)
-            # Scale so the event's rms over its duration is e.rms, whatever its shape.
-            env *= e.rms / max(float(np.sqrt(np.mean(env**2))), 1e-12)
+            first, env = self._samples(i, rate_hz)
+            length = len(env)
             noise_rng = np.random.default_rng([e.seed, 1 if complex_out else 0])
             if complex_out:
                 # Real noise of variance σ² over fs/2 becomes complex noise of σ²·2B/fs per component

@@ -167,8 +167,8 @@ class PedestalFanMover:
 
     def heading(self, t: Array) -> Array:
         f = self.f
-        swing = np.sin(2 * np.pi * t / f.oscillation_period_s + self.swing0) if f.oscillation_deg else 0.0
-        return np.asarray(np.deg2rad(f.facing_deg + f.oscillation_deg * swing) + 0 * t)
+        swing = np.sin(2 * np.pi * t / f.oscillation_period_s + self.swing0)
+        return np.asarray(np.deg2rad(f.facing_deg + f.oscillation_deg * swing))
 
     def facing(self, t: Array) -> Array:
         """cos of the angle between the fan's axis and the device: 1 when it blows straight at it."""

@@ -269,9 +269,8 @@ class Renderer:
             power += self.impulses.envelope(t) ** 2
         return np.asarray(np.sqrt(power))
 
-    def _apply_agc(self, t: Array, emission: Emission) -> Array | float:
-        if self.agc is None:
-            return 1.0
+    def _agc_gain(self, t: Array, emission: Emission) -> Array:
+        assert self.agc is not None
         # The tone's level at the mics (its static part is nearly all of it), for the meter.
         self._tone_rms = float(np.abs(self.phasors(t[:1], emission)).mean()) / np.sqrt(2)
         return self.agc.gain(t)
@@ -286,18 +285,18 @@ class Renderer:
         t = (start + np.arange(count)) / rate_hz
         y = self.phasors(t, emission, DOPPLER_EDGE * rate_hz)
         # White passband noise of variance σ² becomes complex noise of 4σ²·B/fs.
-        sigma = self._noise_rms() * np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
-        noise = self.noise_rng.normal(scale=sigma, size=(2, *y.shape))
+        band = np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
+        noise = self.noise_rng.normal(scale=self._noise_rms() * band, size=(2, *y.shape))
         y = y + noise[0] + 1j * noise[1]
-        if self.impulses is not None:
-            scale = np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
-            y = y + scale * self.impulses.render(start, count, rate_hz, complex_out=True)[None, :]
+        if self.impulses is not None:  # broadband too: the same mapping as the mic noise
+            y = y + band * self.impulses.render(start, count, rate_hz, complex_out=True)[None, :]
         for tone in self.interferers:
             offset = tone.freq_hz - emission.carrier_hz
-            if abs(offset) < 0.4 * rate_hz:  # inside the demodulator's pass band
+            if abs(offset) < DOPPLER_EDGE * rate_hz:  # inside the demodulator's pass band
                 on = (t >= tone.start_s) & (t <= tone.end_s)
                 y = y + on * 10 ** (tone.level_dbfs / 20) * np.exp(2j * np.pi * offset * t)[None, :]
-        y = y * self._apply_agc(t, emission)
+        if self.agc is not None:
+            y = y * self._agc_gain(t, emission)[None, :]
         return np.asarray(y, dtype=np.complex128)
 
     def render_passband(self, start: int, count: int, emission: Emission) -> NDArray[np.float64]:
@@ -322,8 +321,8 @@ class Renderer:
         if self.impulses is not None:
             x = x + self.impulses.render(start, count, fs, complex_out=False).real[:, None]
         x = x + self.noise_rng.normal(scale=10 ** (self.scene.device.mic_noise_dbfs / 20), size=x.shape)
-        gain = self._apply_agc(n / fs, emission)
-        x = x * (gain[:, None] if isinstance(gain, np.ndarray) else gain)
+        if self.agc is not None:
+            x = x * self._agc_gain(n / fs, emission)[:, None]
         lsb = 2.0 ** (1 - self.scene.device.bits)
         return np.asarray(np.clip(np.round(x / lsb) * lsb, -1.0, 1.0 - lsb), dtype=np.float64)
 
