@@ -46,7 +46,7 @@ from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
 
 # The simulator's version is part of the cache's name: frames rendered by an
 # older simulator are never mixed with new ones.
-SIM_VERSION = 2
+SIM_VERSION = 3
 CACHE = Path(os.environ.get("USPD_CACHE", Path.home() / ".cache" / "uspd")) / "lab" / f"frames-v{SIM_VERSION}"
 BLOCK_S = 1.0
 

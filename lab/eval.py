@@ -187,6 +187,21 @@ def false_alarms(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int, 
     return motion, occupancy, hours
 
 
+def by_source(
+    jobs: list[tuple[int, str, float, int | None]], scenes: list[SceneFrames], runs: list[Run]
+) -> dict[str, object]:
+    """False occupancies per hour of the scenes that hold each kind of distractor (a scene may hold several)."""
+    counts: dict[str, list[float]] = {}
+    for job, s, r in zip(jobs, scenes, runs, strict=True):
+        _, fo, hours = false_alarms([s], [r])
+        kinds = {src.kind for src in draw(*job).scene.sources} or {"nothing"}
+        for kind in kinds:
+            c = counts.setdefault(kind, [0, 0.0])
+            c[0] += fo
+            c[1] += hours
+    return {k: (int(n), round(h, 2), *poisson_rate(int(n), h)) for k, (n, h) in sorted(counts.items())}
+
+
 def suite(scale: float, negative_hours: float) -> dict[str, list[tuple[int, str, float, int | None]]]:
     base = seeds.EVAL.start
 
@@ -249,6 +264,7 @@ def main() -> None:
                 row["hours"] = round(hours, 2)
                 row["motion_false_alarms_per_h"] = (fm, *poisson_rate(fm, hours))
                 row["occupancy_false_alarms_per_h"] = (fo, *poisson_rate(fo, hours))
+                row["occupancy_false_alarms_by_source"] = by_source(jobs, scenes, runs)
         print(f"{name}: {len(scenes)} scenes done ({(time.time() - began) / 60:.1f} min)", flush=True)
     report["table"] = table
     report["minutes"] = round((time.time() - began) / 60, 1)

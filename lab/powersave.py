@@ -36,6 +36,7 @@ from .scenes import _door, _u, random_device, random_room
 RESULTS = Path(__file__).resolve().parent / "results" / "powersave.json"
 HOLD_S = 30.0
 SIT_S = 180.0
+STAND_S = 1.0  # sitting down or standing up
 
 
 def scene_for(seed: int) -> tuple[Scene, float, float, float]:
@@ -55,13 +56,14 @@ def scene_for(seed: int) -> tuple[Scene, float, float, float]:
     walk = (up + 5.0, seat[0], min(room.size_m[1] - 0.5, seat[1] + 1.5))
     back = up + 10.0
     leave = back + 60.0
-    t_door = leave + math.dist(seat, inside) / speed
+    t_door = leave + STAND_S + math.dist(seat, inside) / speed
+    # Sitting down and standing up take STAND_S each: "up" is when the person starts to rise.
     sources = (
-        Walker(((2.0, *outside), (t_in, *inside), (t_seat, *seat))),
+        Walker(((2.0, *outside), (t_in, *inside), (t_seat - STAND_S, *seat)), sit_down_s=STAND_S),
         Seated(t_seat, up, seat_m=seat, activity=_u(rng, 0.1, 1.0)),
-        Walker(((up, *seat), walk, (back, *seat))),
+        Walker(((up + STAND_S, *seat), walk, (back - STAND_S, *seat)), stand_up_s=STAND_S, sit_down_s=STAND_S),
         Seated(back, leave, seat_m=seat, activity=_u(rng, 0.1, 1.0)),
-        Walker(((leave, *seat), (t_door, *inside), (t_door + 1.0, *outside))),
+        Walker(((leave + STAND_S, *seat), (t_door, *inside), (t_door + 1.0, *outside)), stand_up_s=STAND_S),
     )
     scene = Scene(f"powersave-{seed}", t_door + HOLD_S + 10.0, sources=sources, room=room, device=device, seed=seed)
     return scene, t_in, t_door, up

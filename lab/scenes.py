@@ -22,6 +22,7 @@ through other impulsive sounds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -140,12 +141,17 @@ def _path(points: list[tuple[float, float]], t0: float, speed: float, pauses: li
     return tuple(out)
 
 
-def random_walker(rng: np.random.Generator, room: Room, device: Device, t0: float, duration: float) -> Walker:
+def random_walker(
+    rng: np.random.Generator, room: Room, device: Device, t0: float, duration: float, style: str | None = None
+) -> Walker:
+    """A walk of the given style (drawn if None); "sit" walks in to a seat within 1.5 m of the device."""
     speed = _u(rng, 0.4, 1.8)
     dev_xy = (device.speaker_m[0], device.speaker_m[1])
     inside, outside = _door(rng, room)
-    style = rng.choice(["in", "through", "approach", "leave", "wander"])
-    if style == "in":
+    style = style or str(rng.choice(["in", "through", "approach", "leave", "wander"]))
+    if style == "sit":
+        pts = [outside, inside, _inside(rng, room, dev_xy, 1.5)]
+    elif style == "in":
         pts = [outside, inside, _inside(rng, room, dev_xy, 6.0)]
     elif style == "through":
         inside2, outside2 = _door(rng, room)
@@ -265,17 +271,23 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
         if rng.uniform() < 0.5:  # key clicks, pages, a mug put down
             sources.append(random_impulses(rng, 0.0, d))
     if kind == "enter_sit":
-        walker = random_walker(rng, room, device, _u(rng, 1.0, 4.0), d / 2)
+        walker = dataclasses.replace(
+            random_walker(rng, room, device, _u(rng, 1.0, 4.0), d / 2, style="sit"), sit_down_s=_u(rng, 0.8, 2.0)
+        )
         end_xy = walker.waypoints[-1][1:]
-        sit_from = walker.waypoints[-1][0] + 0.5
+        sit_from = walker.end_s
         leave = rng.uniform() < 0.4
-        sit_to = _u(rng, sit_from + 5.0, d - 3.0) if leave else d
+        sit_to = _u(rng, sit_from + 5.0, d - 4.0) if leave else d
         seat = (float(end_xy[0]), float(end_xy[1]))
         sources.append(walker)
-        sources.append(Seated(sit_from, sit_to, seat_m=seat, activity=_u(rng, 0.2, 1.5)))
+        sources.append(
+            Seated(sit_from, sit_to, seat_m=seat, activity=_u(rng, 0.2, 1.5), torso_ts_db=walker.torso_ts_db)
+        )
         if leave:
             inside, outside = _door(rng, room)
-            sources.append(Walker(_path([seat, inside, outside], sit_to + 0.5, _u(rng, 0.6, 1.5), [])))
+            stand = _u(rng, 0.8, 1.5)
+            path = _path([seat, inside, outside], sit_to + stand, _u(rng, 0.6, 1.5), [])
+            sources.append(Walker(path, stand_up_s=stand, torso_ts_db=walker.torso_ts_db))
     if kind == "walk" and rng.uniform() < 0.2:
         sources.append(random_impulses(rng, 0.0, d))
     if kind == "walk_fan":

@@ -18,7 +18,7 @@ RATE = 4000.0
 
 def _moving(scene: Scene, seconds: float) -> tuple[np.ndarray, np.ndarray]:
     """Noise-free clutter-free baseband and its static phasors, the first second dropped."""
-    y = Renderer(scene).phasors(np.arange(int(seconds * RATE)) / RATE, Emission())
+    y = Renderer(scene).phasors(0, int(seconds * RATE), RATE, Emission())
     clutter = ClutterFilter(RATE, y.shape[0])
     moving = clutter.process(y)
     return moving[:, int(RATE) :], clutter.static[:, int(RATE) :]

@@ -60,8 +60,9 @@ def test_the_emitted_tone_comes_back_at_its_frequency_and_level() -> None:
         card.close()
     assert audio.shape[1] == 1
     steady = audio[len(audio) // 2 :]
-    # Within the loopback's phase jitter (see above); a wrong tone would be kHz off.
-    assert detect_carrier(steady, 96000) == pytest.approx(40000, abs=15)
+    # Within the loopback's phase jitter (see above: more rewinds on a loaded machine, 18 Hz off
+    # measured with the whole suite running on 2 cores); a wrong tone would be kHz off.
+    assert detect_carrier(steady, 96000) == pytest.approx(40000, abs=50)
     # Emitted at amplitude 0.5 (Emission's default level): rms 0.354 through a unity-gain null sink.
     rms = float(np.sqrt(np.mean(steady**2)))
     assert 20 * np.log10(rms / (0.5 / np.sqrt(2))) == pytest.approx(0.0, abs=1.0)

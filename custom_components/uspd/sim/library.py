@@ -11,13 +11,13 @@ OUTSIDE = (0.4, 4.8)  # beyond the wall at y = 4.0
 
 
 def demo_loop(seed: int = 7) -> Scene:
-    """Someone walks in, sits, moves a little, leaves; later a fan runs with nobody there."""
-    walk_in = Walker(((4.0, *OUTSIDE), (5.5, *DOOR), (9.0, 2.5, 1.6), (10.0, 2.5, 1.6)))
-    walk_out = Walker(((40.0, 2.5, 1.6), (43.5, *DOOR), (45.0, *OUTSIDE)))
+    """Someone walks in, sits down, moves a little, gets up and leaves; later a fan runs with nobody there."""
+    walk_in = Walker(((4.0, *OUTSIDE), (5.5, *DOOR), (9.0, 2.5, 1.6)), sit_down_s=1.0)
+    walk_out = Walker(((40.0, 2.5, 1.6), (43.5, *DOOR), (45.0, *OUTSIDE)), stand_up_s=1.0)
     return Scene(
         "demo_loop",
         duration_s=120.0,
-        sources=(walk_in, Seated(10.0, 40.0, seat_m=(2.5, 1.6), activity=0.6), walk_out, Fan(85.0, 115.0)),
+        sources=(walk_in, Seated(10.0, 39.0, seat_m=(2.5, 1.6), activity=0.6), walk_out, Fan(85.0, 115.0)),
         seed=seed,
     )
 
@@ -55,8 +55,8 @@ def reading_for_ten_minutes(seed: int = 11, minutes: float = 10.0) -> Scene:
     """Walks in at 2 s, sits 1.2 m from the device, only types and turns pages, leaves; then the room stays empty."""
     sit_from = 6.0
     sit_to = sit_from + 60 * minutes
-    walk_in = Walker(((2.0, *OUTSIDE), (3.0, *DOOR), (sit_from, 2.5, 1.35)))
-    walk_out = Walker(((sit_to, 2.5, 1.35), (sit_to + 3.0, *DOOR), (sit_to + 4.0, *OUTSIDE)))
+    walk_in = Walker(((2.0, *OUTSIDE), (3.0, *DOOR), (sit_from - 1.0, 2.5, 1.35)), sit_down_s=1.0)
+    walk_out = Walker(((sit_to + 1.0, 2.5, 1.35), (sit_to + 3.0, *DOOR), (sit_to + 4.0, *OUTSIDE)), stand_up_s=1.0)
     return Scene(
         "reading_for_ten_minutes",
         duration_s=sit_to + 40.0,

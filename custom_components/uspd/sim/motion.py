@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .fastmath import sin
-from .scene import Curtain, Fan, Music, PedestalFan, Room, Seated, Walker
+from .scene import SEATED_TORSO_Z_M, Curtain, Fan, Music, PedestalFan, Room, Seated, Walker
 
 Array = NDArray[np.float64]
 
@@ -32,7 +32,27 @@ def _amp(ts_db: float) -> float:
     return float(10 ** (ts_db / 20))
 
 
+# A body turns and changes pace over about half a second: the walker's floor
+# position is its waypoint polyline averaged over ±TURN_S (smooth velocity, no
+# corners for the Doppler to click on).
+TURN_S = 0.25
+# Below this speed the stride shortens; at a standstill the legs are together.
+FULL_STRIDE_MS = 0.6
+
+
 class WalkerMover:
+    """Torso, head, two legs, two arms; a gait along the path; standing up and sitting down at its ends."""
+
+    # (standing height fraction, swing amplitude m, swing phase, TS re torso dB, seated height m, seated reach m)
+    PARTS = (
+        (0.62, 0.0, 0.0, 0.0, SEATED_TORSO_Z_M, 0.0),  # torso: sits where a Seated torso is
+        (0.92, 0.0, 0.0, -12.0, SEATED_TORSO_Z_M + 0.3, 0.05),  # head
+        (0.25, 0.35, 0.0, -10.0, 0.5, 0.4),  # legs: knees forward at seat height
+        (0.25, 0.35, np.pi, -10.0, 0.5, 0.4),
+        (0.50, 0.20, np.pi, -14.0, 0.75, 0.25),  # arms: onto the desk
+        (0.50, 0.20, 0.0, -14.0, 0.75, 0.25),
+    )
+
     def __init__(self, w: Walker, room: Room, rng: np.random.Generator) -> None:
         wp = np.asarray(w.waypoints, dtype=np.float64)
         self.t, self.xy = wp[:, 0], wp[:, 1:3]
@@ -41,41 +61,73 @@ class WalkerMover:
         self.w = w
         self.room = room
         self.phase0 = rng.uniform(0, 2 * np.pi)
-        self.parts = [  # (height fraction, swing amplitude m, swing phase, TS dB)
-            (0.62, 0.0, 0.0, w.torso_ts_db),
-            (0.92, 0.0, 0.0, w.torso_ts_db - 12),
-            (0.25, 0.35, 0.0, w.torso_ts_db - 10),
-            (0.25, 0.35, np.pi, w.torso_ts_db - 10),
-            (0.50, 0.20, np.pi, w.torso_ts_db - 14),
-            (0.50, 0.20, 0.0, w.torso_ts_db - 14),
-        ]
+        # Where the body faces while it stands up and sits down: along its first and last moves.
+        moves = np.diff(self.xy, axis=0)[seg > 0]
+        self.face_first = moves[0] / np.linalg.norm(moves[0]) if len(moves) else np.array([0.0, 1.0])
+        self.face_last = moves[-1] / np.linalg.norm(moves[-1]) if len(moves) else np.array([0.0, 1.0])
+        # Antiderivative of the polyline at the waypoints, for the moving average.
+        dt = np.diff(self.t)
+        self._area = np.concatenate([[0.0], np.cumsum(dt * (self.dist[1:] + self.dist[:-1]) / 2)])
+        self._area_xy = np.vstack([[0.0, 0.0], np.cumsum(dt[:, None] * (self.xy[1:] + self.xy[:-1]) / 2, axis=0)])
 
     def position_xy(self, t: Array) -> Array:
+        """Where the polyline is at t (held before the first and after the last waypoint)."""
         return np.stack([np.interp(t, self.t, self.xy[:, i]) for i in range(2)], axis=1)
 
+    def _integral(self, t: Array, values: Array, area: Array) -> Array:
+        """∫ from the first waypoint to t of the polyline through values (n, d), held constant outside."""
+        clipped = np.clip(t, self.t[0], self.t[-1])
+        k = np.clip(np.searchsorted(self.t, clipped, side="right") - 1, 0, len(self.t) - 2)
+        u = (clipped - self.t[k])[:, None]
+        dt = self.t[k + 1] - self.t[k]
+        rate = (values[k + 1] - values[k]) / np.where(dt > 0, dt, 1.0)[:, None]
+        inside = area[k] + values[k] * u + 0.5 * rate * u**2
+        before = np.minimum(t - self.t[0], 0.0)[:, None] * values[0]
+        after = np.maximum(t - self.t[-1], 0.0)[:, None] * values[-1]
+        return np.asarray(inside + before + after)
+
+    def _smoothed(self, t: Array, values: Array, area: Array) -> Array:
+        return (self._integral(t + TURN_S, values, area) - self._integral(t - TURN_S, values, area)) / (2 * TURN_S)
+
+    def seated(self, t: Array) -> Array:
+        """How far into a seated posture the body is: 0 standing, 1 seated (smooth steps at either end)."""
+        w = self.w
+        out = np.zeros_like(t)
+        if w.stand_up_s > 0:
+            u = np.clip((self.t[0] - t) / w.stand_up_s, 0.0, 1.0)
+            out = np.maximum(out, u * u * (3 - 2 * u))
+        if w.sit_down_s > 0:
+            u = np.clip((t - self.t[-1]) / w.sit_down_s, 0.0, 1.0)
+            out = np.maximum(out, u * u * (3 - 2 * u))
+        return out
+
     def scatter(self, t: Array) -> list[Scatter]:
-        present = (t >= self.t[0]) & (t <= self.t[-1])
-        xy = self.position_xy(t)
-        s = np.interp(t, self.t, self.dist)
-        # Heading of the current segment (held through pauses).
-        k = np.clip(np.searchsorted(self.t, t, side="right") - 1, 0, len(self.t) - 2)
-        d = self.xy[k + 1] - self.xy[k]
-        norm = np.linalg.norm(d, axis=1, keepdims=True)
-        heading = np.where(norm > 0, d / np.maximum(norm, 1e-9), 0.0)
-        stride = self.w.stride_m
-        phi = 2 * np.pi * s / stride + self.phase0 if stride > 0 else np.full_like(s, self.phase0)
+        w = self.w
+        present = (t >= w.start_s) & (t < w.end_s) if w.sit_down_s > 0 else (t >= w.start_s) & (t <= w.end_s)
+        xy = self._smoothed(t, self.xy, self._area_xy)
+        s = self._smoothed(t, self.dist[:, None], self._area[:, None])[:, 0]
+        # The smoothed position's exact derivative: how fast and where to the body goes.
+        velocity = (self.position_xy(t + TURN_S) - self.position_xy(t - TURN_S)) / (2 * TURN_S)
+        speed = np.hypot(velocity[:, 0], velocity[:, 1])
+        heading = velocity / np.maximum(speed, 1e-9)[:, None]
+        stride = np.clip(speed / FULL_STRIDE_MS, 0.0, 1.0) if w.stride_m > 0 else np.zeros_like(speed)
+        phi = 2 * np.pi * s / w.stride_m + self.phase0 if w.stride_m > 0 else np.full_like(s, self.phase0)
         inside = (
             (xy[:, 0] >= 0) & (xy[:, 0] <= self.room.size_m[0]) & (xy[:, 1] >= 0) & (xy[:, 1] <= self.room.size_m[1])
         )
         wall = np.where(inside, 1.0, 10 ** (-2 * self.room.wall_loss_db / 20))
+        sit = self.seated(t)
+        face = np.where((t < self.t[0])[:, None], self.face_first, self.face_last)
         out = []
-        for i, (hf, swing, ph, ts) in enumerate(self.parts):
-            offset = swing * np.sin(phi + ph) if self.w.stride_m > 0 else np.zeros_like(phi)
+        for i, (hf, swing, ph, ts, seat_z, reach) in enumerate(self.PARTS):
+            offset = swing * stride * np.sin(phi + ph)
             p = np.empty((len(t), 3))
-            p[:, :2] = xy + heading * offset[:, None]
-            bob = 0.03 * np.sin(2 * phi) if i < 2 and self.w.stride_m > 0 else 0.0
-            p[:, 2] = hf * self.w.height_m + bob
-            out.append(Scatter(p, present * wall * _amp(ts), images=(i == 0)))
+            p[:, :2] = xy + heading * offset[:, None] + face * (reach * sit)[:, None]
+            bob = 0.03 * stride * np.sin(2 * phi) if i < 2 else 0.0
+            p[:, 2] = (1 - sit) * (hf * w.height_m + bob) + sit * seat_z
+            # Seated, the legs go under the desk and the arms onto it: only the torso is left to see.
+            fade = 1.0 if i == 0 else 1.0 - sit
+            out.append(Scatter(p, present * wall * fade * _amp(w.torso_ts_db + ts), images=(i == 0)))
         return out
 
 
@@ -104,9 +156,12 @@ class SeatedMover:
     def scatter(self, t: Array) -> list[Scatter]:
         s = self.s
         present = ((t >= s.start_s) & (t <= s.end_s)).astype(np.float64)
-        seat = np.array([s.seat_m[0], s.seat_m[1], 1.0])
+        seat = np.array([s.seat_m[0], s.seat_m[1], SEATED_TORSO_Z_M])
         torso = np.tile(seat, (len(t), 1))
-        torso[:, 1] -= 0.005 * np.sin(2 * np.pi * self.breath_hz * t)
+        # Settling in: breathing and the hands come up over the first seconds, so a walker who sat
+        # down here hands over without a jump.
+        settle = np.clip((t - s.start_s) / 2.0, 0.0, 1.0)
+        torso[:, 1] -= 0.005 * settle * np.sin(2 * np.pi * self.breath_hz * t)
         hand = np.tile(seat + np.array([0.0, -0.35, -0.25]), (len(t), 1))
         for t0, dur, kind, d, a, f in zip(
             self.starts, self.durs, self.kinds, self.dirs, self.ampl, self.freq, strict=True
@@ -122,7 +177,7 @@ class SeatedMover:
             hand[m] += disp[:, None] * d
         return [
             Scatter(torso, present * _amp(s.torso_ts_db), images=True),
-            Scatter(hand, present * _amp(-30.0)),
+            Scatter(hand, present * settle * _amp(-30.0)),
         ]
 
 
@@ -240,6 +295,29 @@ class Jitter:
         a = self.f ** (-slope)
         self.a = a * rms * np.sqrt(2.0 / np.sum(a**2))
         self.p = rng.uniform(0, 2 * np.pi, count)
+
+    def delayed_change(self, delay_s: float) -> Jitter:
+        """x(t − delay_s) − x(t) as a process of its own: the same tones, each scaled by −2·sin(ω·delay_s/2)."""
+        out = object.__new__(Jitter)
+        half = np.pi * self.f * delay_s
+        out.f = self.f
+        out.a = -2 * self.a * np.sin(half)
+        out.p = self.p - half + np.pi / 2
+        return out
+
+    def on_grid(self, start: int, count: int, rate_hz: float) -> Array:
+        """Values at samples start..start+count of a grid at rate_hz.
+
+        sin(ω(t₀ + τ) + p) = sin(ωτ)·cos(ωt₀ + p) + cos(ωτ)·sin(ωt₀ + p): one
+        table over τ in a short span and a matrix product per span, instead of
+        a sine per tone per sample.
+        """
+        span = 256
+        wt = (2 * np.pi * self.f)[:, None] * (np.arange(span) / rate_hz)[None, :]
+        t0 = (start + np.arange(0, count, span)) / rate_hz
+        theta = (2 * np.pi * self.f)[None, :] * t0[:, None] + self.p[None, :]
+        out = (self.a * np.cos(theta)) @ np.sin(wt) + (self.a * np.sin(theta)) @ np.cos(wt)
+        return np.asarray(out.ravel()[:count], dtype=np.float64)
 
     def __call__(self, t: Array) -> Array:
         out = np.empty_like(t)

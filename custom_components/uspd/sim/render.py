@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from ..engine.emission import Emission
 from .agc import Agc
 from .fastmath import cis
+from .grid import Knots
 from .impulses import ImpulseSound
 from .motion import Array, BassLine, Jitter, Mover, PedestalFanMover, SeatedMover, build_mover
 from .physics import absorption_db_per_m, speed_of_sound_ms
@@ -31,7 +32,6 @@ ECHO_DELAY_S = 0.010
 # they change at Doppler rates (< 3 kHz), and the interpolation's images land
 # far outside the baseband.
 PASSBAND_GRID_HZ = 16000
-STATIC_STEP = 8
 # Where the demodulator's low-pass has taken a path away (a fraction of the
 # baseband rate): fast fan blades beyond it are dropped, with a short taper,
 # instead of aliasing back into the Doppler band.
@@ -67,11 +67,6 @@ def directivity(device: Device, directions: NDArray[np.float64]) -> NDArray[np.f
     cos = (directions @ axis) / norm
     gain: NDArray[np.float64] = np.maximum(0.5 * (1 + cos), 10 ** (device.speaker_back_db / 20))
     return gain
-
-
-def _interp(t: Array, tc: Array, y: NDArray[np.complexfloating]) -> NDArray[np.complex128]:
-    out: NDArray[np.complex128] = np.interp(t, tc, y.real) + 1j * np.interp(t, tc, y.imag)
-    return out
 
 
 def _distance(p: Array, q: Array) -> Array:
@@ -131,6 +126,9 @@ class Renderer:
         # A pedestal fan's jet crosses the device's paths most when it blows at the device.
         self.jets = {id(m.f): m for m in self.movers if isinstance(m, PedestalFanMover)}
         self.phase_noise = Jitter(rng, dev.phase_noise_rad, 1.0, 2000.0, 1.0)
+        self.direct_s = float(self.static_len[:, 0].mean()) / self.c
+        self.pn_direct = self.phase_noise.delayed_change(self.direct_s)
+        self.pn_echo = self.phase_noise.delayed_change(ECHO_DELAY_S)
         self.noise_rng = np.random.default_rng([scene.seed, 1])
         impulses = [s for s in scene.sources if isinstance(s, Impulses)]
         self.impulses = ImpulseSound(impulses, np.random.default_rng([scene.seed, 2]), scene.seed) if impulses else None
@@ -165,7 +163,8 @@ class Renderer:
             self._alpha_cache[carrier_hz] = db / 20 * np.log(10)
         return self._alpha_cache[carrier_hz]
 
-    def _sound_speed(self, t: Array) -> Array:
+    def _sound_speed(self, t: Array, grid: tuple[int, float] | None = None) -> Array:
+        """c at times t; with grid = (index of t[0], rate), t is that uniform grid (a faster path)."""
         c = np.full_like(t, self.c)
         for fan, jitter in self.airflow:
             on = (t >= fan.start_s) & (t <= fan.end_s)
@@ -173,67 +172,107 @@ class Renderer:
                 continue
             jet = self.jets.get(id(fan))
             gain = 0.1 + 0.9 * np.maximum(jet.facing(t), 0.0) ** 2 if jet is not None else 1.0
-            c += on * gain * jitter(t)
+            c += on * gain * (jitter(t) if grid is None else jitter.on_grid(grid[0], len(t), grid[1]))
         return c
 
-    def phasors(self, t: Array, emission: Emission, max_doppler_hz: float | None = None) -> NDArray[np.complex128]:
-        """Noise-free complex envelope at the mics, (mics, len(t)).
+    def phasors(
+        self, start: int, count: int, rate_hz: float, emission: Emission, max_doppler_hz: float | None = None
+    ) -> NDArray[np.complex128]:
+        """Noise-free complex envelope at the mics at samples start..start+count of rate_hz, (mics, count).
 
-        With max_doppler_hz, fast scatterers (fan blades) are faded out where
-        their Doppler passes it, as the demodulator's filter would.
+        Geometry is evaluated on ~1 ms knots (sim/grid.py), the phase of
+        every path at every sample. With max_doppler_hz, fast scatterers (fan
+        blades) are faded out where their Doppler passes it, as the
+        demodulator's filter would.
         """
-        out = np.zeros((len(self.mics), len(t)), dtype=np.complex128)
-        if not emission.on or emission.level <= 0:
-            return out
+        if not emission.on or emission.level <= 0 or count <= 0:
+            return np.zeros((len(self.mics), max(count, 0)), dtype=np.complex128)
+        knots = Knots.covering(start, count, rate_hz)
+        t = knots.sample_times
         fc = emission.carrier_hz
-        alpha = self._alpha_np_per_m(fc)
-        k = 2 * np.pi * fc
-        inv_c = 1.0 / self._sound_speed(t)
-        pn_now = self.phase_noise(t)
-        direct_s = float(self.static_len[:, 0].mean()) / self.c
-        pn_direct = cis(self.phase_noise(t - direct_s) - pn_now) * self._speaker(t - direct_s)
-        pn_echo = cis(self.phase_noise(t - ECHO_DELAY_S) - pn_now) * self._speaker(t - ECHO_DELAY_S)
+        inv_c = 1.0 / self._sound_speed(knots.times, (knots.first - 2, rate_hz / knots.step))
+        pn_direct = cis(self.pn_direct.on_grid(start, count, rate_hz)) * self._speaker(t - self.direct_s)
+        pn_echo = cis(self.pn_echo.on_grid(start, count, rate_hz)) * self._speaker(t - ECHO_DELAY_S)
+        direct, echoes = self._static(knots, inv_c, fc)
+        out = direct * pn_direct + (echoes + self._moving(knots, inv_c, fc, max_doppler_hz)) * pn_echo
         g0 = emission.level * self.scene.device.acoustic_gain * 10 ** (speaker_gain_db(self.scene.device, fc) / 20)
-        # Static paths: fixed lengths, but the air they cross may move.
-        amp = self.static_gain * np.exp(-alpha * self.static_len) / self.static_len
-        still = bool(np.all(inv_c == inv_c[0]))
-        # Airflow moves the sound speed at < 20 Hz: the static sums are taken
-        # every STATIC_STEP samples and interpolated between.
-        coarse = slice(None) if still or len(t) < 4 * STATIC_STEP else slice(None, None, STATIC_STEP)
-        tc, ic = t[coarse], inv_c[coarse]
-        for m in range(len(self.mics)):
-            if still:
-                paths = amp[m] * np.exp(-1j * k * self.static_len[m] * inv_c[0])
-                out[m] = paths[0] * pn_direct + paths[1:].sum() * pn_echo
+        return out * (g0 * self._mic_response(fc)[:, None])
+
+    def _static(self, knots: Knots, inv_c: Array, fc: float) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+        """The direct path and the sum of the room's fixed echoes at every sample, (mics, count) each.
+
+        Fixed lengths, but the air they cross may move (at < 20 Hz): each
+        phase is the still air's, exact, times a small turn
+        −k·L·(1/c(t) − 1/c₀) that float32 carries well, taken at the knots.
+        """
+        k = 2 * np.pi * fc
+        paths = self.static_gain * np.exp(-self._alpha_np_per_m(fc) * self.static_len) / self.static_len
+        paths = paths * np.exp(-1j * k * self.static_len / self.c)
+        turn = inv_c - 1.0 / self.c
+        if not turn.any():
+            ones = np.ones(knots.count)
+            return paths[:, :1] * ones, paths[:, 1:].sum(axis=1, keepdims=True) * ones
+        small = ((-k * self.static_len)[:, :, None] * turn[None, None, :]).astype(np.float32)
+        at_knots = paths[:, :, None] * (np.cos(small) + 1j * np.sin(small))
+        whole = Knots.span(0, knots.segments)
+        direct, echoes = at_knots[:, 0, whole], at_knots[:, 1:, whole].sum(axis=1)
+        return (
+            knots.cubic(direct.real, 0) + 1j * knots.cubic(direct.imag, 0),
+            knots.cubic(echoes.real, 0) + 1j * knots.cubic(echoes.imag, 0),
+        )
+
+    def _moving(self, knots: Knots, inv_c: Array, fc: float, max_doppler_hz: float | None) -> NDArray[np.complex128]:
+        """Σ over moving paths of a·e^{−jk·r/c} at every sample, (mics, count): amplitudes and phases from the knots."""
+        k = 2 * np.pi * fc
+        phase, amplitude = self._moving_paths(knots.times, inv_c, fc, self._alpha_np_per_m(fc), max_doppler_hz)
+        moving = np.zeros((len(self.mics), knots.count), dtype=np.complex128)
+        for a, b in knots.chunks() if phase.shape[1] else []:
+            span = Knots.span(a, b)
+            live = np.any(amplitude[:, :, span] != 0, axis=(0, 2))
+            if not live.any():
                 continue
-            phase = (-k * self.static_len[m])[:, None] * ic[None, :]
-            direct, echoes = amp[m][0] * cis(phase[0]), amp[m][1:] @ cis(phase[1:])
-            if len(tc) != len(t):
-                direct, echoes = _interp(t, tc, direct), _interp(t, tc, echoes)
-            out[m] = direct * pn_direct + echoes * pn_echo
-        # Moving scatterers: bistatic, exact geometry every sample.
-        moving = np.zeros_like(out)
+            ph = knots.phase(k * phase[:, live, span], a)
+            am = knots.linear(amplitude[:, live, span], a).astype(np.float32)
+            at = knots.samples(a, b)
+            moving[:, at].real = np.einsum("mpn,mpn->mn", am, np.cos(ph))
+            moving[:, at].imag = np.einsum("mpn,mpn->mn", am, np.sin(ph))
+        return moving
+
+    def _moving_paths(
+        self, tk: Array, inv_c: Array, fc: float, alpha: float, max_doppler_hz: float | None
+    ) -> tuple[Array, Array]:
+        """Each moving path's −r/c (s) and amplitude at the knots: (mics, paths, knots) each.
+
+        Bistatic (speaker or its wall image → scatterer → mic), exact geometry.
+        """
         dev = self.scene.device
         wall = self.scene.room.wall_reflection
+        phases: list[Array] = []
+        amps: list[Array] = []
         for mover in self.movers:
-            for sc in mover.scatter(t):
+            for sc in mover.scatter(tk):
                 if not sc.amp.any():
                     continue
-                sources = [(self.speaker, directivity(dev, sc.pos - self.speaker))]
+                r2 = np.stack([_distance(sc.pos, mic) for mic in self.mics])  # (mics, knots)
+                to_mic = np.exp(-alpha * r2) / r2
+                srcs = [self.speaker]
+                gains = [directivity(dev, sc.pos - self.speaker)]
                 if sc.images:
                     for img, mirrored in zip(self.speaker_images, _images(sc.pos, self.scene.room.size_m), strict=True):
-                        sources.append((img, wall * directivity(dev, mirrored - self.speaker)))
-                r2s = [_distance(sc.pos, mic) for mic in self.mics]
-                for src, gain in sources:
-                    r1 = _distance(sc.pos, src)
-                    for m, r2 in enumerate(r2s):
-                        r = r1 + r2
-                        a = gain * sc.amp * np.exp(-alpha * r) / (r1 * r2)
-                        if sc.fast and max_doppler_hz is not None and len(t) > 1:
-                            a = a * _in_band(r, t, fc * inv_c, max_doppler_hz)
-                        moving[m] += a * cis(-k * r * inv_c)
-        out += moving * pn_echo
-        return out * (g0 * self._mic_response(fc)[:, None])
+                        srcs.append(img)
+                        gains.append(wall * directivity(dev, mirrored - self.speaker))
+                r1 = np.stack([_distance(sc.pos, src) for src in srcs])  # (sources, knots)
+                from_src = np.stack(gains) * sc.amp * np.exp(-alpha * r1) / r1
+                r = r1[None, :, :] + r2[:, None, :]  # (mics, sources, knots)
+                a = from_src[None, :, :] * to_mic[:, None, :]
+                if sc.fast and max_doppler_hz is not None:
+                    a = a * _in_band(r, tk, fc * inv_c, max_doppler_hz)
+                phases.append(-r * inv_c)
+                amps.append(a)
+        if not phases:
+            empty = np.zeros((len(self.mics), 0, len(tk)))
+            return empty, empty
+        return np.concatenate(phases, axis=1), np.concatenate(amps, axis=1)
 
     def _mic_response(self, carrier_hz: float) -> NDArray[np.complex128]:
         # The Doppler band is < 1 % of the carrier: one gain per mic holds across it.
@@ -269,11 +308,11 @@ class Renderer:
             power += self.impulses.envelope(t) ** 2
         return np.asarray(np.sqrt(power))
 
-    def _agc_gain(self, t: Array, emission: Emission) -> Array:
+    def _agc_gain(self, start: int, count: int, rate_hz: float, emission: Emission) -> Array:
         assert self.agc is not None
         # The tone's level at the mics (its static part is nearly all of it), for the meter.
-        self._tone_rms = float(np.abs(self.phasors(t[:1], emission)).mean()) / np.sqrt(2)
-        return self.agc.gain(t)
+        self._tone_rms = float(np.abs(self.phasors(start, 1, rate_hz, emission)).mean()) / np.sqrt(2)
+        return self.agc.gain((start + np.arange(count)) / rate_hz)
 
     def _noise_rms(self) -> float:
         dev = self.scene.device
@@ -283,7 +322,7 @@ class Renderer:
     def render_baseband(self, start: int, count: int, rate_hz: float, emission: Emission) -> NDArray[np.complex128]:
         """Samples start..start+count at rate_hz, as the demodulator would output them."""
         t = (start + np.arange(count)) / rate_hz
-        y = self.phasors(t, emission, DOPPLER_EDGE * rate_hz)
+        y = self.phasors(start, count, rate_hz, emission, DOPPLER_EDGE * rate_hz)
         # White passband noise of variance σ² becomes complex noise of 4σ²·B/fs.
         band = np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
         noise = self.noise_rng.normal(scale=self._noise_rms() * band, size=(2, *y.shape))
@@ -296,7 +335,7 @@ class Renderer:
                 on = (t >= tone.start_s) & (t <= tone.end_s)
                 y = y + on * 10 ** (tone.level_dbfs / 20) * np.exp(2j * np.pi * offset * t)[None, :]
         if self.agc is not None:
-            y = y * self._agc_gain(t, emission)[None, :]
+            y = y * self._agc_gain(start, count, rate_hz, emission)[None, :]
         return np.asarray(y, dtype=np.complex128)
 
     def render_passband(self, start: int, count: int, emission: Emission) -> NDArray[np.float64]:
@@ -306,7 +345,7 @@ class Renderer:
         step = max(1, fs // PASSBAND_GRID_HZ)
         # Grid points at absolute multiples of step: the same whatever the blocks.
         grid = np.arange(start - start % step, start + count + step, step)
-        coarse = self.phasors(grid / fs, emission, DOPPLER_EDGE * fs / step)
+        coarse = self.phasors(int(grid[0]) // step, len(grid), fs / step, emission, DOPPLER_EDGE * fs / step)
         y = np.empty((coarse.shape[0], count), dtype=np.complex128)
         for m in range(coarse.shape[0]):
             y[m] = np.interp(n, grid, coarse[m].real) + 1j * np.interp(n, grid, coarse[m].imag)
@@ -322,13 +361,16 @@ class Renderer:
             x = x + self.impulses.render(start, count, fs, complex_out=False).real[:, None]
         x = x + self.noise_rng.normal(scale=10 ** (self.scene.device.mic_noise_dbfs / 20), size=x.shape)
         if self.agc is not None:
-            x = x * self._agc_gain(n / fs, emission)[:, None]
+            x = x * self._agc_gain(start, count, fs, emission)[:, None]
         lsb = 2.0 ** (1 - self.scene.device.bits)
         return np.asarray(np.clip(np.round(x / lsb) * lsb, -1.0, 1.0 - lsb), dtype=np.float64)
 
 
 def _in_band(r: Array, t: Array, fc_over_c: Array, max_doppler_hz: float) -> Array:
-    """1 where a path's Doppler (−f_c/c · dr/dt) is within max_doppler_hz, fading to 0 past it."""
-    doppler = np.abs(np.gradient(r, t)) * fc_over_c
+    """1 where a path's Doppler (−f_c/c · dr/dt) is within max_doppler_hz, fading to 0 past it (r: (..., len(t)))."""
+    rate = np.zeros_like(r)
+    rate[..., 1:-1] = (r[..., 2:] - r[..., :-2]) / (t[2:] - t[:-2])
+    rate[..., 0], rate[..., -1] = rate[..., 1], rate[..., -2]
+    doppler = np.abs(rate) * fc_over_c
     edge = max_doppler_hz * (1 - DOPPLER_TAPER)
     return np.asarray(np.clip((max_doppler_hz - doppler) / (max_doppler_hz - edge), 0.0, 1.0))

@@ -84,7 +84,25 @@ class Walker:
     # with no swinging limbs (a clean target for physics tests).
     stride_m: float = 1.4
     torso_ts_db: float = -8.0
+    # Standing up from a seat at the first waypoint before walking off, and
+    # sitting down at the last one: the body folds (torso and head drop, knees
+    # come forward) over these many seconds; 0 for neither.
+    stand_up_s: float = 0.0
+    sit_down_s: float = 0.0
     kind: Literal["walker"] = "walker"
+
+    @property
+    def start_s(self) -> float:
+        return self.waypoints[0][0] - self.stand_up_s
+
+    @property
+    def end_s(self) -> float:
+        return self.waypoints[-1][0] + self.sit_down_s
+
+
+# Where a seated person's torso (the chest, its strongest reflector) is; a walker that sits down
+# ends there, so the two meet.
+SEATED_TORSO_Z_M = 1.0
 
 
 @dataclass(frozen=True)
@@ -235,12 +253,17 @@ class Scene:
 
 
 def _walker_labels(w: Walker, room: Room) -> list[MotionLabel]:
-    """Moving segments of the path, clipped to when the walker is inside the room."""
+    """Moving segments of the path (standing up and sitting down too), clipped to when the walker is inside."""
     inside = _inside_spans(w, room)
     out: list[MotionLabel] = []
+    first, last = w.waypoints[0], w.waypoints[-1]
+    moves = [(first[0] - w.stand_up_s, first[0])] if w.stand_up_s > 0 else []
     for (t0, x0, y0), (t1, x1, y1) in zip(w.waypoints, w.waypoints[1:], strict=False):
-        if (x1, y1) == (x0, y0):
-            continue
+        if (x1, y1) != (x0, y0):
+            moves.append((t0, t1))
+    if w.sit_down_s > 0:
+        moves.append((last[0], last[0] + w.sit_down_s))
+    for t0, t1 in moves:
         for a, b in inside:
             start, end = max(t0, a), min(t1, b)
             if start >= end:
@@ -252,8 +275,8 @@ def _walker_labels(w: Walker, room: Room) -> list[MotionLabel]:
 
 
 def _inside_spans(w: Walker, room: Room, step_s: float = 0.01) -> list[tuple[float, float]]:
-    """When the walker's path is inside the room's floor plan (sampled every step_s)."""
-    t0, t1 = w.waypoints[0][0], w.waypoints[-1][0]
+    """When the walker's path is inside the room's floor plan (sampled every step_s), seated ends included."""
+    t0, t1 = w.start_s, w.end_s
     times = [t0 + i * step_s for i in range(int((t1 - t0) / step_s) + 1)]
     spans: list[tuple[float, float]] = []
     start: float | None = None
@@ -271,6 +294,8 @@ def _inside_spans(w: Walker, room: Room, step_s: float = 0.01) -> list[tuple[flo
 
 
 def _position(w: Walker, t: float) -> tuple[float, float]:
+    if t <= w.waypoints[0][0]:
+        return w.waypoints[0][1], w.waypoints[0][2]
     for (ta, xa, ya), (tb, xb, yb) in zip(w.waypoints, w.waypoints[1:], strict=False):
         if ta <= t <= tb:
             u = 0.0 if tb == ta else (t - ta) / (tb - ta)

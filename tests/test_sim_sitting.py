@@ -1,0 +1,66 @@
+"""The articulated walker sits down and stands up: whole-body Doppler while it folds, a silent handover to Seated."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from custom_components.uspd.engine.emission import Emission
+from custom_components.uspd.sim.motion import WalkerMover
+from custom_components.uspd.sim.render import Renderer
+from custom_components.uspd.sim.scene import SEATED_TORSO_Z_M, Room, Scene, Seated, Walker
+
+RATE = 4000.0
+SEAT = (2.5, 1.5)
+
+
+def _band_db(y: np.ndarray, a: float, b: float) -> float:
+    """Power of mic 0 between 15 and 400 Hz of Doppler (walking and sitting both live there) in [a, b) s."""
+    x = y[0, int(a * RATE) : int(b * RATE)]
+    s = np.abs(np.fft.fft(x * np.hanning(len(x)))) ** 2
+    f = np.abs(np.fft.fftfreq(len(x), 1 / RATE))
+    return float(10 * np.log10(s[(f > 15) & (f < 400)].sum() / len(x)))
+
+
+def test_sitting_down_is_major_motion_and_the_seated_person_takes_over_silently() -> None:
+    walker = Walker(((0.0, 0.5, 3.5), (3.0, *SEAT)), sit_down_s=1.5)
+    scene = Scene("sit", 10.0, sources=(walker, Seated(4.5, 10.0, seat_m=SEAT, activity=0.0)), seed=3)
+    labels = scene.labels()
+    assert (labels[0].motion, labels[0].start, labels[0].end) == ("major", 0.0, 4.5)
+    y = Renderer(scene).phasors(0, int(10 * RATE), RATE, Emission())
+    walking, sitting, handover = _band_db(y, 1.0, 3.0), _band_db(y, 3.0, 4.5), _band_db(y, 4.3, 4.7)
+    assert abs(sitting - walking) < 10.0
+    assert handover < sitting - 30.0
+
+
+def test_standing_up_starts_the_walk_before_the_first_step() -> None:
+    walker = Walker(((5.5, *SEAT), (8.0, 0.5, 3.5)), stand_up_s=1.5)
+    scene = Scene("stand", 9.0, sources=(Seated(0.0, 4.0, seat_m=SEAT, activity=0.0), walker), seed=4)
+    assert walker.start_s == 4.0
+    major = [lab for lab in scene.labels() if lab.motion == "major"]
+    assert (major[0].start, major[0].end) == (4.0, 8.0)
+    assert scene.occupied()[0].end >= 8.0
+    y = Renderer(scene).phasors(0, int(9 * RATE), RATE, Emission())
+    assert _band_db(y, 4.0, 5.5) > _band_db(y, 3.6, 4.0) + 30.0
+
+
+def test_a_seated_walker_ends_where_a_seated_torso_is_with_its_limbs_folded_away() -> None:
+    walker = Walker(((0.0, 0.5, 3.5), (3.0, *SEAT)), sit_down_s=1.5)
+    mover = WalkerMover(walker, Room(), np.random.default_rng(0))
+    standing, seated = mover.scatter(np.array([2.9])), mover.scatter(np.array([4.49]))
+    torso = seated[0].pos[0]
+    assert np.allclose(torso, (*SEAT, SEATED_TORSO_Z_M), atol=1e-3)
+    assert standing[1].pos[0, 2] - seated[1].pos[0, 2] > 0.25  # the head came down
+    assert all(sc.amp[0] < 0.01 * standing[k].amp[0] for k, sc in enumerate(seated[1:], 1))
+    # Knees came forward, along the way it walked in.
+    assert np.hypot(*(seated[2].pos[0, :2] - torso[:2])) > 0.3
+
+
+def test_a_walker_rounds_its_corners() -> None:
+    """Velocity is continuous through a waypoint (a body turns over ~0.5 s), so no phase kink for the Doppler."""
+    walker = Walker(((0.0, 0.5, 0.5), (2.0, 2.5, 0.5), (4.0, 2.5, 2.5)), stride_m=0.0)
+    mover = WalkerMover(walker, Room(), np.random.default_rng(0))
+    t = np.arange(1.5, 2.5, 0.001)
+    v = np.gradient(mover.scatter(t)[0].pos[:, :2], t, axis=0)
+    assert np.abs(np.diff(v, axis=0)).max() < 0.02  # m/s per ms: a turn, not a jump of 1 m/s
+    assert np.allclose(v[0], (1.0, 0.0), atol=1e-6)
+    assert np.allclose(v[-1], (0.0, 1.0), atol=1e-6)
