@@ -39,6 +39,7 @@ from scipy import stats
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH
 from custom_components.uspd.engine.detector import (
+    OCCUPY_FRAMES,
     Detector,
     DetectorConfig,
     Motion,
@@ -82,8 +83,10 @@ def litert_probs(scenes: list[SceneFrames]) -> list[np.ndarray]:
     return out
 
 
-def run_detector(s: SceneFrames, probs: np.ndarray | None, config: DetectorConfig) -> Run:
-    det = Detector(config, context_boost_logit(probs is not None))
+def run_detector(
+    s: SceneFrames, probs: np.ndarray | None, config: DetectorConfig, occupy_frames: int = OCCUPY_FRAMES
+) -> Run:
+    det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}

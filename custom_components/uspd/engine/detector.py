@@ -18,8 +18,10 @@ State machine (README, "How it decides"):
   the motion logit does, for ONSET_FRAMES frames in a row; once on, a state
   stays on down to HYSTERESIS_LOGIT below its threshold (minor never
   escalates to major on the lowered bar).
-- vacant → occupied on MAJOR motion only: a curtain or a plant in a draft
-  (minor motion with nobody having come in) never occupies a room.
+- vacant → occupied on MAJOR motion only, held for OCCUPY_FRAMES frames in
+  a row: a curtain or a plant in a draft (minor motion with nobody having
+  come in) never occupies a room, and nor does a glimpse of something
+  walking-fast (a blade's flash, a click) that is gone within that time.
 - occupied: every MINOR or MAJOR frame restarts the hold; for
   CONTEXT_WINDOW_S after the last MAJOR motion, MINOR motion is accepted
   a context boost below its usual threshold (1.5 logits for the
@@ -50,6 +52,9 @@ MAJOR_ON_DB = 8.0
 HYSTERESIS_DB = 3.0
 DB_PER_SENSITIVITY_PCT = 0.12
 ONSET_FRAMES = 2
+# Someone coming in walks for seconds; an empty room's false MAJOR calls are
+# mostly shorter. Chosen on the lab's training (mining) stream.
+OCCUPY_FRAMES = 1
 
 
 class Motion(StrEnum):
@@ -194,11 +199,18 @@ def network_evidence(probs: NDArray[np.float32], bands: tuple[float, float, floa
 
 
 class Detector:
-    def __init__(self, config: DetectorConfig, context_boost_logit: float = BASELINE_CONTEXT_BOOST_LOGIT) -> None:
+    def __init__(
+        self,
+        config: DetectorConfig,
+        context_boost_logit: float = BASELINE_CONTEXT_BOOST_LOGIT,
+        occupy_frames: int = OCCUPY_FRAMES,
+    ) -> None:
         self.config = config
         self.context_boost_logit = context_boost_logit
+        self.occupy_frames = occupy_frames
         self._motion = Motion.NONE
         self._above = 0
+        self._major_run = 0
         self._last_motion_s: float | None = None
         self._last_major_s: float | None = None
         self.occupied = False
@@ -209,6 +221,7 @@ class Detector:
     def reset(self) -> None:
         self._motion = Motion.NONE
         self._above = 0
+        self._major_run = 0
         self._last_motion_s = None
         self._last_major_s = None
         self.occupied = False
@@ -247,9 +260,11 @@ class Detector:
             if self._above >= ONSET_FRAMES or held:
                 self._motion = candidate
         motion = self._motion
+        self._major_run = self._major_run + 1 if motion == Motion.MAJOR else 0
         if motion == Motion.MAJOR:
             self._last_major_s = t_s
-        if motion == Motion.MAJOR or (motion == Motion.MINOR and self.occupied):
+        opens = self._major_run >= self.occupy_frames
+        if (motion == Motion.MAJOR and (self.occupied or opens)) or (motion == Motion.MINOR and self.occupied):
             self._last_motion_s = t_s
             self.occupied = True
         elif self._last_motion_s is not None and t_s - self._last_motion_s > self.config.hold_s:
