@@ -136,7 +136,8 @@ def walker_range_m(job: tuple[int, str, float, int | None], t: np.ndarray) -> np
             continue
         wp = np.asarray(src.waypoints)
         x, y = np.interp(t, wp[:, 0], wp[:, 1]), np.interp(t, wp[:, 0], wp[:, 2])
-        on = (t >= wp[0, 0]) & (t <= wp[-1, 0]) & (x >= 0) & (x <= room[0]) & (y >= 0) & (y <= room[1])
+        # Standing up and sitting down happen at the first and last waypoints.
+        on = (t >= src.start_s) & (t <= src.end_s) & (x >= 0) & (x <= room[0]) & (y >= 0) & (y <= room[1])
         out = np.where(on, np.minimum(out, np.hypot(x - dev[0], y - dev[1])), out)
     return out
 
