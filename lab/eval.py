@@ -47,6 +47,7 @@ from custom_components.uspd.engine.detector import (
     context_boost_logit,
     network_evidence,
 )
+from custom_components.uspd.sim.scene import Walker
 
 from . import seeds
 from .dataset import SIM_VERSION, SceneFrames, build
@@ -55,6 +56,9 @@ from .windows import Windows
 
 RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
 MAJOR_RANGE_M = 4.0
+
+
+Job = tuple[int, str, float, int | None]
 
 
 @dataclass
@@ -166,6 +170,26 @@ def major_events(
     return hit, total, latency, beyond
 
 
+def rooms_opened(
+    jobs: list[Job], scenes: list[SceneFrames], runs: list[Run], ranges: list[np.ndarray]
+) -> tuple[int, int, list[float]]:
+    """Each walk-in to a seat (enter-sit): was the room occupied by the time the walker had sat down (+0.5 s),
+    and how long after the walker came within MAJOR_RANGE_M (0 if it opened before)."""
+    opened = total = 0
+    delays: list[float] = []
+    for job, s, r, rng in zip(jobs, scenes, runs, ranges, strict=True):
+        walker = next(src for src in draw(*job).scene.sources if isinstance(src, Walker))
+        near = np.flatnonzero((rng <= MAJOR_RANGE_M) & (s.t <= walker.end_s))
+        if not len(near):
+            continue
+        total += 1
+        on = np.flatnonzero(r.occupied & (s.t <= walker.end_s + 0.5))
+        if len(on):
+            opened += 1
+            delays.append(max(0.0, float(s.t[on[0]] - s.t[near[0]])))
+    return opened, total, delays
+
+
 def minor_events(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int]:
     """Each burst of seated hand motion (≥ 0.5 s): detected if any motion is reported during it."""
     hit = total = 0
@@ -191,9 +215,7 @@ def false_alarms(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int, 
     return motion, occupancy, hours
 
 
-def by_source(
-    jobs: list[tuple[int, str, float, int | None]], scenes: list[SceneFrames], runs: list[Run]
-) -> dict[str, object]:
+def by_source(jobs: list[Job], scenes: list[SceneFrames], runs: list[Run]) -> dict[str, object]:
     """False occupancies per hour of the scenes that hold each kind of distractor (a scene may hold several)."""
     counts: dict[str, list[float]] = {}
     for job, s, r in zip(jobs, scenes, runs, strict=True):
@@ -260,6 +282,9 @@ def main() -> None:
                 hit, total = minor_events(scenes, runs)
                 row["minor_detected"] = (hit, total, *wilson(hit, total))
             if name == "enter_sit":
+                opened, total, delays = rooms_opened(jobs, scenes, runs, ranges)
+                row["walk_ins_opening_the_room"] = (opened, total, *wilson(opened, total))
+                row["room_opened_after_median_s"] = percentile_ci(np.asarray(delays), 50, rng)
                 agree = sum(int((r.occupied == s.occupied).sum()) for s, r in zip(scenes, runs, strict=True))
                 frames = sum(len(s.t) for s in scenes)
                 row["occupancy_accuracy"] = (agree, frames, *wilson(agree, frames))
