@@ -47,7 +47,7 @@ from custom_components.uspd.engine.detector import (
     context_boost_logit,
     network_evidence,
 )
-from custom_components.uspd.sim.scene import Walker
+from custom_components.uspd.sim.scene import Scene, Walker
 
 from . import seeds
 from .dataset import SIM_VERSION, SceneFrames, build
@@ -56,9 +56,6 @@ from .windows import Windows
 
 RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
 MAJOR_RANGE_M = 4.0
-
-
-Job = tuple[int, str, float, int | None]
 
 
 @dataclass
@@ -130,13 +127,12 @@ def runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
-def walker_range_m(job: tuple[int, str, float, int | None], t: np.ndarray) -> np.ndarray:
+def walker_range_m(scene: Scene, t: np.ndarray) -> np.ndarray:
     """Per frame, how far the nearest walker inside the room is from the device's speaker (inf: none inside)."""
-    scene = draw(job[0], job[1], job[2], job[3]).scene  # type: ignore[arg-type]
     room, dev = scene.room.size_m, scene.device.speaker_m
     out = np.full(len(t), np.inf)
     for src in scene.sources:
-        if src.kind != "walker":
+        if not isinstance(src, Walker):
             continue
         wp = np.asarray(src.waypoints)
         x, y = np.interp(t, wp[:, 0], wp[:, 1]), np.interp(t, wp[:, 0], wp[:, 2])
@@ -171,14 +167,14 @@ def major_events(
 
 
 def rooms_opened(
-    jobs: list[Job], scenes: list[SceneFrames], runs: list[Run], ranges: list[np.ndarray]
+    layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run], ranges: list[np.ndarray]
 ) -> tuple[int, int, list[float]]:
     """Each walk-in to a seat (enter-sit): was the room occupied by the time the walker had sat down (+0.5 s),
     and how long after the walker came within MAJOR_RANGE_M (0 if it opened before)."""
     opened = total = 0
     delays: list[float] = []
-    for job, s, r, rng in zip(jobs, scenes, runs, ranges, strict=True):
-        walker = next(src for src in draw(*job).scene.sources if isinstance(src, Walker))
+    for layout, s, r, rng in zip(layouts, scenes, runs, ranges, strict=True):
+        walker = next(src for src in layout.sources if isinstance(src, Walker))
         near = np.flatnonzero((rng <= MAJOR_RANGE_M) & (s.t <= walker.end_s))
         if not len(near):
             continue
@@ -215,12 +211,12 @@ def false_alarms(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int, 
     return motion, occupancy, hours
 
 
-def by_source(jobs: list[Job], scenes: list[SceneFrames], runs: list[Run]) -> dict[str, object]:
+def by_source(layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run]) -> dict[str, object]:
     """False occupancies per hour of the scenes that hold each kind of distractor (a scene may hold several)."""
     counts: dict[str, list[float]] = {}
-    for job, s, r in zip(jobs, scenes, runs, strict=True):
+    for layout, s, r in zip(layouts, scenes, runs, strict=True):
         _, fo, hours = false_alarms([s], [r])
-        kinds = {src.kind for src in draw(*job).scene.sources} or {"nothing"}
+        kinds = {src.kind for src in layout.sources} or {"nothing"}
         for kind in kinds:
             c = counts.setdefault(kind, [0, 0.0])
             c[0] += fo
@@ -265,7 +261,9 @@ def main() -> None:
     for name, jobs in suite(args.scale, args.negative_hours).items():
         scenes = build(jobs, calibrated=True)
         probs = litert_probs(scenes)
-        ranges = [walker_range_m(j, s.t.astype(np.float64)) for j, s in zip(jobs, scenes, strict=True)]
+        # What each scene holds (drawn again from its seed; nothing is rendered).
+        layouts = [draw(*job).scene for job in jobs]  # type: ignore[arg-type]
+        ranges = [walker_range_m(lay, s.t.astype(np.float64)) for lay, s in zip(layouts, scenes, strict=True)]
         for detector in ("network", "baseline"):
             runs = [
                 run_detector(s, p if detector == "network" else None, config)
@@ -282,7 +280,7 @@ def main() -> None:
                 hit, total = minor_events(scenes, runs)
                 row["minor_detected"] = (hit, total, *wilson(hit, total))
             if name == "enter_sit":
-                opened, total, delays = rooms_opened(jobs, scenes, runs, ranges)
+                opened, total, delays = rooms_opened(layouts, scenes, runs, ranges)
                 row["walk_ins_opening_the_room"] = (opened, total, *wilson(opened, total))
                 row["room_opened_after_median_s"] = percentile_ci(np.asarray(delays), 50, rng)
                 agree = sum(int((r.occupied == s.occupied).sum()) for s, r in zip(scenes, runs, strict=True))
@@ -293,7 +291,7 @@ def main() -> None:
                 row["hours"] = round(hours, 2)
                 row["motion_false_alarms_per_h"] = (fm, *poisson_rate(fm, hours))
                 row["occupancy_false_alarms_per_h"] = (fo, *poisson_rate(fo, hours))
-                row["occupancy_false_alarms_by_source"] = by_source(jobs, scenes, runs)
+                row["occupancy_false_alarms_by_source"] = by_source(layouts, scenes, runs)
         print(f"{name}: {len(scenes)} scenes done ({(time.time() - began) / 60:.1f} min)", flush=True)
     report["table"] = table
     report["minutes"] = round((time.time() - began) / 60, 1)

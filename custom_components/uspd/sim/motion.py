@@ -65,17 +65,18 @@ class WalkerMover:
         moves = np.diff(self.xy, axis=0)[seg > 0]
         self.face_first = moves[0] / np.linalg.norm(moves[0]) if len(moves) else np.array([0.0, 1.0])
         self.face_last = moves[-1] / np.linalg.norm(moves[-1]) if len(moves) else np.array([0.0, 1.0])
-        # Antiderivative of the polyline at the waypoints, for the moving average.
-        dt = np.diff(self.t)
-        self._area = np.concatenate([[0.0], np.cumsum(dt * (self.dist[1:] + self.dist[:-1]) / 2)])
-        self._area_xy = np.vstack([[0.0, 0.0], np.cumsum(dt[:, None] * (self.xy[1:] + self.xy[:-1]) / 2, axis=0)])
+        # The track (x, y, distance walked) at the waypoints and its antiderivative, for the moving average.
+        self._track = np.column_stack([self.xy, self.dist])
+        dt = np.diff(self.t)[:, None]
+        self._area = np.vstack([np.zeros(3), np.cumsum(dt * (self._track[1:] + self._track[:-1]) / 2, axis=0)])
 
     def position_xy(self, t: Array) -> Array:
         """Where the polyline is at t (held before the first and after the last waypoint)."""
         return np.stack([np.interp(t, self.t, self.xy[:, i]) for i in range(2)], axis=1)
 
-    def _integral(self, t: Array, values: Array, area: Array) -> Array:
-        """∫ from the first waypoint to t of the polyline through values (n, d), held constant outside."""
+    def _integral(self, t: Array) -> Array:
+        """∫ from the first waypoint to t of the track's polyline, (len(t), 3), held constant outside."""
+        values, area = self._track, self._area
         clipped = np.clip(t, self.t[0], self.t[-1])
         k = np.clip(np.searchsorted(self.t, clipped, side="right") - 1, 0, len(self.t) - 2)
         u = (clipped - self.t[k])[:, None]
@@ -86,8 +87,9 @@ class WalkerMover:
         after = np.maximum(t - self.t[-1], 0.0)[:, None] * values[-1]
         return np.asarray(inside + before + after)
 
-    def _smoothed(self, t: Array, values: Array, area: Array) -> Array:
-        return (self._integral(t + TURN_S, values, area) - self._integral(t - TURN_S, values, area)) / (2 * TURN_S)
+    def _smoothed(self, t: Array) -> Array:
+        """The track averaged over ±TURN_S: (x, y, distance walked) per time."""
+        return (self._integral(t + TURN_S) - self._integral(t - TURN_S)) / (2 * TURN_S)
 
     def seated(self, t: Array) -> Array:
         """How far into a seated posture the body is: 0 standing, 1 seated (smooth steps at either end)."""
@@ -104,8 +106,8 @@ class WalkerMover:
     def scatter(self, t: Array) -> list[Scatter]:
         w = self.w
         present = (t >= w.start_s) & (t < w.end_s) if w.sit_down_s > 0 else (t >= w.start_s) & (t <= w.end_s)
-        xy = self._smoothed(t, self.xy, self._area_xy)
-        s = self._smoothed(t, self.dist[:, None], self._area[:, None])[:, 0]
+        track = self._smoothed(t)
+        xy, s = track[:, :2], track[:, 2]
         # The smoothed position's exact derivative: how fast and where to the body goes.
         velocity = (self.position_xy(t + TURN_S) - self.position_xy(t - TURN_S)) / (2 * TURN_S)
         speed = np.hypot(velocity[:, 0], velocity[:, 1])
