@@ -39,6 +39,7 @@ from scipy import stats
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH
 from custom_components.uspd.engine.detector import (
+    MAJOR_GATE_DB,
     OCCUPY_FRAMES,
     Detector,
     DetectorConfig,
@@ -85,7 +86,11 @@ def litert_probs(scenes: list[SceneFrames]) -> list[np.ndarray]:
 
 
 def run_detector(
-    s: SceneFrames, probs: np.ndarray | None, config: DetectorConfig, occupy_frames: int = OCCUPY_FRAMES
+    s: SceneFrames,
+    probs: np.ndarray | None,
+    config: DetectorConfig,
+    occupy_frames: int = OCCUPY_FRAMES,
+    major_gate_db: float = MAJOR_GATE_DB,
 ) -> Run:
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     motion = np.zeros(len(s.t), dtype=np.int8)
@@ -93,7 +98,7 @@ def run_detector(
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
     for k in range(len(s.t)):
         bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
-        ev = band_evidence(bands) if probs is None else network_evidence(probs[k], bands)
+        ev = band_evidence(bands) if probs is None else network_evidence(probs[k], bands, major_gate_db)
         d = det.update(float(s.t[k]), ev)
         motion[k], occ[k] = code[d.motion], d.occupied
     return Run(motion, occ)
@@ -238,7 +243,7 @@ def suite(scale: float, negative_hours: float) -> dict[str, list[tuple[int, str,
         "enter_sit": jobs(40_000, 100, "enter_sit", 40.0),
         "near_ultrasonic": [(j[0], j[1], j[2], 48000) for j in jobs(50_000, 100, "walk", 20.0)],
         # Three quarters fans, music, the walker behind the wall; a quarter
-        # curtains and other devices' tones (which training never saw).
+        # curtains and other devices' tones.
         "negative": [(base + 60_000 + i, "negative", 60.0, None) for i in range(int(negative_hours * 45))],
         "negative_home": [(base + 80_000 + i, "negative_home", 60.0, None) for i in range(int(negative_hours * 15))],
     }

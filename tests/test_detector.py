@@ -1,13 +1,17 @@
-"""The detector's state machine on hand-made evidence: onset, what opens an empty room, hold."""
+"""The detector's state machine on hand-made evidence: onset, what opens an empty room, hold; the band gates."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from custom_components.uspd.engine.detector import (
+    MAJOR_GATE_DB,
     ONSET_FRAMES,
     Detector,
     DetectorConfig,
     Evidence,
     Motion,
+    network_evidence,
 )
 
 HOP = 0.025
@@ -49,3 +53,16 @@ def test_with_one_frame_major_opens_at_once_and_minor_motion_never_does() -> Non
     assert got[ONSET_FRAMES - 1] == (Motion.MAJOR, True)
     # Once someone is in, their hands keep the room occupied.
     assert all(occ for _, occ in _feed(det, [HAND] * 40, t0=2.0))
+
+
+def test_a_confident_major_call_needs_walking_band_energy_above_the_gate() -> None:
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    # The network alone would be far over the bar; the band energy caps it.
+    below = network_evidence(sure_walk, (20.0, MAJOR_GATE_DB - 2.0, 0.0))
+    above = network_evidence(sure_walk, (20.0, MAJOR_GATE_DB + 6.0, 0.0))
+    assert below.major_logit < 0.0 < above.major_logit
+    # A lower gate lets the same frame through: the knob scripts/lab tune_detector turns.
+    assert network_evidence(sure_walk, (20.0, MAJOR_GATE_DB - 2.0, 0.0), MAJOR_GATE_DB - 4.0).major_logit > 0.0
+    # Without any band energy the motion call is capped as well: a silent frame cannot report motion.
+    quiet = network_evidence(np.array([0.01, 0.98, 0.01], dtype=np.float32), (0.0, 0.0, 0.0))
+    assert min(quiet.motion_logit, quiet.motion_cap) < 0.0
