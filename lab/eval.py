@@ -40,6 +40,7 @@ import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH
 from custom_components.uspd.engine.detector import (
     MAJOR_GATE_DB,
+    MOTION_GATE_DB,
     OCCUPY_FRAMES,
     Detector,
     DetectorConfig,
@@ -91,6 +92,7 @@ def run_detector(
     config: DetectorConfig,
     occupy_frames: int = OCCUPY_FRAMES,
     major_gate_db: float = MAJOR_GATE_DB,
+    motion_gate_db: float = MOTION_GATE_DB,
 ) -> Run:
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     motion = np.zeros(len(s.t), dtype=np.int8)
@@ -98,7 +100,7 @@ def run_detector(
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
     for k in range(len(s.t)):
         bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
-        ev = band_evidence(bands) if probs is None else network_evidence(probs[k], bands, major_gate_db)
+        ev = band_evidence(bands) if probs is None else network_evidence(probs[k], bands, major_gate_db, motion_gate_db)
         d = det.update(float(s.t[k]), ev)
         motion[k], occ[k] = code[d.motion], d.occupied
     return Run(motion, occ)

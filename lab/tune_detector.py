@@ -1,6 +1,6 @@
 """The detector's two occupancy-and-walk knobs, chosen on training data, never on the benchmark.
 
-    scripts/lab tune_detector [--hours 20]
+    scripts/lab tune_detector [--hours 20] [--motion]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -19,7 +19,15 @@ the room (fans, music, clicks and the wall apart from curtains and other
 devices' tones, drawn on the stream's own seeds); of the walks that come within 4 m (as the benchmark counts
 them), how many were never called MAJOR; and for the scenes where someone
 walks in, how many were never called occupied and how long after the walk
-began they were (median, p95). The benchmark is run once, after the choice.
+began they were (median, p95).
+
+With --motion, at the chosen pair, it sweeps MOTION_GATE_DB instead: the
+band energy behind any motion call (minor or major). It prints motion false
+alarms per hour in the empty rooms (both sets), false occupancies, and how
+many bursts of seated hand motion (≥ 0.5 s, as the benchmark counts them)
+were never reported as motion.
+
+The benchmark is run once, after the choice.
 """
 
 from __future__ import annotations
@@ -29,20 +37,52 @@ import argparse
 import numpy as np
 
 import lab  # noqa: F401
-from custom_components.uspd.engine.detector import DetectorConfig
+from custom_components.uspd.engine.detector import MAJOR_GATE_DB, OCCUPY_FRAMES, DetectorConfig
 
-from .dataset import build
-from .eval import false_alarms, litert_probs, major_events, poisson_rate, run_detector, runs_of, walker_range_m
+from .dataset import SceneFrames, build
+from .eval import (
+    Run,
+    false_alarms,
+    litert_probs,
+    major_events,
+    minor_events,
+    poisson_rate,
+    run_detector,
+    runs_of,
+    walker_range_m,
+)
 from .scenes import draw
 from .train import mining_jobs
 
 OCCUPY_CHOICES = (6, 8, 12)
 GATE_CHOICES_DB = (6.0, 4.5, 3.0, 1.5)
+MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
+
+
+def _per_hour(scenes: list[SceneFrames], runs: list[Run], occupancy: bool) -> str:
+    fm, fo, hours = false_alarms(scenes, runs)
+    k = fo if occupancy else fm
+    rate = poisson_rate(k, hours)
+    return f"{rate[0]:6.2f} [{rate[1]:.2f}, {rate[2]:.2f}]"
+
+
+def motion_gate(scenes: list[SceneFrames], probs: list[np.ndarray], groups: tuple[list[int], list[int]]) -> None:
+    seated = [i for i, s in enumerate(scenes) if (s.y == 1).any()]
+    print(f"gate {MAJOR_GATE_DB} dB, {OCCUPY_FRAMES} frames; {len(seated)} scenes with seated hand motion")
+    print("motion_gate_db  motion false alarms/h (two sets)  false occupancies/h (two sets)  hand bursts never seen")
+    for gate in MOTION_GATE_CHOICES_DB:
+        use = set(seated).union(*groups)
+        runs = {i: run_detector(scenes[i], probs[i], DetectorConfig(), motion_gate_db=gate) for i in use}
+        motion = "  ".join(_per_hour([scenes[i] for i in g], [runs[i] for i in g], False) for g in groups)
+        occupancy = "  ".join(_per_hour([scenes[i] for i in g], [runs[i] for i in g], True) for g in groups)
+        hit, total = minor_events([scenes[i] for i in seated], [runs[i] for i in seated])
+        print(f"{gate:14.1f}  {motion}  {occupancy}  {total - hit:5d}/{total}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hours", type=float, default=20.0)
+    parser.add_argument("--motion", action="store_true", help="sweep the motion gate at the chosen pair")
     args = parser.parse_args()
     jobs = mining_jobs(0, args.hours)
     # The mining stream's empty rooms hold fans, music, clicks, the wall; what the gate is for (curtains,
@@ -54,6 +94,9 @@ def main() -> None:
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
     empty_home = [i for i in empty if i >= len(jobs) - len(home)]
     empty_other = [i for i in empty if i < len(jobs) - len(home)]
+    if args.motion:
+        motion_gate(scenes, probs, (empty_other, empty_home))
+        return
     walked = [i for i, s in enumerate(scenes) if (s.y == 2).any()]
     entered = [i for i in walked if scenes[i].occupied.any() and not scenes[i].occupied[0]]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}  # type: ignore[arg-type]
