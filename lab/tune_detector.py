@@ -59,6 +59,17 @@ GATE_CHOICES_DB = (6.0, 4.5, 3.0, 1.5)
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
 
 
+def tuning_jobs(hours: float) -> tuple[list[tuple[int, str | None, float, None]], list[tuple[int, str, float, None]]]:
+    """The mining stream's first `hours`, and curtains and tones drawn on its seeds (training seeds both).
+
+    The stream's empty rooms hold fans, music, clicks, the wall; what the gates are for (curtains, other
+    devices' tones) is drawn on the seeds where the stream puts anyone or anything in the room.
+    """
+    jobs = mining_jobs(0, hours)
+    home = [(seed, "negative_home", seconds, rate) for seed, _, seconds, rate in jobs if seed % 10 in (5, 6)]
+    return jobs, home
+
+
 def _per_hour(scenes: list[SceneFrames], runs: list[Run], occupancy: bool) -> str:
     fm, fo, hours = false_alarms(scenes, runs)
     k = fo if occupancy else fm
@@ -84,10 +95,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=20.0)
     parser.add_argument("--motion", action="store_true", help="sweep the motion gate at the chosen pair")
     args = parser.parse_args()
-    jobs = mining_jobs(0, args.hours)
-    # The mining stream's empty rooms hold fans, music, clicks, the wall; what the gate is for (curtains,
-    # other devices' tones) is drawn on the same seeds where the stream puts anything in the room.
-    home = [(seed, "negative_home", seconds, rate) for seed, kind, seconds, rate in jobs if seed % 10 in (5, 6)]
+    jobs, home = tuning_jobs(args.hours)
     jobs = jobs + home
     scenes = build(jobs)  # type: ignore[arg-type]
     probs = litert_probs(scenes)
