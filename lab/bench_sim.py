@@ -3,8 +3,11 @@
     scripts/env python -m lab.bench_sim [--seconds 20]
 
 CPU time (one core, BLAS on one thread; the median of five runs) of the
-complex-baseband render at 4 kHz and of the passband render at 96 kHz, as
-multiples of real time.
+complex-baseband render at 4 kHz (in one call, and in the 1 s blocks the lab
+and the integration ask for) and of the passband render at 96 kHz, as
+multiples of real time; then the baseband render of a mix of the lab's
+training draws (its scenes, devices and carriers, 1 s blocks), which is what
+training and the benchmark wait for.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Fan, Scene, Walker
 
+from . import seeds
+from .scenes import draw
+
 
 def _median_cpu_s(render: Callable[[Renderer], object], scene: Scene, runs: int = 5) -> float:
     times = []
@@ -32,9 +38,27 @@ def _median_cpu_s(render: Callable[[Renderer], object], scene: Scene, runs: int 
     return float(statistics.median(times))
 
 
+def _in_blocks(renderer: Renderer, count: int, block: int, emission: Emission) -> None:
+    for start in range(0, count, block):
+        renderer.render_baseband(start, min(block, count - start), float(block), emission)
+
+
+def _lab_mix(scenes: int, seconds: float) -> float:
+    """Baseband render of training draws as the lab renders them, multiples of real time (CPU, one core)."""
+    cpu = 0.0
+    for i in range(scenes):
+        d = draw(seeds.SPLITS["train"].start + i, None, seconds, None)
+        renderer = Renderer(d.scene)
+        start = time.process_time()
+        _in_blocks(renderer, int(seconds * 4000), 4000, Emission(carrier_hz=d.carrier_hz, level=d.level))
+        cpu += time.process_time() - start
+    return scenes * seconds / cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--lab-scenes", type=int, default=12, help="training draws of 30 s for the lab mix")
     args = parser.parse_args()
     seconds = args.seconds
     scene = Scene(
@@ -47,10 +71,15 @@ def main() -> None:
     fs = scene.device.audio_rate_hz
     # CPU time on a shared machine drifts: each render five times on a fresh renderer, the median kept.
     baseband = _median_cpu_s(lambda r: r.render_baseband(0, int(seconds * 4000), 4000.0, Emission()), scene)
+    blocks = _median_cpu_s(lambda r: _in_blocks(r, int(seconds * 4000), 4000, Emission()), scene)
     passband = _median_cpu_s(lambda r: r.render_passband(0, int(passband_s * fs), Emission()), scene)
     print(f"walker + ceiling fan, {len(scene.device.mics_m)} mics:")
     print(f"  baseband render (4 kHz):  {seconds / baseband:7.1f}x real time ({seconds:.0f} s of scene)")
+    print(f"  the same in 1 s blocks:   {seconds / blocks:7.1f}x real time")
     print(f"  passband render (96 kHz): {passband_s / passband:7.1f}x real time ({passband_s:.0f} s of scene)")
+    if args.lab_scenes:
+        mix = _lab_mix(args.lab_scenes, 30.0)
+        print(f"{args.lab_scenes} training draws of 30 s (1 s blocks, baseband): {mix:.1f}x real time")
 
 
 if __name__ == "__main__":

@@ -46,13 +46,13 @@ def test_standing_up_starts_the_walk_before_the_first_step() -> None:
 def test_a_seated_walker_ends_where_a_seated_torso_is_with_its_limbs_folded_away() -> None:
     walker = Walker(((0.0, 0.5, 3.5), (3.0, *SEAT)), sit_down_s=1.5)
     mover = WalkerMover(walker, Room(), np.random.default_rng(0))
-    standing, seated = mover.scatter(np.array([2.9])), mover.scatter(np.array([4.49]))
-    torso = seated[0].pos[0]
-    assert np.allclose(torso, (*SEAT, SEATED_TORSO_Z_M), atol=1e-3)
-    assert standing[1].pos[0, 2] - seated[1].pos[0, 2] > 0.25  # the head came down
-    assert all(sc.amp[0] < 0.01 * standing[k].amp[0] for k, sc in enumerate(seated[1:], 1))
+    (_, standing), (torso, seated) = mover.scatter(np.array([2.9])), mover.scatter(np.array([4.49]))
+    # Limbs in WalkerMover.PARTS order: head, two legs, two arms.
+    assert np.allclose(torso.pos[0], (*SEAT, SEATED_TORSO_Z_M), atol=1e-3)
+    assert standing.pos[0, 0, 2] - seated.pos[0, 0, 2] > 0.25  # the head came down
+    assert np.all(seated.amp[:, 0] < 0.01 * standing.amp[:, 0])
     # Knees came forward, along the way it walked in.
-    assert np.hypot(*(seated[2].pos[0, :2] - torso[:2])) > 0.3
+    assert np.hypot(*(seated.pos[1, 0, :2] - torso.pos[0, :2])) > 0.3
 
 
 def test_a_walker_rounds_its_corners() -> None:

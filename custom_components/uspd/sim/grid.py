@@ -110,23 +110,33 @@ class Knots:
     def phase(self, y: NDArray[np.float64], a: int) -> NDArray[np.float32]:
         """A phase at knots ``span(a, b)`` (…, b − a + 5), at every sample of segments [a, b), wrapped near ±π.
 
-        Each segment is taken relative to its first knot, wrapped exactly in
-        float64, so float32 keeps ~1e-6 rad however large the phase.
+        Each segment's four knots are taken less a whole number of turns (that
+        of its first knot) in float64, so float32 keeps ~1e-6 rad however
+        large the phase; the Lagrange weights sum to one, so the turns come
+        out again as they went in.
         """
         base = y[..., 2:-3]
         n = base.shape[-1]
-        # (…, segments, 4) made contiguous, so that one sgemm does every segment.
-        window = np.stack([y[..., 1 + i : 1 + i + n] - base for i in range(4)], axis=-1).astype(np.float32)
+        turns = TWO_PI * np.round(base * (1 / TWO_PI))
+        # (…, segments, 4) contiguous, so that one sgemm does every segment.
+        window = np.empty((*base.shape, 4), dtype=np.float32)
+        for i in range(4):
+            window[..., i] = y[..., 1 + i : 1 + i + n] - turns
         steps = (window.reshape(-1, 4) @ _cubic_weights32(self.step)).reshape(*base.shape, self.step)
-        wrapped = (base - TWO_PI * np.round(base / TWO_PI)).astype(np.float32)
-        return np.asarray(self._trim(steps + wrapped[..., None], a), dtype=np.float32)
+        return np.asarray(self._trim(steps, a), dtype=np.float32)
 
     def cubic(self, y: NDArray[np.float64], a: int) -> NDArray[np.float64]:
         """Smooth values at knots ``span(a, b)``, at every sample of segments [a, b), in float64."""
         window = sliding_window_view(y[..., 1:-1], 4, axis=-1)
         return np.asarray(self._trim(window @ _cubic_weights(self.step), a), dtype=np.float64)
 
-    def linear(self, y: NDArray[np.float64], a: int) -> NDArray[np.float64]:
-        """Values at knots ``span(a, b)``, straight lines between them, at every sample of segments [a, b)."""
-        window = sliding_window_view(y[..., 2:-2], 2, axis=-1)
-        return np.asarray(self._trim(window @ _linear_weights(self.step), a), dtype=np.float64)
+    def linear(self, y: NDArray[Any], a: int) -> NDArray[Any]:
+        """Values at knots ``span(a, b)``, straight lines between them, at every sample of segments [a, b).
+
+        In the precision of ``y``.
+        """
+        n = y.shape[-1] - 5
+        window = np.empty((*y.shape[:-1], n, 2), dtype=y.dtype)
+        window[..., 0], window[..., 1] = y[..., 2 : 2 + n], y[..., 3 : 3 + n]
+        steps = window.reshape(-1, 2) @ _linear_weights(self.step).astype(y.dtype)
+        return self._trim(steps.reshape(*y.shape[:-1], n, self.step), a)

@@ -20,8 +20,8 @@ Array = NDArray[np.float64]
 
 @dataclass
 class Scatter:
-    pos: Array  # (n, 3)
-    amp: Array  # (n,)
+    pos: Array  # (knots, 3), or (scatterers, knots, 3) for several alike
+    amp: Array  # (knots,), or (scatterers, knots)
     images: bool = False  # also reflect it via the walls (strong scatterers only)
     # Fast enough to leave the demodulator's band (fan blades): the baseband
     # render must drop what the demodulator's filter would, not alias it.
@@ -89,7 +89,8 @@ class WalkerMover:
 
     def _smoothed(self, t: Array) -> Array:
         """The track averaged over ±TURN_S: (x, y, distance walked) per time."""
-        return (self._integral(t + TURN_S) - self._integral(t - TURN_S)) / (2 * TURN_S)
+        both = self._integral(np.concatenate([t + TURN_S, t - TURN_S]))
+        return (both[: len(t)] - both[len(t) :]) / (2 * TURN_S)
 
     def seated(self, t: Array) -> Array:
         """How far into a seated posture the body is: 0 standing, 1 seated (smooth steps at either end)."""
@@ -104,6 +105,7 @@ class WalkerMover:
         return out
 
     def scatter(self, t: Array) -> list[Scatter]:
+        """The torso (also seen via the walls), then head, legs and arms together (in PARTS order)."""
         w = self.w
         present = (t >= w.start_s) & (t < w.end_s) if w.sit_down_s > 0 else (t >= w.start_s) & (t <= w.end_s)
         track = self._smoothed(t)
@@ -120,17 +122,17 @@ class WalkerMover:
         wall = np.where(inside, 1.0, 10 ** (-2 * self.room.wall_loss_db / 20))
         sit = self.seated(t)
         face = np.where((t < self.t[0])[:, None], self.face_first, self.face_last)
-        out = []
-        for i, (hf, swing, ph, ts, seat_z, reach) in enumerate(self.PARTS):
-            offset = swing * stride * np.sin(phi + ph)
-            p = np.empty((len(t), 3))
-            p[:, :2] = xy + heading * offset[:, None] + face * (reach * sit)[:, None]
-            bob = 0.03 * stride * np.sin(2 * phi) if i < 2 else 0.0
-            p[:, 2] = (1 - sit) * (hf * w.height_m + bob) + sit * seat_z
-            # Seated, the legs go under the desk and the arms onto it: only the torso is left to see.
-            fade = 1.0 if i == 0 else 1.0 - sit
-            out.append(Scatter(p, present * wall * fade * _amp(w.torso_ts_db + ts), images=(i == 0)))
-        return out
+        hf, swing, ph, ts, seat_z, reach = (np.asarray(c)[:, None] for c in zip(*self.PARTS, strict=True))
+        offset = swing * stride * np.sin(phi + ph)  # (parts, knots)
+        p = np.empty((len(self.PARTS), len(t), 3))
+        p[..., :2] = xy + heading * offset[..., None] + face * (reach * sit)[..., None]
+        bob = np.zeros((len(self.PARTS), 1))
+        bob[:2] = 0.03  # torso and head bob twice a stride
+        p[..., 2] = (1 - sit) * (hf * w.height_m + bob * stride * np.sin(2 * phi)) + sit * seat_z
+        # Seated, the legs go under the desk and the arms onto it: only the torso is left to see.
+        fade = np.vstack([np.ones_like(sit), np.broadcast_to(1.0 - sit, (len(self.PARTS) - 1, len(t)))])
+        amp = present * wall * fade * 10 ** ((w.torso_ts_db + ts) / 20)
+        return [Scatter(p[0], amp[0], images=True), Scatter(p[1:], amp[1:])]
 
 
 class SeatedMover:
@@ -197,17 +199,16 @@ class FanMover:
         f = self.f
         present = ((t >= f.start_s) & (t <= f.end_s)).astype(np.float64)
         omega = 2 * np.pi * f.rpm / 60
-        out = []
-        for b in range(f.blades):
-            theta = omega * t + self.phase0 + 2 * np.pi * b / f.blades
-            flash = 0.3 + 0.7 * np.abs(np.sin(theta - self.los)) ** 8
-            for r in self.POINTS:
-                p = np.empty((len(t), 3))
-                p[:, 0] = f.center_m[0] + r * f.radius_m * np.cos(theta)
-                p[:, 1] = f.center_m[1] + r * f.radius_m * np.sin(theta)
-                p[:, 2] = f.center_m[2]
-                out.append(Scatter(p, present * flash * _amp(f.blade_ts_db), fast=True))
-        return out
+        # Every point of every blade at once: (blades, points, knots).
+        theta = (omega * t)[None, :] + (self.phase0 + 2 * np.pi * np.arange(f.blades) / f.blades)[:, None]
+        flash = 0.3 + 0.7 * np.abs(np.sin(theta - self.los)) ** 8
+        radius = (np.asarray(self.POINTS) * f.radius_m)[None, :, None]
+        p = np.empty((f.blades, len(self.POINTS), len(t), 3))
+        p[..., 0] = f.center_m[0] + radius * np.cos(theta)[:, None, :]
+        p[..., 1] = f.center_m[1] + radius * np.sin(theta)[:, None, :]
+        p[..., 2] = f.center_m[2]
+        amp = np.broadcast_to((present * flash * _amp(f.blade_ts_db))[:, None, :], p.shape[:3])
+        return [Scatter(p.reshape(-1, len(t), 3), amp.reshape(-1, len(t)), fast=True)]
 
 
 class PedestalFanMover:
@@ -240,15 +241,15 @@ class PedestalFanMover:
         across = np.stack([-np.sin(psi), np.cos(psi)], axis=1)  # horizontal, in the blade plane
         omega = 2 * np.pi * f.rpm / 60
         centre = np.asarray(f.center_m)
-        out = []
-        for b in range(f.blades):
-            theta = omega * t + self.phase0 + 2 * np.pi * b / f.blades
-            flash = 0.4 + 0.6 * np.abs(np.cos(theta)) ** 6  # a blade level with the device flashes
-            for r in self.POINTS:
-                p = np.empty((len(t), 3))
-                p[:, :2] = centre[:2] + (r * f.radius_m * np.cos(theta))[:, None] * across
-                p[:, 2] = centre[2] + r * f.radius_m * np.sin(theta)
-                out.append(Scatter(p, present * glint * flash * _amp(f.blade_ts_db), fast=True))
+        theta = (omega * t)[None, :] + (self.phase0 + 2 * np.pi * np.arange(f.blades) / f.blades)[:, None]
+        flash = 0.4 + 0.6 * np.abs(np.cos(theta)) ** 6  # a blade level with the device flashes
+        radius = (np.asarray(self.POINTS) * f.radius_m)[None, :, None]
+        out_along = radius * np.cos(theta)[:, None, :]  # (blades, points, knots)
+        p = np.empty((f.blades, len(self.POINTS), len(t), 3))
+        p[..., :2] = centre[:2] + out_along[..., None] * across
+        p[..., 2] = centre[2] + radius * np.sin(theta)[:, None, :]
+        amp = np.broadcast_to((present * glint * flash * _amp(f.blade_ts_db))[:, None, :], p.shape[:3])
+        out = [Scatter(p.reshape(-1, len(t), 3), amp.reshape(-1, len(t)), fast=True)]
         # The motor housing sits 15 cm behind the blades and turns with the head.
         housing = np.empty((len(t), 3))
         housing[:, 0] = centre[0] - 0.15 * np.cos(psi)
@@ -297,6 +298,7 @@ class Jitter:
         a = self.f ** (-slope)
         self.a = a * rms * np.sqrt(2.0 / np.sum(a**2))
         self.p = rng.uniform(0, 2 * np.pi, count)
+        self._tables: dict[float, tuple[Array, Array]] = {}
 
     def delayed_change(self, delay_s: float) -> Jitter:
         """x(t − delay_s) − x(t) as a process of its own: the same tones, each scaled by −2·sin(ω·delay_s/2)."""
@@ -305,6 +307,7 @@ class Jitter:
         out.f = self.f
         out.a = -2 * self.a * np.sin(half)
         out.p = self.p - half + np.pi / 2
+        out._tables = {}
         return out
 
     def on_grid(self, start: int, count: int, rate_hz: float) -> Array:
@@ -315,10 +318,13 @@ class Jitter:
         a sine per tone per sample.
         """
         span = 256
-        wt = (2 * np.pi * self.f)[:, None] * (np.arange(span) / rate_hz)[None, :]
+        if rate_hz not in self._tables:  # the same few rates, block after block
+            wt = (2 * np.pi * self.f)[:, None] * (np.arange(span) / rate_hz)[None, :]
+            self._tables[rate_hz] = (np.sin(wt), np.cos(wt))
+        sin_wt, cos_wt = self._tables[rate_hz]
         t0 = (start + np.arange(0, count, span)) / rate_hz
         theta = (2 * np.pi * self.f)[None, :] * t0[:, None] + self.p[None, :]
-        out = (self.a * np.cos(theta)) @ np.sin(wt) + (self.a * np.sin(theta)) @ np.cos(wt)
+        out = (self.a * np.cos(theta)) @ sin_wt + (self.a * np.sin(theta)) @ cos_wt
         return np.asarray(out.ravel()[:count], dtype=np.float64)
 
     def __call__(self, t: Array) -> Array:

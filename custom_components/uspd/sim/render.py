@@ -59,20 +59,20 @@ def mic_response(device: Device, freq_hz: float) -> NDArray[np.complex128]:
     return np.asarray(h, dtype=np.complex128)
 
 
-def directivity(device: Device, directions: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Speaker gain towards each direction (..., 3): cardioid, floored at the back lobe."""
+def directivity(
+    device: Device, directions: NDArray[np.float64], length: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Speaker gain towards each direction (3, ...) of the given length: cardioid, floored at the back lobe."""
     axis = np.asarray(device.speaker_axis, dtype=np.float64)
     axis = axis / np.linalg.norm(axis)
-    norm = np.maximum(np.linalg.norm(directions, axis=-1), 1e-12)
-    cos = (directions @ axis) / norm
+    cos = (axis[0] * directions[0] + axis[1] * directions[1] + axis[2] * directions[2]) / np.maximum(length, 1e-12)
     gain: NDArray[np.float64] = np.maximum(0.5 * (1 + cos), 10 ** (device.speaker_back_db / 20))
     return gain
 
 
-def _distance(p: Array, q: Array) -> Array:
-    """|p − q| for p (n, 3), q (3,): without np.linalg.norm's overhead."""
-    d = p - q
-    return np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] + d[:, 2] * d[:, 2])
+def _norm(d: Array) -> Array:
+    """|d| of vectors (3, ...), coordinates first: without np.linalg.norm's overhead."""
+    return np.asarray(np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]))
 
 
 def _images(p: NDArray[np.float64], size: tuple[float, float, float]) -> NDArray[np.float64]:
@@ -94,7 +94,6 @@ class Renderer:
         self.c = speed_of_sound_ms(room.temperature_c)
         self.mics = np.asarray(dev.mics_m, dtype=np.float64)
         self.speaker = np.asarray(dev.speaker_m, dtype=np.float64)
-        self.speaker_images = _images(self.speaker, room.size_m)
         self.movers: list[Mover] = [
             build_mover(s, room, (dev.speaker_m[0], dev.speaker_m[1]), rng)
             for s in scene.sources
@@ -106,11 +105,11 @@ class Renderer:
         lengths, gains = [], []
         for m in self.mics:
             ls = [np.linalg.norm(m - self.speaker)]
-            gs = [float(directivity(dev, m - self.speaker))]
+            gs = [float(directivity(dev, m - self.speaker, float(ls[0])))]
             # Via a wall, the tone leaves the speaker towards the mic's mirror image.
             for img in _images(m, room.size_m):
                 ls.append(np.linalg.norm(img - self.speaker))
-                gs.append(room.wall_reflection * float(directivity(dev, img - self.speaker)))
+                gs.append(room.wall_reflection * float(directivity(dev, img - self.speaker, float(ls[-1]))))
             t_first = max(ls) / self.c
             delays = t_first + rng.exponential(room.rt60_s / 3, DIFFUSE_PATHS)
             decay = 10 ** (-60 * delays / room.rt60_s / 20)
@@ -213,26 +212,36 @@ class Renderer:
             ones = np.ones(knots.count)
             return paths[:, :1] * ones, paths[:, 1:].sum(axis=1, keepdims=True) * ones
         small = ((-k * self.static_len)[:, :, None] * turn[None, None, :]).astype(np.float32)
-        at_knots = paths[:, :, None] * (np.cos(small) + 1j * np.sin(small))
+        cos, sin = np.cos(small), np.sin(small)
         whole = Knots.span(0, knots.segments)
-        direct, echoes = at_knots[:, 0, whole], at_knots[:, 1:, whole].sum(axis=1)
+        # The direct path, dominant, in double precision; the echoes' sum Σ_p P_p·e^{j·small_p} in real float32
+        # arithmetic: no (mics, paths, knots) complex array.
+        direct = paths[:, 0, None] * (cos[:, 0, whole] + 1j * sin[:, 0, whole])
+        re, im = paths.real[:, 1:].astype(np.float32), paths.imag[:, 1:].astype(np.float32)
+        cos, sin = cos[:, 1:, whole], sin[:, 1:, whole]
+        echo_re = np.einsum("mp,mpn->mn", re, cos) - np.einsum("mp,mpn->mn", im, sin)
+        echo_im = np.einsum("mp,mpn->mn", re, sin) + np.einsum("mp,mpn->mn", im, cos)
         return (
             knots.cubic(direct.real, 0) + 1j * knots.cubic(direct.imag, 0),
-            knots.cubic(echoes.real, 0) + 1j * knots.cubic(echoes.imag, 0),
+            knots.cubic(echo_re.astype(np.float64), 0) + 1j * knots.cubic(echo_im.astype(np.float64), 0),
         )
 
     def _moving(self, knots: Knots, inv_c: Array, fc: float, max_doppler_hz: float | None) -> NDArray[np.complex128]:
-        """Σ over moving paths of a·e^{−jk·r/c} at every sample, (mics, count): amplitudes and phases from the knots."""
+        """Σ over moving paths of a·e^{−jk·r/c} at every sample, (mics, count): amplitudes and phases from the knots.
+
+        Chunk by chunk, geometry included, so that every array stays in cache.
+        """
         k = 2 * np.pi * fc
-        phase, amplitude = self._moving_paths(knots.times, inv_c, fc, self._alpha_np_per_m(fc), max_doppler_hz)
+        alpha = self._alpha_np_per_m(fc)
         moving = np.zeros((len(self.mics), knots.count), dtype=np.complex128)
-        for a, b in knots.chunks() if phase.shape[1] else []:
+        for a, b in knots.chunks() if self.movers else []:
             span = Knots.span(a, b)
-            live = np.any(amplitude[:, :, span] != 0, axis=(0, 2))
+            phase, amplitude = self._moving_paths(knots.times[span], inv_c[span], fc, alpha, max_doppler_hz)
+            live = np.any(amplitude != 0, axis=(0, 2))
             if not live.any():
                 continue
-            ph = knots.phase(k * phase[:, live, span], a)
-            am = knots.linear(amplitude[:, live, span], a).astype(np.float32)
+            ph = knots.phase(k * phase[:, live], a)
+            am = knots.linear(amplitude[:, live].astype(np.float32), a)
             at = knots.samples(a, b)
             moving[:, at].real = np.einsum("mpn,mpn->mn", am, np.cos(ph))
             moving[:, at].imag = np.einsum("mpn,mpn->mn", am, np.sin(ph))
@@ -244,35 +253,55 @@ class Renderer:
         """Each moving path's −r/c (s) and amplitude at the knots: (mics, paths, knots) each.
 
         Bistatic (speaker or its wall image → scatterer → mic), exact geometry.
+        Every scatterer of every mover is one row of one array, so a block
+        costs a few array operations, not a few per scatterer.
         """
         dev = self.scene.device
-        wall = self.scene.room.wall_reflection
-        phases: list[Array] = []
-        amps: list[Array] = []
-        for mover in self.movers:
-            for sc in mover.scatter(tk):
-                if not sc.amp.any():
-                    continue
-                r2 = np.stack([_distance(sc.pos, mic) for mic in self.mics])  # (mics, knots)
-                to_mic = np.exp(-alpha * r2) / r2
-                srcs = [self.speaker]
-                gains = [directivity(dev, sc.pos - self.speaker)]
-                if sc.images:
-                    for img, mirrored in zip(self.speaker_images, _images(sc.pos, self.scene.room.size_m), strict=True):
-                        srcs.append(img)
-                        gains.append(wall * directivity(dev, mirrored - self.speaker))
-                r1 = np.stack([_distance(sc.pos, src) for src in srcs])  # (sources, knots)
-                from_src = np.stack(gains) * sc.amp * np.exp(-alpha * r1) / r1
-                r = r1[None, :, :] + r2[:, None, :]  # (mics, sources, knots)
-                a = from_src[None, :, :] * to_mic[:, None, :]
-                if sc.fast and max_doppler_hz is not None:
-                    a = a * _in_band(r, tk, fc * inv_c, max_doppler_hz)
-                phases.append(-r * inv_c)
-                amps.append(a)
-        if not phases:
-            empty = np.zeros((len(self.mics), 0, len(tk)))
-            return empty, empty
-        return np.concatenate(phases, axis=1), np.concatenate(amps, axis=1)
+        n = len(tk)
+        scatters = [sc for mover in self.movers for sc in mover.scatter(tk)]
+        if not scatters:
+            return np.zeros((len(self.mics), 0, n)), np.zeros((len(self.mics), 0, n))
+        amp = np.concatenate([sc.amp.reshape(-1, n) for sc in scatters])  # (scatterers, knots)
+        count = [len(sc.amp.reshape(-1, n)) for sc in scatters]
+        images = np.repeat([sc.images for sc in scatters], count)
+        fast = np.repeat([sc.fast for sc in scatters], count)
+        present = amp.any(axis=1)
+        # Fast scatterers first, so that their direct paths are one slice to fade; absent ones dropped.
+        order = np.concatenate([np.flatnonzero(present & fast), np.flatnonzero(present & ~fast)])
+        quick = int(np.count_nonzero(present & fast))
+        # Coordinates first, (3, scatterers, knots): every operation below runs over contiguous rows.
+        pos = np.moveaxis(np.concatenate([sc.pos.reshape(-1, n, 3) for sc in scatters])[order], -1, 0).copy()
+        amp, images = amp[order], images[order]
+        # Paths leave the speaker itself towards each scatterer, and its six wall images towards the strong ones.
+        to_scatterer = pos - self.speaker[:, None, None]
+        r1 = [_norm(to_scatterer)]
+        gains = [directivity(dev, to_scatterer, r1[0])]
+        idx = [np.arange(len(amp))]  # the scatterer of each path
+        strong = np.flatnonzero(images)
+        if len(strong):
+            size = self.scene.room.size_m
+            for axis in range(3):
+                for wall in (0.0, size[axis]):
+                    # The speaker's image → scatterer is as long as the speaker → the scatterer's image.
+                    mirrored = to_scatterer[:, strong].copy()
+                    mirrored[axis] = 2 * (wall - self.speaker[axis]) - to_scatterer[axis, strong]
+                    length = _norm(mirrored)
+                    r1.append(length)
+                    gains.append(self.scene.room.wall_reflection * directivity(dev, mirrored, length))
+                    idx.append(strong)
+        path_scatterer = np.concatenate(idx)
+        r1_all = np.concatenate(r1)  # (paths, knots)
+        from_src = np.concatenate(gains) * amp[path_scatterer] * np.exp(-alpha * r1_all) / r1_all
+        # |scatterer − mic|² = |s|² − 2 s·m + |m|² with s and m from the speaker: one matrix product for all mics.
+        offsets = self.mics - self.speaker  # (mics, 3), centimetres
+        along = (offsets @ to_scatterer.reshape(3, -1)).reshape(len(offsets), *to_scatterer.shape[1:])
+        r2 = np.sqrt(r1[0] ** 2 - 2 * along + (offsets**2).sum(axis=1)[:, None, None])  # (mics, scatterers, knots)
+        to_mic = np.exp(-alpha * r2) / r2
+        r = r1_all[None, :, :] + r2[:, path_scatterer, :]
+        a = from_src[None, :, :] * to_mic[:, path_scatterer, :]
+        if max_doppler_hz is not None and quick:
+            a[:, :quick] *= _in_band(r[:, :quick], tk, fc * inv_c, max_doppler_hz)
+        return -r * inv_c, a
 
     def _mic_response(self, carrier_hz: float) -> NDArray[np.complex128]:
         # The Doppler band is < 1 % of the carrier: one gain per mic holds across it.
