@@ -1,8 +1,10 @@
 """Moving scatterers: positions as functions of absolute time, randomness fixed at build time.
 
-A Mover returns, for a time vector, each of its scatterers' positions
-(n × 3) and linear target-strength amplitudes (n,); an amplitude of 0 means
-absent. Doppler is never added: it comes from how these positions change.
+A Mover returns, for a time vector, its scatterers' positions (n × 3) and
+linear target-strength amplitudes (n,), several alike stacked in one Scatter
+where that saves work (a fan's blade points, a walker's limbs); an
+amplitude of 0 means absent. Doppler is never added: it comes from how
+these positions change.
 """
 
 from __future__ import annotations
