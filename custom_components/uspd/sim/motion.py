@@ -187,6 +187,11 @@ class SeatedMover:
         ]
 
 
+def _blade_angles(t: Array, rpm: float, blades: int, phase0: float) -> Array:
+    """Each blade's angle at each time, (blades, len(t)): evenly spaced, turning together."""
+    return np.asarray((2 * np.pi * rpm / 60 * t)[None, :] + (phase0 + 2 * np.pi * np.arange(blades) / blades)[:, None])
+
+
 class FanMover:
     """Points along each blade; blades flash when broadside to the device."""
 
@@ -200,9 +205,8 @@ class FanMover:
     def scatter(self, t: Array) -> list[Scatter]:
         f = self.f
         present = ((t >= f.start_s) & (t <= f.end_s)).astype(np.float64)
-        omega = 2 * np.pi * f.rpm / 60
         # Every point of every blade at once: (blades, points, knots).
-        theta = (omega * t)[None, :] + (self.phase0 + 2 * np.pi * np.arange(f.blades) / f.blades)[:, None]
+        theta = _blade_angles(t, f.rpm, f.blades, self.phase0)
         flash = 0.3 + 0.7 * np.abs(np.sin(theta - self.los)) ** 8
         radius = (np.asarray(self.POINTS) * f.radius_m)[None, :, None]
         p = np.empty((f.blades, len(self.POINTS), len(t), 3))
@@ -241,9 +245,8 @@ class PedestalFanMover:
         # Blade faces glint along the axis: brightest when the head looks at the device.
         glint = 0.2 + 0.8 * np.abs(self.facing(t)) ** 2
         across = np.stack([-np.sin(psi), np.cos(psi)], axis=1)  # horizontal, in the blade plane
-        omega = 2 * np.pi * f.rpm / 60
         centre = np.asarray(f.center_m)
-        theta = (omega * t)[None, :] + (self.phase0 + 2 * np.pi * np.arange(f.blades) / f.blades)[:, None]
+        theta = _blade_angles(t, f.rpm, f.blades, self.phase0)
         flash = 0.4 + 0.6 * np.abs(np.cos(theta)) ** 6  # a blade level with the device flashes
         radius = (np.asarray(self.POINTS) * f.radius_m)[None, :, None]
         out_along = radius * np.cos(theta)[:, None, :]  # (blades, points, knots)

@@ -75,15 +75,15 @@ def _norm(d: Array) -> Array:
     return np.asarray(np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]))
 
 
-def _images(p: NDArray[np.float64], size: tuple[float, float, float]) -> NDArray[np.float64]:
-    """First-order image sources of point(s) p across the six walls: (6, ..., 3)."""
+def _images(p: NDArray[np.float64], size: tuple[float, float, float]) -> list[NDArray[np.float64]]:
+    """First-order image sources of point(s) p (3, ...), coordinates first, across the six walls."""
     out = []
     for axis in range(3):
         for wall in (0.0, size[axis]):
             q = p.copy()
-            q[..., axis] = 2 * wall - p[..., axis]
+            q[axis] = 2 * wall - p[axis]
             out.append(q)
-    return np.stack(out)
+    return out
 
 
 class Renderer:
@@ -218,9 +218,9 @@ class Renderer:
         # arithmetic: no (mics, paths, knots) complex array.
         direct = paths[:, 0, None] * (cos[:, 0, whole] + 1j * sin[:, 0, whole])
         re, im = paths.real[:, 1:].astype(np.float32), paths.imag[:, 1:].astype(np.float32)
-        cos, sin = cos[:, 1:, whole], sin[:, 1:, whole]
-        echo_re = np.einsum("mp,mpn->mn", re, cos) - np.einsum("mp,mpn->mn", im, sin)
-        echo_im = np.einsum("mp,mpn->mn", re, sin) + np.einsum("mp,mpn->mn", im, cos)
+        c, s = cos[:, 1:, whole], sin[:, 1:, whole]
+        echo_re = np.einsum("mp,mpn->mn", re, c) - np.einsum("mp,mpn->mn", im, s)
+        echo_im = np.einsum("mp,mpn->mn", re, s) + np.einsum("mp,mpn->mn", im, c)
         return (
             knots.cubic(direct.real, 0) + 1j * knots.cubic(direct.imag, 0),
             knots.cubic(echo_re.astype(np.float64), 0) + 1j * knots.cubic(echo_im.astype(np.float64), 0),
@@ -261,8 +261,9 @@ class Renderer:
         scatters = [sc for mover in self.movers for sc in mover.scatter(tk)]
         if not scatters:
             return np.zeros((len(self.mics), 0, n)), np.zeros((len(self.mics), 0, n))
-        amp = np.concatenate([sc.amp.reshape(-1, n) for sc in scatters])  # (scatterers, knots)
-        count = [len(sc.amp.reshape(-1, n)) for sc in scatters]
+        rows = [sc.amp.reshape(-1, n) for sc in scatters]
+        amp = np.concatenate(rows)  # (scatterers, knots)
+        count = [len(row) for row in rows]
         images = np.repeat([sc.images for sc in scatters], count)
         fast = np.repeat([sc.fast for sc in scatters], count)
         present = amp.any(axis=1)
@@ -278,17 +279,12 @@ class Renderer:
         gains = [directivity(dev, to_scatterer, r1[0])]
         idx = [np.arange(len(amp))]  # the scatterer of each path
         strong = np.flatnonzero(images)
-        if len(strong):
-            size = self.scene.room.size_m
-            for axis in range(3):
-                for wall in (0.0, size[axis]):
-                    # The speaker's image → scatterer is as long as the speaker → the scatterer's image.
-                    mirrored = to_scatterer[:, strong].copy()
-                    mirrored[axis] = 2 * (wall - self.speaker[axis]) - to_scatterer[axis, strong]
-                    length = _norm(mirrored)
-                    r1.append(length)
-                    gains.append(self.scene.room.wall_reflection * directivity(dev, mirrored, length))
-                    idx.append(strong)
+        for image in _images(pos[:, strong], self.scene.room.size_m) if len(strong) else []:
+            # The speaker's image → scatterer is as long as the speaker → the scatterer's image.
+            towards = image - self.speaker[:, None, None]
+            r1.append(_norm(towards))
+            gains.append(self.scene.room.wall_reflection * directivity(dev, towards, r1[-1]))
+            idx.append(strong)
         path_scatterer = np.concatenate(idx)
         r1_all = np.concatenate(r1)  # (paths, knots)
         from_src = np.concatenate(gains) * amp[path_scatterer] * np.exp(-alpha * r1_all) / r1_all
