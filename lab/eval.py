@@ -42,6 +42,7 @@ from custom_components.uspd.engine.detector import (
     MAJOR_GATE_DB,
     MOTION_GATE_DB,
     OCCUPY_FRAMES,
+    OCCUPY_GATE_DB,
     Detector,
     DetectorConfig,
     Motion,
@@ -93,6 +94,7 @@ def run_detector(
     occupy_frames: int = OCCUPY_FRAMES,
     major_gate_db: float = MAJOR_GATE_DB,
     motion_gate_db: float = MOTION_GATE_DB,
+    occupy_gate_db: float = OCCUPY_GATE_DB,
 ) -> Run:
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     motion = np.zeros(len(s.t), dtype=np.int8)
@@ -100,7 +102,11 @@ def run_detector(
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
     for k in range(len(s.t)):
         bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
-        ev = band_evidence(bands) if probs is None else network_evidence(probs[k], bands, major_gate_db, motion_gate_db)
+        ev = (
+            band_evidence(bands)
+            if probs is None
+            else network_evidence(probs[k], bands, major_gate_db, motion_gate_db, occupy_gate_db)
+        )
         d = det.update(float(s.t[k]), ev)
         motion[k], occ[k] = code[d.motion], d.occupied
     return Run(motion, occ)
@@ -218,6 +224,11 @@ def false_alarms(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int, 
     return motion, occupancy, hours
 
 
+def major_onsets(runs: list[Run]) -> int:
+    """How often MAJOR (walking) was reported anew: in an empty room, each is a false walk."""
+    return sum(len(runs_of(r.motion == 2)) for r in runs)
+
+
 def by_source(layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run]) -> dict[str, object]:
     """False occupancies per hour of the scenes that hold each kind of distractor (a scene may hold several)."""
     counts: dict[str, list[float]] = {}
@@ -298,6 +309,8 @@ def main() -> None:
                 row["hours"] = round(hours, 2)
                 row["motion_false_alarms_per_h"] = (fm, *poisson_rate(fm, hours))
                 row["occupancy_false_alarms_per_h"] = (fo, *poisson_rate(fo, hours))
+                fmaj = major_onsets(runs)
+                row["major_false_alarms_per_h"] = (fmaj, *poisson_rate(fmaj, hours))
                 row["occupancy_false_alarms_by_source"] = by_source(layouts, scenes, runs)
         print(f"{name}: {len(scenes)} scenes done ({(time.time() - began) / 60:.1f} min)", flush=True)
     report["table"] = table

@@ -66,3 +66,17 @@ def test_a_confident_major_call_needs_walking_band_energy_above_the_gate() -> No
     # Without any band energy the motion call is capped as well: a silent frame cannot report motion.
     quiet = network_evidence(np.array([0.01, 0.98, 0.01], dtype=np.float32), (0.0, 0.0, 0.0))
     assert min(quiet.motion_logit, quiet.motion_cap) < 0.0
+
+
+def test_walking_energy_between_the_two_gates_is_reported_but_opens_no_room() -> None:
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    gates = {"major_gate_db": 3.0, "occupy_gate_db": 6.0}
+    faint = network_evidence(sure_walk, (20.0, 4.5, 0.0), **gates)
+    strong = network_evidence(sure_walk, (20.0, 9.0, 0.0), **gates)
+    det = Detector(DetectorConfig(), occupy_frames=6)
+    got = _feed(det, [faint] * 40)
+    assert got[-1][0] == Motion.MAJOR  # the motion sensor reports the walk
+    assert not any(occ for _, occ in got)
+    # The same walk with its energy over the opening gate opens the room after occupy_frames.
+    got = _feed(det, [strong] * 6, t0=1.0)
+    assert [occ for _, occ in got] == [False] * 5 + [True]
