@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
 
 import lab  # noqa: F401
@@ -50,6 +51,8 @@ from custom_components.uspd.engine.detector import (
     context_boost_logit,
     network_evidence,
 )
+from custom_components.uspd.engine.features import CONTEXT_FRAMES
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, stationary_line
 from custom_components.uspd.sim.scene import Scene, Walker
 
 from . import seeds
@@ -95,8 +98,11 @@ def run_detector(
     major_gate_db: float = MAJOR_GATE_DB,
     motion_gate_db: float = MOTION_GATE_DB,
     occupy_gate_db: float = OCCUPY_GATE_DB,
+    line_std_db: float | None = LINE_LEVEL_STD_DB,
 ) -> Run:
+    """The engine's detector over a scene's cached frames; line_std_db None: still lines open rooms as anything."""
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
+    lines = np.zeros(len(s.t), dtype=bool) if line_std_db is None else still_lines(s, line_std_db)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
@@ -105,11 +111,18 @@ def run_detector(
         ev = (
             band_evidence(bands)
             if probs is None
-            else network_evidence(probs[k], bands, major_gate_db, motion_gate_db, occupy_gate_db)
+            else network_evidence(probs[k], bands, major_gate_db, motion_gate_db, occupy_gate_db, bool(lines[k]))
         )
         d = det.update(float(s.t[k]), ev)
         motion[k], occ[k] = code[d.motion], d.occupied
     return Run(motion, occ)
+
+
+def still_lines(s: SceneFrames, level_std_db: float) -> np.ndarray:
+    """Per frame, whether the network's window ending there holds a still spectral line (engine/lines.py)."""
+    padded = np.concatenate([np.zeros((CONTEXT_FRAMES - 1, s.x.shape[1]), dtype=s.x.dtype), s.x])
+    windows = np.moveaxis(sliding_window_view(padded, CONTEXT_FRAMES, axis=0), -1, -2)
+    return stationary_line(windows, level_std_db)
 
 
 def wilson(k: int, n: int) -> tuple[float, float, float]:

@@ -1,6 +1,6 @@
 """The detector's two occupancy-and-walk knobs, chosen on training data, never on the benchmark.
 
-    scripts/lab tune_detector [--hours 20] [--occupy | --motion]
+    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --motion]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -26,7 +26,10 @@ was chosen). With --occupy it keeps them apart: MAJOR_GATE_DB, what the
 network's walking call needs to be reported, against OCCUPY_GATE_DB, what it
 needs to open an empty room, and OCCUPY_FRAMES; each line adds how often
 MAJOR was reported anew in the empty rooms. Reporting costs no rooms, so the
-reporting gate can sit lower than the opening one.
+reporting gate can sit lower than the opening one. With --lines, at the
+chosen gates and frames, how still a spectral line in the walking band must
+be (its level's spread over the network's window; its bin may not move) for
+its frames to open no room (engine/lines.py): another device's tone.
 
 With --motion, at the chosen pair, it sweeps MOTION_GATE_DB instead: the
 band energy behind any motion call (minor or major). It prints motion false
@@ -46,7 +49,7 @@ from multiprocessing import get_context
 import numpy as np
 
 import lab  # noqa: F401
-from custom_components.uspd.engine.detector import MAJOR_GATE_DB, OCCUPY_FRAMES, DetectorConfig
+from custom_components.uspd.engine.detector import MAJOR_GATE_DB, OCCUPY_FRAMES, OCCUPY_GATE_DB, DetectorConfig
 
 from .dataset import SceneFrames, build
 from .eval import (
@@ -70,6 +73,8 @@ GATE_CHOICES_DB = (6.0, 4.5, 3.0, 1.5)
 OCCUPY_GATE_CHOICES_DB = (4.5, 6.0, 8.0)
 OCCUPY_CHOICES_SPLIT = (12, 16)
 SPLIT_GATE_CHOICES_DB = (4.5, 3.0, 1.5)
+# --lines: a still line's largest level spread (std over the window, dB); None: lines open rooms like anything else.
+LINE_STD_CHOICES_DB = (None, 0.5, 1.0, 1.5, 2.0)
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
 
 
@@ -111,6 +116,7 @@ def main() -> None:
     parser.add_argument(
         "--occupy", action="store_true", help="sweep the walking gate for reporting apart from the one for opening"
     )
+    parser.add_argument("--lines", action="store_true", help="sweep how still a spectral line must be to open no room")
     args = parser.parse_args()
     jobs, home = tuning_jobs(args.hours)
     jobs = jobs + home
@@ -125,16 +131,20 @@ def main() -> None:
     walked = [i for i, s in enumerate(scenes) if (s.y == 2).any()]
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")
     print(f"tones, {len(walked)} with someone walking")
-    if args.occupy:
+    # The first two sweeps were made before still lines were told apart: they run without it, as then.
+    settings: list[tuple[float, float, int, float | None]]
+    if args.lines:
+        settings = [(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, std) for std in LINE_STD_CHOICES_DB]
+    elif args.occupy:
         settings = [
-            (g, o, n)
+            (g, o, n, None)
             for n in OCCUPY_CHOICES_SPLIT
             for o in OCCUPY_GATE_CHOICES_DB
             for g in SPLIT_GATE_CHOICES_DB
             if g <= o
         ]
     else:
-        settings = [(g, g, n) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
+        settings = [(g, g, n, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
     sweep(jobs, scenes, probs, (empty_other, empty_home), walked, settings)
 
 
@@ -148,24 +158,24 @@ def sweep(
     probs: list[np.ndarray],
     groups: tuple[list[int], list[int]],
     walked: list[int],
-    settings: list[tuple[float, float, int]],
+    settings: list[tuple[float, float, int, float | None]],
 ) -> None:
-    """One line per (major gate, occupy gate, occupy frames), the settings spread over the cores."""
+    """One line per (major gate, occupy gate, occupy frames, still line's level std), spread over the cores."""
     entered = [i for i in walked if scenes[i].occupied.any() and not scenes[i].occupied[0]]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}  # type: ignore[arg-type]
     _SWEEP.update(scenes=scenes, probs=probs, groups=groups, walked=walked, entered=entered, ranges=ranges)
     print(
         f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: fans, music, clicks, the wall | curtains, tones"
     )
-    print("gate_db  occupy_gate_db  occupy_frames  false occupancies/h (two sets)  MAJOR onsets/h (two sets)"
-          "  walks never MAJOR  walk-ins missed  occupied after")  # fmt: skip
+    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  false occupancies/h (two sets)"
+          "  MAJOR onsets/h (two sets)  walks never MAJOR  walk-ins missed  occupied after")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
 
 
-def _sweep_line(setting: tuple[float, float, int]) -> str:
-    gate, occupy_gate, n = setting
+def _sweep_line(setting: tuple[float, float, int, float | None]) -> str:
+    gate, occupy_gate, n, std = setting
     scenes: list[SceneFrames] = _SWEEP["scenes"]  # type: ignore[assignment]
     probs: list[np.ndarray] = _SWEEP["probs"]  # type: ignore[assignment]
     groups: tuple[list[int], list[int]] = _SWEEP["groups"]  # type: ignore[assignment]
@@ -173,7 +183,10 @@ def _sweep_line(setting: tuple[float, float, int]) -> str:
     entered: list[int] = _SWEEP["entered"]  # type: ignore[assignment]
     ranges: dict[int, np.ndarray] = _SWEEP["ranges"]  # type: ignore[assignment]
     use = set(walked).union(*groups)
-    runs = {i: run_detector(scenes[i], probs[i], DetectorConfig(), n, gate, occupy_gate_db=occupy_gate) for i in use}
+    runs = {
+        i: run_detector(scenes[i], probs[i], DetectorConfig(), n, gate, occupy_gate_db=occupy_gate, line_std_db=std)
+        for i in use
+    }
     rates, majors = [], []
     for group in groups:
         _, fo, hours = false_alarms([scenes[i] for i in group], [runs[i] for i in group])
@@ -193,7 +206,8 @@ def _sweep_line(setting: tuple[float, float, int]) -> str:
             missed += 1
     late = f"{np.median(delays):.3f} s, {np.percentile(delays, 95):.3f} s"
     return (
-        f"{gate:7.1f}  {occupy_gate:14.1f}  {n:13d}  {'  '.join(rates)}  {'  '.join(majors)}"
+        f"{gate:7.1f}  {occupy_gate:14.1f}  {n:13d}  {'off' if std is None else std:>11}"
+        f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}"
     )
 

@@ -23,6 +23,7 @@ from .detector import (
 )
 from .doppler import DopplerFrame, DopplerFramer
 from .features import FeatureStack
+from .lines import stationary_line
 from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
 
 
@@ -164,5 +165,7 @@ class Engine:
             return NO_EVIDENCE, None
         if self.classifier is None:
             return self.bands(frame.ratio), None
-        probs = self.classifier.probs(self.features.push(frame.normalized_db))
-        return network_evidence(probs, self.bands.bands(frame.ratio)), probs
+        stack = self.features.push(frame.normalized_db)
+        probs = self.classifier.probs(stack)
+        line = bool(stationary_line(stack))
+        return network_evidence(probs, self.bands.bands(frame.ratio), still_line=line), probs

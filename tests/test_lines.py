@@ -1,0 +1,78 @@
+"""Another device's tone (a still spectral line) against a walker's echo, on the network's own input."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from custom_components.uspd.engine.classifier import Classifier
+from custom_components.uspd.engine.detector import Motion, network_evidence
+from custom_components.uspd.engine.emission import Emission
+from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MS, scale_db
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, stationary_line
+from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.sim.render import Renderer
+from custom_components.uspd.sim.scene import Interferer, Scene
+
+RNG = np.random.default_rng(3)
+
+
+def _window(bins: list[int], levels_db: list[float]) -> np.ndarray:
+    """The classifier's scaled input: noise (~0 dB) with one strong bin per frame."""
+    db = RNG.normal(0.0, 2.0, (CONTEXT_FRAMES, GRID_BINS))
+    for row, (b, level) in enumerate(zip(bins, levels_db, strict=True)):
+        db[row, b] = level
+    return scale_db(db)
+
+
+def _bin(speed_ms: float) -> int:
+    return int(np.argmin(np.abs(GRID_SPEEDS_MS - speed_ms)))
+
+
+def test_a_steady_tone_in_the_walking_band_is_a_still_line() -> None:
+    tone = _window([_bin(1.2)] * CONTEXT_FRAMES, list(25.0 + RNG.normal(0, 0.3, CONTEXT_FRAMES)))
+    assert stationary_line(tone)
+
+
+def test_a_walker_whose_doppler_moves_a_bin_is_not() -> None:
+    # Gait: the torso's radial speed swings ±0.15 m/s within a stride.
+    speeds = 1.2 + 0.15 * np.sin(np.linspace(0, np.pi, CONTEXT_FRAMES))
+    walker = _window([_bin(v) for v in speeds], [25.0] * CONTEXT_FRAMES)
+    assert not stationary_line(walker)
+
+
+def test_a_still_bin_whose_level_swings_is_not() -> None:
+    swinging = 25.0 + 3 * LINE_LEVEL_STD_DB * np.sign(np.sin(np.arange(CONTEXT_FRAMES)))
+    assert not stationary_line(_window([_bin(1.2)] * CONTEXT_FRAMES, list(swinging)))
+
+
+def test_a_line_outside_the_walking_band_does_not_count() -> None:
+    # A hand-speed tone: the walking band's strongest bin is noise, and it wanders.
+    hand = _window([_bin(0.2)] * CONTEXT_FRAMES, [25.0] * CONTEXT_FRAMES)
+    assert not stationary_line(hand)
+
+
+def test_many_windows_at_once_give_the_same_answers() -> None:
+    tone = _window([_bin(-2.0)] * CONTEXT_FRAMES, [30.0] * CONTEXT_FRAMES)
+    walker = _window([_bin(v) for v in np.linspace(1.0, 1.5, CONTEXT_FRAMES)], [30.0] * CONTEXT_FRAMES)
+    assert stationary_line(np.stack([tone, walker, tone])).tolist() == [True, False, True]
+    assert np.isclose(float(tone[0, _bin(-2.0)]) * DB_SCALE, 30.0)
+
+
+def test_a_still_line_is_still_reported_but_opens_no_room() -> None:
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    plain = network_evidence(sure_walk, (0.0, 20.0, 0.0))
+    line = network_evidence(sure_walk, (0.0, 20.0, 0.0), still_line=True)
+    assert line.major_logit == plain.major_logit > 0.0
+    assert plain.occupy_cap > 0.0 > line.occupy_cap
+
+
+def test_a_device_switching_on_its_tone_in_an_empty_room_opens_no_room() -> None:
+    # 200 Hz above our 40 kHz carrier: what a walker approaching at 0.86 m/s would make.
+    scene = Scene("tone", 10.0, sources=(Interferer(40200.0, level_dbfs=-65.0, start_s=3.0),), seed=21)
+    renderer = Renderer(scene)
+    engine = Engine(EngineConfig(96000, 40000.0, renderer.channels), Classifier.load())
+    rate = engine.plan.baseband_rate_hz
+    y = renderer.render_baseband(0, int(scene.duration_s * rate), rate, Emission())
+    d = [r.decision for r in engine.process_baseband(y)]
+    assert any(x.motion == Motion.MAJOR for x in d if x.t_s > 3.0)  # the network takes it for walking
+    assert not any(x.occupied for x in d)
