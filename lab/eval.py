@@ -53,6 +53,7 @@ from custom_components.uspd.engine.detector import (
 )
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
 from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, stationary_line
+from custom_components.uspd.engine.symmetry import SYMMETRY_DB, symmetric
 from custom_components.uspd.sim.scene import Scene, Walker
 
 from . import seeds
@@ -99,10 +100,20 @@ def run_detector(
     motion_gate_db: float = MOTION_GATE_DB,
     occupy_gate_db: float = OCCUPY_GATE_DB,
     line_std_db: float | None = LINE_LEVEL_STD_DB,
+    symmetry_db: float | None = SYMMETRY_DB,
 ) -> Run:
-    """The engine's detector over a scene's cached frames; line_std_db None: still lines open rooms as anything."""
+    """The engine's detector over a scene's cached frames.
+
+    line_std_db, symmetry_db None: still lines, symmetric spectra open rooms like anything else.
+    """
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
-    lines = np.zeros(len(s.t), dtype=bool) if line_std_db is None else still_lines(s, line_std_db)
+    unlike = np.zeros(len(s.t), dtype=bool)
+    if probs is not None and (line_std_db is not None or symmetry_db is not None):
+        windows = _windows(s)
+        if line_std_db is not None:
+            unlike |= stationary_line(windows, line_std_db)
+        if symmetry_db is not None:
+            unlike |= symmetric(windows, symmetry_db)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
@@ -111,18 +122,17 @@ def run_detector(
         ev = (
             band_evidence(bands)
             if probs is None
-            else network_evidence(probs[k], bands, major_gate_db, motion_gate_db, occupy_gate_db, bool(lines[k]))
+            else network_evidence(probs[k], bands, major_gate_db, motion_gate_db, occupy_gate_db, bool(unlike[k]))
         )
         d = det.update(float(s.t[k]), ev)
         motion[k], occ[k] = code[d.motion], d.occupied
     return Run(motion, occ)
 
 
-def still_lines(s: SceneFrames, level_std_db: float) -> np.ndarray:
-    """Per frame, whether the network's window ending there holds a still spectral line (engine/lines.py)."""
+def _windows(s: SceneFrames) -> np.ndarray:
+    """The network's window ending at each frame, (frames, CONTEXT_FRAMES, GRID_BINS): zeros before the start."""
     padded = np.concatenate([np.zeros((CONTEXT_FRAMES - 1, s.x.shape[1]), dtype=s.x.dtype), s.x])
-    windows = np.moveaxis(sliding_window_view(padded, CONTEXT_FRAMES, axis=0), -1, -2)
-    return stationary_line(windows, level_std_db)
+    return np.moveaxis(sliding_window_view(padded, CONTEXT_FRAMES, axis=0), -1, -2)
 
 
 def wilson(k: int, n: int) -> tuple[float, float, float]:

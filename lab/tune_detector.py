@@ -1,6 +1,6 @@
 """The detector's two occupancy-and-walk knobs, chosen on training data, never on the benchmark.
 
-    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --motion]
+    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --motion]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -50,6 +50,7 @@ import numpy as np
 
 import lab  # noqa: F401
 from custom_components.uspd.engine.detector import MAJOR_GATE_DB, OCCUPY_FRAMES, OCCUPY_GATE_DB, DetectorConfig
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB
 
 from .dataset import SceneFrames, build
 from .eval import (
@@ -75,6 +76,8 @@ OCCUPY_CHOICES_SPLIT = (12, 16)
 SPLIT_GATE_CHOICES_DB = (4.5, 3.0, 1.5)
 # --lines: a still line's largest level spread (std over the window, dB); None: lines open rooms like anything else.
 LINE_STD_CHOICES_DB = (None, 0.5, 1.0, 1.5, 2.0)
+# --symmetry: how close the walking band's approaching and receding energy must be (dB) to open no room.
+SYMMETRY_CHOICES_DB = (None, 1.0, 2.0, 3.0, 4.0)
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
 
 
@@ -117,6 +120,9 @@ def main() -> None:
         "--occupy", action="store_true", help="sweep the walking gate for reporting apart from the one for opening"
     )
     parser.add_argument("--lines", action="store_true", help="sweep how still a spectral line must be to open no room")
+    parser.add_argument(
+        "--symmetry", action="store_true", help="sweep how symmetric a spectrum must be to open no room"
+    )
     args = parser.parse_args()
     jobs, home = tuning_jobs(args.hours)
     jobs = jobs + home
@@ -131,20 +137,22 @@ def main() -> None:
     walked = [i for i, s in enumerate(scenes) if (s.y == 2).any()]
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")
     print(f"tones, {len(walked)} with someone walking")
-    # The first two sweeps were made before still lines were told apart: they run without it, as then.
-    settings: list[tuple[float, float, int, float | None]]
-    if args.lines:
-        settings = [(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, std) for std in LINE_STD_CHOICES_DB]
+    # Each sweep runs the detector as it was when its choice was made: without the rules chosen after it.
+    settings: list[tuple[float, float, int, float | None, float | None]]
+    if args.symmetry:
+        settings = [(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, LINE_LEVEL_STD_DB, db) for db in SYMMETRY_CHOICES_DB]
+    elif args.lines:
+        settings = [(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, std, None) for std in LINE_STD_CHOICES_DB]
     elif args.occupy:
         settings = [
-            (g, o, n, None)
+            (g, o, n, None, None)
             for n in OCCUPY_CHOICES_SPLIT
             for o in OCCUPY_GATE_CHOICES_DB
             for g in SPLIT_GATE_CHOICES_DB
             if g <= o
         ]
     else:
-        settings = [(g, g, n, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
+        settings = [(g, g, n, None, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
     sweep(jobs, scenes, probs, (empty_other, empty_home), walked, settings)
 
 
@@ -158,24 +166,24 @@ def sweep(
     probs: list[np.ndarray],
     groups: tuple[list[int], list[int]],
     walked: list[int],
-    settings: list[tuple[float, float, int, float | None]],
+    settings: list[tuple[float, float, int, float | None, float | None]],
 ) -> None:
-    """One line per (major gate, occupy gate, occupy frames, still line's level std), spread over the cores."""
+    """One line per (major gate, occupy gate, occupy frames, line's level std, symmetry), over the cores."""
     entered = [i for i in walked if scenes[i].occupied.any() and not scenes[i].occupied[0]]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}  # type: ignore[arg-type]
     _SWEEP.update(scenes=scenes, probs=probs, groups=groups, walked=walked, entered=entered, ranges=ranges)
     print(
         f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: fans, music, clicks, the wall | curtains, tones"
     )
-    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  false occupancies/h (two sets)"
+    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  symmetry_db  false occupancies/h (two sets)"
           "  MAJOR onsets/h (two sets)  walks never MAJOR  walk-ins missed  occupied after")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
 
 
-def _sweep_line(setting: tuple[float, float, int, float | None]) -> str:
-    gate, occupy_gate, n, std = setting
+def _sweep_line(setting: tuple[float, float, int, float | None, float | None]) -> str:
+    gate, occupy_gate, n, std, sym = setting
     scenes: list[SceneFrames] = _SWEEP["scenes"]  # type: ignore[assignment]
     probs: list[np.ndarray] = _SWEEP["probs"]  # type: ignore[assignment]
     groups: tuple[list[int], list[int]] = _SWEEP["groups"]  # type: ignore[assignment]
@@ -184,7 +192,9 @@ def _sweep_line(setting: tuple[float, float, int, float | None]) -> str:
     ranges: dict[int, np.ndarray] = _SWEEP["ranges"]  # type: ignore[assignment]
     use = set(walked).union(*groups)
     runs = {
-        i: run_detector(scenes[i], probs[i], DetectorConfig(), n, gate, occupy_gate_db=occupy_gate, line_std_db=std)
+        i: run_detector(
+            scenes[i], probs[i], DetectorConfig(), n, gate, occupy_gate_db=occupy_gate, line_std_db=std, symmetry_db=sym
+        )
         for i in use
     }
     rates, majors = [], []
@@ -206,7 +216,8 @@ def _sweep_line(setting: tuple[float, float, int, float | None]) -> str:
             missed += 1
     late = f"{np.median(delays):.3f} s, {np.percentile(delays, 95):.3f} s"
     return (
-        f"{gate:7.1f}  {occupy_gate:14.1f}  {n:13d}  {'off' if std is None else std:>11}"
+        f"{gate:7.1f}  {occupy_gate:14.1f}  {n:13d}"
+        f"  {'off' if std is None else std:>11}  {'off' if sym is None else sym:>11}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}"
     )

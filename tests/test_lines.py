@@ -61,7 +61,7 @@ def test_many_windows_at_once_give_the_same_answers() -> None:
 def test_a_still_line_is_still_reported_but_opens_no_room() -> None:
     sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
     plain = network_evidence(sure_walk, (0.0, 20.0, 0.0))
-    line = network_evidence(sure_walk, (0.0, 20.0, 0.0), still_line=True)
+    line = network_evidence(sure_walk, (0.0, 20.0, 0.0), opens_no_room=True)
     assert line.major_logit == plain.major_logit > 0.0
     assert plain.occupy_cap > 0.0 > line.occupy_cap
 

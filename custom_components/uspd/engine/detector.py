@@ -24,7 +24,8 @@ State machine (README, "How it decides"):
   plant in a draft (minor motion with nobody having come in) never occupies
   a room, and nor does a glimpse of something walking-fast (a blade's
   flash, a click) that is gone within that time, nor another device's tone
-  (a spectral line that does not move, lines.py).
+  (a spectral line that does not move, lines.py), nor a fan's or music's
+  walking-band energy (as much approaching as receding, symmetry.py).
 - occupied: every MINOR or MAJOR frame restarts the hold; for
   CONTEXT_WINDOW_S after the last MAJOR motion, MINOR motion is accepted
   a context boost below its usual threshold (1.5 logits for the
@@ -211,7 +212,7 @@ def network_evidence(
     major_gate_db: float = MAJOR_GATE_DB,
     motion_gate_db: float = MOTION_GATE_DB,
     occupy_gate_db: float = OCCUPY_GATE_DB,
-    still_line: bool = False,
+    opens_no_room: bool = False,
 ) -> Evidence:
     """probs: (background, minor, major); bands: the baseline's (minor, major, guard) dB.
 
@@ -219,9 +220,9 @@ def network_evidence(
     does: each logit is capped by the band's excess over a gate well below
     the baseline's own thresholds. A texture the network never saw (a
     curtain's sway, a new device's tone) cannot open a room on its own.
-    still_line: the window holds a spectral line that does not move
-    (lines.py): another device's tone, which opens no room however sure the
-    network is.
+    opens_no_room: the window's walking band holds what no walker makes (a
+    spectral line that does not move, lines.py; the same energy approaching
+    as receding, symmetry.py): it opens no room however sure the network is.
     """
     minor_db, major_db, _ = bands
     energy_major = (major_db - major_gate_db) * LOGIT_PER_DB
@@ -233,7 +234,7 @@ def network_evidence(
         major_db=bands[1],
         guard_db=bands[2],
         motion_cap=energy_motion,
-        occupy_cap=-math.inf if still_line else (major_db - occupy_gate_db) * LOGIT_PER_DB,
+        occupy_cap=-math.inf if opens_no_room else (major_db - occupy_gate_db) * LOGIT_PER_DB,
     )
 
 

@@ -25,6 +25,7 @@ from .doppler import DopplerFrame, DopplerFramer
 from .features import FeatureStack
 from .lines import stationary_line
 from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
+from .symmetry import symmetric
 
 
 @dataclass(frozen=True)
@@ -167,5 +168,5 @@ class Engine:
             return self.bands(frame.ratio), None
         stack = self.features.push(frame.normalized_db)
         probs = self.classifier.probs(stack)
-        line = bool(stationary_line(stack))
-        return network_evidence(probs, self.bands.bands(frame.ratio), still_line=line), probs
+        unlike_a_walker = bool(stationary_line(stack) | symmetric(stack))
+        return network_evidence(probs, self.bands.bands(frame.ratio), opens_no_room=unlike_a_walker), probs
