@@ -52,7 +52,7 @@ from custom_components.uspd.engine.detector import (
     network_evidence,
 )
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, stationary_line
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, stationary_line
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB, symmetric
 from custom_components.uspd.sim.scene import Scene, Walker
 
@@ -101,6 +101,7 @@ def run_detector(
     occupy_gate_db: float = OCCUPY_GATE_DB,
     line_std_db: float | None = LINE_LEVEL_STD_DB,
     symmetry_db: float | None = SYMMETRY_DB,
+    line_min_frames: int = LINE_MIN_FRAMES,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -111,7 +112,7 @@ def run_detector(
     if probs is not None and (line_std_db is not None or symmetry_db is not None):
         windows = _windows(s)
         if line_std_db is not None:
-            unlike |= stationary_line(windows, line_std_db)
+            unlike |= stationary_line(windows, line_std_db, line_min_frames)
         if symmetry_db is not None:
             unlike |= symmetric(windows, symmetry_db)
     motion = np.zeros(len(s.t), dtype=np.int8)

@@ -1,6 +1,6 @@
 """The detector's two occupancy-and-walk knobs, chosen on training data, never on the benchmark.
 
-    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --motion]
+    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --motion]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -29,7 +29,12 @@ MAJOR was reported anew in the empty rooms. Reporting costs no rooms, so the
 reporting gate can sit lower than the opening one. With --lines, at the
 chosen gates and frames, how still a spectral line in the walking band must
 be (its level's spread over the network's window; its bin may not move) for
-its frames to open no room (engine/lines.py): another device's tone.
+its frames to open no room (engine/lines.py): another device's tone. With
+--symmetry, how even the walking band's approaching and receding sides must
+be for a frame to open no room (engine/symmetry.py): fans and music. With
+--line-frames, in how many of the window's frames a still line's bin must
+be the strongest. Each sweep runs the detector as it was when its choice
+was made, so that the file of results can be made again line by line.
 
 With --motion, at the chosen pair, it sweeps MOTION_GATE_DB instead: the
 band energy behind any motion call (minor or major). It prints motion false
@@ -43,14 +48,18 @@ The benchmark is run once, after the choice.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+from dataclasses import dataclass
 from multiprocessing import get_context
 
 import numpy as np
 
 import lab  # noqa: F401
 from custom_components.uspd.engine.detector import MAJOR_GATE_DB, OCCUPY_FRAMES, OCCUPY_GATE_DB, DetectorConfig
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB
+from custom_components.uspd.engine.features import CONTEXT_FRAMES
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES
+from custom_components.uspd.engine.symmetry import SYMMETRY_DB
 
 from .dataset import SceneFrames, build
 from .eval import (
@@ -78,6 +87,22 @@ SPLIT_GATE_CHOICES_DB = (4.5, 3.0, 1.5)
 LINE_STD_CHOICES_DB = (None, 0.5, 1.0, 1.5, 2.0)
 # --symmetry: how close the walking band's approaching and receding energy must be (dB) to open no room.
 SYMMETRY_CHOICES_DB = (None, 1.0, 2.0, 3.0, 4.0)
+# --line-frames: in how many of the window's frames a still line's bin must be the strongest.
+LINE_FRAMES_CHOICES = (12, 11, 10, 9)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The detector's knobs for one line of a sweep (None: that rule off)."""
+
+    gate_db: float
+    occupy_gate_db: float
+    occupy_frames: int
+    line_std_db: float | None
+    line_frames: int
+    symmetry_db: float | None
+
+
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
 
 
@@ -123,6 +148,7 @@ def main() -> None:
     parser.add_argument(
         "--symmetry", action="store_true", help="sweep how symmetric a spectrum must be to open no room"
     )
+    parser.add_argument("--line-frames", action="store_true", help="sweep in how many frames a still line must hold")
     args = parser.parse_args()
     jobs, home = tuning_jobs(args.hours)
     jobs = jobs + home
@@ -138,21 +164,23 @@ def main() -> None:
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")
     print(f"tones, {len(walked)} with someone walking")
     # Each sweep runs the detector as it was when its choice was made: without the rules chosen after it.
-    settings: list[tuple[float, float, int, float | None, float | None]]
-    if args.symmetry:
-        settings = [(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, LINE_LEVEL_STD_DB, db) for db in SYMMETRY_CHOICES_DB]
+    now = Setting(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, SYMMETRY_DB)
+    if args.line_frames:
+        settings = [dataclasses.replace(now, line_frames=n) for n in LINE_FRAMES_CHOICES]
+    elif args.symmetry:
+        settings = [dataclasses.replace(now, symmetry_db=db) for db in SYMMETRY_CHOICES_DB]
     elif args.lines:
-        settings = [(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, std, None) for std in LINE_STD_CHOICES_DB]
+        settings = [dataclasses.replace(now, line_std_db=std, symmetry_db=None) for std in LINE_STD_CHOICES_DB]
     elif args.occupy:
         settings = [
-            (g, o, n, None, None)
+            Setting(g, o, n, None, CONTEXT_FRAMES, None)
             for n in OCCUPY_CHOICES_SPLIT
             for o in OCCUPY_GATE_CHOICES_DB
             for g in SPLIT_GATE_CHOICES_DB
             if g <= o
         ]
     else:
-        settings = [(g, g, n, None, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
+        settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
     sweep(jobs, scenes, probs, (empty_other, empty_home), walked, settings)
 
 
@@ -166,24 +194,31 @@ def sweep(
     probs: list[np.ndarray],
     groups: tuple[list[int], list[int]],
     walked: list[int],
-    settings: list[tuple[float, float, int, float | None, float | None]],
+    settings: list[Setting],
 ) -> None:
-    """One line per (major gate, occupy gate, occupy frames, line's level std, symmetry), over the cores."""
+    """One line per setting, the settings spread over the cores."""
     entered = [i for i in walked if scenes[i].occupied.any() and not scenes[i].occupied[0]]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}  # type: ignore[arg-type]
     _SWEEP.update(scenes=scenes, probs=probs, groups=groups, walked=walked, entered=entered, ranges=ranges)
     print(
         f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: fans, music, clicks, the wall | curtains, tones"
     )
-    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  symmetry_db  false occupancies/h (two sets)"
-          "  MAJOR onsets/h (two sets)  walks never MAJOR  walk-ins missed  occupied after")  # fmt: skip
+    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db"
+          "  false occupancies/h (two sets)  MAJOR onsets/h (two sets)  walks never MAJOR  walk-ins missed"
+          "  occupied after")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
 
 
-def _sweep_line(setting: tuple[float, float, int, float | None, float | None]) -> str:
-    gate, occupy_gate, n, std, sym = setting
+def _sweep_line(setting: Setting) -> str:
+    gate, occupy_gate, n, std, sym = (
+        setting.gate_db,
+        setting.occupy_gate_db,
+        setting.occupy_frames,
+        setting.line_std_db,
+        setting.symmetry_db,
+    )
     scenes: list[SceneFrames] = _SWEEP["scenes"]  # type: ignore[assignment]
     probs: list[np.ndarray] = _SWEEP["probs"]  # type: ignore[assignment]
     groups: tuple[list[int], list[int]] = _SWEEP["groups"]  # type: ignore[assignment]
@@ -193,7 +228,15 @@ def _sweep_line(setting: tuple[float, float, int, float | None, float | None]) -
     use = set(walked).union(*groups)
     runs = {
         i: run_detector(
-            scenes[i], probs[i], DetectorConfig(), n, gate, occupy_gate_db=occupy_gate, line_std_db=std, symmetry_db=sym
+            scenes[i],
+            probs[i],
+            DetectorConfig(),
+            n,
+            gate,
+            occupy_gate_db=occupy_gate,
+            line_std_db=std,
+            line_min_frames=setting.line_frames,
+            symmetry_db=sym,
         )
         for i in use
     }
@@ -217,7 +260,7 @@ def _sweep_line(setting: tuple[float, float, int, float | None, float | None]) -
     late = f"{np.median(delays):.3f} s, {np.percentile(delays, 95):.3f} s"
     return (
         f"{gate:7.1f}  {occupy_gate:14.1f}  {n:13d}"
-        f"  {'off' if std is None else std:>11}  {'off' if sym is None else sym:>11}"
+        f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}"
     )

@@ -76,3 +76,15 @@ def test_a_device_switching_on_its_tone_in_an_empty_room_opens_no_room() -> None
     d = [r.decision for r in engine.process_baseband(y)]
     assert any(x.motion == Motion.MAJOR for x in d if x.t_s > 3.0)  # the network takes it for walking
     assert not any(x.occupied for x in d)
+
+
+def test_a_click_in_one_frame_hides_the_line_only_from_a_strict_count() -> None:
+    levels = list(25.0 + RNG.normal(0, 0.3, CONTEXT_FRAMES))
+    bins = [_bin(1.2)] * CONTEXT_FRAMES
+    bins[5], levels[5] = _bin(3.0), 40.0  # broadband for one frame: the strongest bin is elsewhere
+    clicked = _window(bins, levels)
+    assert not stationary_line(clicked, min_frames=CONTEXT_FRAMES)
+    assert stationary_line(clicked, min_frames=CONTEXT_FRAMES - 1)
+    # The frames that agree are judged on their own level: a click does not make the tone look unsteady.
+    bins[6], levels[6] = _bin(-2.0), 38.0
+    assert not stationary_line(_window(bins, levels), min_frames=CONTEXT_FRAMES - 1)

@@ -26,16 +26,34 @@ from .features import DB_SCALE, GRID_SPEEDS_MS
 # the wall and 26 → 9 among curtains and tones; 2 dB opened no fewer rooms and
 # missed one walk-in more.
 LINE_LEVEL_STD_DB = 1.5
+# Then, with symmetry.py in place (`--line-frames`): a line need only hold in
+# 9 of the 12 frames (a click, music or a curtain may take the strongest bin
+# for a frame or two). 11 took false occupancies there from 2 to 0 and 8 to 6
+# for one more walk-in never opened (22 of 213); 9 took one more and no more
+# walk-ins.
+LINE_MIN_FRAMES = 9
 _WALKING = np.flatnonzero((np.abs(GRID_SPEEDS_MS) >= MAJOR_BAND_MS[0]) & (np.abs(GRID_SPEEDS_MS) < MAJOR_BAND_MS[1]))
 
 
-def stationary_line(windows: NDArray[np.floating], level_std_db: float = LINE_LEVEL_STD_DB) -> NDArray[np.bool_]:
+def stationary_line(
+    windows: NDArray[np.floating], level_std_db: float = LINE_LEVEL_STD_DB, min_frames: int = LINE_MIN_FRAMES
+) -> NDArray[np.bool_]:
     """windows: (..., frames, GRID_BINS) of the classifier's scaled input; True where each holds a still line.
 
-    The engine asks about its one feature stack, the lab about every window of a scene at once.
+    Still: the walking band's strongest bin is one and the same in at least
+    min_frames of the window's frames (a click or a curtain's sway may take
+    the others), and its level over those frames spreads by at most
+    level_std_db. The engine asks about its one feature stack, the lab about
+    every window of a scene at once.
     """
     walking = np.asarray(windows, dtype=np.float32)[..., _WALKING]
     peak = np.argmax(walking, axis=-1)
     level = np.take_along_axis(walking, peak[..., None], axis=-1)[..., 0] * DB_SCALE
-    still = (peak == peak[..., :1]).all(axis=-1)
-    return np.asarray(still & (level.std(axis=-1) <= level_std_db))
+    # The commonest peak bin of each window and the frames that have it.
+    agree = (peak[..., :, None] == peak[..., None, :]).sum(axis=-1)
+    modal = np.take_along_axis(peak, np.argmax(agree, axis=-1)[..., None], axis=-1)
+    on = peak == modal
+    count = on.sum(axis=-1)
+    mean = np.where(on, level, 0.0).sum(axis=-1) / count
+    spread = np.sqrt(np.where(on, (level - mean[..., None]) ** 2, 0.0).sum(axis=-1) / count)
+    return np.asarray((count >= min_frames) & (spread <= level_std_db))
