@@ -1,4 +1,4 @@
-"""Per-frame time of the shipped model (numpy executor and LiteRT, one thread) and of the detector.
+"""Per-frame time of the shipped model (numpy executor and LiteRT, one thread), the detector and its window rules.
 
 USPD_LAB=1 scripts/env python -m lab.bench_model
 """
@@ -12,6 +12,8 @@ import numpy as np
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import INPUT_SHAPE, MODEL_PATH
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, context_boost_logit, network_evidence
+from custom_components.uspd.engine.lines import stationary_line
+from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 
 
@@ -42,6 +44,10 @@ def main() -> None:
 
     detector_us = min(timeit.repeat(decide, number=2000, repeat=5)) / 2000 * 1e6
     print(f"detector:       {detector_us:.1f} µs per frame (evidence + state machine)")
+
+    stack = x[0, :, :, 0]  # the network's window, (CONTEXT_FRAMES, GRID_BINS)
+    rules_us = min(timeit.repeat(lambda: stationary_line(stack) | symmetric(stack), number=2000, repeat=5)) / 2000 * 1e6
+    print(f"still line and symmetry: {rules_us:.1f} µs per frame")
 
 
 if __name__ == "__main__":

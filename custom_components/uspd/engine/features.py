@@ -24,6 +24,12 @@ DB_SCALE = 20.0
 GRID_SPEEDS_MS = (np.arange(GRID_BINS) - GRID_BINS // 2) * GRID_STEP_MS
 
 
+def grid_bins(band_ms: tuple[float, float], sign: int = 0) -> NDArray[np.intp]:
+    """The grid's bins whose radial speed lies in band_ms: either way (sign 0), approaching (+1) or receding (−1)."""
+    speed = GRID_SPEEDS_MS * sign if sign else np.abs(GRID_SPEEDS_MS)
+    return np.flatnonzero((speed >= band_ms[0]) & (speed < band_ms[1]))
+
+
 def resample_matrix(speeds_ms: NDArray[np.float64]) -> NDArray[np.float32]:
     """(native bins, GRID_BINS): linear interpolation from the framer's bins onto the grid.
 

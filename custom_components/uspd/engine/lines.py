@@ -6,10 +6,11 @@ constant speed, and the network, which never met one in training, mostly
 calls them walking (p ≥ 0.9 for most of the false occupancies they caused
 on the lab's training stream). A person's echo is never that still: the
 gait moves the torso's Doppler by a bin or more within 300 ms, and limbs
-and range change its level from frame to frame. So where, over the whole
-context window, the walking band's strongest bin has not moved and its
-level has varied by under LINE_LEVEL_STD_DB, the frame may be reported as
-motion but opens no empty room (detector.py).
+and range change its level from frame to frame. So where, over the
+context window, the walking band's strongest bin stays the same in at
+least LINE_MIN_FRAMES frames and its level there varies by at most
+LINE_LEVEL_STD_DB, the frame may be reported as motion but opens no empty
+room (detector.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .detector import MAJOR_BAND_MS
-from .features import DB_SCALE, GRID_SPEEDS_MS
+from .features import DB_SCALE, grid_bins
 
 # Chosen on the lab's training stream (`scripts/lab tune_detector --lines`) as
 # the widest spread that leaves no walk-in unopened that opened before: at
@@ -32,7 +33,7 @@ LINE_LEVEL_STD_DB = 1.5
 # for one more walk-in never opened (22 of 213); 9 took one more and no more
 # walk-ins.
 LINE_MIN_FRAMES = 9
-_WALKING = np.flatnonzero((np.abs(GRID_SPEEDS_MS) >= MAJOR_BAND_MS[0]) & (np.abs(GRID_SPEEDS_MS) < MAJOR_BAND_MS[1]))
+_WALKING = grid_bins(MAJOR_BAND_MS)
 
 
 def stationary_line(

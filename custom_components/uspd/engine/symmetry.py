@@ -17,17 +17,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .detector import MAJOR_BAND_MS
-from .features import DB_SCALE, GRID_SPEEDS_MS
+from .features import DB_SCALE, grid_bins
 
 # Chosen on the lab's training stream (`scripts/lab tune_detector --symmetry`):
 # 1, 2, 3 dB took false occupancies among fans, music, clicks and the wall
 # from 10 to 7, 5, 2 (curtains and tones 9 → 8) and left 19, 20, 21 walk-ins
 # of 213 unopened instead of 18; 4 dB took out one more for one more walk-in.
 SYMMETRY_DB = 3.0
-_SPEED = np.abs(GRID_SPEEDS_MS)
-_WALKING = (MAJOR_BAND_MS[0] <= _SPEED) & (MAJOR_BAND_MS[1] > _SPEED)
-_TOWARDS = np.flatnonzero(_WALKING & (GRID_SPEEDS_MS > 0))
-_AWAY = np.flatnonzero(_WALKING & (GRID_SPEEDS_MS < 0))
+_TOWARDS = grid_bins(MAJOR_BAND_MS, +1)
+_AWAY = grid_bins(MAJOR_BAND_MS, -1)
 
 
 def side_balance_db(windows: NDArray[np.floating]) -> NDArray[np.float64]:
