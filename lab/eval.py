@@ -52,7 +52,7 @@ from custom_components.uspd.engine.detector import (
     network_evidence,
 )
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, stationary_line
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, beside_line_db
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB, symmetric
 from custom_components.uspd.sim.scene import Scene, Walker
 
@@ -109,12 +109,13 @@ def run_detector(
     """
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     unlike = np.zeros(len(s.t), dtype=bool)
+    beside = np.full(len(s.t), np.nan)
     if probs is not None and (line_std_db is not None or symmetry_db is not None):
         windows = _windows(s)
         if line_std_db is not None:
-            unlike |= stationary_line(windows, line_std_db, line_min_frames)
+            beside = beside_line_db(windows, line_std_db, line_min_frames)
         if symmetry_db is not None:
-            unlike |= symmetric(windows, symmetry_db)
+            unlike = symmetric(windows, symmetry_db)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
@@ -123,7 +124,15 @@ def run_detector(
         ev = (
             band_evidence(bands)
             if probs is None
-            else network_evidence(probs[k], bands, major_gate_db, motion_gate_db, occupy_gate_db, bool(unlike[k]))
+            else network_evidence(
+                probs[k],
+                bands,
+                major_gate_db,
+                motion_gate_db,
+                occupy_gate_db,
+                bool(unlike[k]),
+                None if np.isnan(beside[k]) else float(beside[k]),
+            )
         )
         d = det.update(float(s.t[k]), ev)
         motion[k], occ[k] = code[d.motion], d.occupied

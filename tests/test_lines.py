@@ -11,7 +11,7 @@ from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRI
 from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, stationary_line
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.sim.render import Renderer
-from custom_components.uspd.sim.scene import Interferer, Scene
+from custom_components.uspd.sim.scene import Interferer, Scene, Walker
 
 RNG = np.random.default_rng(3)
 
@@ -88,3 +88,16 @@ def test_a_click_in_one_frame_hides_the_line_only_from_a_strict_count() -> None:
     # The frames that agree are judged on their own level: a click does not make the tone look unsteady.
     bins[6], levels[6] = _bin(-2.0), 38.0
     assert not stationary_line(_window(bins, levels), min_frames=CONTEXT_FRAMES - 1)
+
+
+def test_someone_walking_in_while_the_tone_sounds_still_opens_the_room() -> None:
+    # The tone switches on 2 s before the walk-in and is stronger than the walker's echo.
+    walker = Walker(((5.0, 0.3, 3.4), (9.0, 3.6, 1.6)))
+    scene = Scene("tone_walk", 12.0, sources=(walker, Interferer(40260.0, level_dbfs=-65.0, start_s=3.0)), seed=101)
+    renderer = Renderer(scene)
+    engine = Engine(EngineConfig(96000, 40000.0, renderer.channels), Classifier.load())
+    rate = engine.plan.baseband_rate_hz
+    y = renderer.render_baseband(0, int(scene.duration_s * rate), rate, Emission())
+    d = [r.decision for r in engine.process_baseband(y)]
+    assert not any(x.occupied for x in d if x.t_s < 5.0)  # the tone alone opened nothing
+    assert any(x.occupied for x in d if x.t_s < 7.0)  # the walker, beside it, did

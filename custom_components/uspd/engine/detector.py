@@ -213,6 +213,7 @@ def network_evidence(
     motion_gate_db: float = MOTION_GATE_DB,
     occupy_gate_db: float = OCCUPY_GATE_DB,
     opens_no_room: bool = False,
+    occupy_db: float | None = None,
 ) -> Evidence:
     """probs: (background, minor, major); bands: the baseline's (minor, major, guard) dB.
 
@@ -220,9 +221,11 @@ def network_evidence(
     does: each logit is capped by the band's excess over a gate well below
     the baseline's own thresholds. A texture the network never saw (a
     curtain's sway, a new device's tone) cannot open a room on its own.
-    opens_no_room: the window's walking band holds what no walker makes (a
-    spectral line that does not move, lines.py; the same energy approaching
-    as receding, symmetry.py): it opens no room however sure the network is.
+    opens_no_room: the window's walking band holds what no walker makes (the
+    same energy approaching as receding, symmetry.py): it opens no room
+    however sure the network is. occupy_db: the walking-band energy that
+    must clear the opening gate, where not all of it may count (beside a
+    still line, lines.py); by default the band's own.
     """
     minor_db, major_db, _ = bands
     energy_major = (major_db - major_gate_db) * LOGIT_PER_DB
@@ -234,7 +237,9 @@ def network_evidence(
         major_db=bands[1],
         guard_db=bands[2],
         motion_cap=energy_motion,
-        occupy_cap=-math.inf if opens_no_room else (major_db - occupy_gate_db) * LOGIT_PER_DB,
+        occupy_cap=-math.inf
+        if opens_no_room
+        else ((occupy_db if occupy_db is not None else major_db) - occupy_gate_db) * LOGIT_PER_DB,
     )
 
 

@@ -23,7 +23,7 @@ from .detector import (
 )
 from .doppler import DopplerFrame, DopplerFramer
 from .features import FeatureStack
-from .lines import stationary_line
+from .lines import beside_line_db
 from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
 from .symmetry import symmetric
 
@@ -168,5 +168,10 @@ class Engine:
             return self.bands(frame.ratio), None
         stack = self.features.push(frame.normalized_db)
         probs = self.classifier.probs(stack)
-        unlike_a_walker = bool(stationary_line(stack) | symmetric(stack))
-        return network_evidence(probs, self.bands.bands(frame.ratio), opens_no_room=unlike_a_walker), probs
+        beside = float(beside_line_db(stack))  # NaN: no still line
+        return network_evidence(
+            probs,
+            self.bands.bands(frame.ratio),
+            opens_no_room=bool(symmetric(stack)),
+            occupy_db=None if math.isnan(beside) else beside,
+        ), probs
