@@ -1,4 +1,4 @@
-"""The detector's two occupancy-and-walk knobs, chosen on training data, never on the benchmark.
+"""The detector's knobs for opening rooms and reporting walking, chosen on training data, never on the benchmark.
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --motion]
 
@@ -21,20 +21,25 @@ them), how many were never called MAJOR; and for the scenes where someone
 walks in, how many were never called occupied and how long after the walk
 began they were (median, p95).
 
-In that sweep the walking gate for reporting and for opening move together (one gate served both when the pair
-was chosen). With --occupy it keeps them apart: MAJOR_GATE_DB, what the
-network's walking call needs to be reported, against OCCUPY_GATE_DB, what it
-needs to open an empty room, and OCCUPY_FRAMES; each line adds how often
-MAJOR was reported anew in the empty rooms. Reporting costs no rooms, so the
-reporting gate can sit lower than the opening one. With --lines, at the
-chosen gates and frames, how still a spectral line in the walking band must
-be (its level's spread over the network's window; its bin may not move) for
-its frames to open no room (engine/lines.py): another device's tone. With
---symmetry, how even the walking band's approaching and receding sides must
-be for a frame to open no room (engine/symmetry.py): fans and music. With
---line-frames, in how many of the window's frames a still line's bin must
-be the strongest. Each sweep runs the detector as it was when its choice
-was made, so that the file of results can be made again line by line.
+In that sweep the walking gate for reporting and for opening move together
+(one gate served both when the pair was chosen). With --occupy it keeps them
+apart: MAJOR_GATE_DB, what the network's walking call needs to be reported,
+against OCCUPY_GATE_DB, what it needs to open an empty room, and
+OCCUPY_FRAMES; each line adds how often MAJOR was reported anew in the empty
+rooms. Reporting costs no rooms, so the reporting gate can sit lower than
+the opening one. With --lines, at the chosen gates and frames, how still a
+spectral line in the walking band must be (its level's spread over the
+network's window) for only the band beside it to count towards opening a
+room (engine/lines.py): another device's tone. With --symmetry, how even
+the walking band's approaching and receding sides must be for a frame to
+open no room (engine/symmetry.py): fans and music. With --line-frames, in
+how many of the window's frames a still line's bin must be the strongest.
+
+Each sweep sets the other knobs as they were when its choice was made. One
+thing it cannot set back: until the last --line-frames sweep a still line
+refused every opening, where now the band beside it is judged, so the
+--lines, --symmetry and first --line-frames tables in
+lab/results/tune_detector.txt come out differently today.
 
 With --motion, at the chosen pair, it sweeps MOTION_GATE_DB instead: the
 band energy behind any motion call (minor or major). It prints motion false
@@ -168,9 +173,12 @@ def main() -> None:
     if args.line_frames:
         settings = [dataclasses.replace(now, line_frames=n) for n in LINE_FRAMES_CHOICES]
     elif args.symmetry:
-        settings = [dataclasses.replace(now, symmetry_db=db) for db in SYMMETRY_CHOICES_DB]
+        settings = [dataclasses.replace(now, line_frames=CONTEXT_FRAMES, symmetry_db=db) for db in SYMMETRY_CHOICES_DB]
     elif args.lines:
-        settings = [dataclasses.replace(now, line_std_db=std, symmetry_db=None) for std in LINE_STD_CHOICES_DB]
+        settings = [
+            dataclasses.replace(now, line_std_db=std, line_frames=CONTEXT_FRAMES, symmetry_db=None)
+            for std in LINE_STD_CHOICES_DB
+        ]
     elif args.occupy:
         settings = [
             Setting(g, o, n, None, CONTEXT_FRAMES, None)
