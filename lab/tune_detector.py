@@ -168,7 +168,7 @@ def main() -> None:
     walked = [i for i, s in enumerate(scenes) if (s.y == 2).any()]
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")
     print(f"tones, {len(walked)} with someone walking")
-    # Each sweep runs the detector as it was when its choice was made: without the rules chosen after it.
+    # Each sweep sets the other knobs as they were when its choice was made (the docstring says what it cannot).
     now = Setting(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, SYMMETRY_DB)
     if args.line_frames:
         settings = [dataclasses.replace(now, line_frames=n) for n in LINE_FRAMES_CHOICES]
@@ -220,13 +220,6 @@ def sweep(
 
 
 def _sweep_line(setting: Setting) -> str:
-    gate, occupy_gate, n, std, sym = (
-        setting.gate_db,
-        setting.occupy_gate_db,
-        setting.occupy_frames,
-        setting.line_std_db,
-        setting.symmetry_db,
-    )
     scenes: list[SceneFrames] = _SWEEP["scenes"]  # type: ignore[assignment]
     probs: list[np.ndarray] = _SWEEP["probs"]  # type: ignore[assignment]
     groups: tuple[list[int], list[int]] = _SWEEP["groups"]  # type: ignore[assignment]
@@ -239,12 +232,12 @@ def _sweep_line(setting: Setting) -> str:
             scenes[i],
             probs[i],
             DetectorConfig(),
-            n,
-            gate,
-            occupy_gate_db=occupy_gate,
-            line_std_db=std,
+            setting.occupy_frames,
+            setting.gate_db,
+            occupy_gate_db=setting.occupy_gate_db,
+            line_std_db=setting.line_std_db,
             line_min_frames=setting.line_frames,
-            symmetry_db=sym,
+            symmetry_db=setting.symmetry_db,
         )
         for i in use
     }
@@ -266,8 +259,9 @@ def _sweep_line(setting: Setting) -> str:
         else:
             missed += 1
     late = f"{np.median(delays):.3f} s, {np.percentile(delays, 95):.3f} s"
+    std, sym = setting.line_std_db, setting.symmetry_db
     return (
-        f"{gate:7.1f}  {occupy_gate:14.1f}  {n:13d}"
+        f"{setting.gate_db:7.1f}  {setting.occupy_gate_db:14.1f}  {setting.occupy_frames:13d}"
         f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}"

@@ -8,7 +8,7 @@ from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import Motion, network_evidence
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MS, scale_db
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, stationary_line
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, beside_line_db, stationary_line
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Interferer, Scene, Walker
@@ -58,12 +58,16 @@ def test_many_windows_at_once_give_the_same_answers() -> None:
     assert np.isclose(float(tone[0, _bin(-2.0)]) * DB_SCALE, 30.0)
 
 
-def test_a_still_line_is_still_reported_but_opens_no_room() -> None:
+def test_a_still_line_is_still_reported_but_only_the_band_beside_it_opens_a_room() -> None:
     sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
     plain = network_evidence(sure_walk, (0.0, 20.0, 0.0))
-    line = network_evidence(sure_walk, (0.0, 20.0, 0.0), opens_no_room=True)
+    line = network_evidence(sure_walk, (0.0, 20.0, 0.0), occupy_db=0.5)  # the tone is all there is
     assert line.major_logit == plain.major_logit > 0.0
     assert plain.occupy_cap > 0.0 > line.occupy_cap
+    # A tone alone leaves noise beside it; a walker beside it is what counts.
+    tone = _window([_bin(1.2)] * CONTEXT_FRAMES, [30.0] * CONTEXT_FRAMES)
+    assert float(beside_line_db(tone)) < 1.0
+    assert np.isnan(beside_line_db(_window([_bin(v) for v in np.linspace(1.0, 1.5, CONTEXT_FRAMES)], [30.0] * 12)))
 
 
 def test_a_device_switching_on_its_tone_in_an_empty_room_opens_no_room() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from custom_components.uspd.engine.detector import network_evidence
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_BINS, GRID_SPEEDS_MS, scale_db
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB, side_balance_db, symmetric
 
@@ -40,3 +41,11 @@ def test_energy_below_the_walking_band_does_not_count() -> None:
 def test_many_windows_at_once_give_the_same_answers() -> None:
     fan, walker = _window({-2.0: 25.0, 2.0: 25.0}), _window({1.5: 25.0})
     assert symmetric(np.stack([fan, walker, fan])).tolist() == [True, False, True]
+
+
+def test_a_symmetric_window_is_still_reported_but_opens_no_room() -> None:
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    plain = network_evidence(sure_walk, (0.0, 20.0, 0.0))
+    fan = network_evidence(sure_walk, (0.0, 20.0, 0.0), opens_no_room=True)
+    assert fan.major_logit == plain.major_logit > 0.0
+    assert plain.occupy_cap > 0.0 > fan.occupy_cap

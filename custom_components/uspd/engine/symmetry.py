@@ -30,9 +30,9 @@ _AWAY = grid_bins(MAJOR_BAND_MS, -1)
 
 def side_balance_db(windows: NDArray[np.floating]) -> NDArray[np.float64]:
     """windows: (..., frames, GRID_BINS) of the classifier's scaled input → approaching over receding power, dB."""
-    power = 10 ** (np.asarray(windows, dtype=np.float64) * (DB_SCALE / 10))
-    towards = power[..., _TOWARDS].mean(axis=(-2, -1))
-    away = power[..., _AWAY].mean(axis=(-2, -1))
+    scaled = np.asarray(windows, dtype=np.float64)
+    towards = (10 ** (scaled[..., _TOWARDS] * (DB_SCALE / 10))).mean(axis=(-2, -1))
+    away = (10 ** (scaled[..., _AWAY] * (DB_SCALE / 10))).mean(axis=(-2, -1))
     return np.asarray(10 * np.log10(towards / away))
 
 
