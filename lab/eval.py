@@ -27,6 +27,7 @@ detectors are the engine's state machine, run frame by frame.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import time
@@ -42,6 +43,7 @@ from custom_components.uspd.engine.classifier import MODEL_PATH
 from custom_components.uspd.engine.detector import (
     MAJOR_GATE_DB,
     MOTION_GATE_DB,
+    NO_EVIDENCE,
     OCCUPY_FRAMES,
     OCCUPY_GATE_DB,
     Detector,
@@ -52,7 +54,9 @@ from custom_components.uspd.engine.detector import (
     network_evidence,
 )
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, beside_line_db
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, STEADY_STD_DB, beside_line_db
+from custom_components.uspd.engine.pipeline import network_start_frames
+from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB, symmetric
 from custom_components.uspd.sim.scene import Scene, Walker
 
@@ -71,7 +75,21 @@ class Run:
     occupied: np.ndarray
 
 
+def network_start(s: SceneFrames) -> int:
+    """The frames at a scene's start that the engine does not ask the network about (a cold start)."""
+    return network_start_frames(plan_baseband(s.rate_hz, s.carrier_hz))
+
+
+def as_the_network_sees(s: SceneFrames) -> SceneFrames:
+    """The scene with its cold-start frames zeroed: the engine's feature stack is reset until they pass, so
+    the first windows it asks about hold zeros where those frames were."""
+    x = s.x.copy()
+    x[: network_start(s)] = 0
+    return dataclasses.replace(s, x=x)
+
+
 def litert_probs(scenes: list[SceneFrames]) -> list[np.ndarray]:
+    """The network's output at each frame of each scene (those before network_start are never used)."""
     from ai_edge_litert.interpreter import Interpreter
 
     interp = Interpreter(model_path=str(MODEL_PATH), num_threads=2)
@@ -79,7 +97,7 @@ def litert_probs(scenes: list[SceneFrames]) -> list[np.ndarray]:
     i, o = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
     out = []
     for s in scenes:
-        w = Windows([s])
+        w = Windows([as_the_network_sees(s)])
         probs = np.empty((len(w), 3), dtype=np.float32)
         for start in range(0, len(w), 4096):
             batch = w.batch(np.arange(start, min(start + 4096, len(w))))
@@ -102,27 +120,34 @@ def run_detector(
     line_std_db: float | None = LINE_LEVEL_STD_DB,
     symmetry_db: float | None = SYMMETRY_DB,
     line_min_frames: int = LINE_MIN_FRAMES,
+    steady_std_db: float | None = STEADY_STD_DB,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
-    line_std_db, symmetry_db None: still lines, symmetric spectra open rooms like anything else.
+    As in the engine, the network's evidence starts network_start(s) frames
+    in (before that the detector hears of no motion); the baseline's at once.
+    line_std_db, symmetry_db None: still lines, symmetric spectra open rooms like anything else;
+    steady_std_db None: only the bins next to a still line are its own.
     """
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     unlike = np.zeros(len(s.t), dtype=bool)
     beside = np.full(len(s.t), np.nan)
     if probs is not None and (line_std_db is not None or symmetry_db is not None):
-        windows = _windows(s)
+        windows = network_windows(s)
         if line_std_db is not None:
-            beside = beside_line_db(windows, line_std_db, line_min_frames)
+            beside = beside_line_db(windows, line_std_db, line_min_frames, steady_std_db)
         if symmetry_db is not None:
             unlike = symmetric(windows, symmetry_db)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
+    blank = network_start(s) if probs is not None else 0
     for k in range(len(s.t)):
         bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
         ev = (
-            band_evidence(bands)
+            NO_EVIDENCE
+            if k < blank
+            else band_evidence(bands)
             if probs is None
             else network_evidence(
                 probs[k],
@@ -139,9 +164,10 @@ def run_detector(
     return Run(motion, occ)
 
 
-def _windows(s: SceneFrames) -> np.ndarray:
-    """The network's window ending at each frame, (frames, CONTEXT_FRAMES, GRID_BINS): zeros before the start."""
-    padded = np.concatenate([np.zeros((CONTEXT_FRAMES - 1, s.x.shape[1]), dtype=s.x.dtype), s.x])
+def network_windows(s: SceneFrames) -> np.ndarray:
+    """The network's window ending at each frame, (frames, CONTEXT_FRAMES, GRID_BINS), as the engine has it."""
+    x = as_the_network_sees(s).x
+    padded = np.concatenate([np.zeros((CONTEXT_FRAMES - 1, x.shape[1]), dtype=x.dtype), x])
     return np.moveaxis(sliding_window_view(padded, CONTEXT_FRAMES, axis=0), -1, -2)
 
 

@@ -1,6 +1,6 @@
 """The detector's knobs for opening rooms and reporting walking, chosen on training data, never on the benchmark.
 
-    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --motion]
+    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady | --motion]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -34,6 +34,9 @@ room (engine/lines.py): another device's tone. With --symmetry, how even
 the walking band's approaching and receding sides must be for a frame to
 open no room (engine/symmetry.py): fans and music. With --line-frames, in
 how many of the window's frames a still line's bin must be the strongest.
+With --steady, how little a walking bin beside a still line may vary over
+the window to count as the line's own (a strong tone's sidelobes and
+copies), not as someone beside it.
 
 Each sweep sets the other knobs as they were when its choice was made. One
 thing it cannot set back: until the last --line-frames sweep a still line
@@ -63,7 +66,7 @@ import numpy as np
 import lab  # noqa: F401
 from custom_components.uspd.engine.detector import MAJOR_GATE_DB, OCCUPY_FRAMES, OCCUPY_GATE_DB, DetectorConfig
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, STEADY_STD_DB
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB
 
 from .dataset import SceneFrames, build
@@ -94,6 +97,8 @@ LINE_STD_CHOICES_DB = (None, 0.5, 1.0, 1.5, 2.0)
 SYMMETRY_CHOICES_DB = (None, 1.0, 2.0, 3.0, 4.0)
 # --line-frames: in how many of the window's frames a still line's bin must be the strongest.
 LINE_FRAMES_CHOICES = (12, 11, 10, 9)
+# --steady: how still a walking bin beside a still line must hold to count as the line's (None: only its neighbours).
+STEADY_CHOICES_DB = (None, 1.5, 2.0, 3.0)
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class Setting:
     line_std_db: float | None
     line_frames: int
     symmetry_db: float | None
+    steady_std_db: float | None = None
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -154,6 +160,7 @@ def main() -> None:
         "--symmetry", action="store_true", help="sweep how symmetric a spectrum must be to open no room"
     )
     parser.add_argument("--line-frames", action="store_true", help="sweep in how many frames a still line must hold")
+    parser.add_argument("--steady", action="store_true", help="sweep how steady a bin beside a line must be to be its")
     args = parser.parse_args()
     jobs, home = tuning_jobs(args.hours)
     jobs = jobs + home
@@ -169,14 +176,21 @@ def main() -> None:
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")
     print(f"tones, {len(walked)} with someone walking")
     # Each sweep sets the other knobs as they were when its choice was made (the docstring says what it cannot).
-    now = Setting(MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, SYMMETRY_DB)
-    if args.line_frames:
-        settings = [dataclasses.replace(now, line_frames=n) for n in LINE_FRAMES_CHOICES]
+    now = Setting(
+        MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, SYMMETRY_DB, STEADY_STD_DB
+    )
+    if args.steady:
+        settings = [dataclasses.replace(now, steady_std_db=db) for db in STEADY_CHOICES_DB]
+    elif args.line_frames:
+        settings = [dataclasses.replace(now, line_frames=n, steady_std_db=None) for n in LINE_FRAMES_CHOICES]
     elif args.symmetry:
-        settings = [dataclasses.replace(now, line_frames=CONTEXT_FRAMES, symmetry_db=db) for db in SYMMETRY_CHOICES_DB]
+        settings = [
+            dataclasses.replace(now, line_frames=CONTEXT_FRAMES, symmetry_db=db, steady_std_db=None)
+            for db in SYMMETRY_CHOICES_DB
+        ]
     elif args.lines:
         settings = [
-            dataclasses.replace(now, line_std_db=std, line_frames=CONTEXT_FRAMES, symmetry_db=None)
+            dataclasses.replace(now, line_std_db=std, line_frames=CONTEXT_FRAMES, symmetry_db=None, steady_std_db=None)
             for std in LINE_STD_CHOICES_DB
         ]
     elif args.occupy:
@@ -211,7 +225,7 @@ def sweep(
     print(
         f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: fans, music, clicks, the wall | curtains, tones"
     )
-    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db"
+    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db"
           "  false occupancies/h (two sets)  MAJOR onsets/h (two sets)  walks never MAJOR  walk-ins missed"
           "  occupied after")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
@@ -238,6 +252,7 @@ def _sweep_line(setting: Setting) -> str:
             line_std_db=setting.line_std_db,
             line_min_frames=setting.line_frames,
             symmetry_db=setting.symmetry_db,
+            steady_std_db=setting.steady_std_db,
         )
         for i in use
     }
@@ -259,10 +274,11 @@ def _sweep_line(setting: Setting) -> str:
         else:
             missed += 1
     late = f"{np.median(delays):.3f} s, {np.percentile(delays, 95):.3f} s"
-    std, sym = setting.line_std_db, setting.symmetry_db
+    std, sym, steady = setting.line_std_db, setting.symmetry_db, setting.steady_std_db
     return (
         f"{setting.gate_db:7.1f}  {setting.occupy_gate_db:14.1f}  {setting.occupy_frames:13d}"
         f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
+        f"  {'off' if steady is None else steady:>9}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}"
     )

@@ -6,7 +6,7 @@ The benchmark's walks with fans and music count major motion, not rooms
 opened, and it has no walk-ins during another device's tone. This asks the
 engine (shipped model, default 4-mic device, 40 kHz) about 10 seeded
 walk-ins per distractor: a tone switched on 2 s before the walker comes in
-(at three levels, 120–400 Hz from the carrier, inside the walking band), a
+(at four levels, 120–400 Hz from the carrier, inside the walking band), a
 ceiling fan, a pedestal fan, music. For each: how many opened the room
 after the walker came in, how many the distractor opened before, and the
 median delay from the walker's entry.
@@ -47,7 +47,9 @@ def _opened(sources: tuple[Source, ...], seed: int) -> float | None:
 
 
 def main() -> None:
-    cases: list[tuple[str, int, object]] = [(f"tone at {level:g} dBFS", 100, level) for level in (-75.0, -65.0, -55.0)]
+    cases: list[tuple[str, int, object]] = [
+        (f"tone at {level:g} dBFS", 100, level) for level in (-75.0, -65.0, -55.0, -45.0)
+    ]
     cases += [("ceiling fan", 200, Fan), ("pedestal fan", 200, PedestalFan), ("music", 200, Music)]
     for name, base, what in cases:
         opened, early, delays = 0, 0, []

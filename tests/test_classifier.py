@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier, ModelError
-from custom_components.uspd.engine.detector import Motion
+from custom_components.uspd.engine.detector import DetectorConfig, Motion
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import GRID_BINS, GRID_SPEEDS_MS, FeatureStack, resample_matrix
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
+from custom_components.uspd.sim.scene import Scene, Walker
 from lab import seeds
 
 VECTORS = Path(__file__).parent / "data" / "model_vectors.npz"
@@ -143,3 +144,38 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     assert latency == [pytest.approx(0.2, abs=0.03)]  # from reaching 4 m, not from the door
     missed = lab_eval.major_events([frames], [lab_eval.Run(np.zeros(len(t), np.int8), y > 0)], [rng])
     assert missed[:2] == (0, 1)
+
+
+def test_the_benchmark_decides_frame_for_frame_as_the_engine_does() -> None:
+    """The lab's detector run over cached frames makes the engine's decisions, cold start included.
+
+    The walker is already moving when sensing starts: the engine does not ask
+    the network about its first second, so neither may the benchmark.
+    """
+    from lab import eval as lab_eval
+    from lab.dataset import BLOCK_S, frames_of
+    from lab.scenes import Draw
+
+    scene = Scene("walk_in", 5.0, sources=(Walker(((0.0, 0.5, 3.5), (5.0, 2.5, 1.0))),), seed=11)
+    emission = Emission(carrier_hz=40000.0)
+    frames = frames_of(Draw(scene, emission.carrier_hz, emission.level, "walk"))
+    classifier = Classifier.load(prefer="numpy")
+    probs = np.stack([classifier.probs(w) for w in lab_eval.network_windows(frames)])
+    run = lab_eval.run_detector(frames, probs, DetectorConfig())
+
+    renderer = Renderer(scene)
+    engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels), classifier)
+    rate = engine.plan.baseband_rate_hz
+    block, total = int(BLOCK_S * rate), int(scene.duration_s * rate)
+    results = [
+        r
+        for start in range(0, total, block)
+        for r in engine.process_baseband(renderer.render_baseband(start, min(block, total - start), rate, emission))
+    ]
+    code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
+    assert [r.frame.t_s for r in results] == pytest.approx(frames.t.tolist(), abs=1e-3)
+    assert [code[r.decision.motion] for r in results] == run.motion.tolist()
+    assert [r.decision.occupied for r in results] == run.occupied.tolist()
+    assert run.motion[: lab_eval.network_start(frames)].max() == 0  # nothing judged while the engine starts
+    assert run.motion.max() == 2  # and the walk is seen once it may be
+    assert run.occupied.any()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from custom_components.uspd.engine.detector import (
@@ -80,3 +82,19 @@ def test_walking_energy_between_the_two_gates_is_reported_but_opens_no_room() ->
     # The same walk with its energy over the opening gate opens the room after occupy_frames.
     got = _feed(det, [strong] * 6, t0=1.0)
     assert [occ for _, occ in got] == [False] * 5 + [True]
+
+
+def test_the_opening_run_starts_again_once_a_still_line_is_recognised() -> None:
+    """A tone that just switched on looks like walking until it has held still long enough to be known as a line.
+
+    The frames counted until then were the tone's own: only what stands
+    beside it from then on may open the room.
+    """
+    beside = dataclasses.replace(WALK, beside_line=True)
+    det = Detector(DetectorConfig(), occupy_frames=12)
+    # MAJOR from the ONSET_FRAMES-th frame: eleven frames of the run on the whole band, one short of opening.
+    got = _feed(det, [WALK] * (ONSET_FRAMES + 10) + [beside] * 11)
+    assert not any(occ for _, occ in got)  # 22 frames of MAJOR, but never 12 judged the same way
+    assert _feed(det, [beside], t0=1.0)[0][1]  # the twelfth beside the line opens it
+    plain = Detector(DetectorConfig(), occupy_frames=12)
+    assert _feed(plain, [WALK] * (ONSET_FRAMES + 11))[-1][1]  # without a line, the twelfth frame opens it

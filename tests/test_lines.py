@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from custom_components.uspd.engine.classifier import Classifier
-from custom_components.uspd.engine.detector import Motion, network_evidence
+from custom_components.uspd.engine.detector import OCCUPY_GATE_DB, Motion, network_evidence
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MS, scale_db
 from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, beside_line_db, stationary_line
@@ -70,9 +71,29 @@ def test_a_still_line_is_still_reported_but_only_the_band_beside_it_opens_a_room
     assert np.isnan(beside_line_db(_window([_bin(v) for v in np.linspace(1.0, 1.5, CONTEXT_FRAMES)], [30.0] * 12)))
 
 
-def test_a_device_switching_on_its_tone_in_an_empty_room_opens_no_room() -> None:
-    # 200 Hz above our 40 kHz carrier: what a walker approaching at 0.86 m/s would make.
-    scene = Scene("tone", 10.0, sources=(Interferer(40200.0, level_dbfs=-65.0, start_s=3.0),), seed=21)
+def test_a_strong_tone_s_sidelobes_are_its_own_not_someone_beside_it() -> None:
+    line = _bin(-2.0)
+    tone = _window([line] * CONTEXT_FRAMES, list(50.0 + RNG.normal(0, 0.2, CONTEXT_FRAMES)))
+    db = tone.astype(np.float64) * DB_SCALE
+    # The analysis window's leakage, steady frame to frame, reaching well past the line's neighbours.
+    for offset, level in ((4, 25.0), (5, 20.0), (6, 16.0), (7, 12.0), (8, 9.0)):
+        for b in (line - offset, line + offset):
+            db[:, b] = level + RNG.normal(0, 0.3, CONTEXT_FRAMES)
+    tone = scale_db(db)
+    assert float(beside_line_db(tone, steady_std_db=None)) > OCCUPY_GATE_DB  # read as someone beside it
+    assert float(beside_line_db(tone)) < 1.0
+    # Someone walking beside it: their Doppler moves from frame to frame, so it still counts.
+    walking = db.copy()
+    for row, v in enumerate(np.linspace(0.8, 1.6, CONTEXT_FRAMES)):
+        walking[row, _bin(v) - 2 : _bin(v) + 3] = 25.0
+    assert float(beside_line_db(scale_db(walking))) > OCCUPY_GATE_DB
+
+
+@pytest.mark.parametrize("level_dbfs", [-65.0, -45.0])
+def test_a_device_switching_on_its_tone_in_an_empty_room_opens_no_room(level_dbfs: float) -> None:
+    # 200 Hz above our 40 kHz carrier: what a walker approaching at 0.86 m/s would make. The stronger tone
+    # reaches many bins beside itself, and opened the room while it was not yet known as a line.
+    scene = Scene("tone", 10.0, sources=(Interferer(40200.0, level_dbfs=level_dbfs, start_s=3.0),), seed=21)
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(96000, 40000.0, renderer.channels), Classifier.load())
     rate = engine.plan.baseband_rate_hz

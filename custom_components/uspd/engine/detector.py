@@ -162,6 +162,8 @@ class Evidence:
     motion_cap: float = math.inf
     # The band energy's cap on major_logit for opening an empty room.
     occupy_cap: float = math.inf
+    # The cap was judged beside a still line (lines.py), not on the whole band.
+    beside_line: bool = False
 
 
 # What a frame without a tone (or just after one changed) says: nothing moved that we could see.
@@ -240,6 +242,7 @@ def network_evidence(
         occupy_cap=-math.inf
         if opens_no_room
         else ((occupy_db if occupy_db is not None else major_db) - occupy_gate_db) * LOGIT_PER_DB,
+        beside_line=occupy_db is not None,
     )
 
 
@@ -256,6 +259,7 @@ class Detector:
         self._motion = Motion.NONE
         self._above = 0
         self._major_run = 0
+        self._beside_line = False
         self._last_motion_s: float | None = None
         self._last_major_s: float | None = None
         self.occupied = False
@@ -267,6 +271,7 @@ class Detector:
         self._motion = Motion.NONE
         self._above = 0
         self._major_run = 0
+        self._beside_line = False
         self._last_motion_s = None
         self._last_major_s = None
         self.occupied = False
@@ -305,6 +310,12 @@ class Detector:
             if self._above >= ONSET_FRAMES or held:
                 self._motion = candidate
         motion = self._motion
+        # A tone that just switched on is judged on the whole band until it has
+        # held still long enough to be known as a line: the frames counted so
+        # far were the tone's own, so the run starts again beside it.
+        if ev.beside_line and not self._beside_line:
+            self._major_run = 0
+        self._beside_line = ev.beside_line
         # The opening run has hysteresis of its own: it starts over the full bar and holds down to the lowered one.
         off_open = HYSTERESIS_LOGIT if self._major_run else 0.0
         opening = motion == Motion.MAJOR and min(ev.major_logit, ev.occupy_cap) > theta - off_open

@@ -54,6 +54,11 @@ TONE_SETTLE_S = 0.3
 NETWORK_START_S = 1.0
 
 
+def network_start_frames(plan: BasebandPlan) -> int:
+    """How many frames after a cold start the network is not asked about (NETWORK_START_S)."""
+    return math.ceil(NETWORK_START_S / plan.hop_s)
+
+
 class Engine:
     """Streaming: feed any block size; results are the same whatever the split.
 
@@ -87,7 +92,7 @@ class Engine:
         )
         self._carrier_snr_db = math.nan
         if classifier is not None:
-            self._blank_frames = math.ceil(NETWORK_START_S / self.plan.hop_s)
+            self._blank_frames = network_start_frames(self.plan)
 
     def reconfigure(self, detector: DetectorConfig) -> None:
         self.detector.reconfigure(detector)
@@ -108,7 +113,7 @@ class Engine:
     def reset(self) -> None:
         self._settle = self.demodulator.settle_samples
         if self.classifier is not None:
-            self._blank_frames = math.ceil(NETWORK_START_S / self.plan.hop_s)
+            self._blank_frames = network_start_frames(self.plan)
         self.demodulator.reset()
         self.clutter.reset()
         self.framer.reset()
