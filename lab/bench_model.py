@@ -12,7 +12,8 @@ import numpy as np
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import INPUT_SHAPE, MODEL_PATH
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, context_boost_logit, network_evidence
-from custom_components.uspd.engine.lines import beside_line_db
+from custom_components.uspd.engine.features import GRID_SPEEDS_MS, scale_db
+from custom_components.uspd.engine.lines import beside_db, find_lines
 from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 
@@ -45,9 +46,21 @@ def main() -> None:
     detector_us = min(timeit.repeat(decide, number=2000, repeat=5)) / 2000 * 1e6
     print(f"detector:       {detector_us:.1f} µs per frame (evidence + state machine)")
 
-    stack = x[0, :, :, 0]  # the network's window, (CONTEXT_FRAMES, GRID_BINS)
-    rules_us = min(timeit.repeat(lambda: (beside_line_db(stack), symmetric(stack)), number=2000, repeat=5)) / 2000 * 1e6
-    print(f"still line and symmetry: {rules_us:.1f} µs per frame")
+    def rules(stack: np.ndarray) -> None:
+        lines = find_lines(stack)
+        beside_db(lines)
+        symmetric(stack, without=lines.own)
+
+    # The network's window, (CONTEXT_FRAMES, GRID_BINS): noise (0 dB over the floor on average), then a tone in it.
+    noise_db = 10 * np.log10(np.random.default_rng(1).exponential(1.0, x.shape[1:3]))
+    stack = scale_db(noise_db)
+    noise_db[:, int(np.argmin(np.abs(GRID_SPEEDS_MS - 1.5)))] = 30.0
+    toned = scale_db(noise_db)
+    assert find_lines(toned).still
+    assert not find_lines(stack).still
+    for name, window in (("", stack), (", a tone in the window", toned)):
+        rules_us = min(timeit.repeat(lambda w=window: rules(w), number=2000, repeat=5)) / 2000 * 1e6
+        print(f"still line and symmetry: {rules_us:.1f} µs per frame{name}")
 
 
 if __name__ == "__main__":

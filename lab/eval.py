@@ -5,7 +5,9 @@
 A fixed, seeded suite from seeds.EVAL (never trained on): walks (in,
 through, approach, leave, wander), walks with a ceiling or pedestal fan and
 with music, seated minor motion within 1.5 m, enter-sit-leave scenes for
-occupancy, ≥ 20 h of scenes with nobody in the room (ceiling and pedestal
+occupancy, the same walk-ins with a distractor already there (another
+device's tone, a fan, music or a curtain: do they still open the room, and
+does the distractor open it first?), ≥ 20 h of scenes with nobody in the room (ceiling and pedestal
 fans, bass-heavy music, a walker behind the wall, impulsive sounds,
 curtains, other devices' tones, combinations), and walks on 48 kHz hardware
 (near-ultrasonic carriers). Each device is calibrated in its room first and
@@ -54,11 +56,17 @@ from custom_components.uspd.engine.detector import (
     network_evidence,
 )
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, STEADY_STD_DB, beside_line_db
+from custom_components.uspd.engine.lines import (
+    LINE_LEVEL_STD_DB,
+    LINE_MIN_FRAMES,
+    STEADY_STD_DB,
+    beside_db,
+    find_lines,
+)
 from custom_components.uspd.engine.pipeline import network_start_frames
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB, symmetric
-from custom_components.uspd.sim.scene import Scene, Walker
+from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
 from . import seeds
 from .dataset import SIM_VERSION, SceneFrames, build
@@ -121,23 +129,28 @@ def run_detector(
     symmetry_db: float | None = SYMMETRY_DB,
     line_min_frames: int = LINE_MIN_FRAMES,
     steady_std_db: float | None = STEADY_STD_DB,
+    symmetry_beside_line: bool = True,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
     As in the engine, the network's evidence starts network_start(s) frames
     in (before that the detector hears of no motion); the baseline's at once.
     line_std_db, symmetry_db None: still lines, symmetric spectra open rooms like anything else;
-    steady_std_db None: only the bins next to a still line are its own.
+    steady_std_db None: only the bins next to a still line are its own; symmetry_beside_line False: the
+    symmetry rule weighs a still line's bins too.
     """
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     unlike = np.zeros(len(s.t), dtype=bool)
     beside = np.full(len(s.t), np.nan)
     if probs is not None and (line_std_db is not None or symmetry_db is not None):
         windows = network_windows(s)
+        own = None
         if line_std_db is not None:
-            beside = beside_line_db(windows, line_std_db, line_min_frames, steady_std_db)
+            lines = find_lines(windows, line_std_db, line_min_frames, steady_std_db)
+            beside = beside_db(lines)
+            own = lines.own if symmetry_beside_line else None
         if symmetry_db is not None:
-            unlike = symmetric(windows, symmetry_db)
+            unlike = symmetric(windows, symmetry_db, own)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
@@ -258,6 +271,30 @@ def rooms_opened(
     return opened, total, delays
 
 
+def opened_before_walk_in(layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run]) -> int:
+    """Scenes whose room was occupied before the walker set off: something else opened it."""
+    early = 0
+    for layout, s, r in zip(layouts, scenes, runs, strict=True):
+        walker = next(src for src in layout.sources if isinstance(src, Walker))
+        early += bool((r.occupied & (s.t < walker.start_s)).any())
+    return early
+
+
+def by_distractor(
+    layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run], ranges: list[np.ndarray]
+) -> dict[str, tuple[int, int, int]]:
+    """Per distractor: (walk-ins that opened the room, walk-ins counted, rooms it opened before the walk-in)."""
+    out: dict[str, tuple[int, int, int]] = {}
+    for i, layout in enumerate(layouts):
+        kind = next(src.kind for src in layout.sources if not isinstance(src, Walker | Seated))
+        one = ([layout], [scenes[i]], [runs[i]])
+        opened, total, _ = rooms_opened(*one, [ranges[i]])
+        early = opened_before_walk_in(*one)
+        a, b, c = out.get(kind, (0, 0, 0))
+        out[kind] = (a + opened, b + total, c + early)
+    return dict(sorted(out.items()))
+
+
 def minor_events(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int]:
     """Each burst of seated hand motion (≥ 0.5 s): detected if any motion is reported during it."""
     hit = total = 0
@@ -313,6 +350,8 @@ def suite(scale: float, negative_hours: float) -> dict[str, list[tuple[int, str,
         "walk_music": jobs(20_000, 100, "walk_music", 20.0),
         "seated": jobs(30_000, 100, "seated", 30.0),
         "enter_sit": jobs(40_000, 100, "enter_sit", 40.0),
+        # The same walk-ins with a tone, a fan, music or a curtain already there.
+        "enter_distracted": jobs(90_000, 100, "enter_distracted", 40.0),
         "near_ultrasonic": [(j[0], j[1], j[2], 48000) for j in jobs(50_000, 100, "walk", 20.0)],
         # Three quarters fans, music, the walker behind the wall; a quarter
         # curtains and other devices' tones.
@@ -347,19 +386,24 @@ def main() -> None:
                 for s, p in zip(scenes, probs, strict=True)
             ]
             row = table.setdefault(f"{name}/{detector}", {})
-            if name in ("walk", "walk_fan", "walk_music", "near_ultrasonic", "enter_sit"):
+            if name in ("walk", "walk_fan", "walk_music", "near_ultrasonic", "enter_sit", "enter_distracted"):
                 hit, total, lat, beyond = major_events(scenes, runs, ranges)
                 row["major_detected"] = (hit, total, *wilson(hit, total))
                 row["walks_never_within_4m"] = beyond
                 row["latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
                 row["latency_p95_s"] = percentile_ci(np.asarray(lat), 95, rng)
-            if name in ("seated", "enter_sit"):
+            if name in ("seated", "enter_sit", "enter_distracted"):
                 hit, total = minor_events(scenes, runs)
                 row["minor_detected"] = (hit, total, *wilson(hit, total))
-            if name == "enter_sit":
+            if name in ("enter_sit", "enter_distracted"):
                 opened, total, delays = rooms_opened(layouts, scenes, runs, ranges)
                 row["walk_ins_opening_the_room"] = (opened, total, *wilson(opened, total))
                 row["room_opened_after_median_s"] = percentile_ci(np.asarray(delays), 50, rng)
+                early = opened_before_walk_in(layouts, scenes, runs)
+                row["rooms_opened_before_the_walk_in"] = (early, len(scenes), *wilson(early, len(scenes)))
+            if name == "enter_distracted":
+                row["walk_ins_opening_the_room_by_distractor"] = by_distractor(layouts, scenes, runs, ranges)
+            if name == "enter_sit":
                 agree = sum(int((r.occupied == s.occupied).sum()) for s, r in zip(scenes, runs, strict=True))
                 frames = sum(len(s.t) for s in scenes)
                 row["occupancy_accuracy"] = (agree, frames, *wilson(agree, frames))

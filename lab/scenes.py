@@ -18,6 +18,11 @@ through other impulsive sounds.
   an ultrasonic tone from another device (often inside the Doppler band),
   sometimes with a fan or music too. Drawn only when asked for by name, so
   the seeded mix of the other kinds (and every cached frame) stays as it was.
+- enter_distracted: an enter_sit walk-in while one distractor already
+  sounds (since before the walker comes in): another device's tone inside
+  the walking band, a ceiling or pedestal fan, music, or a curtain. What
+  the detector's rules against distractors may cost the people they must
+  not lock out. Drawn only by name, as negative_home.
 """
 
 from __future__ import annotations
@@ -45,9 +50,19 @@ from custom_components.uspd.sim.scene import (
     Walker,
 )
 
-Kind = Literal["walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music", "negative_home"]
+Kind = Literal[
+    "walk",
+    "seated",
+    "enter_sit",
+    "negative",
+    "walk_fan",
+    "walk_music",
+    "seated_music",
+    "negative_home",
+    "enter_distracted",
+]
 KINDS: tuple[Kind, ...] = ("walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music")
-NAMED_ONLY: tuple[Kind, ...] = ("negative_home",)
+NAMED_ONLY: tuple[Kind, ...] = ("negative_home", "enter_distracted")
 
 
 @dataclass(frozen=True)
@@ -256,6 +271,22 @@ def random_curtain(rng: np.random.Generator, room: Room, start: float, end: floa
     )
 
 
+def random_distractor(rng: np.random.Generator, room: Room, carrier_hz: float, start: float, end: float) -> Source:
+    """One of: another device's tone inside the walking band, a ceiling or pedestal fan, music, a curtain."""
+    which = int(rng.integers(0, 5))
+    if which == 0:
+        # 0.4-4.5 m/s of radial speed at this carrier, approaching or receding.
+        offset = _u(rng, 0.4, 4.5) * 2 * carrier_hz / 343.0 * (1 if rng.uniform() < 0.5 else -1)
+        return Interferer(carrier_hz + offset, level_dbfs=_u(rng, -80.0, -45.0), start_s=start)
+    if which == 1:
+        return random_fan(rng, room, start, end)
+    if which == 2:
+        return random_pedestal_fan(rng, room, start, end)
+    if which == 3:
+        return random_music(rng, start, end)
+    return random_curtain(rng, room, start, end)
+
+
 def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz: int | None = None) -> Draw:
     rng = np.random.default_rng([seed, 7919])
     if kind is None:
@@ -270,7 +301,7 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
         sources.append(random_seated(rng, room, device, 0.0, d))
         if rng.uniform() < 0.5:  # key clicks, pages, a mug put down
             sources.append(random_impulses(rng, 0.0, d))
-    if kind == "enter_sit":
+    if kind in ("enter_sit", "enter_distracted"):
         walker = dataclasses.replace(
             random_walker(rng, room, device, _u(rng, 1.0, 4.0), d / 2, style="sit"), sit_down_s=_u(rng, 0.8, 2.0)
         )
@@ -308,6 +339,13 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
                 sources.append(behind_wall_walker(rng, room, _u(rng, 0.0, d / 2), d))
             else:
                 sources.append(random_fan(rng, room, _u(rng, 0.0, d / 2), d))
+    if kind == "enter_distracted":
+        carrier = random_carrier(rng, device.audio_rate_hz)
+        level = _u(rng, 0.1, 0.5)
+        walker = next(s for s in sources if isinstance(s, Walker))
+        sources.append(random_distractor(rng, room, carrier, _u(rng, 0.0, walker.start_s - 0.5), d))
+        scene = Scene(f"{kind}-{seed}", d, sources=tuple(sources), room=room, device=device, seed=seed)
+        return Draw(scene, carrier, level, kind)
     if kind == "negative_home":
         for _ in range(int(rng.integers(1, 3))):
             sources.append(random_curtain(rng, room, 0.0, d))

@@ -1,6 +1,7 @@
 """The detector's knobs for opening rooms and reporting walking, chosen on training data, never on the benchmark.
 
-    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady | --motion]
+    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
+                                             | --symmetry-beside | --motion]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -19,7 +20,10 @@ the room (fans, music, clicks and the wall apart from curtains and other
 devices' tones, drawn on the stream's own seeds); of the walks that come within 4 m (as the benchmark counts
 them), how many were never called MAJOR; and for the scenes where someone
 walks in, how many were never called occupied and how long after the walk
-began they were (median, p95).
+began they were (median, p95); and of walk-ins with a distractor already
+there (another device's tone, a fan, music or a curtain; lab/scenes.py
+enter_distracted, drawn on the stream's seeds), how many never opened the
+room and in how many the distractor opened it first.
 
 In that sweep the walking gate for reporting and for opening move together
 (one gate served both when the pair was chosen). With --occupy it keeps them
@@ -36,7 +40,9 @@ open no room (engine/symmetry.py): fans and music. With --line-frames, in
 how many of the window's frames a still line's bin must be the strongest.
 With --steady, how little a walking bin beside a still line may vary over
 the window to count as the line's own (a strong tone's sidelobes and
-copies), not as someone beside it.
+copies), not as someone beside it. With --symmetry-beside, whether the
+symmetry rule weighs the walking band without a still line's own bins (a
+tone on one side would otherwise hide a fan's or music's evenness).
 
 Each sweep sets the other knobs as they were when its choice was made. One
 thing it cannot set back: until the last --line-frames sweep a still line
@@ -99,6 +105,8 @@ SYMMETRY_CHOICES_DB = (None, 1.0, 2.0, 3.0, 4.0)
 LINE_FRAMES_CHOICES = (12, 11, 10, 9)
 # --steady: how still a walking bin beside a still line must hold to count as the line's (None: only its neighbours).
 STEADY_CHOICES_DB = (None, 1.5, 2.0, 3.0)
+# --symmetry-beside: the symmetry rule with or without a still line's bins, at these settings of it.
+SYMMETRY_BESIDE_CHOICES_DB = (3.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -112,12 +120,17 @@ class Setting:
     line_frames: int
     symmetry_db: float | None
     steady_std_db: float | None = None
+    symmetry_beside_line: bool = False
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
 
 
-def tuning_jobs(hours: float) -> tuple[list[tuple[int, str | None, float, None]], list[tuple[int, str, float, None]]]:
+def tuning_jobs(
+    hours: float,
+) -> tuple[
+    list[tuple[int, str | None, float, None]], list[tuple[int, str, float, None]], list[tuple[int, str, float, None]]
+]:
     """The mining stream's first `hours`, and curtains and tones drawn on its seeds (training seeds both).
 
     The stream's empty rooms hold fans, music, clicks, the wall; what the gates are for (curtains, other
@@ -125,7 +138,9 @@ def tuning_jobs(hours: float) -> tuple[list[tuple[int, str | None, float, None]]
     """
     jobs = mining_jobs(0, hours)
     home = [(seed, "negative_home", seconds, rate) for seed, _, seconds, rate in jobs if seed % 10 in (5, 6)]
-    return jobs, home
+    # And walk-ins with a distractor already there, which the rules against distractors must not lock out.
+    distracted = [(seed, "enter_distracted", 40.0, rate) for seed, _, _, rate in jobs if seed % 10 == 7]
+    return jobs, home, distracted
 
 
 def _per_hour(scenes: list[SceneFrames], runs: list[Run], occupancy: bool) -> str:
@@ -161,31 +176,52 @@ def main() -> None:
     )
     parser.add_argument("--line-frames", action="store_true", help="sweep in how many frames a still line must hold")
     parser.add_argument("--steady", action="store_true", help="sweep how steady a bin beside a line must be to be its")
+    parser.add_argument(
+        "--symmetry-beside", action="store_true", help="weigh symmetry with or without a still line's bins"
+    )
     args = parser.parse_args()
-    jobs, home = tuning_jobs(args.hours)
-    jobs = jobs + home
+    stream, home, distracted = tuning_jobs(args.hours)
+    jobs = stream + home + distracted
     scenes = build(jobs)  # type: ignore[arg-type]
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
-    empty_home = [i for i in empty if i >= len(jobs) - len(home)]
-    empty_other = [i for i in empty if i < len(jobs) - len(home)]
+    empty_home = [i for i in empty if len(stream) <= i < len(stream) + len(home)]
+    empty_other = [i for i in empty if i < len(stream)]
     if args.motion:
         motion_gate(scenes, probs, (empty_other, empty_home))
         return
-    walked = [i for i, s in enumerate(scenes) if (s.y == 2).any()]
+    walked = [i for i, s in enumerate(scenes[: len(stream)]) if (s.y == 2).any()]
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")
     print(f"tones, {len(walked)} with someone walking")
     # Each sweep sets the other knobs as they were when its choice was made (the docstring says what it cannot).
     now = Setting(
-        MAJOR_GATE_DB, OCCUPY_GATE_DB, OCCUPY_FRAMES, LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, SYMMETRY_DB, STEADY_STD_DB
+        MAJOR_GATE_DB,
+        OCCUPY_GATE_DB,
+        OCCUPY_FRAMES,
+        LINE_LEVEL_STD_DB,
+        LINE_MIN_FRAMES,
+        SYMMETRY_DB,
+        STEADY_STD_DB,
+        True,
     )
-    if args.steady:
-        settings = [dataclasses.replace(now, steady_std_db=db) for db in STEADY_CHOICES_DB]
+    if args.symmetry_beside:
+        settings = [
+            dataclasses.replace(now, symmetry_beside_line=beside, symmetry_db=db)
+            for beside in (False, True)
+            for db in SYMMETRY_BESIDE_CHOICES_DB
+        ]
+    elif args.steady:
+        settings = [dataclasses.replace(now, steady_std_db=db, symmetry_beside_line=False) for db in STEADY_CHOICES_DB]
     elif args.line_frames:
-        settings = [dataclasses.replace(now, line_frames=n, steady_std_db=None) for n in LINE_FRAMES_CHOICES]
+        settings = [
+            dataclasses.replace(now, line_frames=n, steady_std_db=None, symmetry_beside_line=False)
+            for n in LINE_FRAMES_CHOICES
+        ]
     elif args.symmetry:
         settings = [
-            dataclasses.replace(now, line_frames=CONTEXT_FRAMES, symmetry_db=db, steady_std_db=None)
+            dataclasses.replace(
+                now, line_frames=CONTEXT_FRAMES, symmetry_db=db, steady_std_db=None, symmetry_beside_line=False
+            )
             for db in SYMMETRY_CHOICES_DB
         ]
     elif args.lines:
@@ -203,7 +239,15 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    sweep(jobs, scenes, probs, (empty_other, empty_home), walked, settings)
+    sweep(
+        jobs,
+        scenes,
+        probs,
+        (empty_other, empty_home),
+        walked,
+        list(range(len(jobs) - len(distracted), len(jobs))),
+        settings,
+    )
 
 
 # What sweep's workers read: set before the pool forks, so the frames are shared, not pickled.
@@ -216,18 +260,21 @@ def sweep(
     probs: list[np.ndarray],
     groups: tuple[list[int], list[int]],
     walked: list[int],
+    distracted: list[int],
     settings: list[Setting],
 ) -> None:
     """One line per setting, the settings spread over the cores."""
     entered = [i for i in walked if scenes[i].occupied.any() and not scenes[i].occupied[0]]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}  # type: ignore[arg-type]
-    _SWEEP.update(scenes=scenes, probs=probs, groups=groups, walked=walked, entered=entered, ranges=ranges)
+    _SWEEP.update(
+        scenes=scenes, probs=probs, groups=groups, walked=walked, entered=entered, ranges=ranges, distracted=distracted
+    )
     print(
         f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: fans, music, clicks, the wall | curtains, tones"
     )
-    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db"
+    print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
           "  false occupancies/h (two sets)  MAJOR onsets/h (two sets)  walks never MAJOR  walk-ins missed"
-          "  occupied after")  # fmt: skip
+          "  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
@@ -240,7 +287,8 @@ def _sweep_line(setting: Setting) -> str:
     walked: list[int] = _SWEEP["walked"]  # type: ignore[assignment]
     entered: list[int] = _SWEEP["entered"]  # type: ignore[assignment]
     ranges: dict[int, np.ndarray] = _SWEEP["ranges"]  # type: ignore[assignment]
-    use = set(walked).union(*groups)
+    distracted: list[int] = _SWEEP["distracted"]  # type: ignore[assignment]
+    use = set(walked).union(*groups, distracted)
     runs = {
         i: run_detector(
             scenes[i],
@@ -253,6 +301,7 @@ def _sweep_line(setting: Setting) -> str:
             line_min_frames=setting.line_frames,
             symmetry_db=setting.symmetry_db,
             steady_std_db=setting.steady_std_db,
+            symmetry_beside_line=setting.symmetry_beside_line,
         )
         for i in use
     }
@@ -274,13 +323,18 @@ def _sweep_line(setting: Setting) -> str:
         else:
             missed += 1
     late = f"{np.median(delays):.3f} s, {np.percentile(delays, 95):.3f} s"
+    d_missed = d_early = 0
+    for i in distracted:
+        first_walk = runs_of(scenes[i].y == 2)[0][0]
+        d_early += bool(runs[i].occupied[:first_walk].any())
+        d_missed += not runs[i].occupied[first_walk:].any()
     std, sym, steady = setting.line_std_db, setting.symmetry_db, setting.steady_std_db
     return (
         f"{setting.gate_db:7.1f}  {setting.occupy_gate_db:14.1f}  {setting.occupy_frames:13d}"
         f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
-        f"  {'off' if steady is None else steady:>9}"
+        f"  {'off' if steady is None else steady:>9}  {'beside' if setting.symmetry_beside_line else 'all':>8}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
-        f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}"
+        f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
     )
 
 

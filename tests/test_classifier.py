@@ -118,10 +118,11 @@ def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
     # What the lab's commands actually draw, at their default sizes.
     evaluated = {job[0] for jobs in lab_eval.suite(1.0, 20.0).values() for job in jobs}
     mined = {job[0] for r in range(4) for job in train.mining_jobs(int(r * 5 * 60), 5.0)}
-    stream, home = tune_detector.tuning_jobs(20.0)
-    tuned = {job[0] for job in [*stream, *home]}
+    stream, home, distracted = tune_detector.tuning_jobs(20.0)
+    tuned = {job[0] for job in [*stream, *home, *distracted]}
     assert tuned <= set(seeds.MINING)
     assert home  # the gates are tuned on curtains and tones too
+    assert distracted  # and on walk-ins they must not lock out
     assert evaluated <= set(seeds.EVAL)
     assert mined <= set(seeds.MINING)
     assert len(evaluated) == sum(len(j) for j in lab_eval.suite(1.0, 20.0).values())  # no seed reused across sets

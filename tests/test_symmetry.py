@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from custom_components.uspd.engine.detector import network_evidence
-from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_BINS, GRID_SPEEDS_MS, scale_db
+from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MS, scale_db
+from custom_components.uspd.engine.lines import find_lines
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB, side_balance_db, symmetric
 
 RNG = np.random.default_rng(5)
@@ -49,3 +50,19 @@ def test_a_symmetric_window_is_still_reported_but_opens_no_room() -> None:
     fan = network_evidence(sure_walk, (0.0, 20.0, 0.0), opens_no_room=True)
     assert fan.major_logit == plain.major_logit > 0.0
     assert plain.occupy_cap > 0.0 > fan.occupy_cap
+
+
+def test_music_beside_another_device_s_tone_is_judged_without_the_tone() -> None:
+    # Music's sidebands at ±1 m/s, evenly; a tone at −2 m/s, 30 dB over them, on one side only.
+    music_and_tone = _window({-1.0: 15.0, 1.0: 15.0, -2.0: 45.0})
+    assert not symmetric(music_and_tone)  # the tone alone makes the band look one-sided
+    assert symmetric(music_and_tone, without=find_lines(music_and_tone).own)
+    # A walker beside the tone is still one-sided without it: torso and leg move with the gait.
+    db = _window({-2.0: 45.0}).astype(np.float64) * DB_SCALE
+    for row, v in enumerate(np.linspace(1.0, 1.4, CONTEXT_FRAMES)):
+        for speed, level in ((v, 30.0), (2 * v, 20.0 + 3 * RNG.standard_normal())):
+            db[row, int(np.argmin(np.abs(GRID_SPEEDS_MS - speed)))] = level
+    walker_and_tone = scale_db(db)
+    assert not symmetric(walker_and_tone, without=find_lines(walker_and_tone).own)
+    # Without a still line, nothing is left out.
+    assert not find_lines(_window({})).own.any()

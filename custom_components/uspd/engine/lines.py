@@ -17,6 +17,8 @@ than it, still does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -84,35 +86,66 @@ def stationary_line(
     return _line(windows, level_std_db, min_frames)[0]
 
 
+@dataclass(frozen=True)
+class Lines:
+    """What the windows hold: a still line or not, and which walking bins are its own."""
+
+    still: NDArray[np.bool_]  # (...,)
+    own: NDArray[np.bool_]  # (..., walking bins): none where there is no still line
+    newest_db: NDArray[np.float32]  # (..., walking bins): the newest frame over the floor
+
+
+def find_lines(
+    windows: NDArray[np.floating],
+    level_std_db: float = LINE_LEVEL_STD_DB,
+    min_frames: int = LINE_MIN_FRAMES,
+    steady_std_db: float | None = STEADY_STD_DB,
+) -> Lines:
+    """Each window's still line and its own bins: its neighbours and, with steady_std_db, every steady bin.
+
+    steady_std_db None: only the bins next to the line are its own.
+    """
+    still, modal, walking = _line(windows, level_std_db, min_frames)
+    own = np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool)
+    if still.any():  # the common case is no tone in the room
+        # In grid bins: the walking band's two sides are not neighbours.
+        own = np.abs(_WALKING - _WALKING[modal][..., None]) <= LINE_GUARD_BINS
+        if steady_std_db is not None:
+            level = walking.astype(np.float64)
+            steady = (level.std(axis=-2) <= steady_std_db) & (level.mean(axis=-2) >= STEADY_MIN_DB)
+            # The flanks of a steady run are the tone's too, where noise on a few dB of leakage makes them waver.
+            for shift in range(1, STEADY_REACH_BINS + 1):
+                near = (_WALKING[shift:] - _WALKING[:-shift]) == shift
+                own[..., shift:] |= steady[..., :-shift] & near
+                own[..., :-shift] |= steady[..., shift:] & near
+            own |= steady
+        own &= still[..., None]
+    return Lines(still, own, walking[..., -1, :])
+
+
+def beside_db(lines: Lines) -> NDArray[np.float64]:
+    """The walking band's energy over the floor (dB) in each window's newest frame, less a still line's bins.
+
+    NaN where the window holds no still line; -inf where every walking bin
+    is the line's. A tone stronger than a walker would otherwise hide them:
+    someone who walks in while it sounds shows beside it.
+    """
+    if not lines.still.any():
+        return np.full(lines.still.shape, np.nan)
+    power = 10 ** (lines.newest_db.astype(np.float64) / 10)
+    away = ~lines.own
+    count = away.sum(axis=-1)
+    mean = (power * away).sum(axis=-1) / np.maximum(count, 1)
+    with np.errstate(divide="ignore"):
+        beside = np.where(count > 0, 10 * np.log10(mean), -np.inf)
+    return np.asarray(np.where(lines.still, beside, np.nan))
+
+
 def beside_line_db(
     windows: NDArray[np.floating],
     level_std_db: float = LINE_LEVEL_STD_DB,
     min_frames: int = LINE_MIN_FRAMES,
     steady_std_db: float | None = STEADY_STD_DB,
 ) -> NDArray[np.float64]:
-    """The walking band's energy over the floor (dB) in each window's newest frame, less a still line's bins.
-
-    NaN where the window holds no still line; -inf where every walking bin
-    is the line's. A tone stronger than a walker would otherwise hide them:
-    someone who walks in while it sounds shows beside it. steady_std_db
-    None: only the bins next to the line are its own.
-    """
-    still, modal, walking = _line(windows, level_std_db, min_frames)
-    if not still.any():  # the common case: no tone in the room
-        return np.full(still.shape, np.nan)
-    power = 10 ** (walking[..., -1, :].astype(np.float64) / 10)
-    away = np.abs(np.arange(len(_WALKING)) - modal[..., None]) > LINE_GUARD_BINS
-    if steady_std_db is not None:
-        level = walking.astype(np.float64)
-        steady = (level.std(axis=-2) <= steady_std_db) & (level.mean(axis=-2) >= STEADY_MIN_DB)
-        # The flanks of a steady run are the tone's too, where noise on a few dB of leakage makes them waver.
-        reach = steady.copy()
-        for shift in range(1, STEADY_REACH_BINS + 1):
-            reach[..., shift:] |= steady[..., :-shift]
-            reach[..., :-shift] |= steady[..., shift:]
-        away &= ~reach
-    count = away.sum(axis=-1)
-    mean = (power * away).sum(axis=-1) / np.maximum(count, 1)
-    with np.errstate(divide="ignore"):
-        beside = np.where(count > 0, 10 * np.log10(mean), -np.inf)
-    return np.asarray(np.where(still, beside, np.nan))
+    """beside_db of the windows' lines (find_lines)."""
+    return beside_db(find_lines(windows, level_std_db, min_frames, steady_std_db))

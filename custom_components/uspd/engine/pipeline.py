@@ -23,7 +23,7 @@ from .detector import (
 )
 from .doppler import DopplerFrame, DopplerFramer
 from .features import FeatureStack
-from .lines import beside_line_db
+from .lines import beside_db, find_lines
 from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
 from .symmetry import symmetric
 
@@ -173,10 +173,11 @@ class Engine:
             return self.bands(frame.ratio), None
         stack = self.features.push(frame.normalized_db)
         probs = self.classifier.probs(stack)
-        beside = float(beside_line_db(stack))  # NaN: no still line
+        lines = find_lines(stack)
+        beside = float(beside_db(lines))  # NaN: no still line
         return network_evidence(
             probs,
             self.bands.bands(frame.ratio),
-            opens_no_room=bool(symmetric(stack)),
+            opens_no_room=bool(symmetric(stack, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
         ), probs

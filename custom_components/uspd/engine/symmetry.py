@@ -24,18 +24,37 @@ from .features import DB_SCALE, grid_bins
 # from 10 to 7, 5, 2 (curtains and tones 9 → 8) and left 19, 20, 21 walk-ins
 # of 213 unopened instead of 18; 4 dB took out one more for one more walk-in.
 SYMMETRY_DB = 3.0
-_TOWARDS = grid_bins(MAJOR_BAND_MS, +1)
-_AWAY = grid_bins(MAJOR_BAND_MS, -1)
+# A still line (another device's tone, lines.py) sits on one side and would
+# make a fan's or music's evenness look like a walker's direction, or hide a
+# walker's direction on the other side: the engine weighs the band without
+# the line's own bins. On the training stream (`--symmetry-beside`) that
+# took false occupancies among curtains and tones 6 → 5 and left 7 of 120
+# walk-ins with a distractor already there unopened instead of 8.
+_WALKING = grid_bins(MAJOR_BAND_MS)
+_TOWARDS = np.isin(_WALKING, grid_bins(MAJOR_BAND_MS, +1))
 
 
-def side_balance_db(windows: NDArray[np.floating]) -> NDArray[np.float64]:
-    """windows: (..., frames, GRID_BINS) of the classifier's scaled input → approaching over receding power, dB."""
-    scaled = np.asarray(windows, dtype=np.float64)
-    towards = (10 ** (scaled[..., _TOWARDS] * (DB_SCALE / 10))).mean(axis=(-2, -1))
-    away = (10 ** (scaled[..., _AWAY] * (DB_SCALE / 10))).mean(axis=(-2, -1))
-    return np.asarray(10 * np.log10(towards / away))
+def side_balance_db(windows: NDArray[np.floating], without: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
+    """windows: (..., frames, GRID_BINS) of the classifier's scaled input → approaching over receding power, dB.
+
+    without: (..., walking bins) bins to leave out (a still line's own, lines.py); NaN where a side has none left.
+    """
+    scaled = np.asarray(windows, dtype=np.float64)[..., _WALKING]
+    power = (10 ** (scaled * (DB_SCALE / 10))).mean(axis=-2)
+    keep = np.ones(power.shape, dtype=bool) if without is None else ~without
+    towards, away = keep & _TOWARDS, keep & ~_TOWARDS
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = ((power * towards).sum(axis=-1) / towards.sum(axis=-1)) / (
+            (power * away).sum(axis=-1) / away.sum(axis=-1)
+        )
+        return np.asarray(10 * np.log10(ratio))
 
 
-def symmetric(windows: NDArray[np.floating], symmetry_db: float = SYMMETRY_DB) -> NDArray[np.bool_]:
-    """True where each window's walking band holds as much energy approaching as receding, within symmetry_db."""
-    return np.asarray(np.abs(side_balance_db(windows)) < symmetry_db)
+def symmetric(
+    windows: NDArray[np.floating], symmetry_db: float = SYMMETRY_DB, without: NDArray[np.bool_] | None = None
+) -> NDArray[np.bool_]:
+    """True where each window's walking band holds as much energy approaching as receding, within symmetry_db.
+
+    without: bins left out of both sides, as side_balance_db.
+    """
+    return np.asarray(np.abs(side_balance_db(windows, without)) < symmetry_db)
