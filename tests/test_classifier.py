@@ -15,7 +15,7 @@ from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
-from custom_components.uspd.sim.scene import Scene, Walker
+from custom_components.uspd.sim.scene import Interferer, Scene, Walker
 from lab import seeds
 
 VECTORS = Path(__file__).parent / "data" / "model_vectors.npz"
@@ -180,3 +180,21 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does() -> None:
     assert run.motion[: lab_eval.network_start(frames)].max() == 0  # nothing judged while the engine starts
     assert run.motion.max() == 2  # and the walk is seen once it may be
     assert run.occupied.any()
+
+
+def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:
+    """lab/scenes.py enter_distracted: one tone, fan, music or curtain each, on before the walker; tones in the band."""
+    from lab import eval as lab_eval
+    from lab.scenes import draw
+
+    kinds = set()
+    for seed, kind, seconds, rate in lab_eval.suite(1.0, 20.0)["enter_distracted"][:40]:
+        d = draw(seed, kind, seconds, rate)  # type: ignore[arg-type]
+        walker = next(s for s in d.scene.sources if isinstance(s, Walker))
+        (other,) = [s for s in d.scene.sources if s.kind not in ("walker", "seated")]
+        kinds.add(other.kind)
+        assert other.start_s < walker.start_s
+        if isinstance(other, Interferer):
+            speed = abs(other.freq_hz - d.carrier_hz) * 343.0 / (2 * d.carrier_hz)
+            assert 0.4 <= speed <= 4.5  # inside the walking band, where it looks like someone
+    assert kinds == {"interferer", "fan", "pedestal_fan", "music", "curtain"}
