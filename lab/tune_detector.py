@@ -44,11 +44,13 @@ copies), not as someone beside it. With --symmetry-beside, whether the
 symmetry rule weighs the walking band without a still line's own bins (a
 tone on one side would otherwise hide a fan's or music's evenness).
 
-Each sweep sets the other knobs as they were when its choice was made. One
-thing it cannot set back: until the last --line-frames sweep a still line
-refused every opening, where now the band beside it is judged, so the
---lines, --symmetry and first --line-frames tables in
-lab/results/tune_detector.txt come out differently today.
+Each sweep sets the other knobs as they were when its choice was made. What
+it cannot set back: until the last --line-frames sweep a still line refused
+every opening, where now the band beside it is judged, so the --lines,
+--symmetry and first --line-frames tables in lab/results/tune_detector.txt
+come out differently today; the tables before --steady let the network
+judge a scene's first second, which the engine never does; and the
+distracted walk-ins (the last column) came with --symmetry-beside.
 
 With --motion, at the chosen pair, it sweeps MOTION_GATE_DB instead: the
 band energy behind any motion call (minor or major). It prints motion false
@@ -202,7 +204,7 @@ def main() -> None:
         LINE_MIN_FRAMES,
         SYMMETRY_DB,
         STEADY_STD_DB,
-        True,
+        symmetry_beside_line=True,
     )
     if args.symmetry_beside:
         settings = [
