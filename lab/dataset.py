@@ -45,8 +45,9 @@ from . import seeds
 from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
 
 # The simulator's version is part of the cache's name: frames rendered by an
-# older simulator are never mixed with new ones.
-SIM_VERSION = 3
+# older simulator (or older scene draws) are never mixed with new ones.
+# v4: curtains drawn by their speed (lab/scenes.py).
+SIM_VERSION = 4
 CACHE = Path(os.environ.get("USPD_CACHE", Path.home() / ".cache" / "uspd")) / "lab" / f"frames-v{SIM_VERSION}"
 BLOCK_S = 1.0
 

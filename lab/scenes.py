@@ -259,14 +259,22 @@ def random_curtain(rng: np.random.Generator, room: Room, start: float, end: floa
         centre, normal = (x, _u(rng, 1.0, d - 1.0), _u(rng, 1.0, 1.8)), (1.0 if x < 1 else -1.0, 0.0, 0.0)
     else:  # the far wall
         centre, normal = (_u(rng, 1.0, w - 1.0), d - 0.15, _u(rng, 1.0, 1.8)), (0.0, -1.0, 0.0)
+    width = _u(rng, 0.5, 2.0)
+    # The design's curtain moves at ~0.01-0.3 m/s, swaying at 0.1-2 Hz: draw
+    # the peak speed and the rate, and the sway follows (gusts still swing it
+    # further now and then). Drawing the sway (0.5-8 cm) instead gave peaks up
+    # to 1 m/s, walking speed. (Same draws in the same order: every other
+    # parameter of every scene is as it was.)
+    speed = _u(rng, 0.01, 0.3)
+    hz = _u(rng, 0.1, 2.0)
     return Curtain(
         start,
         end,
         center_m=centre,
         normal=normal,
-        width_m=_u(rng, 0.5, 2.0),
-        sway_m=_u(rng, 0.005, 0.08),
-        sway_hz=_u(rng, 0.1, 2.0),
+        width_m=width,
+        sway_m=speed / (2 * math.pi * hz),
+        sway_hz=hz,
         ts_db=_u(rng, -30.0, -15.0),
     )
 

@@ -15,7 +15,7 @@ from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
-from custom_components.uspd.sim.scene import Interferer, Scene, Walker
+from custom_components.uspd.sim.scene import Curtain, Interferer, Scene, Walker
 from lab import seeds
 
 VECTORS = Path(__file__).parent / "data" / "model_vectors.npz"
@@ -198,3 +198,21 @@ def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:
             speed = abs(other.freq_hz - d.carrier_hz) * 343.0 / (2 * d.carrier_hz)
             assert 0.4 <= speed <= 4.5  # inside the walking band, where it looks like someone
     assert kinds == {"interferer", "fan", "pedestal_fan", "music", "curtain"}
+
+
+def test_the_lab_s_curtains_sway_at_the_design_s_speeds() -> None:
+    """DESIGN.md: curtains move at ~0.01-0.3 m/s; faster is walking speed, and the lab must not teach otherwise."""
+    import math
+
+    from lab.scenes import draw
+
+    speeds = [
+        2 * math.pi * s.sway_hz * s.sway_m
+        for i in range(60)
+        for s in draw(1_080_000 + i, "negative_home", 60.0).scene.sources
+        if isinstance(s, Curtain)
+    ]
+    assert len(speeds) >= 60
+    assert min(speeds) >= 0.01
+    assert max(speeds) <= 0.3
+    assert max(speeds) > 0.2  # the whole range, not a corner of it
