@@ -9,12 +9,26 @@ from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import OCCUPY_GATE_DB, Motion, network_evidence
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MS, scale_db
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, beside_line_db, stationary_line
+from custom_components.uspd.engine.lines import (
+    LINE_LEVEL_STD_DB,
+    LINE_MIN_FRAMES,
+    STEADY_STD_DB,
+    beside_db,
+    find_lines,
+)
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Interferer, Scene, Walker
 
 RNG = np.random.default_rng(3)
+
+
+def stationary_line(windows: np.ndarray, min_frames: int = LINE_MIN_FRAMES) -> np.ndarray:
+    return find_lines(windows, min_frames=min_frames).still
+
+
+def beside_line_db(windows: np.ndarray, steady_std_db: float | None = STEADY_STD_DB) -> np.ndarray:
+    return beside_db(find_lines(windows, steady_std_db=steady_std_db))
 
 
 def _window(bins: list[int], levels_db: list[float]) -> np.ndarray:

@@ -40,8 +40,8 @@ LINE_MIN_FRAMES = 9
 # A line's own bins: its window's leakage and the grid's interpolation spread it over a few.
 LINE_GUARD_BINS = 3
 # A strong tone reaches further: the analysis window's sidelobes carry it
-# many bins out (a tone 50 dB over the floor read 10 dB "beside" itself on
-# the training stream), and it may bring steady copies elsewhere in the band.
+# many bins out (a tone 50 dB over the floor read 10 dB "beside" itself in
+# a training-stream scene, looked at ad hoc), and it may bring steady copies elsewhere in the band.
 # So every walking bin whose level holds over the window (spread at most
 # STEADY_STD_DB, mean at least STEADY_MIN_DB over the floor) counts as the
 # tone's too: noise spreads by 2-5 dB frame to frame, and a person's echo
@@ -72,20 +72,6 @@ def _line(
     return (count >= min_frames) & (spread <= level_std_db), modal[..., 0], walking
 
 
-def stationary_line(
-    windows: NDArray[np.floating], level_std_db: float = LINE_LEVEL_STD_DB, min_frames: int = LINE_MIN_FRAMES
-) -> NDArray[np.bool_]:
-    """windows: (..., frames, GRID_BINS) of the classifier's scaled input; True where each holds a still line.
-
-    Still: the walking band's strongest bin is one and the same in at least
-    min_frames of the window's frames (a click or a curtain's sway may take
-    the others), and its level over those frames spreads by at most
-    level_std_db. The engine asks about its one feature stack, the lab about
-    every window of a scene at once.
-    """
-    return _line(windows, level_std_db, min_frames)[0]
-
-
 @dataclass(frozen=True)
 class Lines:
     """What the windows hold: a still line or not, and which walking bins are its own."""
@@ -101,9 +87,14 @@ def find_lines(
     min_frames: int = LINE_MIN_FRAMES,
     steady_std_db: float | None = STEADY_STD_DB,
 ) -> Lines:
-    """Each window's still line and its own bins: its neighbours and, with steady_std_db, every steady bin.
+    """windows: (..., frames, GRID_BINS) of the classifier's scaled input → each one's still line and its own bins.
 
-    steady_std_db None: only the bins next to the line are its own.
+    Still: the walking band's strongest bin is one and the same in at least
+    min_frames of the window's frames (a click or a curtain's sway may take
+    the others), and its level over those frames spreads by at most
+    level_std_db. Its own bins: its neighbours and, with steady_std_db, every
+    steady bin (None: only the neighbours). The engine asks about its one
+    feature stack, the lab about every window of a scene at once.
     """
     still, modal, walking = _line(windows, level_std_db, min_frames)
     own = np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool)
@@ -139,13 +130,3 @@ def beside_db(lines: Lines) -> NDArray[np.float64]:
     with np.errstate(divide="ignore"):
         beside = np.where(count > 0, 10 * np.log10(mean), -np.inf)
     return np.asarray(np.where(lines.still, beside, np.nan))
-
-
-def beside_line_db(
-    windows: NDArray[np.floating],
-    level_std_db: float = LINE_LEVEL_STD_DB,
-    min_frames: int = LINE_MIN_FRAMES,
-    steady_std_db: float | None = STEADY_STD_DB,
-) -> NDArray[np.float64]:
-    """beside_db of the windows' lines (find_lines)."""
-    return beside_db(find_lines(windows, level_std_db, min_frames, steady_std_db))
