@@ -47,7 +47,9 @@ from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
 # The simulator's version is part of the cache's name: frames rendered by an
 # older simulator (or older scene draws) are never mixed with new ones.
 # v4: curtains drawn by their speed (lab/scenes.py).
-SIM_VERSION = 4
+# v5: a curtain's gusts no longer swing it past its drawn speed (sim/motion.py);
+#     distracting tones placed with the room's speed of sound.
+SIM_VERSION = 5
 CACHE = Path(os.environ.get("USPD_CACHE", Path.home() / ".cache" / "uspd")) / "lab" / f"frames-v{SIM_VERSION}"
 BLOCK_S = 1.0
 

@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from custom_components.uspd.engine.rates import MAX_CARRIER_FRACTION
+from custom_components.uspd.engine.rates import MAX_CARRIER_FRACTION, speed_of_sound_ms
 from custom_components.uspd.sim.scene import (
     Curtain,
     Device,
@@ -261,10 +261,9 @@ def random_curtain(rng: np.random.Generator, room: Room, start: float, end: floa
         centre, normal = (_u(rng, 1.0, w - 1.0), d - 0.15, _u(rng, 1.0, 1.8)), (0.0, -1.0, 0.0)
     width = _u(rng, 0.5, 2.0)
     # The design's curtain moves at ~0.01-0.3 m/s, swaying at 0.1-2 Hz: draw
-    # the peak speed and the rate, and the sway follows (gusts still swing it
-    # further now and then). Drawing the sway (0.5-8 cm) instead gave peaks up
-    # to 1 m/s, walking speed. (Same draws in the same order: every other
-    # parameter of every scene is as it was.)
+    # the peak speed (in its strongest gust, sim/motion.CurtainMover) and the
+    # rate, and the sway follows. Drawing the sway (0.5-8 cm) instead gave
+    # peaks up to 1 m/s, walking speed.
     speed = _u(rng, 0.01, 0.3)
     hz = _u(rng, 0.1, 2.0)
     return Curtain(
@@ -284,7 +283,13 @@ def random_distractor(rng: np.random.Generator, room: Room, carrier_hz: float, s
     which = int(rng.integers(0, 5))
     if which == 0:
         # 0.4-4.5 m/s of radial speed at this carrier, approaching or receding.
-        offset = _u(rng, 0.4, 4.5) * 2 * carrier_hz / 343.0 * (1 if rng.uniform() < 0.5 else -1)
+        offset = (
+            _u(rng, 0.4, 4.5)
+            * 2
+            * carrier_hz
+            / speed_of_sound_ms(room.temperature_c)
+            * (1 if rng.uniform() < 0.5 else -1)
+        )
         return Interferer(carrier_hz + offset, level_dbfs=_u(rng, -80.0, -45.0), start_s=start)
     if which == 1:
         return random_fan(rng, room, start, end)

@@ -12,6 +12,7 @@ from custom_components.uspd.engine.detector import DetectorConfig, Motion
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import GRID_BINS, GRID_SPEEDS_MS, FeatureStack, resample_matrix
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.engine.rates import speed_of_sound_ms
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
@@ -195,8 +196,9 @@ def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:
         kinds.add(other.kind)
         assert other.start_s < walker.start_s
         if isinstance(other, Interferer):
-            speed = abs(other.freq_hz - d.carrier_hz) * 343.0 / (2 * d.carrier_hz)
-            assert 0.4 <= speed <= 4.5  # inside the walking band, where it looks like someone
+            c = speed_of_sound_ms(d.scene.room.temperature_c)
+            speed = abs(other.freq_hz - d.carrier_hz) * c / (2 * d.carrier_hz)
+            assert 0.4 - 1e-9 <= speed <= 4.5 + 1e-9  # inside the walking band, where it looks like someone
     assert kinds == {"interferer", "fan", "pedestal_fan", "music", "curtain"}
 
 

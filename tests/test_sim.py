@@ -89,6 +89,27 @@ def test_a_curtain_sways_slowly_and_symmetrically() -> None:
     assert 0.3 < pos / neg < 3.0
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_curtain_s_gusts_never_push_it_past_its_peak_speed(seed: int) -> None:
+    """Curtain.sway_m at sway_hz is its swing in the strongest gust: no point moves faster (DESIGN: <= 0.3 m/s)."""
+    from custom_components.uspd.sim.motion import CurtainMover
+    from custom_components.uspd.sim.scene import Curtain
+
+    c = Curtain(0.0, 120.0, sway_m=0.3 / (2 * np.pi * 0.5), sway_hz=0.5)
+    t = np.arange(0.0, 120.0, 1e-3)
+    speeds = np.stack(
+        [
+            np.linalg.norm(np.diff(sc.pos, axis=0), axis=1) / 1e-3
+            for sc in CurtainMover(c, np.random.default_rng(seed)).scatter(t)
+        ]
+    )
+    assert speeds.max() <= 0.3 * 1.02
+    assert speeds.max() > 0.3 * 0.8  # gusts do come
+    # ... and calm spells: each point's peak over a swing falls well below the gusts'.
+    swing = speeds[0, : len(t) // 120 * 120 - 120].reshape(120, -1).max(axis=1)
+    assert swing.min() < 0.5 * swing.max()
+
+
 def test_an_interfering_tone_lands_at_its_offset_in_both_renders() -> None:
     from custom_components.uspd.sim.scene import Interferer
 

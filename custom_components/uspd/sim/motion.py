@@ -265,7 +265,14 @@ class PedestalFanMover:
 
 
 class CurtainMover:
-    """Points across the curtain, each swaying along the normal at its own rate; gusts come and go."""
+    """Points across the curtain, each swaying along the normal at its own rate; gusts come and go.
+
+    The curtain's sway_m at sway_hz is its swing in the strongest gust: every
+    point peaks at that speed, 2π·sway_hz·sway_m, and the draft eases to a
+    fifth of it between gusts. DESIGN bounds curtains at ~0.3 m/s (< 70 Hz of
+    Doppler at 40 kHz); a gust that doubled the swing took them to walking
+    speed, which is not a curtain any more.
+    """
 
     POINTS = 5
 
@@ -284,10 +291,14 @@ class CurtainMover:
     def scatter(self, t: Array) -> list[Scatter]:
         c = self.c
         present = ((t >= c.start_s) & (t <= c.end_s)).astype(np.float64)
-        gust = 1.0 + self.gust(t)  # 0.5 rms around 1: calm spells and gusts
+        # 0.2-1 of the full swing: calm spells and gusts (the jitter drifts at 0.02-0.2 Hz, so the swing's own
+        # change adds little speed).
+        gust = 0.6 + 0.4 * np.tanh(2 * self.gust(t))
         out = []
         for k in range(self.POINTS):
-            disp = c.sway_m * gust * np.sin(2 * np.pi * self.freq[k] * t + self.phase[k])
+            # Each point at its own rate, all at the curtain's peak speed.
+            sway = c.sway_m * c.sway_hz / self.freq[k]
+            disp = sway * gust * np.sin(2 * np.pi * self.freq[k] * t + self.phase[k])
             pos = self.rest[k][None, :] + disp[:, None] * self.normal[None, :]
             out.append(Scatter(pos, present * _amp(c.ts_db)))
         return out
