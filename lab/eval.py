@@ -59,6 +59,7 @@ from custom_components.uspd.engine.features import CONTEXT_FRAMES
 from custom_components.uspd.engine.lines import (
     LINE_LEVEL_STD_DB,
     LINE_MIN_FRAMES,
+    LINE_OUTLIER_DB,
     STEADY_STD_DB,
     beside_db,
     find_lines,
@@ -130,6 +131,7 @@ def run_detector(
     line_min_frames: int = LINE_MIN_FRAMES,
     steady_std_db: float | None = STEADY_STD_DB,
     symmetry_beside_line: bool = True,
+    line_outlier_db: float | None = LINE_OUTLIER_DB,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -137,7 +139,7 @@ def run_detector(
     in (before that the detector hears of no motion); the baseline's at once.
     line_std_db, symmetry_db None: still lines, symmetric spectra open rooms like anything else;
     steady_std_db None: only the bins next to a still line are its own; symmetry_beside_line False: the
-    symmetry rule weighs a still line's bins too.
+    symmetry rule weighs a still line's bins too; line_outlier_db None: every frame on a line's bin is the line's.
     """
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -146,7 +148,7 @@ def run_detector(
         windows = network_windows(s)
         own = None
         if line_std_db is not None:
-            lines = find_lines(windows, line_std_db, line_min_frames, steady_std_db)
+            lines = find_lines(windows, line_std_db, line_min_frames, steady_std_db, line_outlier_db)
             beside = beside_db(lines)
             own = lines.own if symmetry_beside_line else None
         if symmetry_db is not None:

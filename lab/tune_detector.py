@@ -1,7 +1,7 @@
 """The detector's knobs for opening rooms and reporting walking, chosen on training data, never on the benchmark.
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
-                                             | --symmetry-beside | --motion]
+                                             | --symmetry-beside | --line-outliers | --motion]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -42,7 +42,10 @@ With --steady, how little a walking bin beside a still line may vary over
 the window to count as the line's own (a strong tone's sidelobes and
 copies), not as someone beside it. With --symmetry-beside, whether the
 symmetry rule weighs the walking band without a still line's own bins (a
-tone on one side would otherwise hide a fan's or music's evenness).
+tone on one side would otherwise hide a fan's or music's evenness). With
+--line-outliers, how far a frame's level on a still line's bin may rise
+over the line's median and still be the line's (a click lifts it for a
+frame).
 
 Each sweep sets the other knobs as they were when its choice was made. What
 it cannot set back: until the last --line-frames sweep a still line refused
@@ -74,7 +77,7 @@ import numpy as np
 import lab  # noqa: F401
 from custom_components.uspd.engine.detector import MAJOR_GATE_DB, OCCUPY_FRAMES, OCCUPY_GATE_DB, DetectorConfig
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, STEADY_STD_DB
+from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, LINE_OUTLIER_DB, STEADY_STD_DB
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB
 
 from .dataset import SceneFrames, build
@@ -109,6 +112,8 @@ LINE_FRAMES_CHOICES = (12, 11, 10, 9)
 STEADY_CHOICES_DB = (None, 1.5, 2.0, 3.0)
 # --symmetry-beside: the symmetry rule with or without a still line's bins, at these settings of it.
 SYMMETRY_BESIDE_CHOICES_DB = (3.0, 4.0)
+# --line-outliers: how far a frame's level may rise over a still line's median and be the line's (None: any).
+LINE_OUTLIER_CHOICES_DB = (None, 8.0, 6.0, 4.5)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ class Setting:
     symmetry_db: float | None
     steady_std_db: float | None = None
     symmetry_beside_line: bool = False
+    line_outlier_db: float | None = None
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -181,6 +187,9 @@ def main() -> None:
     parser.add_argument(
         "--symmetry-beside", action="store_true", help="weigh symmetry with or without a still line's bins"
     )
+    parser.add_argument(
+        "--line-outliers", action="store_true", help="sweep how far a frame may rise over a still line's level"
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
@@ -205,8 +214,11 @@ def main() -> None:
         SYMMETRY_DB,
         STEADY_STD_DB,
         symmetry_beside_line=True,
+        line_outlier_db=LINE_OUTLIER_DB,
     )
-    if args.symmetry_beside:
+    if args.line_outliers:
+        settings = [dataclasses.replace(now, line_outlier_db=db) for db in LINE_OUTLIER_CHOICES_DB]
+    elif args.symmetry_beside:
         settings = [
             dataclasses.replace(now, symmetry_beside_line=beside, symmetry_db=db)
             for beside in (False, True)
@@ -275,8 +287,8 @@ def sweep(
         f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: fans, music, clicks, the wall | curtains, tones"
     )
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  false occupancies/h (two sets)  MAJOR onsets/h (two sets)  walks never MAJOR  walk-ins missed"
-          "  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
+          "  outlier_db  false occupancies/h (two sets)  MAJOR onsets/h (two sets)  walks never MAJOR"
+          "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
@@ -304,6 +316,7 @@ def _sweep_line(setting: Setting) -> str:
             symmetry_db=setting.symmetry_db,
             steady_std_db=setting.steady_std_db,
             symmetry_beside_line=setting.symmetry_beside_line,
+            line_outlier_db=setting.line_outlier_db,
         )
         for i in use
     }
@@ -330,11 +343,12 @@ def _sweep_line(setting: Setting) -> str:
         first_walk = runs_of(scenes[i].y == 2)[0][0]
         d_early += bool(runs[i].occupied[:first_walk].any())
         d_missed += not runs[i].occupied[first_walk:].any()
-    std, sym, steady = setting.line_std_db, setting.symmetry_db, setting.steady_std_db
+    std, sym, steady, outlier = setting.line_std_db, setting.symmetry_db, setting.steady_std_db, setting.line_outlier_db
     return (
         f"{setting.gate_db:7.1f}  {setting.occupy_gate_db:14.1f}  {setting.occupy_frames:13d}"
         f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
         f"  {'off' if steady is None else steady:>9}  {'beside' if setting.symmetry_beside_line else 'all':>8}"
+        f"  {'off' if outlier is None else outlier:>10}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
     )

@@ -129,6 +129,26 @@ def test_a_click_in_one_frame_hides_the_line_only_from_a_strict_count() -> None:
     assert not stationary_line(_window(bins, levels), min_frames=CONTEXT_FRAMES - 1)
 
 
+def test_a_click_that_lifts_the_tone_s_own_bin_for_a_frame_leaves_it_a_line() -> None:
+    """A −61 dBFS tone in the benchmark's home set, 42 dB over the floor; a click lifted its bin 6.5 dB for a frame."""
+    line = _bin(-1.5)
+    levels = list(42.5 + RNG.normal(0, 0.3, CONTEXT_FRAMES))
+    levels[5] += 6.5
+    db = _window([line] * CONTEXT_FRAMES, levels).astype(np.float64) * DB_SCALE
+    for offset, level in ((4, 22.0), (5, 18.0), (6, 14.0)):  # its leakage, steady but for the click
+        for b in (line - offset, line + offset):
+            db[:, b] = level + RNG.normal(0, 0.3, CONTEXT_FRAMES)
+            db[5, b] += 6.5
+    clicked = scale_db(db)
+    assert not find_lines(clicked, outlier_db=None).still  # every frame on the bin counted: too unsteady
+    lines = find_lines(clicked, outlier_db=4.5)
+    assert lines.still
+    assert float(beside_db(lines)) < 1.0  # the leakage is still the tone's own, not someone beside it
+    # A level that wanders all through the window is no line, whatever frames are set aside.
+    wandering = list(42.5 + 3 * LINE_LEVEL_STD_DB * np.sign(np.sin(np.arange(CONTEXT_FRAMES))))
+    assert not find_lines(_window([line] * CONTEXT_FRAMES, wandering), outlier_db=4.5).still
+
+
 def test_someone_walking_in_while_the_tone_sounds_still_opens_the_room() -> None:
     # The tone switches on 2 s before the walk-in and is stronger than the walker's echo.
     walker = Walker(((5.0, 0.3, 3.4), (9.0, 3.6, 1.6)))
