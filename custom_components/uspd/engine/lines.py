@@ -50,6 +50,8 @@ LINE_GUARD_BINS = 3
 # occupancies from 1 to 0 and, among curtains and tones, 8 to 6, and left
 # the same walk-ins unopened (22 of 213); 2 dB sits in the middle.
 STEADY_STD_DB = 2.0
+STEADY_MIN_DB = 3.0
+STEADY_REACH_BINS = 2
 # A click (or a beat of music) lifts a tone's bin for a frame: a frame more
 # than LINE_OUTLIER_DB over the line's median level is not the line's, or a
 # single one would keep the whole window from being still for CONTEXT_FRAMES
@@ -62,8 +64,6 @@ STEADY_STD_DB = 2.0
 # changed nothing there (that stream has no such tone and click), and 4.5,
 # the tightest tried, was chosen. None: every frame on the line's bin counts.
 LINE_OUTLIER_DB: float | None = 4.5
-STEADY_MIN_DB = 3.0
-STEADY_REACH_BINS = 2
 _WALKING = grid_bins(MAJOR_BAND_MS)
 
 
@@ -80,20 +80,20 @@ def _line(
     on = peak == modal
     if outlier_db is not None:
         # A frame that lifts the line's bin far over its usual level was taken by something else (a click).
-        # The median of the frames on the bin (np.nanmedian costs ten times as much): NaNs sort last.
-        ordered = np.sort(np.where(on, level, np.nan), axis=-1)
-        n = on.sum(axis=-1, keepdims=True)
-        usual = (
-            0.5
-            * (np.take_along_axis(ordered, (n - 1) // 2, axis=-1) + np.take_along_axis(ordered, n // 2, axis=-1))[
-                ..., 0
-            ]
-        )
-        on &= level - usual[..., None] <= outlier_db
+        on &= level - _median_where(level, on)[..., None] <= outlier_db
     count = on.sum(axis=-1)
     mean = np.where(on, level, 0.0).sum(axis=-1) / np.maximum(count, 1)
     spread = np.sqrt(np.where(on, (level - mean[..., None]) ** 2, 0.0).sum(axis=-1) / np.maximum(count, 1))
     return (count >= min_frames) & (spread <= level_std_db), modal[..., 0], walking, on
+
+
+def _median_where(values: NDArray[np.float32], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Median over the last axis of the values where mask (at least one per row); np.nanmedian costs ten times more."""
+    ordered = np.sort(np.where(mask, values, np.nan), axis=-1)  # NaNs sort last
+    n = mask.sum(axis=-1, keepdims=True)
+    low = np.take_along_axis(ordered, (n - 1) // 2, axis=-1)
+    high = np.take_along_axis(ordered, n // 2, axis=-1)
+    return np.asarray(0.5 * (low + high)[..., 0], dtype=np.float64)
 
 
 @dataclass(frozen=True)
