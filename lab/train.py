@@ -1,8 +1,17 @@
-"""Regenerate the shipped model from seeds: data, a seed model, rare-event mining rounds, conversion.
+"""Train the classifier from seeds: data, a seed model, rare-event mining rounds, conversion.
 
-    scripts/lab train [--train-scenes 320] [--seed-scenes 100] [--rounds 2] [--mining-hours 10] [--seed N]
+    scripts/lab train [--train-scenes 320] [--home-scenes 120] [--combo-scenes 80] [--seed-scenes 100]
+                      [--rounds 2] [--mining-hours 5] [--epochs 10] [--seed N]
 
-1. Render the training scenes (seeds.TRAIN, 30 s each, every kind).
+The defaults are the best recipe found on today's simulator
+(lab/results/retrains_v5.json); the shipped model is older and was not
+replaced (its model card says why).
+
+1. Render the training scenes (seeds.TRAIN, 30 s each): every kind as
+   drawn, then curtains and other devices' tones with nobody in the room,
+   then extra walks with music and with a fan, the two mixes the benchmark
+   asks ≥ 95 % of (with only the drawn mix, ~22 of each, the network lost
+   walks with music: README, *The benchmark*).
 2. Train a seed model on the first --seed-scenes of them.
 3. Each round: run the current model over a fresh stretch of the mining
    stream (seeds.MINING, 60 s scenes, 70 % nobody in the room); keep its
@@ -43,6 +52,16 @@ BATCH = 256
 # Background frames are most of every stream; a sample of them per epoch is
 # enough once the mined ones are always kept.
 BACKGROUND_PER_EPOCH = 60_000
+
+
+def training_jobs(train_scenes: int, home_scenes: int, combo_scenes: int) -> list[tuple[int, str | None, float, None]]:
+    """Every kind as drawn, then curtains and tones, then walks with music and walks with a fan (lab/scenes.py)."""
+    base = seeds.TRAIN.start
+    jobs: list[tuple[int, str | None, float, None]] = [(base + i, None, 30.0, None) for i in range(train_scenes)]
+    jobs += [(base + 50_000 + i, "negative_home", 30.0, None) for i in range(home_scenes)]
+    jobs += [(base + 60_000 + i, "walk_music", 30.0, None) for i in range(combo_scenes)]
+    jobs += [(base + 70_000 + i, "walk_fan", 30.0, None) for i in range(combo_scenes)]
+    return jobs
 
 
 def mining_jobs(start: int, hours: float) -> list[tuple[int, str | None, float, None]]:
@@ -140,19 +159,18 @@ def main() -> None:
     parser.add_argument("--train-scenes", type=int, default=320)
     parser.add_argument("--seed-scenes", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--mining-hours", type=float, default=10.0)
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--mining-hours", type=float, default=5.0)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=SEED, help="weights and batches; the data are the same")
     parser.add_argument("--home-scenes", type=int, default=120, help="extra scenes with curtains and other tones")
+    parser.add_argument("--combo-scenes", type=int, default=80, help="extra walks with music, and as many with a fan")
     args = parser.parse_args()
     began = time.time()
     report: dict[str, object] = {"seed": args.seed, "args": vars(args)}
 
-    print(f"rendering {args.train_scenes} training scenes (seeds {seeds.TRAIN.start}…)", flush=True)
-    scenes: list[SceneFrames] = build([(seeds.TRAIN.start + i, None, 30.0, None) for i in range(args.train_scenes)])
-    # Curtains, plants and other devices' tones: nobody in the room (lab/scenes.py, "negative_home").
-    home = [(seeds.TRAIN.start + 50_000 + i, "negative_home", 30.0, None) for i in range(args.home_scenes)]
-    scenes += build(home)  # type: ignore[arg-type]
+    jobs = training_jobs(args.train_scenes, args.home_scenes, args.combo_scenes)
+    print(f"rendering {len(jobs)} training scenes (seeds {seeds.TRAIN.start}…)", flush=True)
+    scenes: list[SceneFrames] = build(jobs)  # type: ignore[arg-type]
     seed_set = Windows(scenes[: args.seed_scenes])
     print(f"seed model on {args.seed_scenes} scenes ({seed_set.hours:.1f} h)", flush=True)
     model = train(seed_set, np.zeros(0, dtype=np.int64), args.epochs, args.seed)
