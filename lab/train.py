@@ -10,7 +10,7 @@ replaced (its model card says why).
 1. Render the training scenes (seeds.TRAIN, 30 s each): every kind as
    drawn, then curtains and other devices' tones with nobody in the room,
    then extra walks with music and with a fan, the two mixes the benchmark
-   asks ≥ 95 % of (with only the drawn mix, ~22 of each, the network lost
+   asks ≥ 95 % of (with only the drawn mix, 21 and 19 of 320, the network lost
    walks with music: README, *The benchmark*).
 2. Train a seed model on the first --seed-scenes of them.
 3. Each round: run the current model over a fresh stretch of the mining
@@ -41,6 +41,7 @@ from custom_components.uspd.engine.detector import NETWORK_MOTION_BIAS_LOGIT
 
 from . import seeds
 from .dataset import SceneFrames, build
+from .scenes import Kind
 from .windows import Windows, onsets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +55,10 @@ BATCH = 256
 BACKGROUND_PER_EPOCH = 60_000
 
 
-def training_jobs(train_scenes: int, home_scenes: int, combo_scenes: int) -> list[tuple[int, str | None, float, None]]:
+def training_jobs(train_scenes: int, home_scenes: int, combo_scenes: int) -> list[tuple[int, Kind | None, float, None]]:
     """Every kind as drawn, then curtains and tones, then walks with music and walks with a fan (lab/scenes.py)."""
     base = seeds.TRAIN.start
-    jobs: list[tuple[int, str | None, float, None]] = [(base + i, None, 30.0, None) for i in range(train_scenes)]
+    jobs: list[tuple[int, Kind | None, float, None]] = [(base + i, None, 30.0, None) for i in range(train_scenes)]
     jobs += [(base + 50_000 + i, "negative_home", 30.0, None) for i in range(home_scenes)]
     jobs += [(base + 60_000 + i, "walk_music", 30.0, None) for i in range(combo_scenes)]
     jobs += [(base + 70_000 + i, "walk_fan", 30.0, None) for i in range(combo_scenes)]
@@ -170,7 +171,7 @@ def main() -> None:
 
     jobs = training_jobs(args.train_scenes, args.home_scenes, args.combo_scenes)
     print(f"rendering {len(jobs)} training scenes (seeds {seeds.TRAIN.start}…)", flush=True)
-    scenes: list[SceneFrames] = build(jobs)  # type: ignore[arg-type]
+    scenes: list[SceneFrames] = build(jobs)
     seed_set = Windows(scenes[: args.seed_scenes])
     print(f"seed model on {args.seed_scenes} scenes ({seed_set.hours:.1f} h)", flush=True)
     model = train(seed_set, np.zeros(0, dtype=np.int64), args.epochs, args.seed)

@@ -83,10 +83,20 @@ def _line(
     if outlier_db is not None:
         # A frame that lifts the line's bin far over its usual level was taken by something else (a click).
         on &= level - _median_where(level, on)[..., None] <= outlier_db
-    count = on.sum(axis=-1)
-    mean = np.where(on, level, 0.0).sum(axis=-1) / np.maximum(count, 1)
-    spread = np.sqrt(np.where(on, (level - mean[..., None]) ** 2, 0.0).sum(axis=-1) / np.maximum(count, 1))
-    return (count >= min_frames) & (spread <= level_std_db), modal[..., 0], walking, on
+    count, _, spread = _mean_std_where(level, on, axis=-1)
+    return (count[..., 0] >= min_frames) & (spread[..., 0] <= level_std_db), modal[..., 0], walking, on
+
+
+def _mean_std_where(
+    values: NDArray[np.floating], mask: NDArray[np.bool_], axis: int
+) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+    """How many values mask holds along axis, and their mean and standard deviation (0 and 0 where none),
+    each with that axis kept (of length one)."""
+    count = mask.sum(axis=axis, keepdims=True)
+    n = np.maximum(count, 1)
+    mean = np.where(mask, values, 0.0).sum(axis=axis, keepdims=True) / n
+    std = np.sqrt(np.where(mask, (values - mean) ** 2, 0.0).sum(axis=axis, keepdims=True) / n)
+    return count, mean, std
 
 
 def _median_where(values: NDArray[np.float32], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -132,13 +142,10 @@ def find_lines(
         # In grid bins: the walking band's two sides are not neighbours.
         own = np.abs(_WALKING - _WALKING[modal][..., None]) <= LINE_GUARD_BINS
         if steady_std_db is not None:
-            level = walking.astype(np.float64)
             # With outlier_db, over the frames the line holds (what took the others moved every bin); else all.
-            w = (held if outlier_db is not None else np.ones_like(held))[..., None].astype(np.float64)
-            n = np.maximum(w.sum(axis=-2), 1.0)
-            mean = (level * w).sum(axis=-2) / n
-            std = np.sqrt((((level - mean[..., None, :]) ** 2) * w).sum(axis=-2) / n)
-            steady = (std <= steady_std_db) & (mean >= STEADY_MIN_DB)
+            frames = held if outlier_db is not None else np.ones_like(held)
+            _, mean, std = _mean_std_where(walking.astype(np.float64), frames[..., None], axis=-2)
+            steady = (std[..., 0, :] <= steady_std_db) & (mean[..., 0, :] >= STEADY_MIN_DB)
             # The flanks of a steady run are the tone's too, where noise on a few dB of leakage makes them waver.
             for shift in range(1, STEADY_REACH_BINS + 1):
                 near = (_WALKING[shift:] - _WALKING[:-shift]) == shift
