@@ -23,6 +23,10 @@ through other impulsive sounds.
   the walking band, a ceiling or pedestal fan, music, or a curtain. What
   the detector's rules against distractors may cost the people they must
   not lock out. Drawn only by name, as negative_home.
+- enter_read: walks in, sits for minutes reading or watching (a hand moves
+  every 2.5–12 s: 0.08–0.4 bursts per second, below most of enter_sit's),
+  then leaves a minute before the end. Does the room stay occupied while they
+  sit, and go vacant after? Drawn only by name.
 """
 
 from __future__ import annotations
@@ -60,9 +64,10 @@ Kind = Literal[
     "seated_music",
     "negative_home",
     "enter_distracted",
+    "enter_read",
 ]
 KINDS: tuple[Kind, ...] = ("walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music")
-NAMED_ONLY: tuple[Kind, ...] = ("negative_home", "enter_distracted")
+NAMED_ONLY: tuple[Kind, ...] = ("negative_home", "enter_distracted", "enter_read")
 
 
 @dataclass(frozen=True)
@@ -314,19 +319,22 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
         sources.append(random_seated(rng, room, device, 0.0, d))
         if rng.uniform() < 0.5:  # key clicks, pages, a mug put down
             sources.append(random_impulses(rng, 0.0, d))
-    if kind in ("enter_sit", "enter_distracted"):
+    if kind in ("enter_sit", "enter_distracted", "enter_read"):
+        walk_s = d / 2 if kind != "enter_read" else 15.0
         walker = dataclasses.replace(
-            random_walker(rng, room, device, _u(rng, 1.0, 4.0), d / 2, style="sit"), sit_down_s=_u(rng, 0.8, 2.0)
+            random_walker(rng, room, device, _u(rng, 1.0, 4.0), walk_s, style="sit"), sit_down_s=_u(rng, 0.8, 2.0)
         )
         end_xy = walker.waypoints[-1][1:]
         sit_from = walker.end_s
-        leave = rng.uniform() < 0.4
-        sit_to = _u(rng, sit_from + 5.0, d - 4.0) if leave else d
+        if kind == "enter_read":
+            leave, sit_to, activity = True, d - 60.0, 10 ** _u(rng, math.log10(0.08), math.log10(0.4))
+        else:
+            leave = rng.uniform() < 0.4
+            sit_to = _u(rng, sit_from + 5.0, d - 4.0) if leave else d
+            activity = _u(rng, 0.2, 1.5)
         seat = (float(end_xy[0]), float(end_xy[1]))
         sources.append(walker)
-        sources.append(
-            Seated(sit_from, sit_to, seat_m=seat, activity=_u(rng, 0.2, 1.5), torso_ts_db=walker.torso_ts_db)
-        )
+        sources.append(Seated(sit_from, sit_to, seat_m=seat, activity=activity, torso_ts_db=walker.torso_ts_db))
         if leave:
             inside, outside = _door(rng, room)
             stand = _u(rng, 0.8, 1.5)

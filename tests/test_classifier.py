@@ -16,7 +16,7 @@ from custom_components.uspd.engine.rates import speed_of_sound_ms
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
-from custom_components.uspd.sim.scene import Curtain, Interferer, Scene, Walker
+from custom_components.uspd.sim.scene import Curtain, Interferer, Scene, Seated, Walker
 from lab import seeds
 
 VECTORS = Path(__file__).parent / "data" / "model_vectors.npz"
@@ -203,6 +203,56 @@ def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:
             speed = abs(other.freq_hz - d.carrier_hz) * c / (2 * d.carrier_hz)
             assert 0.4 - 1e-9 <= speed <= 4.5 + 1e-9  # inside the walking band, where it looks like someone
     assert kinds == {"interferer", "fan", "pedestal_fan", "music", "curtain"}
+
+
+def test_the_readers_sit_for_minutes_and_leave_with_time_to_go_vacant() -> None:
+    """lab/scenes.py enter_read: a walk-in, minutes of sparse hand bursts, a walk-out a minute before the end."""
+    from lab import eval as lab_eval
+    from lab.scenes import draw
+
+    jobs = lab_eval.suite(1.0, 20.0)["enter_read"]
+    assert len(jobs) == 60
+    assert all(seed in seeds.EVAL for seed, *_ in jobs)
+    activities = []
+    for seed, kind, seconds, rate in jobs[:30]:
+        scene = draw(seed, kind, seconds, rate).scene  # type: ignore[arg-type]
+        (sit,) = [s for s in scene.sources if isinstance(s, Seated)]
+        walkers = [s for s in scene.sources if isinstance(s, Walker)]
+        assert len(walkers) == 2
+        assert walkers[0].end_s <= sit.start_s < sit.end_s <= walkers[1].start_s
+        assert sit.end_s - sit.start_s >= 150.0
+        activities.append(sit.activity)
+        # Out of the room with more than the hold (and its margin) left to see the room go vacant.
+        assert max(span.end for span in scene.occupied()) <= seconds - 45.0
+    assert min(activities) >= 0.08
+    assert max(activities) <= 0.4
+    assert max(activities) - min(activities) > 0.2
+
+
+def test_readers_called_vacant_counts_each_fall_while_seated_and_the_wait_after_leaving() -> None:
+    from lab import eval as lab_eval
+    from lab.dataset import SceneFrames
+    from lab.scenes import draw
+
+    seed, kind, seconds, rate = lab_eval.suite(1.0, 20.0)["enter_read"][3]
+    scene = draw(seed, kind, seconds, rate).scene  # type: ignore[arg-type]
+    (sit,) = [s for s in scene.sources if isinstance(s, Seated)]
+    gone = max(span.end for span in scene.occupied())
+    t = np.arange(0.025, seconds, 0.025)
+    y = np.zeros(len(t), dtype=np.int8)
+    for start in np.arange(sit.start_s + 2.0, sit.end_s, 8.0):
+        if not 60.0 <= start < 100.0:  # 40 s with no hand moving
+            y[(t >= start) & (t < start + 1.0)] = 1
+    frames = SceneFrames(
+        "reader", kind, t.astype(np.float32), np.zeros((len(t), 1), np.float16), y, np.zeros(len(t), bool),
+        np.zeros((len(t), 3), np.float32), 96000, 40000.0, 2,
+    )  # fmt: skip
+    occupied = (t >= 6.0) & ~((t >= 95.0) & (t < 101.0)) & ~((t >= 130.0) & (t < 130.5)) & (t < gone + 31.0)
+    run = lab_eval.Run(np.zeros(len(t), np.int8), occupied)
+    hit, times, hours, after, still = lab_eval.seated_called_vacant([scene], [frames], [run], 30.0)
+    assert (hit, times, still) == (1, 2, 1)
+    assert hours == pytest.approx((sit.end_s - max(6.0, sit.start_s)) / 3600, abs=1e-4)
+    assert after == [pytest.approx(31.0, abs=0.03)]
 
 
 def test_the_lab_s_curtains_sway_at_the_design_s_speeds() -> None:
