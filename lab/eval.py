@@ -28,8 +28,9 @@ numpy executor gives the same outputs: tests/test_classifier.py) and both
 detectors are the engine's state machine, run frame by frame.
 
 --model benchmarks another .tflite (a retrained one) in the shipped one's
-place; --sets runs only the sets named. Either prints the table without
-saving it: lab/results/eval.json holds the whole suite on the shipped model.
+place; --sets runs only the sets named. Either prints the table (and
+writes it to --out if given) and leaves lab/results/eval.json, the whole
+suite on the shipped model, as it is.
 """
 
 from __future__ import annotations
@@ -409,6 +410,7 @@ def main() -> None:
     parser.add_argument("--negative-hours", type=float, default=20.0)
     parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
     parser.add_argument("--sets", nargs="+", help="only these sets, printed and not saved (default: all, saved)")
+    parser.add_argument("--out", type=Path, help="also write the report here (with --model or --sets)")
     args = parser.parse_args()
     began = time.time()
     rng = np.random.default_rng(0)
@@ -475,6 +477,9 @@ def main() -> None:
     report["table"] = table
     report["minutes"] = round((time.time() - began) / 60, 1)
     if args.sets or args.model.resolve() != MODEL_PATH.resolve():
+        report["model"] = str(args.model)
+        if args.out:
+            args.out.write_text(json.dumps(report, indent=1, default=float) + "\n")
         print(format_table(table))
         return
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

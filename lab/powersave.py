@@ -1,6 +1,6 @@
 """What power saving costs and saves, in closed loop on seeded scenes (the worker itself, in fast-forward).
 
-    scripts/lab powersave [--scenes 12]
+    scripts/lab powersave [--scenes 12] [--model PATH]
 
 Each scene: someone walks in, sits and only makes small movements for
 3 minutes, gets up and walks about for 5 s (the re-detection event), sits a
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import lab  # noqa: F401
-from custom_components.uspd.engine.classifier import Classifier
+from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier
 from custom_components.uspd.engine.detector import DetectorConfig, Motion
 from custom_components.uspd.engine.sources import SourceConfig
 from custom_components.uspd.engine.sources.simulated import SimulatedRoom
@@ -69,8 +69,8 @@ def scene_for(seed: int) -> tuple[Scene, float, float, float]:
     return scene, t_in, t_door, up
 
 
-def run(job: tuple[int, bool]) -> dict[str, float]:
-    seed, power_save = job
+def run(job: tuple[int, bool, Path]) -> dict[str, float]:
+    seed, power_save, model = job
     scene, _, t_out, up = scene_for(seed)
     snaps: list[Snapshot] = []
     source = SimulatedRoom(SourceConfig(carrier_hz=40000.0, loop=False, baseband=True), scene=scene)
@@ -81,7 +81,7 @@ def run(job: tuple[int, bool]) -> dict[str, float]:
         lambda err: None,
         speed=1e6,
         publish_s=0.25,
-        classifier=Classifier.load(),
+        classifier=Classifier.load(model),
         power_save=power_save,
     )
     worker.start(source)
@@ -104,8 +104,9 @@ def run(job: tuple[int, bool]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenes", type=int, default=12)
+    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite: printed, not saved")
     args = parser.parse_args()
-    jobs = [(seeds.EVAL.start + 70_000 + i, mode) for i in range(args.scenes) for mode in (True, False)]
+    jobs = [(seeds.EVAL.start + 70_000 + i, mode, args.model) for i in range(args.scenes) for mode in (True, False)]
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         rows = pool.map(run, jobs, chunksize=1)
     on = [r for r in rows if r["power_save"]]
@@ -127,8 +128,9 @@ def main() -> None:
                                          sum(r["vacant_while_present_s"] for r in off)],
         "rows": rows,
     }  # fmt: skip
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=1) + "\n")
+    if args.model.resolve() == MODEL_PATH.resolve():
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(summary, indent=1) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "rows"}, indent=1))
 
 
