@@ -395,10 +395,10 @@ def suite(scale: float, negative_hours: float) -> dict[str, list[tuple[int, str,
         # The same walk-ins with a tone, a fan, music or a curtain already there.
         "enter_distracted": jobs(90_000, 100, "enter_distracted", 40.0),
         "near_ultrasonic": [(j[0], j[1], j[2], 48000) for j in jobs(50_000, 100, "walk", 20.0)],
-        # Three quarters fans, music, the walker behind the wall; a quarter
-        # curtains and other devices' tones.
         # Four-minute sits with a hand moving only every 2.5-12 s: kept occupied while they read?
         "enter_read": jobs(96_000, 60, "enter_read", 240.0),
+        # Three quarters fans, music, the walker behind the wall; a quarter
+        # curtains and other devices' tones.
         "negative": [(base + 60_000 + i, "negative", 60.0, None) for i in range(int(negative_hours * 45))],
         "negative_home": [(base + 80_000 + i, "negative_home", 60.0, None) for i in range(int(negative_hours * 15))],
     }
@@ -409,7 +409,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of each positive set")
     parser.add_argument("--negative-hours", type=float, default=20.0)
     parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
-    parser.add_argument("--sets", nargs="+", help="only these sets, printed and not saved (default: all, saved)")
+    parser.add_argument("--sets", nargs="+", help="only these sets (default: all)")
     parser.add_argument("--out", type=Path, help="also write the report here (with --model or --sets)")
     args = parser.parse_args()
     began = time.time()
@@ -444,7 +444,7 @@ def main() -> None:
             if name in ("seated", "enter_sit", "enter_distracted"):
                 hit, total = minor_events(scenes, runs)
                 row["minor_detected"] = (hit, total, *wilson(hit, total))
-            if name in ("enter_sit", "enter_distracted"):
+            if name in ("enter_sit", "enter_distracted", "enter_read"):
                 opened, total, delays = rooms_opened(layouts, scenes, runs, ranges)
                 row["walk_ins_opening_the_room"] = (opened, total, *wilson(opened, total))
                 row["room_opened_after_median_s"] = percentile_ci(np.asarray(delays), 50, rng)
