@@ -355,8 +355,7 @@ def seated_called_vacant(
         if stop - start < 2:
             continue
         hours += float(s.t[stop - 1] - s.t[start]) / 3600
-        o = r.occupied[start:stop]
-        falls = int(np.sum(o[:-1] & ~o[1:]) + (not o[0]))
+        falls = len(runs_of(~r.occupied[start:stop]))
         times += falls
         scenes_hit += falls > 0
     return scenes_hit, times, hours, after, still
@@ -441,7 +440,7 @@ def main() -> None:
                 row["walks_never_within_4m"] = beyond
                 row["latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
                 row["latency_p95_s"] = percentile_ci(np.asarray(lat), 95, rng)
-            if name in ("seated", "enter_sit", "enter_distracted"):
+            if name in ("seated", "enter_sit", "enter_distracted", "enter_read"):
                 hit, total = minor_events(scenes, runs)
                 row["minor_detected"] = (hit, total, *wilson(hit, total))
             if name in ("enter_sit", "enter_distracted", "enter_read"):
@@ -457,8 +456,6 @@ def main() -> None:
                 frames = sum(len(s.t) for s in scenes)
                 row["occupancy_accuracy"] = (agree, frames, *wilson(agree, frames))
             if name == "enter_read":
-                hit, total = minor_events(scenes, runs)
-                row["minor_detected"] = (hit, total, *wilson(hit, total))
                 hit, times, hours, after, still = seated_called_vacant(layouts, scenes, runs, config.hold_s)
                 row["readers_called_vacant"] = (hit, len(scenes), *wilson(hit, len(scenes)))
                 row["readers_still_longer_than_the_hold"] = (still, len(scenes), *wilson(still, len(scenes)))
