@@ -50,6 +50,8 @@ from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
 # v5: a curtain's gusts no longer swing it past its drawn speed (sim/motion.py);
 #     distracting tones placed with the room's speed of sound.
 SIM_VERSION = 5
+# The stillness scores' own version (engine/stillness.py): files with older ones render again where scores are needed.
+STILL_VERSION = 2
 CACHE = Path(os.environ.get("USPD_CACHE", Path.home() / ".cache" / "uspd")) / "lab" / f"frames-v{SIM_VERSION}"
 BLOCK_S = 1.0
 
@@ -66,6 +68,9 @@ class SceneFrames:
     rate_hz: int
     carrier_hz: float
     mics: int
+    # Breathing's score of the window ending at each frame (engine/stillness.py); nan: none, or a
+    # file cached before it was kept (load_or_make(still=True) renders those again).
+    still_db: NDArray[np.float32]
 
 
 def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
@@ -84,13 +89,14 @@ def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
     emission = Emission(carrier_hz=engine.plan.carrier_hz, level=level)
     block = int(BLOCK_S * rate)
     total = int(scene.duration_s * rate)
-    ts, xs, bands = [], [], []
+    ts, xs, bands, still = [], [], [], []
     for start in range(0, total, block):
         bb = renderer.render_baseband(start, min(block, total - start), rate, emission)
         for r in engine.process_baseband(bb):
             ts.append(r.frame.t_s)
             xs.append(stack.grid(r.frame.normalized_db))
             bands.append(engine.bands.bands(r.frame.ratio))
+            still.append(r.stillness_db)
     t = np.asarray(ts, dtype=np.float64)
     occ = np.zeros(len(t), dtype=bool)
     for span in scene.occupied():
@@ -106,6 +112,7 @@ def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
         rate_hz=scene.device.audio_rate_hz,
         carrier_hz=engine.plan.carrier_hz,
         mics=renderer.channels,
+        still_db=np.asarray(still, dtype=np.float32),
     )
 
 
@@ -113,32 +120,40 @@ def _path(seed: int, kind: Kind | None, duration_s: float, rate_hz: int | None, 
     return CACHE / f"{seed}-{kind or 'any'}-{duration_s:g}-{rate_hz or 'any'}{'-cal' if calibrated else ''}.npz"
 
 
-def load_or_make(job: tuple[int, Kind | None, float, int | None], calibrated: bool = False) -> SceneFrames:
+def load_or_make(
+    job: tuple[int, Kind | None, float, int | None], calibrated: bool = False, still: bool = False
+) -> SceneFrames:
+    """still: the stillness scores are needed (the benchmark), so a file cached without them is rendered again."""
     seed, kind, duration_s, rate_hz = job
     path = _path(*job, calibrated)
-    if path.exists():
-        z = np.load(path)
+    z = np.load(path) if path.exists() else None
+    fresh = z is not None and (int(z["still_version"]) if "still_version" in z else 0) == STILL_VERSION
+    if z is not None and (fresh or not still):
         bands = z["bands"] if "bands" in z else np.zeros((len(z["t"]), 3), dtype=np.float32)
+        scores = z["still_db"] if fresh else np.full(len(z["t"]), np.nan, dtype=np.float32)
         return SceneFrames(
             str(z["name"]), str(z["kind"]), z["t"], z["x"], z["y"], z["occupied"], bands,
-            int(z["rate_hz"]), float(z["carrier_hz"]), int(z["mics"]),
+            int(z["rate_hz"]), float(z["carrier_hz"]), int(z["mics"]), scores,
         )  # fmt: skip
     f = frames_of(draw(seed, kind, duration_s, rate_hz), calibrated)
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # two commands may render the same scene at once
-    np.savez_compressed(tmp, **{k: getattr(f, k) for k in f.__dataclass_fields__})
+    np.savez_compressed(tmp, still_version=STILL_VERSION, **{k: getattr(f, k) for k in f.__dataclass_fields__})
     tmp.rename(path)
     return f
 
 
 def build(
-    jobs: list[tuple[int, Kind | None, float, int | None]], processes: int | None = None, calibrated: bool = False
+    jobs: list[tuple[int, Kind | None, float, int | None]],
+    processes: int | None = None,
+    calibrated: bool = False,
+    still: bool = False,
 ) -> list[SceneFrames]:
     for seed, *_ in jobs:
         if not any(seed in r for r in seeds.SPLITS.values()):
             raise ValueError(f"seed {seed} is in no split")
     processes = processes or os.cpu_count() or 1
-    make = partial(load_or_make, calibrated=calibrated)
+    make = partial(load_or_make, calibrated=calibrated, still=still)
     if processes == 1 or len(jobs) == 1:
         return [make(j) for j in jobs]
     with get_context("fork").Pool(processes) as pool:

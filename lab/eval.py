@@ -73,6 +73,7 @@ from custom_components.uspd.engine.lines import (
 )
 from custom_components.uspd.engine.pipeline import network_start_frames
 from custom_components.uspd.engine.rates import plan_baseband
+from custom_components.uspd.engine.stillness import still_since
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB, symmetric
 from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
@@ -139,6 +140,7 @@ def run_detector(
     steady_std_db: float | None = STEADY_STD_DB,
     symmetry_beside_line: bool = True,
     line_outlier_db: float | None = LINE_OUTLIER_DB,
+    stillness: bool = True,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -147,6 +149,7 @@ def run_detector(
     line_std_db, symmetry_db None: still lines, symmetric spectra open rooms like anything else;
     steady_std_db None: only the bins next to a still line are its own; symmetry_beside_line False: the
     symmetry rule weighs a still line's bins too; line_outlier_db None: every frame on a line's bin is the line's.
+    stillness False: breathing (engine/stillness.py) keeps no room occupied.
     """
     det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -181,7 +184,8 @@ def run_detector(
                 None if np.isnan(beside[k]) else float(beside[k]),
             )
         )
-        d = det.update(float(s.t[k]), ev)
+        t = float(s.t[k])
+        d = det.update(t, ev, still_since(t, float(s.still_db[k])) if stillness else None)
         motion[k], occ[k] = code[d.motion], d.occupied
     return Run(motion, occ)
 
@@ -423,7 +427,7 @@ def main() -> None:
     for name, jobs in suite(args.scale, args.negative_hours).items():
         if args.sets and name not in args.sets:
             continue
-        scenes = build(jobs, calibrated=True)
+        scenes = build(jobs, calibrated=True, still=True)
         probs = litert_probs(scenes, args.model)
         # What each scene holds (drawn again from its seed; nothing is rendered).
         layouts = [draw(*job).scene for job in jobs]  # type: ignore[arg-type]

@@ -141,7 +141,8 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     y[(t >= 2) & (t < 6)] = 2  # a walk that comes within 4 m at 3 s
     y[(t >= 10) & (t < 14)] = 2  # a walk that stays 5 m away
     frames = SceneFrames("s", "walk", t, np.zeros((len(t), 4), np.float16), y, y > 0,
-                         np.zeros((len(t), 3), np.float32), 96000, 40000.0, 1)  # fmt: skip
+                         np.zeros((len(t), 3), np.float32), 96000, 40000.0, 1,
+                         np.full(len(t), np.nan, np.float32))  # fmt: skip
     rng = np.where((t >= 3) & (t < 6), 3.0, 5.0)
     motion = np.where(t >= 3.2, 2, 0).astype(np.int8)
     hit, total, latency, beyond = lab_eval.major_events([frames], [lab_eval.Run(motion, y > 0)], [rng])
@@ -245,7 +246,7 @@ def test_readers_called_vacant_counts_each_fall_while_seated_and_the_wait_after_
             y[(t >= start) & (t < start + 1.0)] = 1
     frames = SceneFrames(
         "reader", kind, t.astype(np.float32), np.zeros((len(t), 1), np.float16), y, np.zeros(len(t), bool),
-        np.zeros((len(t), 3), np.float32), 96000, 40000.0, 2,
+        np.zeros((len(t), 3), np.float32), 96000, 40000.0, 2, np.full(len(t), np.nan, np.float32),
     )  # fmt: skip
     occupied = (t >= 6.0) & ~((t >= 95.0) & (t < 101.0)) & ~((t >= 130.0) & (t < 130.5)) & (t < gone + 31.0)
     run = lab_eval.Run(np.zeros(len(t), np.int8), occupied)

@@ -278,7 +278,7 @@ class Detector:
 
     @property
     def last_motion_s(self) -> float | None:
-        """When motion last kept (or made) the room occupied."""
+        """When motion last kept (or made) the room occupied, or a still person was last known there."""
         return self._last_motion_s
 
     def threshold_logit(self) -> float:
@@ -288,7 +288,9 @@ class Detector:
         """Within CONTEXT_WINDOW_S of the last major motion while occupied: minor motion counts more."""
         return self.occupied and self._last_major_s is not None and t_s - self._last_major_s <= CONTEXT_WINDOW_S
 
-    def update(self, t_s: float, ev: Evidence) -> Decision:
+    def update(self, t_s: float, ev: Evidence, still_since_s: float | None = None) -> Decision:
+        """One frame. still_since_s: a still person was there from then on (stillness.py): it keeps an
+        occupied room occupied as if they had moved then, and opens none."""
         theta = self.threshold_logit()
         boost = self.context_boost_logit if self.in_context(t_s) else 0.0
         motion_ev = min(ev.motion_logit + boost, ev.motion_cap)
@@ -326,7 +328,9 @@ class Detector:
         if (motion == Motion.MAJOR and (self.occupied or opens)) or (motion == Motion.MINOR and self.occupied):
             self._last_motion_s = t_s
             self.occupied = True
-        elif self._last_motion_s is not None and t_s - self._last_motion_s > self.config.hold_s:
+        elif self.occupied and still_since_s is not None and self._last_motion_s is not None:
+            self._last_motion_s = max(self._last_motion_s, still_since_s)
+        if self._last_motion_s is not None and t_s - self._last_motion_s > self.config.hold_s:
             self.occupied = False
         margin = max(ev.major_logit - theta, motion_ev - theta)
         score = 1.0 / (1.0 + math.exp(max(-60.0, min(60.0, -margin))))

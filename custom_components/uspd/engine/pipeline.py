@@ -25,6 +25,7 @@ from .doppler import DopplerFrame, DopplerFramer
 from .features import FeatureStack
 from .lines import beside_db, find_lines
 from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
+from .stillness import StillnessMeter, still_since
 from .symmetry import symmetric
 
 
@@ -44,6 +45,7 @@ class FrameResult:
     noise_floor_db: float  # per Doppler bin, dB re full scale
     carrier_snr_db: float  # static paths over the noise floor
     probs: NDArray[np.float32] | None = None  # the network's (background, minor, major), if it runs
+    stillness_db: float = math.nan  # breathing's score of the window ending here (stillness.py)
 
 
 # After the tone starts or stops, the static paths step by ~100 dB; the
@@ -74,6 +76,7 @@ class Engine:
         rate = self.plan.baseband_rate_hz
         self.demodulator = Demodulator(self.plan, config.channels)
         self.clutter = ClutterFilter(rate, config.channels)
+        self.stillness = StillnessMeter(rate, config.channels)
         self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
         # Radial speed of each Doppler bin: the one conversion everything downstream uses.
         self.speeds_ms = self.framer.freqs_hz * speed_of_sound_ms(config.temperature_c) / (2 * self.plan.carrier_hz)
@@ -108,6 +111,7 @@ class Engine:
             return
         self.emitting = on
         self.clutter.reset()
+        self.stillness.reset(math.ceil(TONE_SETTLE_S * self.plan.baseband_rate_hz))
         self._blank_frames = self._settle_frames
 
     def reset(self) -> None:
@@ -116,6 +120,7 @@ class Engine:
             self._blank_frames = network_start_frames(self.plan)
         self.demodulator.reset()
         self.clutter.reset()
+        self.stillness.restart()
         self.framer.reset()
         self.features.reset()
         self.detector.reset()
@@ -136,11 +141,16 @@ class Engine:
             baseband = baseband[:, drop:]
             self._settle -= drop
             self.framer.skip(drop)
+            self.stillness.skip(drop)
         return baseband
 
     def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
         """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""
         moving = self.clutter.process(baseband)
+        if self.emitting:
+            self.stillness.push(baseband)
+        else:
+            self.stillness.skip(baseband.shape[1])
         results = []
         for frame in self.framer.process(moving, self.clutter.static):
             floor = self.framer.floor.power
@@ -150,13 +160,15 @@ class Engine:
                 static_db = 20 * float(np.log10(self.clutter.static_level.mean() + 1e-30))
                 self._carrier_snr_db = static_db - noise_db
             evidence, probs = self._evidence(frame)
+            still_db = self.stillness.score_at(frame.t_s)
             results.append(
                 FrameResult(
-                    decision=self.detector.update(frame.t_s, evidence),
+                    decision=self.detector.update(frame.t_s, evidence, still_since(frame.t_s, still_db)),
                     frame=frame,
                     noise_floor_db=noise_db,
                     carrier_snr_db=self._carrier_snr_db,
                     probs=probs,
+                    stillness_db=still_db,
                 )
             )
         return results

@@ -1,0 +1,156 @@
+"""Someone sitting still: breathing, seen in the slow phase of the echoes.
+
+Why: a person who reads or watches may not move a hand for longer than the
+hold, and the Doppler frames cannot show breathing: a chest moves ~1 cm at
+0.2-0.3 Hz, a Doppler of ~2 Hz, which the clutter filter (1 Hz corner) and
+the smallest speed band (0.03 m/s) leave out. What breathing does change is
+the phase of the received tone: the torso's echo turns by 2k·d, radians at
+ultrasound, against a static sum that stays put.
+
+How: each mic's baseband is averaged to SLOW_HZ. Over the last WINDOW_S,
+its phase relative to the window's mean phasor (the static paths dominate
+it, so this is, to first order, the projection of everything that moves),
+with a linear trend taken out (air warming up, a slow drift of the room),
+is split by frequency: breathing puts that phase's power below
+BREATH_BAND_HZ[1]; mic noise, a fan's turbulence, music through the
+speaker and a typing hand spread theirs above NOISE_BAND_HZ[0] as well. The
+score is the power in the breathing band over what the same bandwidth holds
+in the noise band, summed over mics, in dB. A slow phase that does not
+oscillate (a door swinging shut, a step of the static paths) scores -inf:
+the smoothed phase must cross its mean at least MIN_CROSSINGS times.
+
+What it may do (detector.py): only keep an occupied room occupied, and only
+as of the start of the window it saw breathing in, so it never delays
+vacancy after someone leaves; it never opens a room.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+from numpy.typing import NDArray
+
+SLOW_HZ = 20.0
+WINDOW_S = 8.0
+BREATH_BAND_HZ = (0.1, 2.0)
+NOISE_BAND_HZ = (3.0, 9.5)
+MIN_CROSSINGS = 2
+MIN_BALANCE_DB = -10.0
+# Breathing's score over which the room is kept occupied. Chosen in the lab
+# (`scripts/lab stillness`, training seeds): the highest window of 3.5 h of
+# empty rooms with fans, curtains, music, tones and clicks (30.6 dB, a curtain
+# swaying slowly) plus 3.4 dB; seated readers' still stretches score 35-70 dB.
+STILL_ON_DB = 34.0
+
+
+def window_features(slow: NDArray[np.complex128], slow_hz: float) -> tuple[float, int, float]:
+    """One window, (mics, samples) complex at slow_hz: (breathing band over noise dB, crossings, balance dB)."""
+    n = slow.shape[1]
+    ref = slow.mean(axis=1, keepdims=True)
+    if not np.all(np.abs(ref) > 0):
+        return -math.inf, 0, -math.inf  # no tone: nothing to see
+    u = np.angle(slow * np.conj(ref))
+    u = u - u.mean(axis=1, keepdims=True)
+    # For the spectra, a linear trend (drift) out of every mic at once: the residual of a least-squares line.
+    x = np.arange(n) - (n - 1) / 2
+    taper = np.hanning(n)
+    spectrum = np.abs(np.fft.rfft((u - np.outer(u @ x / (x @ x), x)) * taper, axis=1)) ** 2
+    f = np.fft.rfftfreq(n, 1 / slow_hz)
+    breath = (f >= BREATH_BAND_HZ[0]) & (f < BREATH_BAND_HZ[1])
+    noise = (f >= NOISE_BAND_HZ[0]) & (f < NOISE_BAND_HZ[1])
+    power = spectrum.sum(axis=0)
+    floor = float(power[noise].mean()) * int(breath.sum())
+    ratio_db = 10 * math.log10(float(power[breath].sum()) / floor + 1e-30) if floor > 0 else -math.inf
+    # Oscillation is judged before the detrend, which would make a step or a swing cross its line twice.
+    strong = u[int(np.argmax(spectrum[:, breath].sum(axis=1)))]
+    smooth = np.convolve(strong, np.ones(int(slow_hz)) / int(slow_hz), mode="valid")
+    crossings = int(np.count_nonzero(np.diff(np.sign(smooth - smooth.mean())) != 0))
+    # A chest comes and goes: its echo turns both ways, and the moving part's spectrum holds as much
+    # approaching as receding. Another device's tone a hertz or two off the carrier turns one way only.
+    r = slow - ref
+    r = r - np.outer(r @ x / (x @ x), x)
+    two_sided = (np.abs(np.fft.fft(r * taper, axis=1)) ** 2).sum(axis=0)
+    g = np.fft.fftfreq(n, 1 / slow_hz)
+    towards = float(two_sided[(g >= BREATH_BAND_HZ[0]) & (g < BREATH_BAND_HZ[1])].sum())
+    away = float(two_sided[(-g >= BREATH_BAND_HZ[0]) & (-g < BREATH_BAND_HZ[1])].sum())
+    balance_db = 10 * math.log10(min(towards, away) / max(towards, away)) if min(towards, away) > 0 else -math.inf
+    return ratio_db, crossings, balance_db
+
+
+def slow_phase_score(slow: NDArray[np.complex128], slow_hz: float) -> float:
+    """Breathing's score of one window, (mics, samples) complex at slow_hz: dB, or -inf where it is not breathing."""
+    ratio_db, crossings, balance_db = window_features(slow, slow_hz)
+    if crossings < MIN_CROSSINGS or balance_db < MIN_BALANCE_DB:
+        return -math.inf
+    return ratio_db
+
+
+class StillnessMeter:
+    """Streaming: raw baseband in (any block split), the score of the window ending at each time out.
+
+    Every slow sample ends a window; score_at(t) answers with the last window
+    that had ended by t, so a frame never hears of samples after its own end.
+    """
+
+    def __init__(self, baseband_rate_hz: float, channels: int) -> None:
+        self.rate_hz = baseband_rate_hz
+        self.per = max(1, round(baseband_rate_hz / SLOW_HZ))
+        self.slow_hz = baseband_rate_hz / self.per
+        self.size = round(WINDOW_S * self.slow_hz)
+        self.channels = channels
+        self._clock = 0  # stream samples before _partial's first
+        self._partial = np.zeros((channels, 0), dtype=np.complex128)
+        self._scores: deque[tuple[float, float]] = deque()
+        self.reset()
+
+    def reset(self, ignore_samples: int = 0) -> None:
+        """The tone changed: the window starts over, after ignore_samples more (the switch's transient)."""
+        self.skip(0)
+        self._ignore = ignore_samples
+        self._scores.clear()
+        self._score = math.nan  # nan until a whole window was seen
+
+    def restart(self) -> None:
+        """A new stream: its clock starts at zero."""
+        self.reset()
+        self._clock = 0
+
+    def skip(self, samples: int) -> None:
+        """Samples that pass unseen (dropped upstream, or while the tone is off): the window starts over."""
+        self._clock += self._partial.shape[1] + samples
+        self._partial = self._partial[:, :0]
+        self._slow = np.zeros((self.channels, 0), dtype=np.complex128)
+
+    def push(self, baseband: NDArray[np.complex128]) -> None:
+        if self._ignore:
+            drop = min(self._ignore, baseband.shape[1])
+            self._ignore -= drop
+            self.skip(drop)
+            baseband = baseband[:, drop:]
+        x = np.concatenate([self._partial, baseband], axis=1)
+        count = x.shape[1] // self.per
+        slow = np.concatenate(
+            [self._slow, x[:, : count * self.per].reshape(self.channels, count, self.per).mean(axis=2)], axis=1
+        )
+        first = self._slow.shape[1]
+        for j in range(max(first, self.size - 1), slow.shape[1]):
+            end = self._clock + (j - first + 1) * self.per
+            self._scores.append(
+                (end / self.rate_hz, slow_phase_score(slow[:, j + 1 - self.size : j + 1], self.slow_hz))
+            )
+        self._slow = slow[:, -(self.size - 1) :]
+        self._clock += count * self.per
+        self._partial = x[:, count * self.per :]
+
+    def score_at(self, t_s: float) -> float:
+        """The score of the last window that ended by t_s (nan: none since the last reset)."""
+        while self._scores and self._scores[0][0] <= t_s + 1e-9:
+            self._score = self._scores.popleft()[1]
+        return self._score
+
+
+def still_since(t_s: float, score_db: float) -> float | None:
+    """From when a still person was there (the window's start), if the window ending at t_s saw one."""
+    return t_s - WINDOW_S if score_db >= STILL_ON_DB else None

@@ -1,0 +1,97 @@
+"""Breathing's score (engine/stillness.py) on training seeds: where to set STILL_ON_DB.
+
+    scripts/lab stillness [--hours 3] [--home 100] [--readers 40] [--on-db 34]
+
+A false "still person" in an empty room would hold it occupied after
+everyone left (it opens none), so the threshold must sit above every window
+an empty room makes: the mining stream's first hours (empty rooms with fans,
+curtains, music, tones, clicks, walkers behind walls, and the walks and
+sittings drawn among them, scored only where nobody is in the room), and
+curtains and tones in homes (negative_home). What it buys shows on seated
+readers (enter_read, on training seeds): the share of their seated time it
+vouches for, and of the stretches where no hand moved for longer than the
+window. Prints a table; writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from custom_components.uspd.engine.stillness import STILL_ON_DB, WINDOW_S
+
+from . import seeds
+from .dataset import SceneFrames, build
+from .eval import runs_of
+from .scenes import draw
+from .train import mining_jobs
+
+
+def _empty(s: SceneFrames) -> np.ndarray:
+    """Frames whose whole window had nobody in the room."""
+    empty = ~s.occupied
+    span = round(WINDOW_S / float(np.median(np.diff(s.t))))
+    out = empty.copy()
+    for a, b in runs_of(~empty):  # a window reaching back into an occupied stretch is not an empty room's
+        out[a : min(len(out), b + span)] = False
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hours", type=float, default=3.0, help="of the mining stream")
+    parser.add_argument("--home", type=int, default=100, help="negative_home scenes of 30 s")
+    parser.add_argument("--readers", type=int, default=40, help="enter_read scenes of 240 s")
+    parser.add_argument("--on-db", type=float, default=STILL_ON_DB)
+    args = parser.parse_args()
+    base = seeds.TRAIN.start
+    jobs = mining_jobs(0, args.hours) + [(base + 50_000 + i, "negative_home", 30.0, None) for i in range(args.home)]
+    negatives = build(jobs, still=True)
+    readers = build([(base + 90_000 + i, "enter_read", 240.0, None) for i in range(args.readers)], still=True)
+
+    print(f"empty rooms (scored only where nobody was in the room for the whole {WINDOW_S:g} s window):")
+    by_kind: dict[str, list[float]] = {}
+    hours: dict[str, float] = {}
+    credited: dict[str, int] = {}
+    for job, s in zip(jobs, negatives, strict=True):
+        empty = _empty(s)
+        score = np.where(empty & np.isfinite(s.still_db), s.still_db, -np.inf)
+        # By what sounds in the empty room: a scene counts under each of its distractors.
+        names = {type(src).__name__ for src in draw(*job).scene.sources} - {"Walker", "Seated"}
+        for source in sorted(names) or ["quiet"]:
+            by_kind.setdefault(source, []).append(float(score.max()))
+            hours[source] = hours.get(source, 0.0) + float(empty.mean()) * float(s.t[-1]) / 3600
+            credited[source] = credited.get(source, 0) + len(runs_of(score >= args.on_db))
+    print(f"  {'in the room':14s} {'scenes':>6s} {'empty h':>8s} {'max dB':>7s} {'p99 of maxima':>14s} credits")
+    for kind in sorted(by_kind):
+        m = np.asarray(by_kind[kind])
+        print(
+            f"  {kind:14s} {len(m):6d} {hours[kind]:8.2f} {m.max():7.1f} {np.percentile(m, 99):14.1f}"
+            f" {credited[kind]:7d}"
+        )
+    top = max(max(v) for v in by_kind.values())
+    total = sum(float(_empty(s).mean()) * float(s.t[-1]) / 3600 for s in negatives)
+    print(f"  {len(negatives)} scenes, {total:.2f} h of empty room; highest window {top:.1f} dB;", end=" ")
+    print(f"threshold {args.on_db:g} dB")
+
+    seated = still = 0
+    credited_frames = still_credited = 0
+    for s in readers:
+        sit = s.occupied & (s.y != 2)
+        score = np.nan_to_num(s.still_db, nan=-np.inf)
+        seated += int(sit.sum())
+        credited_frames += int((sit & (score >= args.on_db)).sum())
+        # Stretches with no hand moving for longer than the window: what only breathing shows.
+        span = round(WINDOW_S / float(np.median(np.diff(s.t))))
+        for a, b in runs_of(sit & (s.y == 0)):
+            if b - a > span:
+                still += b - a - span
+                still_credited += int((score[a + span : b] >= args.on_db).sum())
+    print(f"{len(readers)} seated readers (training seeds):")
+    print(f"  seated frames vouched for by breathing: {credited_frames / max(seated, 1):.1%}")
+    print(f"  of those in still stretches (no hand for over {WINDOW_S:g} s): {still_credited / max(still, 1):.1%}")
+
+
+if __name__ == "__main__":
+    main()
