@@ -4,8 +4,8 @@
                       [--rounds 2] [--mining-hours 5] [--epochs 10] [--seed N]
 
 The defaults are the best recipe found on today's simulator
-(lab/results/retrains_v5.json); the shipped model is older and was not
-replaced (its model card says why).
+(lab/results/retrains_v5.json), and what they write is the shipped model
+(byte for byte, with the frames cached: its model card).
 
 1. Render the training scenes (seeds.TRAIN, 30 s each): every kind as
    drawn, then curtains and other devices' tones with nobody in the room,

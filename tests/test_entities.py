@@ -109,6 +109,8 @@ async def test_sensors_and_diagnostics(hass: HomeAssistant, entity_registry: er.
     assert float(hass.states.get(f"sensor.{PREFIX}_carrier_snr").state) > 40
     assert float(hass.states.get(f"sensor.{PREFIX}_noise_floor").state) < -80
     assert hass.states.get(f"sensor.{PREFIX}_audio_xruns").state == "0"
+    # 4 s in, no 8 s window of breathing has been seen yet.
+    assert hass.states.get(f"sensor.{PREFIX}_breathing_score").state == "unknown"
     diag = await async_get_config_entry_diagnostics(hass, entry)
     assert diag["entry"]["data"] == {"backend": "simulated", "scenario": "walk_in_and_leave"}
     assert diag["available"] is True
@@ -123,7 +125,7 @@ async def test_noisy_diagnostics_are_disabled_by_default(
     hass: HomeAssistant, entity_registry: er.EntityRegistry
 ) -> None:
     entry = await _setup(hass)
-    for key in ("noise_floor", "carrier_snr", "xruns"):
+    for key in ("noise_floor", "carrier_snr", "xruns", "breathing"):
         entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}_{key}")
         assert entity_id is not None
         assert entity_registry.async_get(entity_id).disabled_by is er.RegistryEntryDisabler.INTEGRATION

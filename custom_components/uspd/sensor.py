@@ -1,4 +1,5 @@
-"""Motion type, and diagnostics: carrier, noise floor, carrier SNR, emission level and duty cycle, classifier, xruns."""
+"""Motion type, and diagnostics: carrier, noise floor, carrier SNR, emission level and duty cycle, breathing score,
+classifier, xruns."""
 
 from __future__ import annotations
 
@@ -82,6 +83,18 @@ SENSORS: tuple[UspdSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         suggested_display_precision=0,
         value_fn=lambda s: round(100 * s.duty_cycle),
+    ),
+    UspdSensorEntityDescription(
+        key="breathing",
+        translation_key="breathing",
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        suggested_display_precision=0,
+        # Unknown until a whole window was seen since the tone last switched, and where the window's
+        # slow phase was not breathing's (no oscillation, or one way only).
+        value_fn=lambda s: round(s.stillness_db, 1) if math.isfinite(s.stillness_db) else None,
     ),
     UspdSensorEntityDescription(
         key="classifier",

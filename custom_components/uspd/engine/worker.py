@@ -51,6 +51,7 @@ class Snapshot:
     duty_cycle: float = 1.0  # fraction of the last minute the tone was on
     emission_level: float = DEFAULT_LEVEL  # amplitude of the tone, digital full scale = 1
     calibrating: bool = False
+    stillness_db: float = math.nan  # breathing's score of the last window (engine/stillness.py)
 
 
 class EngineWorker:
@@ -278,4 +279,5 @@ class EngineWorker:
             duty_cycle=duty,
             emission_level=level,
             classifier=self._classifier.backend if self._classifier is not None else "baseline",
+            stillness_db=r.stillness_db,
         )
