@@ -15,9 +15,13 @@ is split by frequency: breathing puts that phase's power below
 BREATH_BAND_HZ[1]; mic noise, a fan's turbulence, music through the
 speaker and a typing hand spread theirs above NOISE_BAND_HZ[0] as well. The
 score is the power in the breathing band over what the same bandwidth holds
-in the noise band, summed over mics, in dB. A slow phase that does not
-oscillate (a door swinging shut, a step of the static paths) scores -inf:
-the smoothed phase must cross its mean at least MIN_CROSSINGS times.
+in the noise band, summed over mics, in dB. Two things that are not
+breathing score -inf however strong: a slow phase that does not oscillate
+(a door swinging shut, a step of the static paths: the smoothed phase must
+cross its mean at least MIN_CROSSINGS times), and a moving part that turns
+one way only (another device's tone a hertz or two off the carrier: a
+chest comes and goes, so its echo's spectrum holds about as much
+approaching as receding, within MIN_BALANCE_DB).
 
 What it may do (detector.py): only keep an occupied room occupied, and only
 as of the start of the window it saw breathing in, so it never delays
