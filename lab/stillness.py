@@ -28,10 +28,15 @@ from .scenes import draw
 from .train import mining_jobs
 
 
+def _window_frames(s: SceneFrames) -> int:
+    """How many of the scene's frames one stillness window spans."""
+    return round(WINDOW_S / float(np.median(np.diff(s.t))))
+
+
 def _empty(s: SceneFrames) -> np.ndarray:
     """Frames whose whole window had nobody in the room."""
     empty = ~s.occupied
-    span = round(WINDOW_S / float(np.median(np.diff(s.t))))
+    span = _window_frames(s)
     out = empty.copy()
     for a, b in runs_of(~empty):  # a window reaching back into an occupied stretch is not an empty room's
         out[a : min(len(out), b + span)] = False
@@ -83,7 +88,7 @@ def main() -> None:
         seated += int(sit.sum())
         credited_frames += int((sit & (score >= args.on_db)).sum())
         # Stretches with no hand moving for longer than the window: what only breathing shows.
-        span = round(WINDOW_S / float(np.median(np.diff(s.t))))
+        span = _window_frames(s)
         for a, b in runs_of(sit & (s.y == 0)):
             if b - a > span:
                 still += b - a - span
