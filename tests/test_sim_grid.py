@@ -12,7 +12,7 @@ from custom_components.uspd.sim import library
 from custom_components.uspd.sim.grid import Knots
 from custom_components.uspd.sim.motion import Jitter
 from custom_components.uspd.sim.render import Renderer
-from custom_components.uspd.sim.scene import PedestalFan, Scene, Walker
+from custom_components.uspd.sim.scene import Fan, PedestalFan, Scene, Walker
 
 WALK = ((0.0, 0.5, 3.5), (3.0, 2.4, 1.0), (6.0, 4.5, 3.0))
 K = 2 * np.pi * 40000 / 343.2  # rad per metre of path at 40 kHz
@@ -81,3 +81,13 @@ def test_a_jitter_on_a_grid_and_its_delayed_change_are_the_same_process() -> Non
     assert np.allclose(jitter.on_grid(5000, 3000, 4000.0), jitter(t), rtol=0, atol=1e-9)
     change = jitter.delayed_change(0.01)
     assert np.allclose(change(t), jitter(t - 0.01) - jitter(t), rtol=0, atol=1e-9)
+
+
+def test_moving_paths_counts_every_scatterer_image_and_mic_while_present() -> None:
+    """The speed benchmark's floor counts: 4 mics × (6 body parts, the torso's 6 wall images, 12 blade points)."""
+    t = np.arange(0.0, 6.0, 1e-3)
+    walker_and_fan = Renderer(Scene("w", 6.0, sources=(Walker(WALK), Fan(0.0, 6.0)), seed=1))
+    assert walker_and_fan.moving_paths(t, 40000.0) == 4 * (6 + 6 + 12)
+    walker = Renderer(Scene("w", 6.0, sources=(Walker(WALK),), seed=1))
+    assert walker.moving_paths(t, 40000.0) == 4 * 12
+    assert walker.moving_paths(t + 10.0, 40000.0) == 0  # gone once the walk ends

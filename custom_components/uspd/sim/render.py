@@ -226,6 +226,17 @@ class Renderer:
             knots.cubic(echo_re.astype(np.float64), 0) + 1j * knots.cubic(echo_im.astype(np.float64), 0),
         )
 
+    def moving_paths(self, t: Array, carrier_hz: float) -> int:
+        """How many moving paths (speaker or wall image → scatterer → mic, every mic) carry sound at some time in t.
+
+        Each needs its own phase, cosine and sine at every sample: the lab's
+        speed benchmark counts them.
+        """
+        _, amplitude = self._moving_paths(
+            t, 1.0 / self._sound_speed(t), carrier_hz, self._alpha_np_per_m(carrier_hz), None
+        )
+        return int(np.count_nonzero(np.any(amplitude != 0, axis=2)))
+
     def _moving(self, knots: Knots, inv_c: Array, fc: float, max_doppler_hz: float | None) -> NDArray[np.complex128]:
         """Σ over moving paths of a·e^{−jk·r/c} at every sample, (mics, count): amplitudes and phases from the knots.
 
