@@ -9,11 +9,13 @@ multiples of real time; then the baseband render of a mix of the lab's
 training draws (its scenes, devices and carriers, 1 s blocks), which is what
 training and the benchmark wait for.
 
-Last, the floor under any baseband render of the bench scene that keeps the
-issue's exact per-mic geometry: the noise draw as the render makes it (the
-same generator, shape and precision) plus one float32 cosine and sine (numpy's
-fastest) for every moving path at every sample, and the multiple of real
-time that would leave if the render did nothing else.
+Last, the floor under any numpy baseband render of the bench scene that
+keeps the issue's exact per-mic geometry: the noise draw as the render makes
+it (the same generator, shape and precision) plus, for every moving path at
+every sample where it carries sound, the least per-sample work (a phase and
+an amplitude by straight lines between knots, a float32 cosine and sine, a
+weighted sum), and the multiple of real time that would leave if the render
+computed no geometry at all.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from custom_components.uspd.engine.emission import Emission
-from custom_components.uspd.sim.render import Renderer
+from custom_components.uspd.sim.grid import KNOT_HZ, Knots
+from custom_components.uspd.sim.render import DOPPLER_EDGE, Renderer
 from custom_components.uspd.sim.scene import Fan, Scene, Walker
 
 from . import seeds
@@ -48,18 +51,21 @@ def _median_cpu_s(render: Callable[[Renderer], object], scene: Scene, runs: int 
     return float(statistics.median(times))
 
 
-def _floor_cpu_s(scene: Scene, seconds: float, runs: int = 5) -> tuple[float, float, int]:
-    """CPU seconds, for seconds of scene, of the noise draw and of the paths' per-sample part; the path count.
+def _floor_cpu_s(scene: Scene, seconds: float, runs: int = 5) -> tuple[float, float, int, float]:
+    """CPU seconds, for seconds of scene, of the noise draw and of the live paths' per-sample part at its least.
 
-    The per-sample part at its least: a float32 cosine and sine of every
-    path's phase (numpy's fastest trigonometry) and their amplitude-weighted
-    sum over each mic's paths, one pass each, as the render's own einsum.
+    The least: each live path-sample's phase and amplitude by the render's
+    own straight line between knots (its phases take a cubic, dearer), a
+    float32 cosine and sine (numpy's fastest) and the render's own weighted
+    sum over each mic's paths. Also returns the path count and the fraction
+    of path-samples that are live (fan blades fade out past the band's edge).
     """
     renderer = Renderer(scene)
-    knots = np.arange(0.0, seconds, 1e-3, dtype=np.float64)
-    paths = renderer.moving_paths(knots, Emission().carrier_hz)
+    times = np.arange(0.0, seconds, 1.0 / KNOT_HZ, dtype=np.float64)
+    paths, live = renderer.moving_load(times, Emission().carrier_hz, DOPPLER_EDGE * RATE_HZ)
+    knots = Knots.covering(0, round(live * RATE_HZ), float(RATE_HZ))
     rng = np.random.default_rng(0)
-    shape = (renderer.channels, paths // renderer.channels, RATE_HZ)
+    shape = (renderer.channels, paths // renderer.channels, len(knots.times))
     phases = rng.uniform(-np.pi, np.pi, shape).astype(np.float32)
     amplitudes = rng.uniform(0.0, 1e-3, shape).astype(np.float32)
 
@@ -70,10 +76,11 @@ def _floor_cpu_s(scene: Scene, seconds: float, runs: int = 5) -> tuple[float, fl
 
     def per_sample(_: Renderer) -> None:
         for _second in range(int(seconds)):
-            np.einsum("mpn,mpn->mn", amplitudes, np.cos(phases))
-            np.einsum("mpn,mpn->mn", amplitudes, np.sin(phases))
+            phase, amplitude = knots.linear(phases, 0), knots.linear(amplitudes, 0)
+            np.einsum("mpn,mpn->mn", amplitude, np.cos(phase))
+            np.einsum("mpn,mpn->mn", amplitude, np.sin(phase))
 
-    return _median_cpu_s(noise, scene, runs), _median_cpu_s(per_sample, scene, runs), paths
+    return _median_cpu_s(noise, scene, runs), _median_cpu_s(per_sample, scene, runs), paths, live
 
 
 def _in_blocks(renderer: Renderer, count: int, block: int, emission: Emission) -> None:
@@ -118,11 +125,12 @@ def main() -> None:
     if args.lab_scenes:
         mix = _lab_mix(args.lab_scenes, 30.0)
         print(f"{args.lab_scenes} training draws of 30 s (1 s blocks, baseband): {mix:.1f}x real time")
-    noise, per_sample, paths = _floor_cpu_s(scene, seconds)
+    noise, per_sample, paths, live = _floor_cpu_s(scene, seconds)
     print(f"floor under the baseband render, CPU per {seconds:.0f} s of the walker + ceiling fan scene:")
-    print(f"  the noise draw:                                {noise * 1e3:7.1f} ms")
-    print(f"  cosine, sine and weighted sum of {paths} paths:     {per_sample * 1e3:7.1f} ms")
-    print(f"  nothing else (no geometry, no phase): at most {seconds / (noise + per_sample):7.1f}x real time")
+    print(f"  the noise draw:                                      {noise * 1e3:7.1f} ms")
+    print(f"  {paths} paths, {live:.1%} of their samples live: phase, amplitude,")
+    print(f"    cosine, sine and weighted sum of each live sample:  {per_sample * 1e3:7.1f} ms")
+    print(f"  with nothing else (no geometry): at most {seconds / (noise + per_sample):7.1f}x real time")
 
 
 if __name__ == "__main__":

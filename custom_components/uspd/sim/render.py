@@ -226,16 +226,19 @@ class Renderer:
             knots.cubic(echo_re.astype(np.float64), 0) + 1j * knots.cubic(echo_im.astype(np.float64), 0),
         )
 
-    def moving_paths(self, t: Array, carrier_hz: float) -> int:
-        """How many moving paths (speaker or wall image → scatterer → mic, every mic) carry sound at some time in t.
+    def moving_load(self, t: Array, carrier_hz: float, max_doppler_hz: float) -> tuple[int, float]:
+        """The moving paths (speaker or wall image → scatterer → mic, every mic) that carry sound at some time in t,
+        and the fraction of (path, time) pairs at which they do, fast ones faded out past max_doppler_hz as the
+        baseband render fades them.
 
-        Each needs its own phase, cosine and sine at every sample: the lab's
-        speed benchmark counts them.
+        Each live pair needs its own phase, cosine and sine at every sample:
+        the lab's speed benchmark counts them.
         """
-        _, amplitude = self._moving_paths(
-            t, 1.0 / self._sound_speed(t), carrier_hz, self._alpha_np_per_m(carrier_hz), None
-        )
-        return int(np.count_nonzero(np.any(amplitude != 0, axis=2)))
+        inv_c = 1.0 / self._sound_speed(t)
+        _, amplitude = self._moving_paths(t, inv_c, carrier_hz, self._alpha_np_per_m(carrier_hz), max_doppler_hz)
+        live = amplitude != 0
+        paths = int(np.count_nonzero(np.any(live, axis=2)))
+        return paths, float(np.count_nonzero(live) / (paths * len(t))) if paths else 0.0
 
     def _moving(self, knots: Knots, inv_c: Array, fc: float, max_doppler_hz: float | None) -> NDArray[np.complex128]:
         """Σ over moving paths of a·e^{−jk·r/c} at every sample, (mics, count): amplitudes and phases from the knots.
