@@ -59,14 +59,17 @@ def main() -> None:
     by_kind: dict[str, list[float]] = {}
     hours: dict[str, float] = {}
     credited: dict[str, int] = {}
+    total = 0.0
     for job, s in zip(jobs, negatives, strict=True):
         empty = _empty(s)
+        empty_h = float(empty.mean()) * float(s.t[-1]) / 3600
+        total += empty_h
         score = np.where(empty & np.isfinite(s.still_db), s.still_db, -np.inf)
         # By what sounds in the empty room: a scene counts under each of its distractors.
         names = {type(src).__name__ for src in draw(*job).scene.sources} - {"Walker", "Seated"}
         for source in sorted(names) or ["quiet"]:
             by_kind.setdefault(source, []).append(float(score.max()))
-            hours[source] = hours.get(source, 0.0) + float(empty.mean()) * float(s.t[-1]) / 3600
+            hours[source] = hours.get(source, 0.0) + empty_h
             credited[source] = credited.get(source, 0) + len(runs_of(score >= args.on_db))
     print(f"  {'in the room':14s} {'scenes':>6s} {'empty h':>8s} {'max dB':>7s} {'p99 of maxima':>14s} credits")
     for kind in sorted(by_kind):
@@ -76,7 +79,6 @@ def main() -> None:
             f" {credited[kind]:7d}"
         )
     top = max(max(v) for v in by_kind.values())
-    total = sum(float(_empty(s).mean()) * float(s.t[-1]) / 3600 for s in negatives)
     print(f"  {len(negatives)} scenes, {total:.2f} h of empty room; highest window {top:.1f} dB;", end=" ")
     print(f"threshold {args.on_db:g} dB")
 

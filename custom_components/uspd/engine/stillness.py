@@ -49,6 +49,12 @@ MIN_BALANCE_DB = -10.0
 STILL_ON_DB = 34.0
 
 
+def _detrended[T: (np.float64, np.complex128)](v: NDArray[T], x: NDArray[np.float64]) -> NDArray[T]:
+    """Each row of v less its least-squares slope along x (centred on zero): callers have taken the means out."""
+    out: NDArray[T] = v - np.outer(v @ x / (x @ x), x)
+    return out
+
+
 def window_features(slow: NDArray[np.complex128], slow_hz: float) -> tuple[float, int, float]:
     """One window, (mics, samples) complex at slow_hz: (breathing band over noise dB, crossings, balance dB)."""
     n = slow.shape[1]
@@ -60,7 +66,7 @@ def window_features(slow: NDArray[np.complex128], slow_hz: float) -> tuple[float
     # For the spectra, a linear trend (drift) out of every mic at once: the residual of a least-squares line.
     x = np.arange(n) - (n - 1) / 2
     taper = np.hanning(n)
-    spectrum = np.abs(np.fft.rfft((u - np.outer(u @ x / (x @ x), x)) * taper, axis=1)) ** 2
+    spectrum = np.abs(np.fft.rfft(_detrended(u, x) * taper, axis=1)) ** 2
     f = np.fft.rfftfreq(n, 1 / slow_hz)
     breath = (f >= BREATH_BAND_HZ[0]) & (f < BREATH_BAND_HZ[1])
     noise = (f >= NOISE_BAND_HZ[0]) & (f < NOISE_BAND_HZ[1])
@@ -73,9 +79,7 @@ def window_features(slow: NDArray[np.complex128], slow_hz: float) -> tuple[float
     crossings = int(np.count_nonzero(np.diff(np.sign(smooth - smooth.mean())) != 0))
     # A chest comes and goes: its echo turns both ways, and the moving part's spectrum holds as much
     # approaching as receding. Another device's tone a hertz or two off the carrier turns one way only.
-    r = slow - ref
-    r = r - np.outer(r @ x / (x @ x), x)
-    two_sided = (np.abs(np.fft.fft(r * taper, axis=1)) ** 2).sum(axis=0)
+    two_sided = (np.abs(np.fft.fft(_detrended(slow - ref, x) * taper, axis=1)) ** 2).sum(axis=0)
     g = np.fft.fftfreq(n, 1 / slow_hz)
     towards = float(two_sided[(g >= BREATH_BAND_HZ[0]) & (g < BREATH_BAND_HZ[1])].sum())
     away = float(two_sided[(-g >= BREATH_BAND_HZ[0]) & (-g < BREATH_BAND_HZ[1])].sum())
