@@ -1,6 +1,6 @@
 """Render speed of the simulator: one walker and a ceiling fan, 4 mics, seeded.
 
-    scripts/env python -m lab.bench_sim [--seconds 20]
+    scripts/env python -m lab.bench_sim [--seconds 20] [--stages]
 
 CPU time (one core, BLAS on one thread; the median of five runs) of the
 complex-baseband render at 4 kHz (in one call, and in the 1 s blocks the lab
@@ -16,12 +16,17 @@ every sample where it carries sound, the least per-sample work (a phase and
 an amplitude by straight lines between knots, a float32 cosine and sine, a
 weighted sum), and the multiple of real time that would leave if the render
 computed no geometry at all.
+
+--stages: where the baseband render's CPU goes, stage by stage (cProfile
+on CPU time over the bench scene in 1 s blocks, one run).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import time
 from collections.abc import Callable
@@ -83,6 +88,38 @@ def _floor_cpu_s(scene: Scene, seconds: float, runs: int = 5) -> tuple[float, fl
     return _median_cpu_s(noise, scene, runs), _median_cpu_s(per_sample, scene, runs), paths, live
 
 
+def _stages(scene: Scene, seconds: float) -> dict[str, float]:
+    """CPU seconds of the baseband render's stages in 1 s blocks: cProfile's times of the render's own parts."""
+    renderer = Renderer(scene)
+    profile = cProfile.Profile(time.process_time)
+    profile.runcall(_in_blocks, renderer, int(seconds * RATE_HZ), RATE_HZ, Emission())
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def cumulative(module: str, name: str, own: bool = False) -> float:
+        """The function's time with what it calls (own: without)."""
+        return float(
+            sum(v[2 if own else 3] for (path, _, fn), v in stats.items() if path.endswith(module) and fn == name)
+        )
+
+    positions = cumulative("sim/motion.py", "scatter")
+    geometry = cumulative("sim/render.py", "_moving_paths")
+    phases = cumulative("sim/grid.py", "phase")
+    amplitudes = cumulative("sim/grid.py", "linear")
+    stages = {
+        "movers' positions": positions,
+        "path lengths, directivity, spreading, absorption": geometry - positions,
+        "every sample's phase from the knots": phases,
+        "every sample's amplitude from the knots": amplitudes,
+        "cosines, sines and sums over paths": cumulative("sim/render.py", "_moving") - geometry - phases - amplitudes,
+        "static paths and their airflow": cumulative("sim/render.py", "_static"),
+        # numpy's generator is compiled code cProfile does not see: its draw counts as the caller's own time.
+        "noise draw (render_baseband's own time)": cumulative("sim/render.py", "render_baseband", own=True),
+    }
+    whole = cumulative("sim/render.py", "render_baseband")
+    rest = whole - sum(stages.values())
+    return {"the whole render": whole, **stages, "the rest (phase noise, sums of the parts)": rest}
+
+
 def _in_blocks(renderer: Renderer, count: int, block: int, emission: Emission) -> None:
     for start in range(0, count, block):
         renderer.render_baseband(start, min(block, count - start), float(block), emission)
@@ -104,6 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--lab-scenes", type=int, default=12, help="training draws of 30 s for the lab mix")
+    parser.add_argument("--stages", action="store_true", help="only where the baseband render's CPU goes")
     args = parser.parse_args()
     seconds = args.seconds
     scene = Scene(
@@ -112,6 +150,11 @@ def main() -> None:
         sources=(Walker(((0.0, 0.5, 3.5), (seconds / 2, 4.5, 1.0), (seconds, 0.5, 3.5))), Fan(0.0, seconds)),
         seed=1,
     )
+    if args.stages:
+        print(f"baseband render of the walker + ceiling fan scene in 1 s blocks, CPU per {seconds:.0f} s (cProfile):")
+        for stage, cpu in _stages(scene, seconds).items():
+            print(f"  {stage:50s} {cpu * 1e3:6.1f} ms")
+        return
     passband_s = min(seconds, 5.0)
     fs = scene.device.audio_rate_hz
     # CPU time on a shared machine drifts: each render five times on a fresh renderer, the median kept.
@@ -131,6 +174,7 @@ def main() -> None:
     print(f"  {paths} paths, {live:.1%} of their samples live: phase, amplitude,")
     print(f"    cosine, sine and weighted sum of each live sample:  {per_sample * 1e3:7.1f} ms")
     print(f"  with nothing else (no geometry): at most {seconds / (noise + per_sample):7.1f}x real time")
+    print(f"  and without the noise draw:      at most {seconds / per_sample:7.1f}x real time")
 
 
 if __name__ == "__main__":
