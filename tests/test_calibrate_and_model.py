@@ -85,6 +85,9 @@ async def test_a_recording_cannot_be_calibrated(hass: HomeAssistant, tmp_path: P
     wav = write_scene_wav(tmp_path / "walk.wav", walk_in_and_leave(duration_s=3.0))
     entry = await _setup(hass, {"backend": "recording", "path": str(wav)})
     assert "calibration" not in entry.data
+    # Nobody scripted a recording: no Simulated scene sensor.
+    assert hass.states.get(f"sensor.{PREFIX}_simulated_scene") is None
+    assert hass.states.get(f"sensor.{PREFIX}_motion_type") is not None
     with pytest.raises(HomeAssistantError, match="cannot emit"):
         await hass.services.async_call(
             DOMAIN, "calibrate", {"config_entry_id": entry.entry_id}, blocking=True, return_response=True

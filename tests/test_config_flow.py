@@ -45,6 +45,20 @@ async def test_simulated_room(hass: HomeAssistant) -> None:
     assert result["result"].unique_id == "simulated_demo_loop"
 
 
+async def test_simulated_room_named_like_a_room(hass: HomeAssistant) -> None:
+    """A name makes short entity ids (binary_sensor.living_room_occupancy); blank falls back to the scenario."""
+    result = await _start(hass, "simulated")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"scenario": "fan_only", "name": "  Living room "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Living room"
+    assert result["data"] == {"backend": "simulated", "scenario": "fan_only"}
+    result = await _start(hass, "simulated")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"scenario": "demo_loop", "name": " "})
+    assert result["title"] == "Simulated room (demo loop)"
+
+
 async def test_duplicate_aborts(hass: HomeAssistant) -> None:
     MockConfigEntry(domain=DOMAIN, unique_id="simulated_demo_loop", data={}).add_to_hass(hass)
     result = await _start(hass, "simulated")

@@ -109,6 +109,10 @@ async def test_sensors_and_diagnostics(hass: HomeAssistant, entity_registry: er.
     assert float(hass.states.get(f"sensor.{PREFIX}_carrier_snr").state) > 40
     assert float(hass.states.get(f"sensor.{PREFIX}_noise_floor").state) < -80
     assert hass.states.get(f"sensor.{PREFIX}_audio_xruns").state == "0"
+    # The simulation's own script, beside the verdict: the walker came in at 2 s and stands from 5 s.
+    scene = hass.states.get(f"sensor.{PREFIX}_simulated_scene").state
+    assert scene in ("Someone walking", "Someone standing")
+    assert scene == entry.runtime_data.data.ground_truth
     # 4 s in, no 8 s window of breathing has been seen yet.
     assert hass.states.get(f"sensor.{PREFIX}_breathing_score").state == "unknown"
     diag = await async_get_config_entry_diagnostics(hass, entry)

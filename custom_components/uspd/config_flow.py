@@ -8,6 +8,7 @@ from typing import Any
 
 import probatio as vol
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -119,14 +120,15 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
             {
                 vol.Required(CONF_SCENARIO, default="demo_loop"): SelectSelector(
                     SelectSelectorConfig(options=list(SCENARIOS), translation_key=CONF_SCENARIO)
-                )
+                ),
+                vol.Optional(CONF_NAME): TextSelector(),
             }
         )
         if user_input is None:
             return self.async_show_form(step_id=BACKEND_SIMULATED, data_schema=schema)
         scenario = user_input[CONF_SCENARIO]
         data = {CONF_BACKEND: BACKEND_SIMULATED, CONF_SCENARIO: scenario}
-        title = f"Simulated room ({scenario.replace('_', ' ')})"
+        title = user_input.get(CONF_NAME, "").strip() or f"Simulated room ({scenario.replace('_', ' ')})"
         return await self._async_try_create(BACKEND_SIMULATED, data, f"simulated_{scenario}", title, schema)
 
     async def async_step_recording(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

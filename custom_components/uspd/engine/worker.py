@@ -52,6 +52,7 @@ class Snapshot:
     emission_level: float = DEFAULT_LEVEL  # amplitude of the tone, digital full scale = 1
     calibrating: bool = False
     stillness_db: float = math.nan  # breathing's score of the last window (engine/stillness.py)
+    ground_truth: str | None = None  # what a simulated room holds now (AudioSource.ground_truth)
 
 
 class EngineWorker:
@@ -78,6 +79,7 @@ class EngineWorker:
         self._on_calibrated = on_calibrated
         self._calibrations: queue.SimpleQueue[Future[Calibration]] = queue.SimpleQueue()
         self._last_snapshot: Snapshot | None = None
+        self._last_truth: str | None = None
         self._detector = detector
         # Read by the thread every block: a bool swap is atomic, no lock needed.
         self._emission_on = emission_on
@@ -247,9 +249,14 @@ class EngineWorker:
                 if tone and drift.update(r.decision.t_s, r.carrier_snr_db):
                     _LOGGER.info("carrier SNR drifted from calibration (%.0f dB): recalibrating", drift.expected)
                     self.calibrate()
-                changed = last is None or (
-                    r.decision.motion != last.decision.motion or r.decision.occupied != last.decision.occupied
+                truth = source.ground_truth()
+                changed = (
+                    last is None
+                    or r.decision.motion != last.decision.motion
+                    or r.decision.occupied != last.decision.occupied
+                    or truth != self._last_truth
                 )
+                self._last_truth = truth
                 last = r
                 if changed or r.decision.t_s - published_at >= self._publish_s:
                     published_at = r.decision.t_s
@@ -280,4 +287,5 @@ class EngineWorker:
             emission_level=level,
             classifier=self._classifier.backend if self._classifier is not None else "baseline",
             stillness_db=r.stillness_db,
+            ground_truth=self._last_truth,
         )

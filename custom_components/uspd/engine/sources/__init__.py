@@ -59,6 +59,9 @@ class AudioSource(Protocol):
 
     def set_emission(self, emission: Emission) -> None: ...
 
+    def ground_truth(self) -> str | None:
+        """What the source knows the room holds now, in plain words (a simulation's script), or None."""
+
     def close(self) -> None: ...
 
 

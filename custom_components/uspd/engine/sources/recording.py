@@ -53,6 +53,10 @@ class Recording:
     def set_emission(self, emission: Emission) -> None:
         """A recording's emission was decided when it was made."""
 
+    def ground_truth(self) -> str | None:
+        """Nobody scripted this room."""
+        return None
+
     def read(self) -> Block | None:
         audio = self._reader.read(self._block)
         if len(audio) == 0 and self.loop:

@@ -63,6 +63,9 @@ class SimulatedRoom:
     def set_emission(self, emission: Emission) -> None:
         self.emission = emission
 
+    def ground_truth(self) -> str | None:
+        return self.scene.describe(self.position_s)
+
     def read(self) -> Block | None:
         if self._pos >= self._length and not self.loop:
             return None
