@@ -9,9 +9,9 @@ multiples of real time; then the baseband render of a mix of the lab's
 training draws (its scenes, devices and carriers, 1 s blocks), which is what
 training and the benchmark wait for.
 
-Last, a floor under a numpy baseband render of the bench scene that
-keeps the issue's exact per-mic geometry: the noise draw as the render makes
-it (the same generator, shape and precision) plus, for every moving path at
+Last, a floor under a numpy baseband render of the bench scene that keeps
+exact per-mic geometry, as the render does: the noise draw as the render
+makes it (the same generator, shape and precision) plus, for every moving path at
 every sample where it carries sound, the least per-sample work (a phase and
 an amplitude by straight lines between knots, a float32 cosine and sine, a
 weighted sum), and the multiple of real time that would leave if the render

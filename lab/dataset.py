@@ -44,11 +44,9 @@ from custom_components.uspd.sim.scene import Interferer, Music
 from . import seeds
 from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
 
-# The simulator's version is part of the cache's name: frames rendered by an
-# older simulator (or older scene draws) are never mixed with new ones.
-# v4: curtains drawn by their speed (lab/scenes.py).
-# v5: a curtain's gusts no longer swing it past its drawn speed (sim/motion.py);
-#     distracting tones placed with the room's speed of sound.
+# The simulator's version is part of the cache's name, so frames rendered by an
+# older simulator (or older scene draws) are never mixed with new ones: bump it
+# whenever a change alters what a seed renders.
 SIM_VERSION = 5
 # The stillness scores' own version (engine/stillness.py): files with older ones render again where scores are needed.
 STILL_VERSION = 2
@@ -69,7 +67,7 @@ class SceneFrames:
     carrier_hz: float
     mics: int
     # Breathing's score of the window ending at each frame (engine/stillness.py); nan: none, or a
-    # file cached before it was kept (load_or_make(still=True) renders those again).
+    # cached file without scores (load_or_make(still=True) renders those again).
     still_db: NDArray[np.float32]
 
 

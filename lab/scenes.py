@@ -265,10 +265,10 @@ def random_curtain(rng: np.random.Generator, room: Room, start: float, end: floa
     else:  # the far wall
         centre, normal = (_u(rng, 1.0, w - 1.0), d - 0.15, _u(rng, 1.0, 1.8)), (0.0, -1.0, 0.0)
     width = _u(rng, 0.5, 2.0)
-    # The design's curtain moves at ~0.01-0.3 m/s, swaying at 0.1-2 Hz: draw
-    # the peak speed (in its strongest gust, sim/motion.CurtainMover) and the
-    # rate, and the sway follows. Drawing the sway (0.5-8 cm) instead gave
-    # peaks up to 1 m/s, walking speed.
+    # A curtain moves at ~0.01-0.3 m/s, swaying at 0.1-2 Hz: draw the peak
+    # speed (in its strongest gust, sim/motion.CurtainMover) and the rate, and
+    # the sway follows; a sway drawn on its own (0.5-8 cm) would reach walking
+    # speed (up to 1 m/s) at a fast rate.
     speed = _u(rng, 0.01, 0.3)
     hz = _u(rng, 0.1, 2.0)
     return Curtain(

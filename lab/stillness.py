@@ -10,7 +10,7 @@ sittings drawn among them, scored only where nobody is in the room), and
 curtains and tones in homes (negative_home). What it buys shows on seated
 readers (enter_read, on training seeds): the share of their seated time it
 vouches for, and of the stretches where no hand moved for longer than the
-window. Prints a table; writes nothing.
+window. Prints a table (lab/results/stillness.txt); writes nothing.
 """
 
 from __future__ import annotations

@@ -3,15 +3,16 @@
     scripts/lab train [--train-scenes 320] [--home-scenes 120] [--combo-scenes 80] [--seed-scenes 100]
                       [--rounds 2] [--mining-hours 5] [--epochs 10] [--seed N]
 
-The defaults are the best recipe found on today's simulator
-(lab/results/retrains_v5.json), and what they write is the shipped model
-(byte for byte, with the frames cached: its model card).
+The defaults are the best recipe in lab/results/retrains_v5.json, and what
+they write is the shipped model (byte for byte, with the frames cached: its
+model card).
 
 1. Render the training scenes (seeds.TRAIN, 30 s each): every kind as
    drawn, then curtains and other devices' tones with nobody in the room,
    then extra walks with music and with a fan, the two mixes the benchmark
-   asks ≥ 95 % of (with only the drawn mix, 21 and 19 of 320, the network lost
-   walks with music: README, *The benchmark*).
+   asks ≥ 95 % of (the drawn mix alone holds 21 and 19 of 320, and a network
+   trained on it misses walks with music: drawn_mix_6_epochs in
+   lab/results/retrains_v5.json).
 2. Train a seed model on the first --seed-scenes of them.
 3. Each round: run the current model over a fresh stretch of the mining
    stream (seeds.MINING, 60 s scenes, 70 % nobody in the room); keep its

@@ -25,35 +25,30 @@ there (another device's tone, a fan, music or a curtain; lab/scenes.py
 enter_distracted, drawn on the stream's seeds), how many never opened the
 room and in how many the distractor opened it first.
 
-In that sweep the walking gate for reporting and for opening move together
-(one gate served both when the pair was chosen). With --occupy it keeps them
-apart: MAJOR_GATE_DB, what the network's walking call needs to be reported,
-against OCCUPY_GATE_DB, what it needs to open an empty room, and
-OCCUPY_FRAMES; each line adds how often MAJOR was reported anew in the empty
-rooms. Reporting costs no rooms, so the reporting gate can sit lower than
-the opening one. With --lines, at the chosen gates and frames, how still a
-spectral line in the walking band must be (its level's spread over the
-network's window) for only the band beside it to count towards opening a
-room (engine/lines.py): another device's tone. With --symmetry, how even
-the walking band's approaching and receding sides must be for a frame to
-open no room (engine/symmetry.py): fans and music. With --line-frames, in
-how many of the window's frames a still line's bin must be the strongest.
-With --steady, how little a walking bin beside a still line may vary over
-the window to count as the line's own (a strong tone's sidelobes and
-copies), not as someone beside it. With --symmetry-beside, whether the
-symmetry rule weighs the walking band without a still line's own bins (a
-tone on one side would otherwise hide a fan's or music's evenness). With
---line-outliers, how far a frame's level on a still line's bin may rise
+In that sweep one walking gate serves both reporting and opening. With
+--occupy it keeps them apart: MAJOR_GATE_DB, what the network's walking call
+needs to be reported, against OCCUPY_GATE_DB, what it needs to open an empty
+room, and OCCUPY_FRAMES; each line adds how often MAJOR was reported anew in
+the empty rooms. Reporting costs no rooms, so the reporting gate can sit
+lower than the opening one. With --lines, at the chosen gates and frames,
+how still a spectral line in the walking band must be (its level's spread
+over the network's window) for only the band beside it to count towards
+opening a room (engine/lines.py): another device's tone. With --symmetry,
+how even the walking band's approaching and receding sides must be for a
+frame to open no room (engine/symmetry.py): fans and music. With
+--line-frames, in how many of the window's frames a still line's bin must be
+the strongest. With --steady, how little a walking bin beside a still line
+may vary over the window to count as the line's own (a strong tone's
+sidelobes and copies), not as someone beside it. With --symmetry-beside,
+whether the symmetry rule weighs the walking band without a still line's own
+bins (a tone on one side would otherwise hide a fan's or music's evenness).
+With --line-outliers, how far a frame's level on a still line's bin may rise
 over the line's median and still be the line's (a click lifts it for a
 frame).
 
-Each sweep sets the other knobs as they were when its choice was made. What
-it cannot set back: until the last --line-frames sweep a still line refused
-every opening, where now the band beside it is judged, so the --lines,
---symmetry and first --line-frames tables in lab/results/tune_detector.txt
-come out differently today; the tables before --steady let the network
-judge a scene's first second, which the engine never does; and the
-distracted walk-ins (the last column) came with --symmetry-beside.
+Each sweep sets the other knobs as they were when its choice was made, as
+far as the code can; the tables are in lab/results/tune_detector.txt, whose
+header says where a rerun differs from them.
 
 With --motion, at the chosen pair, it sweeps MOTION_GATE_DB instead: the
 band energy behind any motion call (minor or major). It prints motion false
@@ -204,7 +199,7 @@ def main() -> None:
     walked = [i for i, s in enumerate(scenes[: len(stream)]) if (s.y == 2).any()]
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")
     print(f"tones, {len(walked)} with someone walking")
-    # Each sweep sets the other knobs as they were when its choice was made (the docstring says what it cannot).
+    # Each sweep sets the other knobs as they were when its choice was made (the results file says what it cannot).
     now = Setting(
         MAJOR_GATE_DB,
         OCCUPY_GATE_DB,

@@ -74,8 +74,7 @@ def test_power_saving_pauses_the_tone_while_someone_sits(reading: list[Snapshot]
     # duty_cycle is over the last minute. The pause pattern alone is 25 %; a
     # reader this still (a burst every ~7 s, half of them 2–8 mm of typing)
     # is often unseen for 20 s, and the full-power re-checks before the hold
-    # runs out add the rest: measured 0.36 here (0.32 with the model before
-    # session 11), against the 25 %.
+    # runs out add the rest: measured 0.36 here.
     mean_duty = sum(s.duty_cycle for s in seated) / len(seated)
     assert mean_duty <= 0.40, mean_duty
     assert ON_S / (ON_S + OFF_S) <= 0.25

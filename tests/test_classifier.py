@@ -257,7 +257,7 @@ def test_readers_called_vacant_counts_each_fall_while_seated_and_the_wait_after_
 
 
 def test_the_lab_s_curtains_sway_at_the_design_s_speeds() -> None:
-    """DESIGN.md: curtains move at ~0.01-0.3 m/s; faster is walking speed, and the lab must not teach otherwise."""
+    """Curtains move at ~0.01-0.3 m/s; faster is walking speed, and the lab must not teach otherwise."""
     import math
 
     from lab.scenes import draw

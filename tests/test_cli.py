@@ -1,4 +1,4 @@
-"""`uspd detect`: the command-line contract of DESIGN.md."""
+"""`uspd detect`: one JSON line per frame on stdout, and for bad input one line and a non-zero exit."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ def test_a_strong_tone_s_sidelobes_are_its_own_not_someone_beside_it() -> None:
 @pytest.mark.parametrize("level_dbfs", [-65.0, -45.0])
 def test_a_device_switching_on_its_tone_in_an_empty_room_opens_no_room(level_dbfs: float) -> None:
     # 200 Hz above our 40 kHz carrier: what a walker approaching at 0.86 m/s would make. The stronger tone
-    # reaches many bins beside itself, and opened the room while it was not yet known as a line.
+    # reaches many bins beside itself, and would open the room before it is known as a line.
     scene = Scene("tone", 10.0, sources=(Interferer(40200.0, level_dbfs=level_dbfs, start_s=3.0),), seed=21)
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(96000, 40000.0, renderer.channels), Classifier.load())

@@ -74,7 +74,7 @@ def test_passband_and_baseband_renders_agree() -> None:
 
 
 def test_a_curtain_sways_slowly_and_symmetrically() -> None:
-    """Curtains stay in the minor-motion band (DESIGN: 0.01–0.3 m/s; gusts push it a little), both sides."""
+    """Curtains stay in the minor-motion band (curtains move at 0.01–0.3 m/s; gusts push it a little), both sides."""
     from custom_components.uspd.sim.scene import Curtain
 
     scene = Scene("curtain", 20.0, sources=(Curtain(0.0, 20.0, sway_m=0.05, sway_hz=0.8),), seed=3)
@@ -91,7 +91,7 @@ def test_a_curtain_sways_slowly_and_symmetrically() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_curtain_s_gusts_never_push_it_past_its_peak_speed(seed: int) -> None:
-    """Curtain.sway_m at sway_hz is its swing in the strongest gust: no point moves faster (DESIGN: <= 0.3 m/s)."""
+    """Curtain.sway_m at sway_hz is its swing in the strongest gust: no point moves faster (a curtain: <= 0.3 m/s)."""
     from custom_components.uspd.sim.motion import CurtainMover
     from custom_components.uspd.sim.scene import Curtain
 

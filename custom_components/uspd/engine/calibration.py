@@ -58,7 +58,7 @@ BODY_TS_DB = -10.0
 DIRECT_PATH_M = 0.05
 INTERFERER_DB = 10.0
 DEAD_RESPONSE_DB = -60.0  # below this the speaker (or mic) does not work at that carrier
-# ISO 9613-1 air absorption at 20 °C, 50 % RH (DESIGN.md), dB/m.
+# ISO 9613-1 air absorption at 20 °C, 50 % RH, dB/m (humidity and temperature move it ±40 %).
 _ABSORPTION = ((20000.0, 0.52), (32000.0, 1.02), (40000.0, 1.32), (45000.0, 1.49))
 
 
@@ -166,7 +166,7 @@ def choose(measurements: list[CarrierMeasurement], range_m: float = DEFAULT_RANG
         pick = max(ultrasonic or usable, key=lambda m: m.carrier_hz)
         level = min(max(_needed_level(pick, range_m), MIN_LEVEL), level_cap(pick.carrier_hz))
     else:
-        # Nothing reaches the target: the best SNR there is, at its cap (the README's troubleshooting says why).
+        # Nothing reaches the target: the best SNR there is, at its cap (docs/how-it-works.md, "Calibration", says why).
         clean = [m for m in measurements if m.interferer_db < INTERFERER_DB] or measurements
         pick = max(clean, key=lambda m: _snr_at(m, level_cap(m.carrier_hz), range_m))
         level = level_cap(pick.carrier_hz)

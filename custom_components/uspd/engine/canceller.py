@@ -16,11 +16,11 @@ loses something only in the few bins where it happens to align with S (10 %
 of bins for two mics, 0.1 % for four), and then only that component. With
 one mic there is no second view and spectra pass through.
 
-Known limit (README, the benchmark): an echo's f is set by its direction,
+Known limit (lab/README.md, the benchmark): an echo's f is set by its direction,
 not drawn afresh per bin, so an echo from a direction that lines up with S
 loses its component there for as long as it stays; one side of a fan's hub
 lost 11 dB on two mics in a lab scene. Gating on the sideband pair's mirror
-bin fixed that but cost walks with music under the present model.
+bin avoids that, but costs walks with music.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ sensitivity 50 %:
   first. The benchmark runs it beside the network to show what the network
   buys.
 
-State machine (README, "How it decides"):
+State machine (docs/how-it-works.md, "How it decides"):
 
 - motion: MAJOR when the major logit exceeds the threshold, else MINOR when
   the motion logit does, for ONSET_FRAMES frames in a row; once on, a state
@@ -57,13 +57,10 @@ HYSTERESIS_DB = 3.0
 DB_PER_SENSITIVITY_PCT = 0.12
 ONSET_FRAMES = 2
 # Someone coming in walks for seconds; an empty room's false MAJOR calls are
-# mostly shorter. Chosen with OCCUPY_GATE_DB on the lab's training (mining)
-# stream, `scripts/lab tune_detector`, as the pair with the fewest false
-# occupancies that leaves no more walk-ins unopened than before (6 frames,
-# 6 dB): 12 frames (300 ms) and 4.5 dB took false occupancies there from 2.0
-# to 1.1 per hour (9.8 to 6.3 among curtains and tones), walk-ins never
-# opened 19 → 18 of 213, walks never called MAJOR 24 → 23 of 270, and the
-# room opens 150 ms later (median); the motion sensor is not delayed.
+# mostly shorter. With OCCUPY_GATE_DB, the pair with the fewest false
+# occupancies that leaves no more walk-ins unopened than 6 frames at 6 dB:
+# a room opens ~150 ms later (median), and the motion sensor is not delayed.
+# Chosen by scripts/lab tune_detector; lab/results/tune_detector.txt
 OCCUPY_FRAMES = 12
 
 
@@ -135,16 +132,13 @@ NETWORK_MAJOR_BIAS_LOGIT = 1.0
 #
 # Reporting walking and opening an empty room are separate decisions: a
 # wrong MAJOR report ends within frames, a wrong occupancy holds the room for
-# hold_s and fires automations. So each has its own walking-band gate, chosen
-# on the lab's training stream (`scripts/lab tune_detector`):
-# - OCCUPY_GATE_DB with OCCUPY_FRAMES (above): 4.5 dB and 12 frames;
-# - MAJOR_GATE_DB for reporting then (`--occupy`): 4.5 → 1.5 dB left 14
-#   walks of 270 never called MAJOR instead of 23, opened the same rooms
-#   (one more false occupancy in 25 among curtains and tones) and cost 40 %
-#   more MAJOR reports in empty rooms;
-# - MOTION_GATE_DB at the pair (`--motion`): it opens no rooms, and 3 → 2 dB
-#   found 21 more of 1076 seated hand bursts on the training stream for 5 %
-#   and 11 % more motion false alarms in empty rooms.
+# hold_s and fires automations. So each has its own walking-band gate:
+# - OCCUPY_GATE_DB, with OCCUPY_FRAMES (above);
+# - MAJOR_GATE_DB, lower: it barely changes which rooms open, and reports
+#   more walks for more MAJOR reports in empty rooms (`--occupy`);
+# - MOTION_GATE_DB: it opens no rooms; 2 dB finds more seated hand bursts
+#   than 3 dB for 5-11 % more motion false alarms (`--motion`).
+# Chosen by scripts/lab tune_detector; lab/results/tune_detector.txt
 MAJOR_GATE_DB = 1.5
 MOTION_GATE_DB = 2.0
 OCCUPY_GATE_DB = 4.5

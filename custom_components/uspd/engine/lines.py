@@ -25,30 +25,24 @@ from numpy.typing import NDArray
 from .detector import MAJOR_BAND_MS
 from .features import DB_SCALE, grid_bins
 
-# Chosen on the lab's training stream (`scripts/lab tune_detector --lines`) as
-# the widest spread that leaves no walk-in unopened that opened before: at
-# 1.5 dB false occupancies there fell 17 → 10 among fans, music, clicks and
-# the wall and 26 → 9 among curtains and tones; 2 dB opened no fewer rooms and
-# missed one walk-in more.
+# The widest level spread that leaves no more walk-ins unopened than without
+# the rule, on the lab's training stream; 2 dB misses one more.
+# Chosen by scripts/lab tune_detector --lines; lab/results/tune_detector.txt
 LINE_LEVEL_STD_DB = 1.5
-# Then, with symmetry.py in place and the opening judged beside the line
-# (`--line-frames`): a line need only hold in 9 of the 12 frames (a click,
-# music or a curtain may take the strongest bin for a frame or two). 11, 10
-# and 9 all took false occupancies there from 2 to 1 and 9 to 8 for one more
-# walk-in never opened (22 of 213).
+# A click, music or a curtain may take the strongest bin for a frame or two,
+# so a line need only hold in 9 of the 12 frames.
+# Chosen by scripts/lab tune_detector --line-frames; lab/results/tune_detector.txt
 LINE_MIN_FRAMES = 9
 # A line's own bins: its window's leakage and the grid's interpolation spread it over a few.
 LINE_GUARD_BINS = 3
 # A strong tone reaches further: the analysis window's sidelobes carry it
 # many bins out (a tone 50 dB over the floor read 10 dB "beside" itself in
-# a training-stream scene, looked at ad hoc), and it may bring steady copies elsewhere in the band.
+# a training-stream scene, ad hoc), and it may bring steady copies elsewhere in the band.
 # So every walking bin whose level holds over the window (spread at most
 # STEADY_STD_DB, mean at least STEADY_MIN_DB over the floor) counts as the
 # tone's too: noise spreads by 2-5 dB frame to frame, and a person's echo
-# moves with the gait and the range. On the lab's training stream
-# (`scripts/lab tune_detector --steady`) 1.5, 2 and 3 dB all took false
-# occupancies from 1 to 0 and, among curtains and tones, 8 to 6, and left
-# the same walk-ins unopened (22 of 213); 2 dB sits in the middle.
+# moves with the gait and the range. 1.5, 2 and 3 dB do alike; 2 sits in the middle.
+# Chosen by scripts/lab tune_detector --steady; lab/results/tune_detector.txt
 STEADY_STD_DB = 2.0
 STEADY_MIN_DB = 3.0
 STEADY_REACH_BINS = 2
@@ -57,14 +51,10 @@ STEADY_REACH_BINS = 2
 # single one would keep the whole window from being still for CONTEXT_FRAMES
 # frames, long enough for the network's "walking" over the tone to open the
 # room (a −61 dBFS tone 42 dB over the floor, lifted 6.5 dB by a click, in
-# the benchmark's home set). Only frames lifted above it: on the lab's
-# training stream (`scripts/lab tune_detector --line-outliers`) a first
-# version that set aside frames below the median too (not kept, so the
-# command no longer sweeps it; its table is in lab/results/tune_detector.txt)
-# left 1, 2 and 4 more walk-ins of 213 unopened at 6, 4.5 and 3 dB; lifted
-# frames only, at 8, 6 and 4.5 dB,
-# changed nothing there (that stream has no such tone and click), and 4.5,
-# the tightest tried, was chosen. None: every frame on the line's bin counts.
+# the benchmark's home set). Only frames lifted above it: setting aside frames
+# below the median too leaves walk-ins unopened. 4.5 dB, the tightest swept,
+# costs no walk-in on the training stream. None: every frame on the line's bin counts.
+# Chosen by scripts/lab tune_detector --line-outliers; lab/results/tune_detector.txt
 LINE_OUTLIER_DB: float | None = 4.5
 _WALKING = grid_bins(MAJOR_BAND_MS)
 

@@ -8,9 +8,10 @@ plays ON_S out of every ON_S + OFF_S (25 %); motion seen during an on-phase
 keeps it on until the motion stops. Whenever the room is vacant, or power
 saving is off, the tone is always on (first detections need every frame).
 
-Costs, measured by ``scripts/lab powersave``: a person who starts walking
-while the tone is paused is seen up to OFF_S later (the room is already
-occupied, so no automation waits on it; the motion entity does).
+Costs, measured by ``scripts/lab powersave`` (lab/results/powersave.json): a
+person who starts walking while the tone is paused is seen up to OFF_S later
+(the room is already occupied, so no automation waits on it; the motion
+entity does).
 """
 
 from __future__ import annotations

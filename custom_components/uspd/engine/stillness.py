@@ -42,10 +42,11 @@ BREATH_BAND_HZ = (0.1, 2.0)
 NOISE_BAND_HZ = (3.0, 9.5)
 MIN_CROSSINGS = 2
 MIN_BALANCE_DB = -10.0
-# Breathing's score over which the room is kept occupied. Chosen in the lab
-# (`scripts/lab stillness`, training seeds): the highest window of 3.5 h of
-# empty rooms with fans, curtains, music, tones and clicks (30.6 dB, a curtain
-# swaying slowly) plus 3.4 dB; seated readers' still stretches score 35-70 dB.
+# Breathing's score over which the room is kept occupied: 3.4 dB over the
+# highest window of 3.5 h of empty rooms with fans, curtains, music, tones and
+# clicks on training seeds (30.6 dB, a curtain swaying slowly); seated
+# readers' still stretches score 35-70 dB.
+# Chosen by scripts/lab stillness; lab/results/stillness.txt
 STILL_ON_DB = 34.0
 
 

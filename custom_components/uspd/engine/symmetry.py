@@ -19,17 +19,14 @@ from numpy.typing import NDArray
 from .detector import MAJOR_BAND_MS
 from .features import DB_SCALE, grid_bins
 
-# Chosen on the lab's training stream (`scripts/lab tune_detector --symmetry`):
-# 1, 2, 3 dB took false occupancies among fans, music, clicks and the wall
-# from 10 to 7, 5, 2 (curtains and tones 9 → 8) and left 19, 20, 21 walk-ins
-# of 213 unopened instead of 18; 4 dB took out one more for one more walk-in.
+# Each dB wider takes out false occupancies among fans, music, clicks and the
+# wall and leaves one more walk-in unopened: at 3 dB most are gone, 4 dB takes out one more.
+# Chosen by scripts/lab tune_detector --symmetry; lab/results/tune_detector.txt
 SYMMETRY_DB = 3.0
 # A still line (another device's tone, lines.py) sits on one side and would
 # make a fan's or music's evenness look like a walker's direction, or hide a
 # walker's direction on the other side: the engine weighs the band without
-# the line's own bins. On the training stream (`--symmetry-beside`) that
-# took false occupancies among curtains and tones 6 → 5 and left 7 of 120
-# walk-ins with a distractor already there unopened instead of 8.
+# the line's own bins (scripts/lab tune_detector --symmetry-beside; lab/results/tune_detector.txt).
 _WALKING = grid_bins(MAJOR_BAND_MS)
 _TOWARDS = np.isin(_WALKING, grid_bins(MAJOR_BAND_MS, +1))
 

@@ -5,8 +5,8 @@ drops within milliseconds when something loud arrives (a beat of music, a
 click) and creeps back over about a second. On our tone that gain is an
 amplitude modulation: the static echo pumps with the music and breathes
 after every click, which spreads energy around 0 Hz on both sides of the
-Doppler spectrum. DESIGN.md asks for AGC to be off; the simulator can turn
-it on to show what it does.
+Doppler spectrum. Sensing needs the OS's gain control off; the simulator can
+turn it on to show what it does.
 
 The gain is computed on a 1 kHz grid of absolute time from what the mics
 hear (our tone's static level, the music, impulsive sounds, the noise floor)

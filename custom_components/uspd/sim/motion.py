@@ -269,9 +269,9 @@ class CurtainMover:
 
     The curtain's sway_m at sway_hz is its swing in the strongest gust: every
     point peaks at that speed, 2π·sway_hz·sway_m, and the draft eases to a
-    fifth of it between gusts. DESIGN bounds curtains at ~0.3 m/s (< 70 Hz of
-    Doppler at 40 kHz); a gust that doubled the swing took them to walking
-    speed, which is not a curtain any more.
+    fifth of it between gusts. Curtains move at ~0.3 m/s at most (< 70 Hz of
+    Doppler at 40 kHz); a gust that swung them further would reach walking
+    speed, which is not a curtain.
     """
 
     POINTS = 5

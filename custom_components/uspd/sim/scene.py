@@ -1,8 +1,9 @@
 """What a scene is: declarative, seeded, and labelled (rendering lives in render.py).
 
 Positions are metres in room coordinates (x, y on the floor, z up), with the
-room spanning [0, size] on each axis. Every figure marked ~ in the design
-brief is drawn from its range by the scene's seed, not fixed.
+room spanning [0, size] on each axis. The defaults are typical values; a
+figure known only as a range (wall reflection, reverberation, a device's
+responses) is drawn from that range by the scene's seed (lab/scenes.py).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class Device:
     mic_noise_dbfs: float = -88.0  # self-noise, whole band, rms
     bits: int = 16
     phase_noise_rad: float = 2e-4  # tone phase jitter (rms), drives a skirt
-    agc: OsAgc | None = None  # an OS gain control left on (DESIGN.md: it must be off)
+    agc: OsAgc | None = None  # an OS gain control left on (it must be off for sensing)
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,49 @@ class Scene:
             elif isinstance(s, Seated):
                 spans.append((s.start_s, s.end_s))
         return [Span(a, b) for a, b in _merge(spans)]
+
+    def describe(self, t: float) -> str:
+        """What the room holds at t, in plain words ("Someone seated; a ceiling fan running"): the demo shows it."""
+        people: list[str] = []
+        things: list[str] = []
+        for s in self.sources:
+            if not s.start_s <= t <= s.end_s:
+                continue
+            if isinstance(s, Walker):
+                x, y = _position(s, t)
+                if not (0 <= x <= self.room.size_m[0] and 0 <= y <= self.room.size_m[1]):
+                    people.append("someone walking outside the room")
+                else:
+                    people.append("someone walking" if _walker_moving(s, t) else "someone standing")
+            elif isinstance(s, Seated):
+                people.append("someone seated")
+            else:
+                things.append(_THINGS[s.kind])
+        words = " and ".join(dict.fromkeys(people)) or "nobody"
+        if things:
+            words += "; " + ", ".join(dict.fromkeys(things))
+        return words[0].upper() + words[1:]
+
+
+_THINGS = {
+    "fan": "a ceiling fan running",
+    "pedestal_fan": "a pedestal fan running",
+    "music": "music playing",
+    "curtain": "a curtain swaying",
+    "interferer": "another device's tone",
+    "impulses": "clicks and knocks",
+}
+
+
+def _walker_moving(w: Walker, t: float) -> bool:
+    """Walking between distinct waypoints, or standing up or sitting down, at t."""
+    first, last = w.waypoints[0], w.waypoints[-1]
+    if t < first[0] or t > last[0]:
+        return True  # standing up before the first waypoint or sitting down after the last
+    return any(
+        ta <= t <= tb and (xa, ya) != (xb, yb)
+        for (ta, xa, ya), (tb, xb, yb) in zip(w.waypoints, w.waypoints[1:], strict=False)
+    )
 
 
 def _walker_labels(w: Walker, room: Room) -> list[MotionLabel]:
