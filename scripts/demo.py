@@ -85,10 +85,12 @@ DASHBOARD = {
                     "type": "sidebar",
                     "cards": [
                         {
-                            "type": "picture-entity",
-                            "entity": DOPPLER,
-                            "name": "What the sensor hears: Doppler speed against time",
-                            "show_state": False,
+                            "type": "vertical-stack",
+                            "cards": [
+                                {"type": "heading", "heading": "What the sensor hears: Doppler speed against time"},
+                                # No name or state across the picture: it would hide the receding speeds.
+                                {"type": "picture-entity", "entity": DOPPLER, "show_name": False, "show_state": False},
+                            ],
                         },
                         {
                             "type": "history-graph",

@@ -27,7 +27,8 @@ from typing import Any
 import pytest
 from pytest_socket import enable_socket, socket_allow_hosts
 
-pytestmark = pytest.mark.e2e
+# Start-up (minutes on a cold cache), two loops and the stop: past the suite's 300 s per test.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"

@@ -44,10 +44,11 @@ class DopplerHistory:
         return np.stack(frames, axis=1)[::-1]
 
 
-def render_png(values_db: NDArray[np.float32], x_scale: int = 1, y_scale: int = 4) -> bytes:
+def render_png(values_db: NDArray[np.float32], x_scale: int = 1, y_scale: int = 8) -> bytes:
     """Colour-mapped PNG of a (rows, columns) dB image, each cell x_scale × y_scale pixels.
 
-    The defaults make 20 s of 25 ms frames (800 columns) about 3:1 for a dashboard card.
+    The defaults make 20 s of 25 ms frames (800 columns) about 8:5, tall enough on a dashboard
+    card to tell a walker's legs from typing.
     """
     low, high = DB_RANGE
     x = np.clip((values_db - low) / (high - low), 0.0, 1.0)
