@@ -68,6 +68,7 @@ async def test_duplicate_aborts(hass: HomeAssistant) -> None:
 
 
 async def test_recording_error_then_recovery(hass: HomeAssistant, tmp_path: Path) -> None:
+    hass.config.allowlist_external_dirs = {str(tmp_path.resolve())}  # the flow reads allowed folders only
     result = await _start(hass, "recording")
     assert result["step_id"] == "recording"
     missing = tmp_path / "missing.wav"
@@ -159,6 +160,7 @@ async def test_reconfigure_changes_the_source(hass: HomeAssistant, tmp_path: Pat
     )
     entry.add_to_hass(hass)
     MockConfigEntry(domain=DOMAIN, unique_id="simulated_fan_only", data={}).add_to_hass(hass)
+    hass.config.allowlist_external_dirs = {str(tmp_path.resolve())}
 
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "user"

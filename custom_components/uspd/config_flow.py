@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import probatio as vol
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_NAME
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -52,6 +53,24 @@ from .sim.library import SCENARIOS
 def _probe(data: dict[str, Any]) -> None:
     """Open the source once and close it: blocking, run in the executor."""
     open_source(source_config_from_data(data)).close()
+
+
+def _check_recording_path(hass: HomeAssistant, path: str) -> tuple[str, str] | None:
+    """(error key, message) when Home Assistant may not read `path` or it is no regular file: blocking.
+
+    Only folders the user allowed (allowlist_external_dirs, the media folders)
+    may be read, links resolved; and only a regular file: a folder cannot be
+    replayed, and a FIFO or a device would block whoever opens it.
+    """
+    if not hass.config.is_allowed_path(path):
+        return "path_not_allowed", f"{path} is not in a folder Home Assistant may read"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        return "file_not_found", f"cannot open {path}: {err.strerror}"
+    if not stat.S_ISREG(mode):
+        return "not_a_file", f"{path} is not a regular file"
+    return None
 
 
 class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -137,6 +156,14 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_show_form(step_id=BACKEND_RECORDING, data_schema=schema)
         path = os.path.abspath(os.path.expanduser(user_input[CONF_PATH].strip()))
         data = {CONF_BACKEND: BACKEND_RECORDING, CONF_PATH: path}
+        refused = await self.hass.async_add_executor_job(_check_recording_path, self.hass, path)
+        if refused is not None:
+            return self.async_show_form(
+                step_id=BACKEND_RECORDING,
+                data_schema=self.add_suggested_values_to_schema(schema, data),
+                errors={"base": refused[0]},
+                description_placeholders={"error": refused[1]},
+            )
         title = f"Recording {os.path.basename(path)}"
         return await self._async_try_create(BACKEND_RECORDING, data, f"recording_{path}", title, schema)
 

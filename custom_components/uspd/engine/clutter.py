@@ -4,7 +4,9 @@ A one-pole high-pass per microphone on the complex baseband: the static
 part (a constant phasor) is tracked by an exponential mean with a ~1 Hz
 corner, so Doppler at 5 Hz and above passes (−0.2 dB) and a changed static
 scene (a door closed, furniture moved) is absorbed within ~0.5 s. The mean
-starts as a running average, so a stream needs no warm-up period.
+starts as a running average, so a stream needs no warm-up period. A mean that
+went non-finite (the engine cleans its input, but a NaN once stayed in this
+IIR state for the rest of the stream) starts over, and that block passes as 0.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class ClutterFilter:
 
     def process(self, x: NDArray[np.complex128]) -> NDArray[np.complex128]:
         n = x.shape[1]
+        if n == 0:  # all of a short block fell in the demodulator's start-up transient
+            self.static = np.zeros_like(x)
+            return np.zeros_like(x)
         mean = np.empty_like(x)
         done = 0
         if self._seen < self._warmup:
@@ -52,5 +57,10 @@ class ClutterFilter:
             mean[:, done:], _ = signal.lfilter([a], [1.0, a - 1.0], x[:, done:], axis=1, zi=zi)
             self._mean = mean[:, -1].copy()
             self._seen += n - done
+        moving = x - mean
+        if not np.isfinite(self._mean).all():
+            self.reset()
+            mean = np.where(np.isfinite(mean), mean, 0)
+            moving = np.where(np.isfinite(moving), moving, 0)
         self.static = mean
-        return x - mean
+        return moving

@@ -4,6 +4,10 @@ Mixing is folded into the first decimating FIR (taps h[i]·e^{jωi}, with the
 oscillator applied only at that stage's output rate), so the full-rate audio
 is touched once, by one real matrix product. Both stages keep exact history,
 so the output does not depend on how the audio was cut into blocks. The
+oscillator is an exact integer phase, carrier·n mod rate in units of
+2π/rate, advanced by a fixed step per stage-1 output: it never drifts over
+days of streaming, and nothing it holds grows with the rate (a table of
+rate/gcd(carrier, rate) phasors was 320 MB at a rate of 20,000,003 Hz). The
 stop band (>= 100 dB) is where privacy is enforced: everything farther than
 the baseband's half-width from the carrier, the whole audible band included,
 is gone after this stage.
@@ -88,24 +92,24 @@ class Demodulator:
             rate /= factor
         # Outputs before the filters' histories fill come from implicit zeros.
         self.settle_samples = int(np.ceil(2 * self.delay_s * final)) + 1
-        period = plan.mix_period
-        self._oscillator = np.exp(-1j * omega * np.arange(period))
-        self._step = first
-        self._k = 0  # audio index of the next stage-1 output, modulo the period
+        # rates.py makes the carrier whole hertz, so the phase is exact in integers.
+        self._rate = int(fs)
+        self._phase_step = (round(plan.carrier_hz) * first) % self._rate  # per stage-1 output
+        self._phase = 0  # carrier·n mod rate at the next stage-1 output n
 
     def reset(self) -> None:
         self._stage1.reset()
         for stage in self._later:
             stage.reset()
-        self._k = 0
+        self._phase = 0
 
     def process(self, audio: NDArray[np.floating]) -> NDArray[np.complex128]:
         x = np.asarray(audio, dtype=np.float64).T
         y = self._stage1.process(x)
-        period = len(self._oscillator)
-        idx = (self._k + self._step * np.arange(y.shape[1])) % period
-        self._k = (self._k + self._step * y.shape[1]) % period
-        y = y * self._oscillator[idx]
+        n = y.shape[1]
+        phase = (self._phase + self._phase_step * np.arange(n, dtype=np.int64)) % self._rate
+        self._phase = (self._phase + self._phase_step * n) % self._rate
+        y = y * np.exp((-2j * np.pi / self._rate) * phase)
         for stage in self._later:
             y = stage.process(y)
         return np.asarray(y, dtype=np.complex128)

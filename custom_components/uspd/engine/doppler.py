@@ -43,7 +43,9 @@ class NoiseFloor:
     (tens of dB under its mean for 256 bins' worth of chances); a mean that
     ignores values far above it settles on the noise itself. Cold start: the
     mean of the first SEED_FRAMES frames (the demodulator's start-up
-    transient never reaches here).
+    transient never reaches here). A floor that went non-finite (a NaN among
+    the seed frames would stay for good) starts over: the engine cleans its
+    input, this is the stage's own guard.
     """
 
     SEED_FRAMES = 6
@@ -74,6 +76,11 @@ class NoiseFloor:
         else:
             quiet = power < self._power * self._gate
             floor = np.where(quiet, self._power + self._alpha * (power - self._power), self._power * self._creep)
+        if not np.isfinite(floor).all():
+            # Start over: this frame's finite part stands in until the next frame seeds the floor afresh.
+            self._power = np.where(np.isfinite(power), power, 0.0)
+            self._seen = 0
+            return self._power
         self._power = floor
         return floor
 

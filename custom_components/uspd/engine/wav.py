@@ -2,6 +2,10 @@
 
 Only the header is read up front; samples come in blocks, so hours of audio
 or stdin cost no memory. Errors are one-line ``WavError``s, never tracebacks.
+Nothing in a header decides how much is allocated: the rate (at most
+384 kHz) and channels (1-16) are bounded before any sample is read, the fmt
+chunk's size too, and other chunks are skipped in bounded pieces (stdin
+cannot seek).
 """
 
 from __future__ import annotations
@@ -13,7 +17,20 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
+from .rates import MIN_AUDIO_RATE_HZ
+
 PCM, FLOAT, EXTENSIBLE = 1, 3, 0xFFFE
+# Microphone recordings are 44.1-384 kHz: above that a header is wrong, and a
+# rate sizes the carrier search's read and the demodulator's filters. The
+# lower bound is for readers of microphone audio (rates.check_audio_rate):
+# this reader also reads uspd's own baseband recordings (~4 kHz).
+MAX_RATE_HZ = 384000
+# uspd.record's own files hold I and Q of up to 8 microphones; readers of
+# microphone audio bound it to 8 (rates.check_mics).
+MAX_CHANNELS = 16
+# A fmt chunk is 16, 18 or 40 bytes; allow generous extensions, not megabytes.
+MAX_FMT_BYTES = 1024
+SKIP_PIECE = 1 << 16  # unknown chunks are read past this much at a time
 
 
 class WavError(ValueError):
@@ -40,6 +57,20 @@ def _read_exact(f: BinaryIO, n: int) -> bytes:
     return data
 
 
+def _skip(f: BinaryIO, n: int, cid: bytes) -> None:
+    """Read past n bytes, SKIP_PIECE at a time: a chunk's claimed size never becomes one allocation."""
+    while n > 0:
+        got = len(f.read(min(n, SKIP_PIECE)))
+        if got == 0:
+            raise WavError(f"truncated WAV header: the {_name(cid)} chunk ends {n} bytes early")
+        n -= got
+
+
+def _name(cid: bytes) -> str:
+    """A chunk id as printable text, whatever its bytes."""
+    return repr(cid.decode("latin-1"))
+
+
 class WavReader:
     def __init__(self, stream: BinaryIO) -> None:
         self._f = stream
@@ -52,9 +83,9 @@ class WavReader:
         while True:
             cid, size = struct.unpack("<4sI", _read_exact(stream, 8))
             if cid == b"fmt ":
+                if not 16 <= size <= MAX_FMT_BYTES:
+                    raise WavError(f"malformed fmt chunk ({size} bytes)")
                 body = _read_exact(stream, size + (size & 1))
-                if size < 16:
-                    raise WavError("malformed fmt chunk")
                 tag, ch, rate, _, _, bits = struct.unpack("<HHIIHH", body[:16])
                 if tag == EXTENSIBLE and size >= 40:
                     tag = struct.unpack("<H", body[24:26])[0]
@@ -64,7 +95,7 @@ class WavReader:
                     raise WavError("data chunk before fmt chunk")
                 break
             else:
-                _read_exact(stream, size + (size & 1))
+                _skip(stream, size + (size & 1), cid)
         tag, ch, rate, bits = fmt
         if (
             tag not in (PCM, FLOAT)
@@ -72,10 +103,14 @@ class WavReader:
             or (tag == FLOAT and bits not in (32, 64))
         ):
             raise WavError(f"unsupported WAV encoding (format {tag}, {bits} bits): use PCM 16/24/32-bit or float")
-        if not 1 <= ch <= 8:
-            raise WavError(f"{ch} channels: uspd reads 1 to 8 microphone channels")
-        if rate <= 0:
-            raise WavError("invalid sample rate")
+        if not 1 <= ch <= MAX_CHANNELS:
+            raise WavError(f"{ch} channels: uspd reads 1 to {MAX_CHANNELS} channels")
+        if rate == 0:
+            raise WavError("invalid sample rate (0 Hz)")
+        if rate > MAX_RATE_HZ:
+            raise WavError(
+                f"audio rate {rate} Hz is too high: uspd reads recordings of {MIN_AUDIO_RATE_HZ} to {MAX_RATE_HZ} Hz"
+            )
         frames = None if size in (0, 0xFFFFFFFF) else size // (ch * bits // 8)
         self.format = WavFormat(rate, ch, bits, tag == FLOAT, frames)
         self._left = frames

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import BinaryIO
 
 from ..carrier import NoCarrierError, detect_carrier
 from ..emission import Emission
-from ..rates import RateError, check_audio_rate, plan_baseband
+from ..pipeline import finite_samples
+from ..rates import RateError, check_audio_rate, check_mics, plan_baseband
 from ..wav import WavError, WavReader
 from . import Block, SourceConfig, SourceError
 
@@ -29,8 +32,14 @@ class Recording:
         self.channels = fmt.channels
         try:
             check_audio_rate(fmt.rate_hz)
+            check_mics(fmt.channels)
+        except RateError as err:
+            self.close()
+            raise SourceError("invalid_recording", f"{self.path}: {err}") from err
+        try:
             head = reader.read(int(CARRIER_SEARCH_S * fmt.rate_hz))
-            self.carrier_hz = detect_carrier(head, fmt.rate_hz)
+            # NaN or Inf samples (the engine replaces them) must not hide the tone.
+            self.carrier_hz = detect_carrier(finite_samples(head)[0], fmt.rate_hz)
             plan_baseband(fmt.rate_hz, self.carrier_hz)
         except (NoCarrierError, RateError) as err:
             self.close()
@@ -40,6 +49,13 @@ class Recording:
 
     def _open(self) -> WavReader:
         self.close()
+        try:
+            mode = os.stat(self.path).st_mode
+        except OSError as err:
+            raise SourceError("file_not_found", f"cannot open {self.path}: {err.strerror}") from err
+        if not stat.S_ISREG(mode):
+            # A folder cannot be read, a FIFO or a device could block the worker for good.
+            raise SourceError("not_a_file", f"{self.path} is not a regular file")
         try:
             self._file = open(self.path, "rb")  # noqa: SIM115 - held open while streaming
         except OSError as err:
