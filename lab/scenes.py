@@ -38,7 +38,7 @@ from typing import Literal
 
 import numpy as np
 
-from custom_components.uspd.engine.rates import MAX_CARRIER_FRACTION, speed_of_sound_ms
+from custom_components.uspd.engine.rates import MAX_EMISSION_FRACTION, speed_of_sound_ms
 from custom_components.uspd.sim.scene import (
     Curtain,
     Device,
@@ -125,7 +125,7 @@ def random_device(rng: np.random.Generator, room: Room, rate_hz: int | None = No
 
 def random_carrier(rng: np.random.Generator, rate_hz: int) -> float:
     if rate_hz <= 48000:
-        return float(round(_u(rng, 18000.0, min(21600.0, MAX_CARRIER_FRACTION * rate_hz))))
+        return float(round(_u(rng, 18000.0, min(21600.0, MAX_EMISSION_FRACTION * rate_hz))))
     return float(round(_u(rng, 25000.0, 43000.0)))
 
 

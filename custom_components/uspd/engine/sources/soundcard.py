@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..emission import Emission
-from ..rates import RateError, plan_baseband
+from ..rates import RateError, check_emission, plan_baseband
 from . import Block, SourceConfig, SourceError
 
 CALLBACK_S = 0.01
@@ -162,6 +162,8 @@ class SoundCard:
         self.audio_rate_hz = int(config.audio_rate_hz)
         self.carrier_hz = config.carrier_hz
         try:
+            # What our hardware may emit is stricter than what a recording may hold.
+            check_emission(self.audio_rate_hz, self.carrier_hz)
             plan_baseband(self.audio_rate_hz, self.carrier_hz)
             sd.check_input_settings(index, channels=self.channels, samplerate=self.audio_rate_hz)
             sd.check_output_settings(index, channels=1, samplerate=self.audio_rate_hz)
