@@ -13,8 +13,10 @@ CONF_DEVICE: Final = "device"
 CONF_CARRIER_HZ: Final = "carrier_hz"
 CONF_AUDIO_RATE_HZ: Final = "audio_rate_hz"
 CONF_MICS: Final = "mics"
-# Entry data written by the integration itself: the last calibration of this device.
+# Entry data written by the integration itself: the last calibration of this device,
 DATA_CALIBRATION: Final = "calibration"
+# and when (Unix time) its last automatic recalibration started: at most one an hour, restarts or not.
+DATA_LAST_RECALIBRATION: Final = "last_recalibration"
 
 BACKEND_SIMULATED: Final = "simulated"
 BACKEND_SOUNDCARD: Final = "soundcard"

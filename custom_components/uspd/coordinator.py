@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from .const import (
     CONF_SCENARIO,
     CONF_SENSITIVITY,
     DATA_CALIBRATION,
+    DATA_LAST_RECALIBRATION,
     DEFAULT_AUDIO_RATE_HZ,
     DEFAULT_CARRIER_HZ,
     DEFAULT_CLEAR_DELAY_S,
@@ -39,7 +41,7 @@ from .const import (
 from .engine.calibration import Calibration, CalibrationError
 from .engine.classifier import MODEL_PATH, Classifier, ModelError
 from .engine.detector import DetectorConfig
-from .engine.recorder import Label, RecordingAborted, write_baseband_recording
+from .engine.recorder import AbortedByCalibration, Label, RecordingAborted, write_baseband_recording
 from .engine.sources import SourceConfig, SourceError, open_source
 from .engine.sources.soundcard import audio_effects
 from .engine.worker import EngineWorker, Snapshot
@@ -51,7 +53,8 @@ PLAYBACK_SPEED = 1.0
 # Detector decisions come every 25 ms; the loop sees a change at once and
 # otherwise a fresh snapshot (diagnostics) this often.
 PUBLISH_INTERVAL_S = 2.0
-# How much longer than asked a recording may take before the action gives up.
+# How much longer than asked a recording may take before the action gives up
+# (plus CALIBRATE_TIMEOUT_S when it has to wait for a calibration to end).
 RECORD_SLACK_S = 15.0
 # A sweep plays ~0.65 s per carrier (26 at 96 kHz): well under a minute in real time.
 CALIBRATE_TIMEOUT_S = 120.0
@@ -131,6 +134,12 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         except (KeyError, TypeError, ValueError):
             _LOGGER.warning("%s: stored calibration unreadable, calibrating again", self.config_entry.title)
             return None
+
+    def _stored_last_recalibration(self) -> float | None:
+        stored = self.config_entry.data.get(DATA_LAST_RECALIBRATION)
+        if isinstance(stored, int | float) and not isinstance(stored, bool) and math.isfinite(stored):
+            return float(stored)
+        return None
 
     @property
     def _issue_id(self) -> str:
@@ -215,6 +224,8 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
             power_save=power_save_from_options(options),
             calibration=self.calibration,
             on_calibrated=self._calibrated_from_thread,
+            last_recalibration=self._stored_last_recalibration(),
+            on_recalibration=self._recalibration_from_thread,
         )
         self._worker.start(source)
         if self.calibration is None and self.source_config.backend in CALIBRATED_BACKENDS:
@@ -257,6 +268,15 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         self.hass.config_entries.async_update_entry(entry, data={**entry.data, DATA_CALIBRATION: calibration.as_dict()})
         self._check_hardware_warnings()
 
+    def _recalibration_from_thread(self, started_at: float) -> None:
+        self.hass.loop.call_soon_threadsafe(self._async_recalibration_started, started_at)
+
+    @callback
+    def _async_recalibration_started(self, started_at: float) -> None:
+        """Keep the time with the entry: the hourly limit on automatic recalibrations survives restarts."""
+        entry = self.config_entry
+        self.hass.config_entries.async_update_entry(entry, data={**entry.data, DATA_LAST_RECALIBRATION: started_at})
+
     async def _async_load_classifier(self) -> Classifier | None:
         """The network, or None (and a repair issue): the baseline still senses without it."""
         issue_id = model_issue_id(self.config_entry.entry_id)
@@ -274,10 +294,19 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         worker = self._worker
         if worker is None or not self.last_update_success:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running")
+        capture = worker.capture_baseband(seconds)
+        # Asked for while a calibration runs or waits, it starts after the sweep (then at the new carrier).
+        limit = seconds + RECORD_SLACK_S + (CALIBRATE_TIMEOUT_S if worker.calibrating else 0.0)
         try:
             # Blocks arrive in real time; a stalled or stopped source must not hang the action.
-            async with asyncio.timeout(seconds + RECORD_SLACK_S):
-                clip = await asyncio.wrap_future(worker.capture_baseband(seconds))
+            async with asyncio.timeout(limit):
+                clip = await asyncio.wrap_future(capture)
+        except AbortedByCalibration as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="recording_aborted",
+                translation_placeholders={"error": str(err)},
+            ) from err
         except (TimeoutError, RecordingAborted) as err:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running") from err
         name = f"{slugify(self.config_entry.title)}_{dt_util.utcnow():%Y%m%dT%H%M%S}.wav"

@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from .demodulate import Demodulator
 from .detector import MAJOR_BAND_MS
 from .emission import Emission
-from .rates import MAX_CARRIER_FRACTION, MIN_CARRIER_HZ, plan_baseband, speed_of_sound_ms
+from .rates import MIN_CARRIER_HZ, emission_limit_hz, plan_baseband, speed_of_sound_ms
 from .sources import AudioSource
 
 SWEEP_STEP_HZ = 1000.0
@@ -60,6 +60,16 @@ INTERFERER_DB = 10.0
 DEAD_RESPONSE_DB = -60.0  # below this the speaker (or mic) does not work at that carrier
 # ISO 9613-1 air absorption at 20 °C, 50 % RH, dB/m (humidity and temperature move it ±40 %).
 _ABSORPTION = ((20000.0, 0.52), (32000.0, 1.02), (40000.0, 1.32), (45000.0, 1.49))
+
+
+def carrier_snr_db(static_amplitude: NDArray[np.float64], noise_db: float) -> float:
+    """The carrier SNR, one definition for the calibration and the engine (DriftWatch compares the two).
+
+    The dB of the mics' mean static amplitude (digital full scale) over the
+    per-Doppler-bin noise power in dB. Not the mean of each mic's dB: with one
+    mic 40 dB weaker that reads ~14 dB lower, a permanent "drift".
+    """
+    return 20 * math.log10(float(np.mean(static_amplitude)) + 1e-30) - noise_db
 
 
 class CalibrationError(Exception):
@@ -85,11 +95,15 @@ class Calibration:
 
     @property
     def carrier_snr_db(self) -> float:
-        """The static tone over the per-bin noise the sweep measured at the chosen carrier and level."""
+        """The static tone over the per-bin noise the sweep measured at the chosen carrier and level.
+
+        As the engine will read it (``carrier_snr_db``): each mic's static
+        amplitude is its response at this level.
+        """
         m = next((m for m in self.measurements if m.carrier_hz == self.carrier_hz), None)
         if m is None:
             return math.nan
-        return float(np.mean(m.response_db)) + 20 * math.log10(self.level) - m.noise_db
+        return carrier_snr_db(self.level * 10 ** (np.asarray(m.response_db) / 20), m.noise_db)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,7 +130,8 @@ class Calibration:
 
 
 def candidate_carriers(audio_rate_hz: int) -> list[float]:
-    top = math.floor(MAX_CARRIER_FRACTION * audio_rate_hz / SWEEP_STEP_HZ) * SWEEP_STEP_HZ
+    # What the hardware may emit (rates.emission_limit_hz, 0.45·fs), stricter than what a recording may hold.
+    top = math.floor(emission_limit_hz(audio_rate_hz) / SWEEP_STEP_HZ) * SWEEP_STEP_HZ
     low = max(SWEEP_LOW_HZ, MIN_CARRIER_HZ)
     return [float(f) for f in np.arange(low, top + 1, SWEEP_STEP_HZ)]
 
@@ -251,27 +266,35 @@ def calibrate(
 
 # Recalibrate when the carrier SNR has been this far from what calibration
 # measured for this long (the device moved, a speaker aged, a room changed),
-# at most once per RECALIBRATE_EVERY_S.
+# at most once per RECALIBRATE_EVERY_S of wall-clock time: the limit outlives
+# streams (each calibration starts one) and restarts (the integration keeps
+# the time with the entry), or a drift that persists would sweep, with probes
+# people can hear from 18 kHz, every DRIFT_S.
 DRIFT_DB = 10.0
 DRIFT_S = 60.0
 RECALIBRATE_EVERY_S = 3600.0
 
 
 class DriftWatch:
+    """Whether the carrier SNR has stayed DRIFT_DB away from the calibration's for DRIFT_S of stream time."""
+
     def __init__(self, expected_snr_db: float) -> None:
         self.expected = expected_snr_db
         self._since: float | None = None
-        self._last_request: float | None = None
 
     def update(self, t_s: float, carrier_snr_db: float) -> bool:
-        """True once the drift has lasted DRIFT_S (then not again for RECALIBRATE_EVERY_S)."""
+        """True for as long as the drift has lasted DRIFT_S (``recalibration_due`` rate-limits the sweeps)."""
         if math.isnan(self.expected) or math.isnan(carrier_snr_db) or abs(carrier_snr_db - self.expected) < DRIFT_DB:
             self._since = None
             return False
         if self._since is None:
             self._since = t_s
-        recent = self._last_request is not None and t_s - self._last_request < RECALIBRATE_EVERY_S
-        if t_s - self._since >= DRIFT_S and not recent:
-            self._last_request = t_s
-            return True
-        return False
+        return t_s - self._since >= DRIFT_S
+
+
+def recalibration_due(now_s: float, last_s: float | None) -> bool:
+    """Whether an automatic recalibration may start at wall-clock `now_s`, the last one having started at `last_s`.
+
+    A last time in the future (the clock was set back) does not block.
+    """
+    return last_s is None or not 0.0 <= now_s - last_s < RECALIBRATE_EVERY_S

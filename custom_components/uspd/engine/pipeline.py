@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .calibration import carrier_snr_db
 from .classifier import Classifier
 from .clutter import ClutterFilter
 from .demodulate import Demodulator
@@ -27,6 +29,31 @@ from .lines import beside_db, find_lines
 from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
 from .stillness import StillnessMeter, still_since
 from .symmetry import symmetric
+
+_LOGGER = logging.getLogger(__name__)
+
+# Audio is in [-1, 1] (a float recording may exceed it a little); past a
+# million times full scale a sample can only be corrupt (a float64 WAV can
+# hold 1e300, whose square is +Inf downstream). Such samples count as
+# non-finite.
+MAX_ABS_SAMPLE = 1e6
+
+
+def finite_samples[T: (np.float64, np.complex128)](x: NDArray[T]) -> tuple[NDArray[T], int]:
+    """x with every NaN, ±Inf or absurd sample (|x| > MAX_ABS_SAMPLE, per part) replaced by 0, and their count.
+
+    x itself is returned (not copied) when all is well, which is one min and
+    one max per part: no allocation on the common path.
+    """
+    parts = (x.real, x.imag) if np.iscomplexobj(x) else (x,)
+    if all(p.size == 0 or (p.min() >= -MAX_ABS_SAMPLE and p.max() <= MAX_ABS_SAMPLE) for p in parts):
+        return x, 0
+    bad = np.zeros(x.shape, dtype=bool)
+    for p in parts:
+        bad |= ~(np.abs(p) <= MAX_ABS_SAMPLE)  # NaN compares false
+    clean = x.copy()
+    clean[bad] = 0
+    return clean, int(bad.sum())
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,11 @@ class Engine:
 
     With a classifier, the network decides (its evidence feeds the detector's
     state machine); without one, the band-energy baseline does.
+
+    Non-finite input (NaN, ±Inf, or past MAX_ABS_SAMPLE) is replaced by 0 at
+    the door, audio and baseband alike, and counted in ``nonfinite_samples``;
+    the first of a stream is logged as a warning. One NaN would otherwise
+    stay in the filters' state for the rest of the stream.
     """
 
     def __init__(self, config: EngineConfig, classifier: Classifier | None = None) -> None:
@@ -96,6 +128,8 @@ class Engine:
         self._carrier_snr_db = math.nan
         if classifier is not None:
             self._blank_frames = network_start_frames(self.plan)
+        # Samples replaced at the door since this stream started (reset()).
+        self.nonfinite_samples = 0
 
     def reconfigure(self, detector: DetectorConfig) -> None:
         self.detector.reconfigure(detector)
@@ -116,6 +150,7 @@ class Engine:
 
     def reset(self) -> None:
         self._settle = self.demodulator.settle_samples
+        self.nonfinite_samples = 0
         if self.classifier is not None:
             self._blank_frames = network_start_frames(self.plan)
         self.demodulator.reset()
@@ -133,7 +168,7 @@ class Engine:
         """Audio → complex baseband (channels × samples), without the filters' start-up transient."""
         if audio.ndim != 2 or audio.shape[1] != self.config.channels:
             raise ValueError(f"expected (samples, {self.config.channels}) audio, got {audio.shape}")
-        baseband = self.demodulator.process(audio)
+        baseband = self.demodulator.process(self._admit(np.asarray(audio, dtype=np.float64), "audio"))
         if self._settle:
             # The demodulator's start-up transient would bias the static estimate
             # for most of a second (static paths sit ~100 dB over the noise).
@@ -146,6 +181,7 @@ class Engine:
 
     def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
         """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""
+        baseband = self._admit(np.asarray(baseband, dtype=np.complex128), "baseband")
         moving = self.clutter.process(baseband)
         if self.emitting:
             self.stillness.push(baseband)
@@ -157,8 +193,7 @@ class Engine:
             assert floor is not None
             noise_db = 10 * math.log10(float(floor[self._far_bins].mean()) + 1e-30)
             if self.emitting and not self._blank_frames:
-                static_db = 20 * float(np.log10(self.clutter.static_level.mean() + 1e-30))
-                self._carrier_snr_db = static_db - noise_db
+                self._carrier_snr_db = carrier_snr_db(self.clutter.static_level, noise_db)
             evidence, probs = self._evidence(frame)
             still_db = self.stillness.score_at(frame.t_s)
             results.append(
@@ -172,6 +207,20 @@ class Engine:
                 )
             )
         return results
+
+    def _admit[T: (np.float64, np.complex128)](self, x: NDArray[T], kind: str) -> NDArray[T]:
+        """The door: non-finite samples become 0 and are counted; the stream's first is logged."""
+        clean, bad = finite_samples(x)
+        if bad:
+            if not self.nonfinite_samples:
+                _LOGGER.warning(
+                    "non-finite %s samples (NaN, Inf, or over a million times full scale): %d replaced by 0;"
+                    " later ones in this stream are only counted",
+                    kind,
+                    bad,
+                )
+            self.nonfinite_samples += bad
+        return clean
 
     def _evidence(self, frame: DopplerFrame) -> tuple[Evidence, NDArray[np.float32] | None]:
         if self._blank_frames or not self.emitting:

@@ -9,11 +9,12 @@ whose "baseband" entry says so.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,7 +27,23 @@ Label = Literal["minor", "major", "empty"]
 
 
 class RecordingAborted(Exception):
-    """The engine stopped before the recording was complete."""
+    """The recording cannot be completed: the engine stopped (or a calibration started: AbortedByCalibration)."""
+
+
+class AbortedByCalibration(RecordingAborted):
+    """A calibration started while the recording ran: the rest would be at another carrier, under the same label."""
+
+
+def fail_future(future: Future[Any], error: BaseException) -> None:
+    """Fail `future` unless it has already ended (its waiter may cancel it at any time)."""
+    with contextlib.suppress(InvalidStateError):
+        future.set_exception(error)
+
+
+def resolve_future[T](future: Future[T], value: T) -> None:
+    """Resolve `future` unless it has already ended (its waiter may cancel it at any time)."""
+    with contextlib.suppress(InvalidStateError):
+        future.set_result(value)
 
 
 @dataclass(frozen=True)
@@ -56,8 +73,12 @@ class BasebandCapture:
             self._have += take
             if self._have < self.samples:
                 return False
-        self.future.set_result(BasebandClip(np.concatenate(self._parts, axis=1), rate_hz, carrier_hz))
+        resolve_future(self.future, BasebandClip(np.concatenate(self._parts, axis=1), rate_hz, carrier_hz))
         return True
+
+    def abort(self, error: RecordingAborted) -> None:
+        """Fail the recording (nothing happens if it already ended, or its waiter cancelled it)."""
+        fail_future(self.future, error)
 
 
 def write_baseband_recording(wav: Path, clip: BasebandClip, label: Label | None, scene: str | None = None) -> Path:

@@ -6,6 +6,9 @@ integration wraps them in ``call_soon_threadsafe``): ``on_snapshot`` with the
 latest state whenever motion or occupancy changes and otherwise every
 ``publish_s``, and ``on_error`` with a SourceError when the source fails,
 after which it retries with backoff until stopped.
+
+Every Future it hands out (captures, calibrations) ends, whatever happens:
+with its result, with an exception that says why, or cancelled by its waiter.
 """
 
 from __future__ import annotations
@@ -20,18 +23,22 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from .calibration import Calibration, CalibrationError, DriftWatch, calibrate
+from .blas import limit_blas_threads
+from .calibration import Calibration, CalibrationError, DriftWatch, calibrate, recalibration_due
 from .classifier import Classifier
 from .detector import DetectorConfig, Motion
 from .emission import DEFAULT_LEVEL, Emission
 from .pipeline import Engine, EngineConfig, FrameResult
 from .powersave import DutyMeter, PowerSaver
-from .recorder import BasebandCapture, BasebandClip, RecordingAborted
+from .recorder import AbortedByCalibration, BasebandCapture, BasebandClip, RecordingAborted, fail_future, resolve_future
 from .sources import AudioSource, SourceConfig, SourceError, open_source
 from .spectrogram import DopplerHistory, render_png
 
 _LOGGER = logging.getLogger(__name__)
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+# The backoff starts over only once a stream has delivered this much audio: a
+# device that opens but fails its first reads is as broken as one that does not open.
+HEALTHY_AUDIO_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -71,13 +78,27 @@ class EngineWorker:
         power_save: bool = True,
         calibration: Calibration | None = None,
         on_calibrated: Callable[[Calibration], None] | None = None,
+        last_recalibration: float | None = None,
+        on_recalibration: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.source_config = source_config
         self._classifier = classifier
         self._power_save = power_save
         self.calibration = calibration
         self._on_calibrated = on_calibrated
+        # When the last automatic recalibration started (`clock`: wall-clock
+        # seconds), handed to `on_recalibration` so the caller can keep it across restarts.
+        self.last_recalibration = last_recalibration
+        self._on_recalibration = on_recalibration
+        self._clock = clock
         self._calibrations: queue.SimpleQueue[Future[Calibration]] = queue.SimpleQueue()
+        # Guards what callers and the thread both decide on: whether requests are
+        # still accepted, the queues' order against a calibration, the sweep running.
+        self._lock = threading.Lock()
+        self._closed = False
+        self._calibrating: Future[Calibration] | None = None
+        self._audio_s = 0.0  # audio delivered since the source was last opened
         self._last_snapshot: Snapshot | None = None
         self._last_truth: str | None = None
         self._detector = detector
@@ -92,14 +113,15 @@ class EngineWorker:
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
         self._history: DopplerHistory | None = None
-        # Capture requests come from the event loop; only the worker thread
-        # reads this queue and owns the pending list.
+        # Capture requests come from the event loop; the worker thread takes them
+        # (a calibration asked for, or the end, fails them) and owns the pending list.
         self._capture_requests: queue.SimpleQueue[BasebandCapture] = queue.SimpleQueue()
         self._pending: list[BasebandCapture] = []
 
     def start(self, source: AudioSource | None = None) -> None:
         """Start the thread, with an already-opened source if the caller tested one."""
-        self._thread = threading.Thread(target=self._run, args=(source,), name="uspd-engine", daemon=True)
+        limit_blas_threads()
+        self._thread = threading.Thread(target=self._main, args=(source,), name="uspd-engine", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -108,26 +130,59 @@ class EngineWorker:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 _LOGGER.warning("uspd engine thread did not stop within %.0f s", timeout)
-                return
-        # Nobody will feed these any more: tell their waiters instead of leaving them hanging.
-        while not self._capture_requests.empty():
-            self._pending.append(self._capture_requests.get_nowait())
-        for capture in self._pending:
-            capture.future.set_exception(RecordingAborted("the engine stopped before the recording ended"))
-        self._pending = []
-        while not self._calibrations.empty():
-            future = self._calibrations.get_nowait()
-            if future.set_running_or_notify_cancel():
-                future.set_exception(CalibrationError("the engine stopped"))
+        # The thread fails what it leaves when it ends; this covers a thread never
+        # started, or one stuck in a read (whatever it feeds later is already ended).
+        self._abandon()
+
+    def _main(self, source: AudioSource | None) -> None:
+        try:
+            self._run(source)
+        finally:
+            self._abandon()
+
+    def _abandon(self) -> None:
+        """Accept nothing more, and fail every request still waiting: nobody will serve it."""
+        with self._lock:
+            self._closed = True
+            calibrating, self._calibrating = self._calibrating, None
+        if calibrating is not None:
+            fail_future(calibrating, CalibrationError("the engine stopped"))
+        for future in _drain(self._calibrations):
+            fail_future(future, CalibrationError("the engine stopped"))
+        # The thread owns the pending list; past this point it only feeds captures that have ended.
+        pending, self._pending = self._pending, []
+        for capture in pending + _drain(self._capture_requests):
+            capture.abort(RecordingAborted("the engine stopped before the recording ended"))
+
+    @property
+    def calibrating(self) -> bool:
+        """A calibration is running or waiting to (a capture asked for now starts after it)."""
+        with self._lock:
+            return self._calibrating is not None or not self._calibrations.empty()
 
     def set_emission(self, on: bool) -> None:
         """Turn the tone on or off (takes effect at the next block)."""
         self._emission_on = on
 
     def calibrate(self) -> Future[Calibration]:
-        """Sweep carriers and levels on the running source, then sense with the result (a Future)."""
+        """Sweep carriers and levels on the running source, then sense with the result (a Future).
+
+        Captures asked for before it and not yet started are aborted now (they
+        would wait for the sweep, longer than their callers allow), those
+        running when it starts are aborted then; captures asked for after it
+        wait for it and record at its carrier.
+        """
         future: Future[Calibration] = Future()
-        self._calibrations.put(future)
+        with self._lock:
+            closed = self._closed
+            waiting = [] if closed else _drain(self._capture_requests)
+            if not closed:
+                self._calibrations.put(future)
+        if closed:
+            fail_future(future, CalibrationError("the engine stopped"))
+            return future
+        for capture in waiting:
+            capture.abort(AbortedByCalibration("a calibration started before the recording could; record again"))
         return future
 
     def set_power_save(self, on: bool) -> None:
@@ -139,7 +194,12 @@ class EngineWorker:
         engine = self._engine
         rate = engine.plan.baseband_rate_hz if engine is not None else rate_hz
         capture = BasebandCapture(max(1, round(seconds * rate)))
-        self._capture_requests.put(capture)
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._capture_requests.put(capture)
+        if closed:
+            capture.abort(RecordingAborted("the engine stopped before the recording ended"))
         return capture.future
 
     def doppler_png(self) -> bytes | None:
@@ -155,15 +215,20 @@ class EngineWorker:
     def _run(self, source: AudioSource | None) -> None:
         failures = 0
         while not self._stop.is_set():
+            self._audio_s = 0.0
             try:
                 if source is None:
                     source = self._opener(self.source_config)
-                failures = 0
                 # A calibration ends a stream; the next one senses with its result.
                 while self._stream(source):
                     pass
+                if self._audio_s == 0 and not self._stop.is_set():
+                    # A recording emptied under a looping replay: not an end, a fault.
+                    raise SourceError("no_audio", "the audio source ended without delivering any audio")
                 return
             except SourceError as err:
+                if self._audio_s >= HEALTHY_AUDIO_S:
+                    failures = 0
                 self._on_error(err)
                 delay = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
                 failures += 1
@@ -177,22 +242,57 @@ class EngineWorker:
                     source.close()
                     source = None
 
+    def _next_calibration(self) -> Future[Calibration] | None:
+        """The next calibration asked for and not cancelled, marked running (one lock: `calibrating` has no gap)."""
+        with self._lock:
+            while True:
+                try:
+                    future = self._calibrations.get_nowait()
+                except queue.Empty:
+                    return None
+                if future.set_running_or_notify_cancel():
+                    self._calibrating = future
+                    return future
+
     def _run_calibration(self, source: AudioSource, future: Future[Calibration]) -> bool:
         """In the worker thread, between blocks. True if the stream must restart with the result."""
-        if not future.set_running_or_notify_cancel():
-            return False
-        if self._last_snapshot is not None:
-            self._on_snapshot(dataclasses.replace(self._last_snapshot, calibrating=True))
         try:
-            result = calibrate(getattr(source, "calibration_twin", lambda: source)(), stop=self._stop)
-        except CalibrationError as err:
-            future.set_exception(err)
+            # Their baseband would continue at another carrier, and the sweep outlasts their callers' patience.
+            pending, self._pending = self._pending, []
+            for capture in pending:
+                capture.abort(AbortedByCalibration("a calibration started during the recording; record again"))
+            if self._last_snapshot is not None:
+                self._on_snapshot(dataclasses.replace(self._last_snapshot, calibrating=True))
+            try:
+                result = calibrate(getattr(source, "calibration_twin", lambda: source)(), stop=self._stop)
+            except CalibrationError as err:
+                fail_future(future, err)
+                return False
+            except SourceError as err:
+                # The stream fails with it (reported, retried); the caller hears why at once.
+                fail_future(future, _because(CalibrationError(f"the audio source failed during the sweep: {err}"), err))
+                raise
+            except Exception as err:
+                fail_future(future, _because(CalibrationError(f"the sweep failed: {err}"), err))
+                raise
+            self.calibration = result
+            # The listener first: whoever awaits the future finds the result already handed on.
+            if self._on_calibrated is not None:
+                self._on_calibrated(result)
+            resolve_future(future, result)  # unless stop() gave up on a stuck thread and failed it meanwhile
+            return True
+        finally:
+            with self._lock:
+                self._calibrating = None
+
+    def _recalibration_allowed(self) -> bool:
+        """At most one automatic recalibration an hour, across streams and restarts (the caller keeps the time)."""
+        now = self._clock()
+        if not recalibration_due(now, self.last_recalibration):
             return False
-        self.calibration = result
-        # The listener first: whoever awaits the future finds the result already handed on.
-        if self._on_calibrated is not None:
-            self._on_calibrated(result)
-        future.set_result(result)
+        self.last_recalibration = now
+        if self._on_recalibration is not None:
+            self._on_recalibration(now)
         return True
 
     def _stream(self, source: AudioSource) -> bool:
@@ -217,7 +317,8 @@ class EngineWorker:
         last: FrameResult | None = None
         published_at = -1e9
         while not self._stop.is_set():
-            if not self._calibrations.empty() and self._run_calibration(source, self._calibrations.get_nowait()):
+            calibration = self._next_calibration()
+            if calibration is not None and self._run_calibration(source, calibration):
                 return True
             # The user's switch wins; power saving may pause the tone further.
             want = self._emission_on and saver.emitting
@@ -230,13 +331,16 @@ class EngineWorker:
                 return False
             if block.audio is not None:
                 baseband = engine.demodulate(block.audio)
-                produced_s += block.duration_samples / source.audio_rate_hz
+                block_s = block.duration_samples / source.audio_rate_hz
             else:
                 assert block.baseband is not None
                 baseband = block.baseband
-                produced_s += block.duration_samples / engine.plan.baseband_rate_hz
-            while not self._capture_requests.empty():
-                self._pending.append(self._capture_requests.get_nowait())
+                block_s = block.duration_samples / engine.plan.baseband_rate_hz
+            produced_s += block_s
+            self._audio_s += block_s
+            if self._calibrations.empty():
+                # Captures asked for after a calibration wait for its carrier (calibrate() took those before it).
+                self._pending.extend(_drain(self._capture_requests))
             if self._pending:
                 rate, carrier = engine.plan.baseband_rate_hz, engine.plan.carrier_hz
                 self._pending = [c for c in self._pending if not c.feed(baseband, rate, carrier)]
@@ -246,7 +350,7 @@ class EngineWorker:
                 history.append(r.frame.normalized_db)
                 duty.add(r.decision.t_s, tone)
                 saver.update(r.decision, engine.detector.last_motion_s, self._detector.hold_s)
-                if tone and drift.update(r.decision.t_s, r.carrier_snr_db):
+                if tone and drift.update(r.decision.t_s, r.carrier_snr_db) and self._recalibration_allowed():
                     _LOGGER.info("carrier SNR drifted from calibration (%.0f dB): recalibrating", drift.expected)
                     self.calibrate()
                 truth = source.ground_truth()
@@ -289,3 +393,18 @@ class EngineWorker:
             stillness_db=r.stillness_db,
             ground_truth=self._last_truth,
         )
+
+
+def _drain[T](requests: queue.SimpleQueue[T]) -> list[T]:
+    """Everything in the queue now (safe against another thread draining it too)."""
+    items: list[T] = []
+    while True:
+        try:
+            items.append(requests.get_nowait())
+        except queue.Empty:
+            return items
+
+
+def _because(error: CalibrationError, cause: BaseException) -> CalibrationError:
+    error.__cause__ = cause
+    return error
