@@ -16,9 +16,10 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .blas import limit_blas_threads
 from .carrier import NoCarrierError, detect_carrier
-from .pipeline import Engine, EngineConfig
-from .rates import RateError, check_audio_rate
+from .pipeline import Engine, EngineConfig, finite_samples
+from .rates import RateError, check_audio_rate, check_mics
 from .wav import WavError, WavReader
 
 _LOGGER = logging.getLogger("uspd")
@@ -48,9 +49,11 @@ def detect(stream: BinaryIO, carrier_hz: float | None, out: object = None) -> in
     reader = WavReader(stream)
     fmt = reader.format
     check_audio_rate(fmt.rate_hz)
+    check_mics(fmt.channels)
     head = reader.read(int(CARRIER_SEARCH_S * fmt.rate_hz))
     if carrier_hz is None:
-        carrier_hz = detect_carrier(head, fmt.rate_hz)
+        # The engine cleans its own input (and counts what it replaced); the search needs clean audio too.
+        carrier_hz = detect_carrier(finite_samples(head)[0], fmt.rate_hz)
         _LOGGER.info("carrier %.0f Hz found in the first %.1f s", carrier_hz, len(head) / fmt.rate_hz)
     engine = Engine(EngineConfig(fmt.rate_hz, carrier_hz, fmt.channels))
     _LOGGER.info(
@@ -77,6 +80,8 @@ def detect(stream: BinaryIO, carrier_hz: float | None, out: object = None) -> in
             write("\n".join(lines) + "\n")
             frames += len(lines)
         audio = reader.read(block)
+    if engine.nonfinite_samples:
+        _LOGGER.info("%d non-finite samples were replaced by 0", engine.nonfinite_samples)
     if reader.frames_missing:
         raise WavError(f"truncated: the data ends {reader.frames_missing} frames early")
     return frames
@@ -90,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     det.add_argument("--carrier", type=float, help="carrier in Hz (default: the strongest steady tone above 17 kHz)")
     det.add_argument("-v", "--verbose", action="store_true", help="log progress on stderr")
     args = parser.parse_args(argv)
+    limit_blas_threads()
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="uspd: %(message)s", stream=sys.stderr
     )
