@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 USER, PASSWORD = "demo", "uspd-demo"
 DEFAULT_PORT = 8123
 MARKER = ".uspd-demo"
-# Home Assistant's own shutdown stages time out well inside this.
+# Home Assistant stops in a few seconds here; a stop must end within 30 s, so one that hangs is killed
+# after this (its own stage limits are longer, for installations with many integrations).
 STOP_TIMEOUT_S = 25.0
 CONFIG = """\
 homeassistant:
@@ -145,10 +146,17 @@ class DemoError(Exception):
 
 
 class Stop(Exception):
-    """Ctrl-C or SIGTERM: stop Home Assistant cleanly."""
+    """Ctrl-C, SIGTERM or a closed terminal (SIGHUP): stop Home Assistant cleanly."""
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _on_signal(signum: int, _frame: object) -> None:
+    # One stop is enough: a second Ctrl-C, or the same stop relayed as SIGTERM, must not cut the
+    # first one short; a shutdown that hangs is killed after STOP_TIMEOUT_S anyway.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     raise Stop(signal.Signals(signum).name)
 
 
@@ -199,9 +207,9 @@ def _check_port_free(port: int) -> None:
 
 def _prepare_config(config: Path, port: int) -> None:
     """A fresh config directory: wiped on every start, so only one the demo made itself is ever wiped."""
-    if config.exists() and any(config.iterdir()) and not (config / MARKER).exists():
-        raise DemoError(f"{config} is not empty and was not made by the demo: pass another --config-dir")
     try:
+        if config.exists() and any(config.iterdir()) and not (config / MARKER).exists():
+            raise DemoError(f"{config} is not empty and was not made by the demo: pass another --config-dir")
         shutil.rmtree(config, ignore_errors=True)
         (config / "custom_components").mkdir(parents=True)
         (config / MARKER).write_text("made by scripts/demo; wiped on its next start\n")
@@ -234,16 +242,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> int:
     Home Assistant runs in a session of its own, so a terminal's Ctrl-C reaches only this script, which
     owns the shutdown: one clean stop, never two signals racing.
     """
-    # One stop is enough: a second Ctrl-C, or the same one relayed as SIGTERM, must not cut it short; a
-    # shutdown that hangs is killed after STOP_TIMEOUT_S anyway.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     code = proc.poll()
     if code is None:
         print("Stopping Home Assistant …", flush=True)
         proc.send_signal(signal.SIGTERM)
         try:
             code = proc.wait(timeout=STOP_TIMEOUT_S)
+            # Stopped by our SIGTERM before its own handlers were installed (early in start-up): still clean.
+            code = 0 if code == -signal.SIGTERM else code
         except subprocess.TimeoutExpired:
             print(f"Home Assistant did not stop within {STOP_TIMEOUT_S:.0f} s: killed.", file=sys.stderr, flush=True)
             proc.kill()
@@ -262,10 +270,11 @@ def _run(args: argparse.Namespace) -> int:
     base = f"http://localhost:{args.port}"
     log = config / "home-assistant.log"
     print(f"Starting Home Assistant (config in {config}) …", flush=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"], start_new_session=True
-    )
+    proc: subprocess.Popen[bytes] | None = None
     try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"], start_new_session=True
+        )
         _wait_until_up(base, proc, log)
         _onboard_and_configure(base)
         print(
@@ -282,12 +291,14 @@ def _run(args: argparse.Namespace) -> int:
             return _stop(proc)  # --for elapsed
         raise DemoError(f"Home Assistant stopped by itself (code {code}); see {log}")
     except (Stop, KeyboardInterrupt):
-        return _stop(proc)
+        return 130 if proc is None else _stop(proc)
     except urllib.error.URLError as err:
-        _stop(proc)
+        if proc is not None:
+            _stop(proc)
         raise DemoError(f"Home Assistant refused the demo's set-up: {err}") from None
     except BaseException:
-        _stop(proc)
+        if proc is not None:
+            _stop(proc)
         raise
 
 
@@ -311,7 +322,8 @@ def main() -> int:
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT)
     parser.add_argument("--config-dir", default="/tmp/uspd-demo", help="wiped and recreated on every start")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, _on_signal)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _on_signal)
     try:
         code = _run(args)
     except DemoError as err:

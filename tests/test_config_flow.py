@@ -182,3 +182,25 @@ async def test_reconfigure_changes_the_source(hass: HomeAssistant, tmp_path: Pat
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"scenario": "fan_only"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+async def test_reconfiguring_a_named_simulated_room_offers_its_name(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="simulated_demo_loop",
+        title="Living room",
+        data={"backend": "simulated", "scenario": "demo_loop"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"backend": "simulated"})
+    assert result["step_id"] == "simulated"
+    suggested = {str(key): (key.description or {}).get("suggested_value") for key in result["data_schema"].schema}
+    assert suggested["name"] == "Living room"
+    assert suggested["scenario"] == "demo_loop"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"scenario": "empty_room", "name": "Living room"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Living room"
+    assert entry.data == {"backend": "simulated", "scenario": "empty_room"}

@@ -114,20 +114,26 @@ def real() -> list[FileResult]:
     return run_folder(DEFAULT_DIR)
 
 
-REAL_MISSES = {
-    # Measured (lab/results/realdata.txt); the causes lie outside the carrier rule:
-    "network": "the network is first asked 1.0 s after a cold start (pipeline.NETWORK_START_S): three clips "
-    "of 1.26-1.44 s whose gesture is over by then, and digit3_p4-132 (below)",
-    "baseline": "digit3_p4-132: a slow hand (< 0.4 m/s) already moving in the first 150 ms seeds the noise "
-    "floor (doppler.NoiseFloor, SEED_FRAMES), so the minor band reads ~11 dB low for the whole 2.6 s",
+# The recordings each engine does not report today (lab/results/realdata.txt), and why. Any change
+# either way fails here: a new miss is a regression, a file that now reports motion leaves this list.
+KNOWN_MISSES = {
+    # The network is first asked 1.0 s after a cold start (pipeline.NETWORK_START_S): these clips'
+    # gestures are over by then; digit3_p4-132 as below.
+    "network": {
+        "digit1_p4-sss-0-1-lab-none-122.wav",
+        "digit1_p5-sss-0-1-lab-none-61.wav",
+        "digit3_p4-sss-0-1-lab-none-132.wav",
+        "digit7_p5-sss-0-1-lab-none-71.wav",
+    },
+    # A slow hand (< 0.4 m/s) already moving in the first 150 ms seeds the noise floor
+    # (doppler.NoiseFloor, SEED_FRAMES), so the minor band reads ~11 dB low for the whole 2.6 s.
+    "baseline": {"digit3_p4-sss-0-1-lab-none-132.wav"},
 }
 
 
-@pytest.mark.parametrize(
-    "engine", [pytest.param(e, marks=pytest.mark.xfail(reason=REAL_MISSES[e], strict=True)) for e in ENGINES]
-)
-def test_every_real_recording_reports_motion(real: list[FileResult], engine: str) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_real_recordings_report_motion_but_for_the_known_misses(real: list[FileResult], engine: str) -> None:
     assert len(real) == 40
     assert all(r.error is None and r.carrier_hz == pytest.approx(19000, abs=5) for r in real)
-    missed = [r.name for r in real if not r.reported(engine)]
-    assert missed == []
+    missed = {r.name for r in real if not r.reported(engine)}
+    assert missed == KNOWN_MISSES[engine]

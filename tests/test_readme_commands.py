@@ -5,6 +5,7 @@ The demo's full run (start, two loops, Ctrl-C) is tests/e2e/test_demo.py.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -42,6 +43,14 @@ def _demo(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["scripts/demo", *args], cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
 
 
+def _free_port() -> int:
+    enable_socket()
+    socket_allow_hosts(["127.0.0.1", "localhost", "::1", "0.0.0.0"])
+    with socket.socket() as probe:
+        probe.bind(("", 0))
+        return int(probe.getsockname()[1])
+
+
 def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 1, result
     assert "Traceback" not in result.stderr, result.stderr
@@ -65,13 +74,20 @@ def test_demo_refuses_a_port_in_use(tmp_path: Path) -> None:
 
 def test_demo_says_when_its_config_dir_cannot_be_written(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
-    line = _one_line_error(_demo("--port", "1", "--config-dir", str(tmp_path / "file" / "demo")))
+    line = _one_line_error(_demo("--port", str(_free_port()), "--config-dir", str(tmp_path / "file" / "demo")))
     assert "cannot write the config directory" in line
+
+
+def test_demo_says_when_its_config_dir_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("mine")
+    line = _one_line_error(_demo("--port", str(_free_port()), "--config-dir", str(tmp_path / "file")))
+    assert "cannot write the config directory" in line
+    assert (tmp_path / "file").read_text() == "mine"
 
 
 def test_demo_never_wipes_a_directory_it_did_not_make(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
-    line = _one_line_error(_demo("--port", "1", "--config-dir", str(tmp_path)))
+    line = _one_line_error(_demo("--port", str(_free_port()), "--config-dir", str(tmp_path)))
     assert "was not made by the demo" in line
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
@@ -81,3 +97,14 @@ def test_demo_rejects_an_absurd_duration(seconds: str) -> None:
     result = _demo("--for", seconds)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_the_versions_the_readme_and_hacs_name_are_the_ones_the_checks_run() -> None:
+    """The suite runs on the Home Assistant the tests pin; the end-to-end check also on requirements_ha_latest.txt."""
+    from homeassistant.const import __version__ as pinned
+
+    latest = re.search(r"^homeassistant==(\S+)$", (REPO / "requirements_ha_latest.txt").read_text(), re.MULTILINE)
+    assert latest is not None
+    assert json.loads((REPO / "hacs.json").read_text())["homeassistant"] == pinned
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"Tested with Home Assistant {pinned} (the full test suite) and {latest.group(1)}" in readme

@@ -144,6 +144,12 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
             }
         )
         if user_input is None:
+            if self.source == SOURCE_RECONFIGURE:
+                # Keep the device's name (a room's, say) unless the person changes it.
+                entry = self._get_reconfigure_entry()
+                schema = self.add_suggested_values_to_schema(
+                    schema, {CONF_NAME: entry.title, CONF_SCENARIO: entry.data.get(CONF_SCENARIO)}
+                )
             return self.async_show_form(step_id=BACKEND_SIMULATED, data_schema=schema)
         scenario = user_input[CONF_SCENARIO]
         data = {CONF_BACKEND: BACKEND_SIMULATED, CONF_SCENARIO: scenario}

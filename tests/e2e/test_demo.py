@@ -10,6 +10,7 @@ the default clear delay is 30 s.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from pytest_socket import enable_socket, socket_allow_hosts
 
@@ -113,9 +115,12 @@ def demo() -> Iterator[dict[str, Any]]:
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    if not ready.wait(600):
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("the demo did not start:\n" + "".join(lines[-40:]))
+    deadline = time.monotonic() + 600  # a cold cache builds the environment first
+    while not ready.wait(1):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("the demo did not start:\n" + "".join(lines[-40:]))
     text = "".join(lines)
     info: dict[str, Any] = {
         "ready": float(text.split("DEMO_READY")[1].split()[0]),
@@ -155,6 +160,8 @@ def test_demo_as_the_readme_gives_it(demo: dict[str, Any], tmp_path: Path) -> No
         # The README's picture: the second loop's sitter, with the first loop in the history beside it.
         if screenshot is None and now > LOOP_S + 25 and timeline[-1][1] == "on":
             screenshot = _screenshot(tmp_path, demo)
+            if not _dashboard_rendered(screenshot):
+                screenshot = None  # the frontend was still loading: try again on the next poll
         time.sleep(0.5)
 
     def occupied(a: float, b: float) -> list[bool]:
@@ -170,8 +177,9 @@ def test_demo_as_the_readme_gives_it(demo: dict[str, Any], tmp_path: Path) -> No
         off = [t for t, s, _ in timeline if s == "off" and t > loop + 45]
         assert off, timeline
         assert off[0] - loop < 45 + 30 + 6, timeline
-        # The fan (85–115 s) never brings it back with nobody there.
-        assert not any(occupied(off[0], loop + LOOP_S + 3)), timeline
+    # The first loop's fan (85–115 s) never brings it back with nobody there.
+    first_off = next(t for t, s, _ in timeline if s == "off" and t > 45)
+    assert not any(occupied(first_off, LOOP_S + 3)), timeline
     # The scene sensor says what the room holds, loop after loop.
     assert any(w == "Nobody; a ceiling fan running" for t, _, w in timeline if 90 < t < 110), timeline
     assert any(w == "Someone seated" for t, _, w in timeline if LOOP_S + 15 < t < LOOP_S + 35), timeline
@@ -179,8 +187,8 @@ def test_demo_as_the_readme_gives_it(demo: dict[str, Any], tmp_path: Path) -> No
     states = {s["entity_id"]: s["state"] for s in _call("/api/states", token=token)}
     assert all(states[e] not in ("unavailable", "unknown") for e in (OCCUPANCY, MOTION, SCENE)), states
 
-    assert screenshot is not None, timeline
-    _check_png(screenshot)
+    assert screenshot is not None, "the dashboard never rendered in a screenshot"
+    assert _dashboard_rendered(screenshot)
     if not LATEST:
         SCREENSHOT.parent.mkdir(exist_ok=True)
         shutil.copy(screenshot, SCREENSHOT)
@@ -218,10 +226,13 @@ def _screenshot(tmp_path: Path, demo: dict[str, Any]) -> Path:
 WINDOW = (1280, 900)
 
 
-def _check_png(path: Path) -> None:
+def _dashboard_rendered(path: Path) -> bool:
+    """The dashboard, not the frontend's "Loading…" page: the Doppler picture's dark violet fills much of it."""
     from PIL import Image
 
     with Image.open(path) as img:
         assert img.size == WINDOW
-        colours = img.convert("RGB").getcolors(maxcolors=1 << 20) or []
-    assert len(colours) > 100, "the screenshot is blank"
+        rgb = np.asarray(img.convert("RGB"), dtype=np.int16)
+    # The colour map's low end, (68, 1, 84), where the picture shows only noise.
+    violet = np.all(np.abs(rgb - np.array([68, 1, 84])) < 40, axis=-1)
+    return bool(violet.mean() > 0.05)

@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     det = sub.add_parser("detect", help="detect motion and occupancy in a multi-channel WAV recording")
     det.add_argument("file", help="WAV file, or - for standard input")
-    det.add_argument("--carrier", type=float, help="carrier in Hz (default: the strongest steady tone above 17 kHz)")
+    det.add_argument(
+        "--carrier", type=float, help="carrier in Hz (default: the strongest steady tone in the rate's carrier range)"
+    )
     det.add_argument("-v", "--verbose", action="store_true", help="log progress on stderr")
     args = parser.parse_args(argv)
     limit_blas_threads()
