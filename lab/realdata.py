@@ -18,7 +18,7 @@ The recordings check the real signal chain (a consumer device's speaker,
 microphone and processing, short clips, cold starts). They are not training
 data and say nothing about false alarms. They are never copied into the
 repository: a missing folder is skipped with a note. Runs in the main
-environment (no TensorFlow). Today's figures: lab/results/realdata.txt.
+environment (no TensorFlow). Its output, from --out: lab/results/realdata.txt.
 """
 
 from __future__ import annotations

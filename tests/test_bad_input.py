@@ -74,7 +74,7 @@ def _nonfinite_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRec
     return [r for r in caplog.records if r.levelno == logging.WARNING and "non-finite" in r.getMessage()]
 
 
-# ---- Item 3: one NaN must not blind the engine -------------------------------------------------
+# ---- One NaN must not blind the engine ---------------------------------------------------------
 
 
 def test_nan_and_inf_audio_are_replaced_counted_and_logged_once(
@@ -178,7 +178,7 @@ def _no_constants(name: str) -> Any:
     raise AssertionError(f"{name} in the CLI's JSON")
 
 
-# ---- Item 4: headers that ask for absurd resources ---------------------------------------------
+# ---- Headers that ask for absurd resources -----------------------------------------------------
 
 
 def _wav_bytes(
@@ -331,7 +331,7 @@ def test_a_chunk_claiming_4_gb_is_a_clean_error(
 
 
 def test_the_mixing_oscillator_does_not_grow_with_the_rate() -> None:
-    """rate/gcd(carrier, rate) phasors at 20,000,003 Hz were 320 MB (776 MB at the peak)."""
+    """The oscillator holds a fixed phase step, not rate/gcd(carrier, rate) phasors (320 MB at 20,000,003 Hz)."""
     plan = plan_baseband(20_000_003, 40000)
     peak, error = _peak_bytes(lambda: Demodulator(plan, 1))
     assert error is None
@@ -339,7 +339,7 @@ def test_the_mixing_oscillator_does_not_grow_with_the_rate() -> None:
 
 
 def _table_demodulate(plan: Any, x: np.ndarray) -> np.ndarray:
-    """The former oscillator: a table of rate/gcd(carrier, rate) phasors, indexed per stage-1 output."""
+    """A reference oscillator: a table of rate/gcd(carrier, rate) phasors, indexed per stage-1 output."""
     demod = Demodulator(plan, x.shape[1])
     fs, fc = plan.audio_rate_hz, int(plan.carrier_hz)
     table = np.exp(-1j * (2 * np.pi * plan.carrier_hz / fs) * np.arange(fs // gcd(fc, fs)))
@@ -359,11 +359,11 @@ def test_the_phase_step_oscillator_matches_the_table(fs: int, fc: float) -> None
     x = np.random.default_rng(5).normal(scale=0.1, size=(int(0.6 * fs), 2))
     demod = Demodulator(plan, 2)
     y = np.concatenate([demod.process(x[i : i + 7001]) for i in range(0, len(x), 7001)], axis=1)
-    # The table lost a few ulp per radian of ω·n (up to ~1e5 rad); the integer phase loses none.
+    # The table loses a few ulp per radian of ω·n (up to ~1e5 rad); the integer phase loses none.
     assert np.abs(y - _table_demodulate(plan, x)).max() < 1e-11
 
 
-# ---- Item 4: recording paths -------------------------------------------------------------------
+# ---- Recording paths ---------------------------------------------------------------------------
 
 
 def test_the_recording_backend_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
@@ -376,6 +376,28 @@ def test_the_recording_backend_refuses_what_is_not_a_regular_file(tmp_path: Path
     with pytest.raises(SourceError) as err:
         open_source(SourceConfig(backend="recording", path=str(tmp_path / "missing.wav")))
     assert err.value.reason == "file_not_found"
+
+
+def _read_to_the_end(source: Any, limit: int = 1000) -> None:
+    for _ in range(limit):
+        if source.read() is None:
+            return
+
+
+def test_a_looping_recording_emptied_while_playing_is_a_fault(tmp_path: Path) -> None:
+    """A looped recording whose reopen holds no audio raises no_audio: the worker reports it and retries."""
+    path = write_scene_wav(tmp_path / "room.wav", empty_room(duration_s=1.0))
+    source = open_source(SourceConfig(backend="recording", path=str(path), loop=True))
+    try:
+        assert source.read() is not None
+        empty = tmp_path / "empty.wav"
+        empty.write_bytes(_wav_bytes(rate=int(source.audio_rate_hz), channels=source.channels, frames=0))
+        os.replace(empty, path)  # the pass under way plays on from the open file
+        with pytest.raises(SourceError) as err:
+            _read_to_the_end(source)
+        assert err.value.reason == "no_audio"
+    finally:
+        source.close()
 
 
 async def _recording_step(hass: HomeAssistant) -> dict[str, Any]:
@@ -420,7 +442,7 @@ async def test_config_flow_reads_only_regular_files_in_allowed_folders(hass: Hom
 def test_a_file_shorter_than_the_filters_start_up_is_no_crash(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Found by the WAV fuzz: every baseband sample of a 127-frame file fell in the start-up transient."""
+    """Every baseband sample of a 127-frame file falls in the start-up transient: no output, no crash."""
     path = tmp_path / "short.wav"
     write_wav(str(path), 0.3 * np.cos(2 * np.pi * 19000 * np.arange(127) / 44100)[:, None], 44100)
     assert main(["detect", str(path), "--carrier", "19000"]) == 0

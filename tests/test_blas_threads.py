@@ -1,4 +1,4 @@
-"""BLAS runs on one thread wherever the engine runs: the worker, the CLI and the lab (issue #25)."""
+"""BLAS runs on one thread wherever the engine runs: the worker, the CLI and the lab."""
 
 from __future__ import annotations
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import queue
 import threading
+import time
 from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
@@ -128,7 +130,7 @@ def _join(worker: EngineWorker, timeout: float = 20.0) -> None:
     assert not worker._thread.is_alive(), "the worker thread did not end"
 
 
-# Item 6: backoff.
+# Backoff.
 
 
 def test_backoff_grows_for_a_device_that_opens_but_never_streams_and_resets_after_real_audio() -> None:
@@ -158,7 +160,7 @@ def test_backoff_grows_for_a_device_that_opens_but_never_streams_and_resets_afte
     assert all(s.closed for s in opened)
 
 
-# Item 7: one SNR definition, and recalibration at most hourly.
+# One SNR definition, and recalibration at most hourly.
 
 
 def test_calibration_and_engine_agree_on_the_carrier_snr_with_one_weak_mic() -> None:
@@ -174,7 +176,7 @@ def test_calibration_and_engine_agree_on_the_carrier_snr_with_one_weak_mic() -> 
     renderer = Renderer(scene)
     bb = renderer.render_baseband(0, BASEBAND_HZ * 8, float(BASEBAND_HZ), Emission(carrier_hz=carrier, level=level))
     seen = engine.process_baseband(bb)[-1].carrier_snr_db
-    # Was 55.9 against 70.3 dB: a drift of 14 dB that never ends, so a recalibration every minute.
+    # Two definitions that disagree read as a drift that never ends: a recalibration every minute.
     assert abs(seen - expected) < 2.0, (seen, expected)
 
 
@@ -244,7 +246,7 @@ def test_a_lasting_drift_recalibrates_at_most_hourly_across_streams_and_restarts
     assert np.diff([reported[-1], *swept2]).min() >= RECALIBRATE_EVERY_S
 
 
-# Item 8: every future ends.
+# Every future ends.
 
 
 def test_stop_skips_a_cancelled_capture_and_aborts_the_rest() -> None:
@@ -262,7 +264,7 @@ def test_stop_skips_a_cancelled_capture_and_aborts_the_rest() -> None:
         asked.set()
         assert failed.wait(10)  # fed one block, then the device failed: the worker waits to reopen it
         assert first.cancel()  # its action timed out
-        worker.stop()  # raised InvalidStateError here, leaving the rest pending
+        worker.stop()  # a cancelled capture is skipped; the rest are still aborted
     assert first.cancelled()
     for future in (second, third):
         with pytest.raises(RecordingAborted, match="stopped"):
@@ -302,7 +304,7 @@ def test_a_calibration_whose_source_fails_mid_sweep_fails_at_once_with_the_reaso
         assert reading.wait(10)
         future = worker.calibrate()
         with pytest.raises(CalibrationError, match="audio source failed during the sweep: the device was unplugged"):
-            future.result(timeout=10)  # was RUNNING for ever: the action waited its full 120 s
+            future.result(timeout=10)  # fails at once, not when the action's 120 s run out
         assert isinstance(future.exception().__cause__, SourceError)  # type: ignore[union-attr]
         # The stream failed with it: reported, and the device reopened.
         assert reopened.wait(10)
@@ -347,7 +349,7 @@ def test_requests_after_the_engine_ended_fail_at_once() -> None:
     worker.stop()
 
 
-# Item 9: a calibration aborts the recordings it would cut in two.
+# A calibration aborts the recordings it would cut in two.
 
 
 def test_a_calibration_aborts_a_running_capture_and_later_ones_record_at_its_carrier() -> None:
@@ -380,6 +382,65 @@ def test_a_calibration_aborts_a_running_capture_and_later_ones_record_at_its_car
         assert clip.carrier_hz == 41000.0  # one carrier per recording
         assert not worker.calibrating
         worker.stop()
+
+
+class _RacingCalibrations:
+    """The worker's calibration queue; at the stream's first check for captures, calibrate() and capture_baseband().
+
+    The two calls land right after the check: where the check and the drain share
+    the worker's lock, they wait for it (the lock is held, so nothing is joined);
+    elsewhere they run to the end before the drain.
+    """
+
+    def __init__(self, worker: EngineWorker) -> None:
+        self.worker = worker
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.armed = threading.Event()
+        self.asked: list[Any] = []
+        self.caller: threading.Thread | None = None
+
+    def put(self, item: Any) -> None:
+        self.queue.put(item)
+
+    def get_nowait(self) -> Any:
+        return self.queue.get_nowait()
+
+    def empty(self) -> bool:
+        empty = self.queue.empty()
+        if self.armed.is_set() and threading.current_thread() is self.worker._thread:
+            self.armed.clear()
+            locked = self.worker._lock.locked()
+            self.caller = threading.Thread(
+                target=lambda: self.asked.extend([self.worker.calibrate(), self.worker.capture_baseband(0.1)])
+            )
+            self.caller.start()
+            if not locked:
+                self.caller.join()
+        return empty
+
+
+def test_a_capture_asked_for_just_after_a_calibration_waits_for_it() -> None:
+    new = dataclasses.replace(_drifted_calibration(41000.0), measurements=())
+    reading = threading.Event()
+    with patch("custom_components.uspd.engine.worker.calibrate", return_value=new):
+        worker = _worker(lambda _c: FakeSource(block_s=0.05, on_read=lambda _s: reading.set()))
+        racing = _RacingCalibrations(worker)
+        worker._calibrations = racing  # type: ignore[assignment]
+        worker.start()
+        try:
+            assert reading.wait(10)
+            racing.armed.set()
+            for _ in range(1000):
+                if racing.caller is not None:
+                    break
+                time.sleep(0.01)
+            assert racing.caller is not None
+            racing.caller.join(10)
+            calibration, capture = racing.asked
+            assert calibration.result(timeout=10) == new
+            assert capture.result(timeout=10).carrier_hz == 41000.0  # recorded after the sweep, not aborted by it
+        finally:
+            worker.stop()
 
 
 def test_a_capture_asked_for_before_a_calibration_but_not_started_is_aborted_at_once() -> None:
@@ -465,7 +526,7 @@ async def test_a_recording_asked_for_during_a_calibration_waits_for_it(hass: Hom
         )
         await asyncio.sleep(1.5)  # the sweep goes on past the recording's 1 s + slack
         release.set()
-        response = await record  # was "not running": it timed out
+        response = await record  # waits out the sweep, then records
         await calibrated
     assert response is not None
     assert Path(str(response["path"])).exists()

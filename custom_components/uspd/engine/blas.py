@@ -2,7 +2,7 @@
 
 The engine's matrix products are small (the classifier's layers, a few
 kilobytes each): OpenBLAS's extra threads add no speed there, only spin,
-and with them one device took a whole core (issue #25). The limit is
+and with them one device can take a whole core. The limit is
 process-wide, as OpenBLAS's own setting is; Home Assistant's other users of
 numpy do the same kind of small products.
 """

@@ -5,8 +5,9 @@ part (a constant phasor) is tracked by an exponential mean with a ~1 Hz
 corner, so Doppler at 5 Hz and above passes (−0.2 dB) and a changed static
 scene (a door closed, furniture moved) is absorbed within ~0.5 s. The mean
 starts as a running average, so a stream needs no warm-up period. A mean that
-went non-finite (the engine cleans its input, but a NaN once stayed in this
-IIR state for the rest of the stream) starts over, and that block passes as 0.
+goes non-finite starts over, and that block passes as 0: in an IIR state one
+NaN would otherwise last for the rest of the stream (the engine cleans its
+input; this is the second line of defence).
 """
 
 from __future__ import annotations

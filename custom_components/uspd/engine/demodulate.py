@@ -7,7 +7,7 @@ so the output does not depend on how the audio was cut into blocks. The
 oscillator is an exact integer phase, carrier·n mod rate in units of
 2π/rate, advanced by a fixed step per stage-1 output: it never drifts over
 days of streaming, and nothing it holds grows with the rate (a table of
-rate/gcd(carrier, rate) phasors was 320 MB at a rate of 20,000,003 Hz). The
+rate/gcd(carrier, rate) phasors would take 320 MB at 20,000,003 Hz). The
 stop band (>= 100 dB) is where privacy is enforced: everything farther than
 the baseband's half-width from the carrier, the whole audible band included,
 is gone after this stage.

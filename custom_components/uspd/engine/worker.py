@@ -338,9 +338,11 @@ class EngineWorker:
                 block_s = block.duration_samples / engine.plan.baseband_rate_hz
             produced_s += block_s
             self._audio_s += block_s
-            if self._calibrations.empty():
-                # Captures asked for after a calibration wait for its carrier (calibrate() took those before it).
-                self._pending.extend(_drain(self._capture_requests))
+            with self._lock:
+                # Captures asked for after a calibration wait for its carrier (calibrate() took those before
+                # it); one lock with calibrate(), so none lands between the check and the drain.
+                if self._calibrations.empty():
+                    self._pending.extend(_drain(self._capture_requests))
             if self._pending:
                 rate, carrier = engine.plan.baseband_rate_hz, engine.plan.carrier_hz
                 self._pending = [c for c in self._pending if not c.feed(baseband, rate, carrier)]

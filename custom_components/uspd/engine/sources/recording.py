@@ -78,6 +78,9 @@ class Recording:
         if len(audio) == 0 and self.loop:
             self._reader = self._open()
             audio = self._reader.read(self._block)
+            if len(audio) == 0:
+                # Truncated or replaced while playing: a fault to report, not an end that keeps the last state.
+                raise SourceError("no_audio", f"{self.path}: the recording yields no audio")
         return Block(audio=audio) if len(audio) else None
 
     def close(self) -> None:
