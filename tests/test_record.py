@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.util.yaml import load_yaml
+from pytest_homeassistant_custom_component.common import MockUser
 
 from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.labelled import read_labels
@@ -62,6 +63,24 @@ async def test_record_refuses_an_unknown_device(hass: HomeAssistant) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "record", {"config_entry_id": "nope"}, blocking=True)
     assert err.value.translation_key == "entry_not_loaded"
+
+
+@pytest.mark.parametrize("action", ["record", "calibrate"])
+async def test_actions_are_for_administrators_only(
+    hass: HomeAssistant, hass_read_only_user: MockUser, action: str
+) -> None:
+    """Recording writes files into the config dir; calibrating plays probes through the speaker."""
+    from homeassistant.setup import async_setup_component
+
+    assert await async_setup_component(hass, DOMAIN, {})
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            {"config_entry_id": "nope"},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
 
 
 async def test_services_yaml_matches_the_actions_and_their_translations(hass: HomeAssistant) -> None:

@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 
 from .const import DOMAIN
 from .coordinator import UspdConfigEntry
@@ -60,9 +61,8 @@ async def _async_calibrate(call: ServiceCall) -> ServiceResponse:
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    hass.services.async_register(
-        DOMAIN, "calibrate", _async_calibrate, schema=CALIBRATE_SCHEMA, supports_response=SupportsResponse.OPTIONAL
+    # Admin only: one writes files into the config dir, the other plays probes through the speaker.
+    async_register_admin_service(
+        hass, DOMAIN, "calibrate", _async_calibrate, CALIBRATE_SCHEMA, SupportsResponse.OPTIONAL
     )
-    hass.services.async_register(
-        DOMAIN, "record", _async_record, schema=RECORD_SCHEMA, supports_response=SupportsResponse.OPTIONAL
-    )
+    async_register_admin_service(hass, DOMAIN, "record", _async_record, RECORD_SCHEMA, SupportsResponse.OPTIONAL)
