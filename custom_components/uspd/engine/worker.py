@@ -348,6 +348,7 @@ class EngineWorker:
                 self._pending = [c for c in self._pending if not c.feed(baseband, rate, carrier)]
             results = engine.process_baseband(baseband)
             saver.enabled = self._power_save
+            truth = source.ground_truth()  # once per block: the source's position moves by blocks
             for r in results:
                 history.append(r.frame.normalized_db)
                 duty.add(r.decision.t_s, tone)
@@ -355,7 +356,6 @@ class EngineWorker:
                 if tone and drift.update(r.decision.t_s, r.carrier_snr_db) and self._recalibration_allowed():
                     _LOGGER.info("carrier SNR drifted from calibration (%.0f dB): recalibrating", drift.expected)
                     self.calibrate()
-                truth = source.ground_truth()
                 changed = (
                     last is None
                     or r.decision.motion != last.decision.motion
