@@ -12,7 +12,7 @@ import numpy as np
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import INPUT_SHAPE, MODEL_PATH
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, context_boost_logit, network_evidence
-from custom_components.uspd.engine.features import GRID_SPEEDS_MS, scale_db
+from custom_components.uspd.engine.features import GRID_SPEEDS_MPS, scale_db
 from custom_components.uspd.engine.lines import beside_db, find_lines
 from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
@@ -54,7 +54,7 @@ def main() -> None:
     # The network's window, (CONTEXT_FRAMES, GRID_BINS): noise (0 dB over the floor on average), then a tone in it.
     noise_db = 10 * np.log10(np.random.default_rng(1).exponential(1.0, x.shape[1:3]))
     stack = scale_db(noise_db)
-    noise_db[:, int(np.argmin(np.abs(GRID_SPEEDS_MS - 1.5)))] = 30.0
+    noise_db[:, int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))] = 30.0
     toned = scale_db(noise_db)
     assert find_lines(toned).still
     assert not find_lines(stack).still

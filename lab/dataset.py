@@ -37,9 +37,9 @@ from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import FeatureStack
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.sources import SourceConfig
-from custom_components.uspd.engine.sources.simulated import SimulatedRoom
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Interferer, Music
+from custom_components.uspd.sim.source import SimulatedRoom
 
 from . import seeds
 from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
@@ -82,7 +82,7 @@ def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
     renderer = Renderer(scene)
     config = EngineConfig(scene.device.audio_rate_hz, carrier_hz, renderer.channels)
     engine = Engine(config)
-    stack = FeatureStack(engine.speeds_ms)
+    stack = FeatureStack(engine.speeds_mps)
     rate = engine.plan.baseband_rate_hz
     emission = Emission(carrier_hz=engine.plan.carrier_hz, level=level)
     block = int(BLOCK_S * rate)

@@ -25,7 +25,7 @@ def main() -> None:
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels))
     rate = engine.plan.baseband_rate_hz
-    history = DopplerHistory(engine.speeds_ms, engine.plan.hop_s)
+    history = DopplerHistory(engine.speeds_mps, engine.plan.hop_s)
     block = 400
     for i in range(int(args.seconds * rate / block)):
         for result in engine.process_baseband(renderer.render_baseband(i * block, block, rate, Emission())):

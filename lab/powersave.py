@@ -26,9 +26,9 @@ import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier
 from custom_components.uspd.engine.detector import DetectorConfig, Motion
 from custom_components.uspd.engine.sources import SourceConfig
-from custom_components.uspd.engine.sources.simulated import SimulatedRoom
 from custom_components.uspd.engine.worker import EngineWorker, Snapshot
 from custom_components.uspd.sim.scene import Scene, Seated, Walker
+from custom_components.uspd.sim.source import SimulatedRoom
 
 from . import seeds
 from .scenes import _door, _u, random_device, random_room

@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 
 import lab  # noqa: F401
+from custom_components.uspd.base.labelled import LabelError, labels_path, read_labels
 from custom_components.uspd.engine.blas import limit_blas_threads
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import Motion
-from custom_components.uspd.engine.labelled import LabelError, labels_path, read_labels
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.sources import SourceConfig, SourceError, open_source
 

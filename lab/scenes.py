@@ -38,7 +38,8 @@ from typing import Literal
 
 import numpy as np
 
-from custom_components.uspd.engine.rates import MAX_EMISSION_FRACTION, speed_of_sound_ms
+from custom_components.uspd.base.acoustics import speed_of_sound_mps
+from custom_components.uspd.engine.rates import MAX_EMISSION_FRACTION
 from custom_components.uspd.sim.scene import (
     Curtain,
     Device,
@@ -208,7 +209,7 @@ def random_fan(rng: np.random.Generator, room: Room, start: float, end: float) -
         rpm=_u(rng, 60.0, 250.0),
         blades=int(rng.integers(3, 6)),
         blade_ts_db=_u(rng, -30.0, -15.0),
-        airflow_jitter_ms=_u(rng, 0.01, 0.1),
+        airflow_jitter_mps=_u(rng, 0.01, 0.1),
     )
 
 
@@ -225,7 +226,7 @@ def random_pedestal_fan(rng: np.random.Generator, room: Room, start: float, end:
         blades=int(rng.integers(3, 6)),
         blade_ts_db=_u(rng, -34.0, -22.0),
         housing_ts_db=_u(rng, -28.0, -18.0),
-        airflow_jitter_ms=_u(rng, 0.05, 0.3),
+        airflow_jitter_mps=_u(rng, 0.05, 0.3),
     )
 
 
@@ -292,7 +293,7 @@ def random_distractor(rng: np.random.Generator, room: Room, carrier_hz: float, s
             _u(rng, 0.4, 4.5)
             * 2
             * carrier_hz
-            / speed_of_sound_ms(room.temperature_c)
+            / speed_of_sound_mps(room.temperature_c)
             * (1 if rng.uniform() < 0.5 else -1)
         )
         return Interferer(carrier_hz + offset, level_dbfs=_u(rng, -80.0, -45.0), start_s=start)

@@ -20,6 +20,7 @@ from homeassistant import config_entries
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
+from custom_components.uspd.base.wav import WavError, WavReader, write_wav
 from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.cli import main
 from custom_components.uspd.engine.clutter import ClutterFilter
@@ -30,7 +31,6 @@ from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig, FrameResult
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.sources import SourceConfig, SourceError, open_source
-from custom_components.uspd.engine.wav import WavError, WavReader, write_wav
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.library import empty_room
 from custom_components.uspd.sim.render import Renderer

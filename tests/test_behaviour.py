@@ -18,6 +18,7 @@ from custom_components.uspd.engine.sources import SourceConfig, SourceError
 from custom_components.uspd.engine.stillness import STILL_ON_DB
 from custom_components.uspd.engine.worker import EngineWorker, Snapshot
 from custom_components.uspd.sim import library
+from custom_components.uspd.sim.source import open_source
 
 HOLD_S = 30.0
 
@@ -36,6 +37,7 @@ def _run(scenario: str, *, power_save: bool) -> list[Snapshot]:
         publish_s=0.5,
         classifier=Classifier.load(),
         power_save=power_save,
+        opener=open_source,
     )
     worker.start()
     assert worker._thread is not None

@@ -39,8 +39,9 @@ def test_the_worker_limits_blas_to_one_thread() -> None:
         from custom_components.uspd.engine.sources import SourceConfig
         from custom_components.uspd.engine.detector import DetectorConfig
         from custom_components.uspd.engine.worker import EngineWorker
+        from custom_components.uspd.sim.source import open_source
         worker = EngineWorker(SourceConfig(scenario="empty_room", baseband=True), DetectorConfig(),
-                              lambda s: None, lambda e: None, speed=50.0)
+                              lambda s: None, lambda e: None, speed=50.0, opener=open_source)
         worker.start()
         worker.stop()
         """

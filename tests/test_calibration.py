@@ -22,9 +22,9 @@ from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.sources import SourceConfig
-from custom_components.uspd.engine.sources.simulated import SimulatedRoom
 from custom_components.uspd.sim.render import Renderer, speaker_gain_db
 from custom_components.uspd.sim.scene import Device, Interferer, Scene, Walker
+from custom_components.uspd.sim.source import SimulatedRoom
 
 FLAT = Device()  # flat to 38 kHz, gentle roll-off
 DULL = dataclasses.replace(FLAT, speaker_rolloff_hz=30000.0, speaker_rolloff_db_per_khz=6.0)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from custom_components.uspd.base.wav import write_wav
 from custom_components.uspd.engine import rates
 from custom_components.uspd.engine.calibration import calibrate, candidate_carriers
 from custom_components.uspd.engine.carrier import NoCarrierError, detect_carrier
@@ -26,10 +27,9 @@ from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.sources import Block, SourceConfig, SourceError, open_source
-from custom_components.uspd.engine.wav import write_wav
 
 RATES = (44100, 48000, 96000, 192000)
-C = rates.speed_of_sound_ms()
+C = rates.speed_of_sound_mps()
 
 
 def _tone(fs: int, f: float, seconds: float, seed: int = 0) -> NDArray[np.float64]:
@@ -103,7 +103,7 @@ def test_the_range_reaches_a_phones_20_khz_at_44_1_khz_and_past_the_emission_lim
         assert rates.emission_limit_hz(fs) < high < fs / 2
     rates.check_carrier(44100, 20000)  # a phone's tone, with ±8.6 m/s of Doppler (±1 kHz) under Nyquist
     assert 20000 + rates.doppler_band_hz(44100, 20000) < 22050
-    assert rates.doppler_band_hz(44100, 20000) == pytest.approx(2 * rates.MAX_SPEED_MS * 20000 / C)
+    assert rates.doppler_band_hz(44100, 20000) == pytest.approx(2 * rates.MAX_SPEED_MPS * 20000 / C)
     assert rates.describe_range(44100) == "17000–20236 Hz"
 
 

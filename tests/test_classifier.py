@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from custom_components.uspd.base.acoustics import speed_of_sound_mps
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier, ModelError
 from custom_components.uspd.engine.detector import DetectorConfig, Motion
 from custom_components.uspd.engine.emission import Emission
-from custom_components.uspd.engine.features import GRID_BINS, GRID_SPEEDS_MS, FeatureStack, resample_matrix
+from custom_components.uspd.engine.features import GRID_BINS, GRID_SPEEDS_MPS, FeatureStack, resample_matrix
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
-from custom_components.uspd.engine.rates import speed_of_sound_ms
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
@@ -62,7 +62,7 @@ def test_frames_land_on_the_same_speed_grid_at_every_carrier() -> None:
         db = np.zeros(len(speeds))
         db[np.argmin(np.abs(speeds - 1.0))] = 40.0
         grid = db @ resample_matrix(speeds)
-        assert abs(GRID_SPEEDS_MS[np.argmax(grid)] - 1.0) <= 0.14
+        assert abs(GRID_SPEEDS_MPS[np.argmax(grid)] - 1.0) <= 0.14
     stack = FeatureStack(np.linspace(-8.6, 8.6, 128, endpoint=False))
     out = stack.push(np.full(128, 100.0))
     assert out[-1].max() == pytest.approx(2.5)  # clipped at 50 dB, scaled by 1/20
@@ -200,7 +200,7 @@ def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:
         kinds.add(other.kind)
         assert other.start_s < walker.start_s
         if isinstance(other, Interferer):
-            c = speed_of_sound_ms(d.scene.room.temperature_c)
+            c = speed_of_sound_mps(d.scene.room.temperature_c)
             speed = abs(other.freq_hz - d.carrier_hz) * c / (2 * d.carrier_hz)
             assert 0.4 - 1e-9 <= speed <= 4.5 + 1e-9  # inside the walking band, where it looks like someone
     assert kinds == {"interferer", "fan", "pedestal_fan", "music", "curtain"}

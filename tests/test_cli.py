@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from custom_components.uspd.base.wav import write_wav
 from custom_components.uspd.engine.cli import main
-from custom_components.uspd.engine.wav import write_wav
 from custom_components.uspd.sim import library
 
 from .helpers import render_audio, write_scene_wav

@@ -8,14 +8,14 @@ import struct
 import numpy as np
 import pytest
 
+from custom_components.uspd.base.labelled import Span
+from custom_components.uspd.base.wav import WavError, WavReader
 from custom_components.uspd.engine.carrier import NoCarrierError, detect_carrier
 from custom_components.uspd.engine.clutter import ClutterFilter
 from custom_components.uspd.engine.demodulate import Demodulator
 from custom_components.uspd.engine.detector import OCCUPY_FRAMES, Motion
-from custom_components.uspd.engine.labelled import Span
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.rates import RateError, plan_baseband
-from custom_components.uspd.engine.wav import WavError, WavReader
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Scene, Seated

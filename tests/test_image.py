@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.uspd.const import DOMAIN
-from custom_components.uspd.engine.spectrogram import SHOWN_SPEED_MS, DopplerHistory, render_png
+from custom_components.uspd.engine.spectrogram import SHOWN_SPEED_MPS, DopplerHistory, render_png
 
 
 async def _image_during(hass: HomeAssistant, client: ClientSessionGenerator, scenario: str, t_s: float) -> np.ndarray:
@@ -60,7 +60,7 @@ def test_history_keeps_only_the_human_speed_band_and_a_bounded_past() -> None:
     for _ in range(2000):
         history.append(np.zeros(129))
     image = history.image()
-    assert image.shape == (int(np.sum(np.abs(speeds) <= SHOWN_SPEED_MS)), 800)  # 20 s of 25 ms frames
+    assert image.shape == (int(np.sum(np.abs(speeds) <= SHOWN_SPEED_MPS)), 800)  # 20 s of 25 ms frames
     png = render_png(image, x_scale=2, y_scale=3)
     with Image.open(io.BytesIO(png)) as img:
         assert img.size == (1600, 3 * image.shape[0])

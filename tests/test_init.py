@@ -14,7 +14,8 @@ from homeassistant.helpers.event import async_track_state_change_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.uspd.const import DOMAIN
-from custom_components.uspd.engine.sources import SourceError, open_source
+from custom_components.uspd.engine.sources import SourceError
+from custom_components.uspd.sim.source import open_source
 
 OCCUPANCY = "binary_sensor.simulated_room_walk_in_and_leave_occupancy"
 MOTION = "binary_sensor.simulated_room_walk_in_and_leave_motion"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from custom_components.uspd.engine.labelled import LabelledRecording, MotionLabel, write_labels
-from custom_components.uspd.engine.rates import speed_of_sound_ms
-from custom_components.uspd.engine.wav import write_wav
+from custom_components.uspd.base.acoustics import speed_of_sound_mps
+from custom_components.uspd.base.labelled import LabelledRecording, MotionLabel, write_labels
+from custom_components.uspd.base.wav import write_wav
 from lab.realdata import DEFAULT_DIR, ENGINES, FileResult, main, report, run_folder
 
 FS = 44100
@@ -22,7 +22,7 @@ def _recording(seconds: float, moving: bool) -> NDArray[np.float64]:
     """A mono tablet-like recording: the tone, room echoes, noise and, if moving, a hand swinging to and fro."""
     rng = np.random.default_rng(7)
     t = np.arange(int(seconds * FS)) / FS
-    c = speed_of_sound_ms()
+    c = speed_of_sound_mps()
     x = 0.3 * np.cos(2 * np.pi * FC * t) + rng.normal(scale=3e-5, size=t.size)
     for distance, a in ((0.8, 0.01), (1.7, 0.004)):  # walls and furniture
         x += a * np.cos(2 * np.pi * FC * (t - 2 * distance / c))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from custom_components.uspd.base.labelled import LabelError, read_labels
+from custom_components.uspd.base.wav import WavReader
 from custom_components.uspd.engine.cli import main
-from custom_components.uspd.engine.labelled import LabelError, read_labels
-from custom_components.uspd.engine.wav import WavReader
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.recording import write_labelled_recording
 

@@ -8,7 +8,7 @@ import pytest
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import OCCUPY_GATE_DB, Motion, network_evidence
 from custom_components.uspd.engine.emission import Emission
-from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MS, scale_db
+from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MPS, scale_db
 from custom_components.uspd.engine.lines import (
     LINE_LEVEL_STD_DB,
     LINE_MIN_FRAMES,
@@ -39,8 +39,8 @@ def _window(bins: list[int], levels_db: list[float]) -> np.ndarray:
     return scale_db(db)
 
 
-def _bin(speed_ms: float) -> int:
-    return int(np.argmin(np.abs(GRID_SPEEDS_MS - speed_ms)))
+def _bin(speed_mps: float) -> int:
+    return int(np.argmin(np.abs(GRID_SPEEDS_MPS - speed_mps)))
 
 
 def test_a_steady_tone_in_the_walking_band_is_a_still_line() -> None:

@@ -12,9 +12,9 @@ from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.util.yaml import load_yaml
 from pytest_homeassistant_custom_component.common import MockUser
 
+from custom_components.uspd.base.labelled import read_labels
+from custom_components.uspd.base.wav import WavFormat, WavReader
 from custom_components.uspd.const import DOMAIN
-from custom_components.uspd.engine.labelled import read_labels
-from custom_components.uspd.engine.wav import WavFormat, WavReader
 
 from .helpers import setup_walk_entry
 
@@ -99,8 +99,11 @@ def test_a_recording_pending_when_the_engine_stops_is_aborted_not_left_hanging()
     from custom_components.uspd.engine.recorder import RecordingAborted
     from custom_components.uspd.engine.sources import SourceConfig
     from custom_components.uspd.engine.worker import EngineWorker
+    from custom_components.uspd.sim.source import open_source
 
-    worker = EngineWorker(SourceConfig(scenario="empty_room"), DetectorConfig(), lambda _: None, lambda _: None)
+    worker = EngineWorker(
+        SourceConfig(scenario="empty_room"), DetectorConfig(), lambda _: None, lambda _: None, opener=open_source
+    )
     worker.start()
     future = worker.capture_baseband(3600.0)  # far longer than the worker will run
     worker.stop()

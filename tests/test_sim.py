@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from custom_components.uspd.base.acoustics import absorption_db_per_m, speed_of_sound_mps
 from custom_components.uspd.engine.demodulate import Demodulator
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.sim import library
-from custom_components.uspd.sim.physics import absorption_db_per_m, speed_of_sound_ms
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Device, Scene, Walker
 
@@ -20,7 +20,7 @@ def test_iso_9613_absorption(freq: float, expected: float) -> None:
 
 
 def test_speed_of_sound() -> None:
-    assert speed_of_sound_ms(20.0) == pytest.approx(343.2, abs=0.05)
+    assert speed_of_sound_mps(20.0) == pytest.approx(343.2, abs=0.05)
 
 
 def _radial_scene(v: float) -> Scene:
@@ -41,7 +41,7 @@ def test_doppler_of_a_radial_mover_is_two_v_fc_over_c() -> None:
     y = y - y.mean(axis=1, keepdims=True)
     spec = np.abs(np.fft.fftshift(np.fft.fft(y[0] * np.hanning(n)))) ** 2
     freqs = np.fft.fftshift(np.fft.fftfreq(n, 1 / rate))
-    expected = -2 * v * fc / speed_of_sound_ms(scene.room.temperature_c)  # receding: negative
+    expected = -2 * v * fc / speed_of_sound_mps(scene.room.temperature_c)  # receding: negative
     assert freqs[np.argmax(spec)] == pytest.approx(expected, abs=12.0)
 
 
@@ -83,7 +83,7 @@ def test_a_curtain_sways_slowly_and_symmetrically() -> None:
     y = y[0] - y[0].mean()
     spec = np.abs(np.fft.fftshift(np.fft.fft(y * np.hanning(len(y))))) ** 2
     freqs = np.fft.fftshift(np.fft.fftfreq(len(y), 1 / rate))
-    speeds = np.abs(freqs) * speed_of_sound_ms(21.0) / (2 * 40000.0)
+    speeds = np.abs(freqs) * speed_of_sound_mps(21.0) / (2 * 40000.0)
     assert spec[speeds < 0.4].sum() > 0.95 * spec.sum()
     pos, neg = spec[freqs > 1].sum(), spec[freqs < -1].sum()
     assert 0.3 < pos / neg < 3.0

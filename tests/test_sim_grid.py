@@ -47,7 +47,7 @@ def test_cubic_and_linear_reproduce_what_they_should() -> None:
 
 def test_a_scene_renders_the_same_in_odd_blocks_as_in_one_go() -> None:
     """Knots sit at absolute sample indices: a block is the same samples of the whole."""
-    pedestal = PedestalFan(0.0, 4.0, airflow_jitter_ms=0.2)
+    pedestal = PedestalFan(0.0, 4.0, airflow_jitter_mps=0.2)
     walker = Walker(((0.0, 0.5, 3.5), (4.0, 4.0, 1.0)))
     scene = Scene("mix", 4.0, sources=(pedestal, walker), seed=5)
     em = Emission(carrier_hz=38000.0)
@@ -61,7 +61,7 @@ def test_a_scene_renders_the_same_in_odd_blocks_as_in_one_go() -> None:
 
 def test_knots_match_every_path_evaluated_at_every_sample() -> None:
     """The moving part from the knots against a brute-force sum of every path at every sample."""
-    pedestal = PedestalFan(0.0, 6.0, airflow_jitter_ms=0.0)
+    pedestal = PedestalFan(0.0, 6.0, airflow_jitter_mps=0.0)
     scene = dataclasses.replace(library.walk_in_and_leave(duration_s=6.0), sources=(Walker(WALK), pedestal))
     r = Renderer(scene)
     rate, fc, start, count = 4000.0, 40000.0, 8000, 4000

@@ -13,9 +13,9 @@ from custom_components.uspd.engine.demodulate import Demodulator
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.sources import SourceConfig
-from custom_components.uspd.engine.sources.simulated import SimulatedRoom
 from custom_components.uspd.sim.render import Renderer, mic_response
 from custom_components.uspd.sim.scene import Device, Impulses, PedestalFan, Scene
+from custom_components.uspd.sim.source import SimulatedRoom
 
 FS, FC = 96000, 40000.0
 PLAN = plan_baseband(FS, FC)
@@ -42,7 +42,7 @@ PEDESTAL = PedestalFan(0.0, 30.0, center_m=(2.5, 2.2, 1.0), facing_deg=-90.0, os
 def test_a_pedestal_fans_fast_blades_are_dropped_not_aliased_in_baseband() -> None:
     """Side-on, tips at 23 m/s (5 kHz of Doppler) pass a 4 kHz baseband: both renders keep the same in-band power."""
     side_on = dataclasses.replace(
-        PEDESTAL, facing_deg=0.0, oscillation_deg=0.0, airflow_jitter_ms=0.0, blade_ts_db=-15.0
+        PEDESTAL, facing_deg=0.0, oscillation_deg=0.0, airflow_jitter_mps=0.0, blade_ts_db=-15.0
     )
     scene = Scene("pedestal", 2.0, sources=(side_on,), seed=11)
     em = Emission(carrier_hz=FC)
@@ -56,7 +56,7 @@ def test_a_pedestal_fans_fast_blades_are_dropped_not_aliased_in_baseband() -> No
 
 
 def test_a_pedestal_fan_is_symmetric_and_waxes_as_its_head_sweeps_past_the_device() -> None:
-    scene = Scene("pedestal", 32.0, sources=(dataclasses.replace(PEDESTAL, airflow_jitter_ms=0.0),), seed=12)
+    scene = Scene("pedestal", 32.0, sources=(dataclasses.replace(PEDESTAL, airflow_jitter_mps=0.0),), seed=12)
     rate = 4000.0
     y = Renderer(scene).phasors(0, int(32 * rate), rate, Emission(carrier_hz=FC), 0.4 * rate)
     moving = ClutterFilter(rate, y.shape[0]).process(y)[0, int(rate) :]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from custom_components.uspd.engine.sources import SourceConfig
-from custom_components.uspd.engine.sources.simulated import SimulatedRoom
 from custom_components.uspd.sim.library import demo_loop, walk_in_and_leave, walker_behind_wall
+from custom_components.uspd.sim.source import SimulatedRoom
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ def _strongest_rate(power: np.ndarray, rate: float, low: float, high: float) -> 
 
 
 def test_fan_is_symmetric_and_pulses_at_blade_pass() -> None:
-    fan = Fan(0.0, 10.0, rpm=180.0, blades=4, airflow_jitter_ms=0.0)
+    fan = Fan(0.0, 10.0, rpm=180.0, blades=4, airflow_jitter_mps=0.0)
     moving, _ = _moving(Scene("fan", 10.0, sources=(fan,), seed=2), 10.0)
     assert abs(_sides_db(moving[0])) < 1.0
     blade_pass = fan.blades * fan.rpm / 60  # 12 Hz

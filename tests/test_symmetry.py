@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from custom_components.uspd.engine.detector import network_evidence
-from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MS, scale_db
+from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MPS, scale_db
 from custom_components.uspd.engine.lines import find_lines
 from custom_components.uspd.engine.symmetry import SYMMETRY_DB, side_balance_db, symmetric
 
@@ -16,7 +16,7 @@ def _window(lines_db: dict[float, float]) -> np.ndarray:
     """Noise (~0 dB) plus energy at the given radial speeds (m/s → dB over the floor) in every frame."""
     db = 10 * np.log10(RNG.exponential(1.0, (CONTEXT_FRAMES, GRID_BINS)))
     for speed, level in lines_db.items():
-        db[:, int(np.argmin(np.abs(GRID_SPEEDS_MS - speed)))] = level
+        db[:, int(np.argmin(np.abs(GRID_SPEEDS_MPS - speed)))] = level
     return scale_db(db)
 
 
@@ -61,7 +61,7 @@ def test_music_beside_another_device_s_tone_is_judged_without_the_tone() -> None
     db = _window({-2.0: 45.0}).astype(np.float64) * DB_SCALE
     for row, v in enumerate(np.linspace(1.0, 1.4, CONTEXT_FRAMES)):
         for speed, level in ((v, 30.0), (2 * v, 20.0 + 3 * RNG.standard_normal())):
-            db[row, int(np.argmin(np.abs(GRID_SPEEDS_MS - speed)))] = level
+            db[row, int(np.argmin(np.abs(GRID_SPEEDS_MPS - speed)))] = level
     walker_and_tone = scale_db(db)
     assert not symmetric(walker_and_tone, without=find_lines(walker_and_tone).own)
     # Without a still line, nothing is left out.

@@ -37,10 +37,10 @@ from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.recorder import AbortedByCalibration, BasebandClip, RecordingAborted
 from custom_components.uspd.engine.sources import Block, SourceConfig, SourceError
-from custom_components.uspd.engine.sources.simulated import SimulatedRoom
 from custom_components.uspd.engine.worker import BACKOFF_S, HEALTHY_AUDIO_S, EngineWorker
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Device, Scene
+from custom_components.uspd.sim.source import SimulatedRoom
 
 BASEBAND_HZ = 4000  # what 96 kHz audio around 40 kHz demodulates to
 

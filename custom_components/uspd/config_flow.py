@@ -45,9 +45,10 @@ from .const import (
     MIN_CLEAR_DELAY_S,
 )
 from .coordinator import source_config_from_data
-from .engine.sources import SourceError, open_source
+from .engine.sources import SourceError
 from .engine.sources.soundcard import DeviceInfo, list_devices, probe_device
 from .sim.library import SCENARIOS
+from .sim.source import open_source
 
 
 def _probe(data: dict[str, Any]) -> None:

@@ -42,9 +42,10 @@ from .engine.calibration import Calibration, CalibrationError
 from .engine.classifier import MODEL_PATH, Classifier, ModelError
 from .engine.detector import DetectorConfig
 from .engine.recorder import AbortedByCalibration, Label, RecordingAborted, write_baseband_recording
-from .engine.sources import SourceConfig, SourceError, open_source
+from .engine.sources import SourceConfig, SourceError
 from .engine.sources.soundcard import audio_effects
 from .engine.worker import EngineWorker, Snapshot
+from .sim.source import open_source
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -226,6 +227,7 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
             on_calibrated=self._calibrated_from_thread,
             last_recalibration=self._stored_last_recalibration(),
             on_recalibration=self._recalibration_from_thread,
+            opener=open_source,
         )
         self._worker.start(source)
         if self.calibration is None and self.source_config.backend in CALIBRATED_BACKENDS:

@@ -36,10 +36,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..base.acoustics import absorption_db_per_m, speed_of_sound_mps
 from .demodulate import Demodulator
-from .detector import MAJOR_BAND_MS
+from .detector import MAJOR_BAND_MPS
 from .emission import Emission
-from .rates import MIN_CARRIER_HZ, emission_limit_hz, plan_baseband, speed_of_sound_ms
+from .rates import MIN_CARRIER_HZ, emission_limit_hz, plan_baseband
 from .sources import AudioSource
 
 SWEEP_STEP_HZ = 1000.0
@@ -58,8 +59,6 @@ BODY_TS_DB = -10.0
 DIRECT_PATH_M = 0.05
 INTERFERER_DB = 10.0
 DEAD_RESPONSE_DB = -60.0  # below this the speaker (or mic) does not work at that carrier
-# ISO 9613-1 air absorption at 20 °C, 50 % RH, dB/m (humidity and temperature move it ±40 %).
-_ABSORPTION = ((20000.0, 0.52), (32000.0, 1.02), (40000.0, 1.32), (45000.0, 1.49))
 
 
 def carrier_snr_db(static_amplitude: NDArray[np.float64], noise_db: float) -> float:
@@ -134,11 +133,6 @@ def candidate_carriers(audio_rate_hz: int) -> list[float]:
     top = math.floor(emission_limit_hz(audio_rate_hz) / SWEEP_STEP_HZ) * SWEEP_STEP_HZ
     low = max(SWEEP_LOW_HZ, MIN_CARRIER_HZ)
     return [float(f) for f in np.arange(low, top + 1, SWEEP_STEP_HZ)]
-
-
-def absorption_db_per_m(carrier_hz: float) -> float:
-    f, a = zip(*_ABSORPTION, strict=True)
-    return float(np.interp(carrier_hz, f, a, left=a[0] * carrier_hz / f[0], right=a[-1]))
 
 
 def echo_re_direct_db(carrier_hz: float, range_m: float) -> float:
@@ -237,7 +231,7 @@ def measure(source: AudioSource, carrier_hz: float) -> CarrierMeasurement:
     quiet = _capture(source, carrier_hz, Emission(carrier_hz=carrier_hz, level=0.0, on=False), LISTEN_S)
     power = _bin_powers(quiet, plan.frame_window)
     freqs = np.fft.fftshift(np.fft.fftfreq(plan.frame_window, 1 / plan.baseband_rate_hz))
-    band = np.abs(freqs) <= 2 * MAJOR_BAND_MS[1] * carrier_hz / speed_of_sound_ms()
+    band = np.abs(freqs) <= 2 * MAJOR_BAND_MPS[1] * carrier_hz / speed_of_sound_mps()
     floor = float(np.median(power)) + 1e-30
     probe = _capture(source, carrier_hz, Emission(carrier_hz=carrier_hz, level=PROBE_LEVEL), PROBE_S)
     settled = probe[:, int(PROBE_SETTLE_S * plan.baseband_rate_hz) :]

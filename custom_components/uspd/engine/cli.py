@@ -16,11 +16,11 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..base.wav import WavError, WavReader
 from .blas import limit_blas_threads
 from .carrier import NoCarrierError, detect_carrier
 from .pipeline import Engine, EngineConfig, finite_samples
 from .rates import RateError, check_audio_rate, check_mics
-from .wav import WavError, WavReader
 
 _LOGGER = logging.getLogger("uspd")
 BLOCK_S = 0.5

@@ -46,9 +46,9 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-MINOR_BAND_MS = (0.03, 0.4)
-MAJOR_BAND_MS = (0.4, 4.5)
-GUARD_BAND_MS = (5.0, 1e9)
+MINOR_BAND_MPS = (0.03, 0.4)
+MAJOR_BAND_MPS = (0.4, 4.5)
+GUARD_BAND_MPS = (5.0, 1e9)
 # Excess over the noise floor (noise alone reads ~0 dB) at sensitivity 50 %;
 # each 10 % of sensitivity moves both thresholds by 1.2 dB.
 MINOR_ON_DB = 6.0
@@ -87,17 +87,17 @@ class Decision:
     guard_db: float
 
 
-def band_mask(speeds_ms: NDArray[np.float64], band: tuple[float, float]) -> NDArray[np.bool_]:
+def band_mask(speeds_mps: NDArray[np.float64], band: tuple[float, float]) -> NDArray[np.bool_]:
     low, high = band
-    s = np.abs(speeds_ms)
+    s = np.abs(speeds_mps)
     return (s >= low) & (s < high)
 
 
-def band_weights(speeds_ms: NDArray[np.float64], bands: tuple[tuple[float, float], ...]) -> NDArray[np.float64]:
+def band_weights(speeds_mps: NDArray[np.float64], bands: tuple[tuple[float, float], ...]) -> NDArray[np.float64]:
     """(bands, bins): each row averages its band's bins (a row of zeros for an empty band)."""
-    rows = np.zeros((len(bands), len(speeds_ms)))
+    rows = np.zeros((len(bands), len(speeds_mps)))
     for i, band in enumerate(bands):
-        mask = band_mask(speeds_ms, band)
+        mask = band_mask(speeds_mps, band)
         if mask.any():
             rows[i, mask] = 1.0 / mask.sum()
     return rows
@@ -167,8 +167,8 @@ NO_EVIDENCE = Evidence(-math.inf, -math.inf, 0.0, 0.0, 0.0, -math.inf, -math.inf
 class BandEvidence:
     """The baseline: band energies over the noise floor."""
 
-    def __init__(self, speeds_ms: NDArray[np.float64]) -> None:
-        self._weights = band_weights(speeds_ms, (MINOR_BAND_MS, MAJOR_BAND_MS, GUARD_BAND_MS))
+    def __init__(self, speeds_mps: NDArray[np.float64]) -> None:
+        self._weights = band_weights(speeds_mps, (MINOR_BAND_MPS, MAJOR_BAND_MPS, GUARD_BAND_MPS))
 
     def bands(self, ratio: NDArray[np.float64]) -> tuple[float, float, float]:
         """(minor, major, guard) dB with machine energy taken out of the human bands."""

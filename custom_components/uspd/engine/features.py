@@ -3,7 +3,7 @@
 Frames from the framer have bins whose width in m/s depends on the carrier
 (rates.py keeps it near 0.14 m/s, but 0.13–0.17 in practice) and whose count
 depends on the audio rate. The network must see the same thing on every
-device, so each frame is resampled onto GRID_BINS bins of GRID_STEP_MS
+device, so each frame is resampled onto GRID_BINS bins of GRID_STEP_MPS
 (±8.6 m/s: every human speed and most of a fan blade's) and the last
 CONTEXT_FRAMES frames are stacked, oldest first.
 """
@@ -14,32 +14,32 @@ import numpy as np
 from numpy.typing import NDArray
 
 GRID_BINS = 128
-GRID_STEP_MS = 0.134
+GRID_STEP_MPS = 0.134
 CONTEXT_FRAMES = 12  # 300 ms at the 25 ms hop: a step of a walker, a burst of typing
 # Input scaling: dB over the noise floor, clipped (noise dips below 0 dB carry
 # nothing; a torso at 1 m reaches ~50 dB) and brought to ~unit range.
 DB_RANGE = (-10.0, 50.0)
 DB_SCALE = 20.0
 
-GRID_SPEEDS_MS = (np.arange(GRID_BINS) - GRID_BINS // 2) * GRID_STEP_MS
+GRID_SPEEDS_MPS = (np.arange(GRID_BINS) - GRID_BINS // 2) * GRID_STEP_MPS
 
 
-def grid_bins(band_ms: tuple[float, float], sign: int = 0) -> NDArray[np.intp]:
-    """The grid's bins whose radial speed lies in band_ms: either way (sign 0), approaching (+1) or receding (−1)."""
-    speed = GRID_SPEEDS_MS * sign if sign else np.abs(GRID_SPEEDS_MS)
-    return np.flatnonzero((speed >= band_ms[0]) & (speed < band_ms[1]))
+def grid_bins(band_mps: tuple[float, float], sign: int = 0) -> NDArray[np.intp]:
+    """The grid's bins whose radial speed lies in band_mps: either way (sign 0), approaching (+1) or receding (−1)."""
+    speed = GRID_SPEEDS_MPS * sign if sign else np.abs(GRID_SPEEDS_MPS)
+    return np.flatnonzero((speed >= band_mps[0]) & (speed < band_mps[1]))
 
 
-def resample_matrix(speeds_ms: NDArray[np.float64]) -> NDArray[np.float32]:
+def resample_matrix(speeds_mps: NDArray[np.float64]) -> NDArray[np.float32]:
     """(native bins, GRID_BINS): linear interpolation from the framer's bins onto the grid.
 
     Grid speeds beyond the native span read the edge bin: at 48 kHz hardware
     the frames end near ±9 m/s as well, so this only pads a bin or two.
     """
-    order = np.argsort(speeds_ms)
-    src = speeds_ms[order]
-    m = np.zeros((len(speeds_ms), GRID_BINS), dtype=np.float64)
-    pos = np.clip(np.interp(GRID_SPEEDS_MS, src, np.arange(len(src))), 0, len(src) - 1)
+    order = np.argsort(speeds_mps)
+    src = speeds_mps[order]
+    m = np.zeros((len(speeds_mps), GRID_BINS), dtype=np.float64)
+    pos = np.clip(np.interp(GRID_SPEEDS_MPS, src, np.arange(len(src))), 0, len(src) - 1)
     lo = np.floor(pos).astype(int)
     hi = np.minimum(lo + 1, len(src) - 1)
     frac = pos - lo
@@ -56,8 +56,8 @@ def scale_db(db: NDArray[np.floating]) -> NDArray[np.float32]:
 class FeatureStack:
     """Streaming: push one frame's normalized_db, get the (CONTEXT_FRAMES, GRID_BINS) input."""
 
-    def __init__(self, speeds_ms: NDArray[np.float64]) -> None:
-        self._matrix = resample_matrix(speeds_ms)
+    def __init__(self, speeds_mps: NDArray[np.float64]) -> None:
+        self._matrix = resample_matrix(speeds_mps)
         self._stack = np.zeros((CONTEXT_FRAMES, GRID_BINS), dtype=np.float32)
 
     def reset(self) -> None:

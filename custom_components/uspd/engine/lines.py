@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .detector import MAJOR_BAND_MS
+from .detector import MAJOR_BAND_MPS
 from .features import DB_SCALE, grid_bins
 
 # The widest level spread that leaves no more walk-ins unopened than without
@@ -56,7 +56,7 @@ STEADY_REACH_BINS = 2
 # costs no walk-in on the training stream. None: every frame on the line's bin counts.
 # Chosen by scripts/lab tune_detector --line-outliers; lab/results/tune_detector.txt
 LINE_OUTLIER_DB: float | None = 4.5
-_WALKING = grid_bins(MAJOR_BAND_MS)
+_WALKING = grid_bins(MAJOR_BAND_MPS)
 
 
 def _line(

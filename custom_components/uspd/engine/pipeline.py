@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from ..base.acoustics import speed_of_sound_mps
 from .calibration import carrier_snr_db
 from .classifier import Classifier
 from .clutter import ClutterFilter
@@ -26,7 +27,7 @@ from .detector import (
 from .doppler import DopplerFrame, DopplerFramer
 from .features import FeatureStack
 from .lines import beside_db, find_lines
-from .rates import BasebandPlan, plan_baseband, speed_of_sound_ms
+from .rates import BasebandPlan, plan_baseband
 from .stillness import StillnessMeter, still_since
 from .symmetry import symmetric
 
@@ -111,12 +112,12 @@ class Engine:
         self.stillness = StillnessMeter(rate, config.channels)
         self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
         # Radial speed of each Doppler bin: the one conversion everything downstream uses.
-        self.speeds_ms = self.framer.freqs_hz * speed_of_sound_ms(config.temperature_c) / (2 * self.plan.carrier_hz)
-        self.bands = BandEvidence(self.speeds_ms)
+        self.speeds_mps = self.framer.freqs_hz * speed_of_sound_mps(config.temperature_c) / (2 * self.plan.carrier_hz)
+        self.bands = BandEvidence(self.speeds_mps)
         self.classifier = classifier
-        self.features = FeatureStack(self.speeds_ms)
+        self.features = FeatureStack(self.speeds_mps)
         self.detector = Detector(config.detector, context_boost_logit(classifier is not None))
-        self._far_bins = np.abs(self.speeds_ms) >= 0.5 * np.abs(self.speeds_ms).max()
+        self._far_bins = np.abs(self.speeds_mps) >= 0.5 * np.abs(self.speeds_mps).max()
         self._settle = self.demodulator.settle_samples
         self.emitting = True
         self._blank_frames = 0

@@ -6,12 +6,13 @@ import math
 from dataclasses import dataclass
 from math import gcd
 
-from .features import GRID_BINS, GRID_STEP_MS
+from ..base.acoustics import speed_of_sound_mps
+from ..base.audio import MAX_MICS, MIN_AUDIO_RATE_HZ
+from .features import GRID_BINS, GRID_STEP_MPS
 
 # ~4 kHz of complex baseband holds walking (|f_d| < ~1 kHz at 40 kHz) and most
 # of a fan's spread, and keeps every later stage cheap.
 TARGET_BASEBAND_HZ = 4000.0
-MIN_AUDIO_RATE_HZ = 44100
 # Carriers: what a recording may hold (carrier_range_hz, check_carrier: the CLI,
 # the recording backend, the carrier finder and plan_baseband) is wider than
 # what our hardware may emit (MAX_EMISSION_FRACTION: calibration's sweep).
@@ -23,15 +24,10 @@ MAX_EMISSION_FRACTION = 0.45
 # carrier: ~0.14 m/s (128 points, 32 ms at 40 kHz; 256 points, 64 ms near
 # 20 kHz). Otherwise the minor-motion band shrinks to a bin or two at low
 # carriers and noise alone crosses its threshold. Hop 25 ms.
-BIN_SPEED_MS = 0.14
+BIN_SPEED_MPS = 0.14
 FRAME_HOP_S = 0.025
 # The fastest radial speed the engine reads: the edge of the classifier's grid.
-MAX_SPEED_MS = GRID_STEP_MS * (GRID_BINS // 2)
-
-
-def speed_of_sound_ms(temperature_c: float = 20.0) -> float:
-    """c = 331.3·√(1 + T/273.15) m/s: 343.2 m/s at 20 °C."""
-    return 331.3 * math.sqrt(1.0 + temperature_c / 273.15)
+MAX_SPEED_MPS = GRID_STEP_MPS * (GRID_BINS // 2)
 
 
 class RateError(ValueError):
@@ -73,7 +69,6 @@ def _split(decimation: int) -> tuple[int, ...]:
 
 
 # Microphones the engine takes (a recording's or a sound card's channels).
-MAX_MICS = 8
 
 
 def check_mics(channels: int) -> None:
@@ -97,7 +92,7 @@ def doppler_band_hz(audio_rate_hz: int, carrier_hz: float) -> float:
     """How far from the carrier the engine reads: the Doppler shift of features.py's fastest speed
     (±8.6 m/s), or the edge of its frames (half the baseband rate) where that is nearer."""
     baseband_hz = audio_rate_hz / decimation_for(audio_rate_hz)
-    return min(2 * MAX_SPEED_MS * carrier_hz / speed_of_sound_ms(), baseband_hz / 2)
+    return min(2 * MAX_SPEED_MPS * carrier_hz / speed_of_sound_mps(), baseband_hz / 2)
 
 
 def transition_hz(audio_rate_hz: int) -> float:
@@ -119,7 +114,7 @@ def carrier_range_hz(audio_rate_hz: int) -> tuple[float, float]:
     the carrier's image in the demodulator's stop band.
     """
     room = audio_rate_hz / 2 - transition_hz(audio_rate_hz)
-    per_hz = 2 * MAX_SPEED_MS / speed_of_sound_ms()  # Doppler band per hertz of carrier
+    per_hz = 2 * MAX_SPEED_MPS / speed_of_sound_mps()  # Doppler band per hertz of carrier
     top = room / (1.0 + per_hz)
     frame_edge_hz = audio_rate_hz / decimation_for(audio_rate_hz) / 2
     if per_hz * top > frame_edge_hz:  # there the frames' edge, not the speed, bounds the band
@@ -164,7 +159,7 @@ def plan_baseband(audio_rate_hz: int, carrier_hz: float) -> BasebandPlan:
     check_carrier(audio_rate_hz, carrier_hz)
     decimation = decimation_for(audio_rate_hz)
     baseband = audio_rate_hz / decimation
-    bin_hz = 2 * BIN_SPEED_MS * carrier_hz / speed_of_sound_ms()
+    bin_hz = 2 * BIN_SPEED_MPS * carrier_hz / speed_of_sound_mps()
     window = 1 << max(4, round(math.log2(baseband / bin_hz)))
     return BasebandPlan(
         audio_rate_hz=audio_rate_hz,

@@ -19,8 +19,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .labelled import LabelledRecording, MotionLabel, Span, write_labels
-from .wav import write_wav
+from ..base.labelled import LabelledRecording, MotionLabel, Span, write_labels
+from ..base.wav import write_wav
 
 MAX_SECONDS = 600.0
 Label = Literal["minor", "major", "empty"]

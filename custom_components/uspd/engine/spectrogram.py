@@ -1,7 +1,7 @@
 """'See what the sensor sees': recent Doppler frames as a PNG (speed × time), never audio.
 
 The history keeps only the noise-normalised Doppler band people move in
-(|v| ≤ SHOWN_SPEED_MS), one column per frame; rendering happens on request,
+(|v| ≤ SHOWN_SPEED_MPS), one column per frame; rendering happens on request,
 so it costs nothing while nobody looks.
 """
 
@@ -15,7 +15,7 @@ from collections import deque
 import numpy as np
 from numpy.typing import NDArray
 
-SHOWN_SPEED_MS = 4.5
+SHOWN_SPEED_MPS = 4.5
 HISTORY_S = 20.0
 DB_RANGE = (-3.0, 30.0)
 # A perceptually ordered dark-blue → teal → yellow ramp (viridis-like), as (position, r, g, b).
@@ -25,8 +25,8 @@ _RAMP = np.array([(0.0, 68, 1, 84), (0.25, 59, 82, 139), (0.5, 33, 145, 140), (0
 class DopplerHistory:
     """Thread-safe ring of Doppler columns (the worker appends, the integration renders)."""
 
-    def __init__(self, speeds_ms: NDArray[np.float64], hop_s: float) -> None:
-        self._rows = np.flatnonzero(np.abs(speeds_ms) <= SHOWN_SPEED_MS)
+    def __init__(self, speeds_mps: NDArray[np.float64], hop_s: float) -> None:
+        self._rows = np.flatnonzero(np.abs(speeds_mps) <= SHOWN_SPEED_MPS)
         self._frames: deque[NDArray[np.float32]] = deque(maxlen=max(1, round(HISTORY_S / hop_s)))
         self._lock = threading.Lock()
 

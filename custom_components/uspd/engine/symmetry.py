@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .detector import MAJOR_BAND_MS
+from .detector import MAJOR_BAND_MPS
 from .features import DB_SCALE, grid_bins
 
 # Each dB wider takes out false occupancies among fans, music, clicks and the
@@ -27,8 +27,8 @@ SYMMETRY_DB = 3.0
 # make a fan's or music's evenness look like a walker's direction, or hide a
 # walker's direction on the other side: the engine weighs the band without
 # the line's own bins (scripts/lab tune_detector --symmetry-beside; lab/results/tune_detector.txt).
-_WALKING = grid_bins(MAJOR_BAND_MS)
-_TOWARDS = np.isin(_WALKING, grid_bins(MAJOR_BAND_MS, +1))
+_WALKING = grid_bins(MAJOR_BAND_MPS)
+_TOWARDS = np.isin(_WALKING, grid_bins(MAJOR_BAND_MPS, +1))
 
 
 def side_balance_db(windows: NDArray[np.floating], without: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:

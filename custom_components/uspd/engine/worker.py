@@ -304,7 +304,7 @@ class EngineWorker:
         config = EngineConfig(source.audio_rate_hz, source.carrier_hz, source.channels, detector=self._detector)
         engine = Engine(config, self._classifier)
         self._engine = engine
-        history = DopplerHistory(engine.speeds_ms, engine.plan.hop_s)
+        history = DopplerHistory(engine.speeds_mps, engine.plan.hop_s)
         self._history = history
         saver = PowerSaver(self._power_save)
         drift = DriftWatch(cal.carrier_snr_db if cal is not None and source.closed_loop else math.nan)

@@ -39,7 +39,7 @@ def _amp(ts_db: float) -> float:
 # corners for the Doppler to click on).
 TURN_S = 0.25
 # Below this speed the stride shortens; at a standstill the legs are together.
-FULL_STRIDE_MS = 0.6
+FULL_STRIDE_MPS = 0.6
 
 
 class WalkerMover:
@@ -116,7 +116,7 @@ class WalkerMover:
         velocity = (self.position_xy(t + TURN_S) - self.position_xy(t - TURN_S)) / (2 * TURN_S)
         speed = np.hypot(velocity[:, 0], velocity[:, 1])
         heading = velocity / np.maximum(speed, 1e-9)[:, None]
-        stride = np.clip(speed / FULL_STRIDE_MS, 0.0, 1.0) if w.stride_m > 0 else np.zeros_like(speed)
+        stride = np.clip(speed / FULL_STRIDE_MPS, 0.0, 1.0) if w.stride_m > 0 else np.zeros_like(speed)
         phi = 2 * np.pi * s / w.stride_m + self.phase0 if w.stride_m > 0 else np.full_like(s, self.phase0)
         inside = (
             (xy[:, 0] >= 0) & (xy[:, 0] <= self.room.size_m[0]) & (xy[:, 1] >= 0) & (xy[:, 1] <= self.room.size_m[1])

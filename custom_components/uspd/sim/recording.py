@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..base.labelled import LabelledRecording, write_labels
+from ..base.wav import write_wav
 from ..engine.emission import Emission
-from ..engine.labelled import LabelledRecording, write_labels
-from ..engine.wav import write_wav
 from .render import Renderer
 from .scene import Scene
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ..base.acoustics import absorption_db_per_m, speed_of_sound_mps
 from ..engine.emission import Emission
 from .agc import Agc
 from .fastmath import cis
 from .grid import Knots
 from .impulses import ImpulseSound
 from .motion import Array, BassLine, Jitter, Mover, PedestalFanMover, SeatedMover, build_mover
-from .physics import absorption_db_per_m, speed_of_sound_ms
 from .scene import Device, Fan, Impulses, Interferer, Music, PedestalFan, Scene
 
 DIFFUSE_PATHS = 24
@@ -91,7 +91,7 @@ class Renderer:
         self.scene = scene
         room, dev = scene.room, scene.device
         rng = np.random.default_rng(scene.seed)
-        self.c = speed_of_sound_ms(room.temperature_c)
+        self.c = speed_of_sound_mps(room.temperature_c)
         self.mics = np.asarray(dev.mics_m, dtype=np.float64)
         self.speaker = np.asarray(dev.speaker_m, dtype=np.float64)
         self.movers: list[Mover] = [
@@ -121,7 +121,7 @@ class Renderer:
         self.static_len = np.asarray(lengths)  # (mics, paths)
         self.static_gain = np.asarray(gains)
         fans = [s for s in scene.sources if isinstance(s, Fan | PedestalFan)]
-        self.airflow = [(f, Jitter(rng, f.airflow_jitter_ms, 0.3, 15.0, 0.5)) for f in fans]
+        self.airflow = [(f, Jitter(rng, f.airflow_jitter_mps, 0.3, 15.0, 0.5)) for f in fans]
         # A pedestal fan's jet crosses the device's paths most when it blows at the device.
         self.jets = {id(m.f): m for m in self.movers if isinstance(m, PedestalFanMover)}
         self.phase_noise = Jitter(rng, dev.phase_noise_rad, 1.0, 2000.0, 1.0)

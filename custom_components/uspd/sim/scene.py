@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..engine.labelled import MotionLabel, Span
+from ..base.labelled import MotionLabel, Span
 
 Vec = tuple[float, float, float]
 
@@ -129,7 +129,7 @@ class Fan:
     rpm: float = 180.0
     blades: int = 4
     blade_ts_db: float = -22.0
-    airflow_jitter_ms: float = 0.05  # rms speed-of-sound jitter on every path
+    airflow_jitter_mps: float = 0.05  # rms speed-of-sound jitter on every path
     kind: Literal["fan"] = "fan"
 
 
@@ -155,7 +155,7 @@ class PedestalFan:
     blades: int = 5
     blade_ts_db: float = -28.0
     housing_ts_db: float = -22.0
-    airflow_jitter_ms: float = 0.2  # rms sound-speed jitter on a path the jet crosses head-on
+    airflow_jitter_mps: float = 0.2  # rms sound-speed jitter on a path the jet crosses head-on
     kind: Literal["pedestal_fan"] = "pedestal_fan"
 
 

@@ -1,8 +1,9 @@
 """Audio sources: one interface for the simulated room, a recording, and a sound card.
 
 A source yields blocks of microphone audio and takes the engine's emission
-(carrier, level, on/off). ``open_source`` builds one from a plain
-``SourceConfig``; everything that can go wrong on the way is a
+(carrier, level, on/off). ``open_source`` builds a sound card or a recording
+from a plain ``SourceConfig`` (the simulated room is the simulator's:
+``sim.source.open_source`` opens every backend); everything that can go wrong on the way is a
 ``SourceError`` with a stable ``reason`` key the integration translates.
 """
 
@@ -80,10 +81,6 @@ class SourceConfig:
 
 def open_source(config: SourceConfig) -> AudioSource:
     """Open (and so test) a source; raises SourceError with a reason key."""
-    if config.backend == "simulated":
-        from .simulated import SimulatedRoom
-
-        return SimulatedRoom(config)
     if config.backend == "recording":
         from .recording import Recording
 
@@ -92,4 +89,7 @@ def open_source(config: SourceConfig) -> AudioSource:
         from .soundcard import SoundCard
 
         return SoundCard(config)
+    if config.backend == "simulated":
+        # The simulator sits above the engine: it opens its own (sim.source.open_source).
+        raise SourceError("unknown_backend", "the simulated room is opened through the simulator")
     raise SourceError("unknown_backend", f"unknown backend {config.backend!r}")

@@ -6,11 +6,11 @@ import os
 import stat
 from typing import BinaryIO
 
+from ...base.wav import WavError, WavReader
 from ..carrier import NoCarrierError, detect_carrier
 from ..emission import Emission
 from ..pipeline import finite_samples
 from ..rates import RateError, check_audio_rate, check_mics, plan_baseband
-from ..wav import WavError, WavReader
 from . import Block, SourceConfig, SourceError
 
 BLOCK_S = 0.05

@@ -1,12 +1,13 @@
-"""Air: speed of sound (the engine's own formula) and ISO 9613-1 absorption."""
+"""Air: the speed of sound and ISO 9613-1 absorption, one implementation for every layer."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from ..engine.rates import speed_of_sound_ms
 
-__all__ = ["absorption_db_per_m", "speed_of_sound_ms"]
+def speed_of_sound_mps(temperature_c: float = 20.0) -> float:
+    """c = 331.3·√(1 + T/273.15) m/s: 343.2 m/s at 20 °C."""
+    return 331.3 * math.sqrt(1.0 + temperature_c / 273.15)
 
 
 def absorption_db_per_m(
@@ -19,7 +20,7 @@ def absorption_db_per_m(
     psat = 10 ** (-6.8346 * (t01 / t) ** 1.261 + 4.6151)
     h = humidity_pct * psat / pa
     fro = pa * (24 + 4.04e4 * h * (0.02 + h) / (0.391 + h))
-    frn = pa * (t / t0) ** -0.5 * (9 + 280 * h * np.exp(-4.170 * ((t / t0) ** (-1 / 3) - 1)))
+    frn = pa * (t / t0) ** -0.5 * (9 + 280 * h * math.exp(-4.170 * ((t / t0) ** (-1 / 3) - 1)))
     f2 = freq_hz**2
     alpha = (
         8.686
@@ -27,7 +28,7 @@ def absorption_db_per_m(
         * (
             1.84e-11 / pa * (t / t0) ** 0.5
             + (t / t0) ** -2.5
-            * (0.01275 * np.exp(-2239.1 / t) / (fro + f2 / fro) + 0.1068 * np.exp(-3352.0 / t) / (frn + f2 / frn))
+            * (0.01275 * math.exp(-2239.1 / t) / (fro + f2 / fro) + 0.1068 * math.exp(-3352.0 / t) / (frn + f2 / frn))
         )
     )
     return float(alpha)

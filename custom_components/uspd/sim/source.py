@@ -1,15 +1,21 @@
-"""The simulated room as a source: a library scene, looped, rendered block by block."""
+"""The simulated room as an audio source, and the opener that adds it to the engine's backends.
+
+A library scene, looped, rendered block by block. The engine knows the sound
+card and recordings; whoever runs it with the simulator too (the integration,
+the lab, the demo) opens sources through ``open_source`` here.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ...sim.library import SCENARIOS
-from ...sim.render import Renderer
-from ...sim.scene import Scene
-from ..emission import Emission
-from ..rates import RateError, plan_baseband
-from . import Block, SourceConfig, SourceError
+from ..engine import sources as engine_sources
+from ..engine.emission import Emission
+from ..engine.rates import RateError, plan_baseband
+from ..engine.sources import AudioSource, Block, SourceConfig, SourceError
+from .library import SCENARIOS
+from .render import Renderer
+from .scene import Scene
 
 BLOCK_S = 0.05
 
@@ -79,3 +85,10 @@ class SimulatedRoom:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def open_source(config: SourceConfig) -> AudioSource:
+    """Open (and so test) any backend, the simulated room included; raises SourceError with a reason key."""
+    if config.backend == "simulated":
+        return SimulatedRoom(config)
+    return engine_sources.open_source(config)

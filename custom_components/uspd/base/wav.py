@@ -17,14 +17,12 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from .rates import MIN_AUDIO_RATE_HZ
+from .audio import MAX_AUDIO_RATE_HZ, MIN_AUDIO_RATE_HZ
 
 PCM, FLOAT, EXTENSIBLE = 1, 3, 0xFFFE
-# Microphone recordings are 44.1-384 kHz: above that a header is wrong, and a
-# rate sizes the carrier search's read and the demodulator's filters. The
-# lower bound is for readers of microphone audio (rates.check_audio_rate):
+# The lower bound is for readers of microphone audio (rates.check_audio_rate):
 # this reader also reads uspd's own baseband recordings (~4 kHz).
-MAX_RATE_HZ = 384000
+MAX_RATE_HZ = MAX_AUDIO_RATE_HZ
 # uspd.record's own files hold I and Q of up to 8 microphones; readers of
 # microphone audio bound it to 8 (rates.check_mics).
 MAX_CHANNELS = 16
