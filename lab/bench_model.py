@@ -5,13 +5,15 @@ USPD_LAB=1 scripts/env python -m lab.bench_model
 
 from __future__ import annotations
 
+import functools
 import timeit
 
 import numpy as np
 
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import INPUT_SHAPE, MODEL_PATH
-from custom_components.uspd.engine.detector import Detector, DetectorConfig, context_boost_logit, network_evidence
+from custom_components.uspd.engine.detector import Detector, DetectorConfig
+from custom_components.uspd.engine.evidence import network_evidence
 from custom_components.uspd.engine.features import GRID_SPEEDS_MPS, scale_db
 from custom_components.uspd.engine.lines import beside_db, find_lines
 from custom_components.uspd.engine.symmetry import symmetric
@@ -36,7 +38,7 @@ def main() -> None:
     litert_ms = min(timeit.repeat(invoke, number=200, repeat=5)) / 200 * 1e3
     print(f"LiteRT:         {litert_ms:.3f} ms per inference")
 
-    det = Detector(DetectorConfig(), context_boost_logit(True))
+    det = Detector(DetectorConfig(), network=True)
     probs = model.run(x)[0]
     frames = iter(range(10**9))
 
@@ -59,7 +61,7 @@ def main() -> None:
     assert find_lines(toned).still
     assert not find_lines(stack).still
     for name, window in (("", stack), (", a tone in the window", toned)):
-        rules_us = min(timeit.repeat(lambda w=window: rules(w), number=2000, repeat=5)) / 2000 * 1e6
+        rules_us = min(timeit.repeat(functools.partial(rules, window), number=2000, repeat=5)) / 2000 * 1e6
         print(f"still line and symmetry: {rules_us:.1f} µs per frame{name}")
 
 

@@ -3,7 +3,7 @@
     USPD_LAB=1 scripts/env python -m lab.dataset --split train --count 20
 
 Each scene is rendered at baseband (the simulator's fast path, equal to the
-demodulated passband: tests/test_sim.py), run through the engine's front end,
+demodulated passband: tests/sim/test_sim.py), run through the engine's front end,
 and stored as float16 frames (n, GRID_BINS) with int8 truth (0 background,
 1 minor, 2 major) in ``~/.cache/uspd/lab/frames/``. Cached by seed, kind and
 duration, so reruns only render what is new.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
@@ -114,6 +115,10 @@ def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
     )
 
 
+# A scene to render: (seed, kind or None for a random one, seconds, audio rate or None for the kind's own).
+Job = tuple[int, Kind | None, float, int | None]
+
+
 def _path(seed: int, kind: Kind | None, duration_s: float, rate_hz: int | None, calibrated: bool) -> Path:
     return CACHE / f"{seed}-{kind or 'any'}-{duration_s:g}-{rate_hz or 'any'}{'-cal' if calibrated else ''}.npz"
 
@@ -142,7 +147,7 @@ def load_or_make(
 
 
 def build(
-    jobs: list[tuple[int, Kind | None, float, int | None]],
+    jobs: Sequence[Job],
     processes: int | None = None,
     calibrated: bool = False,
     still: bool = False,

@@ -24,7 +24,7 @@ begins inside 4 m. Every figure comes
 with a 95 % confidence interval: Wilson for rates, exact Poisson for false
 alarms per hour, bootstrap for latency percentiles. Frames are the engine's
 own (lab/dataset.py); the network is the shipped .tflite on LiteRT (the
-numpy executor gives the same outputs: tests/test_classifier.py) and both
+numpy executor gives the same outputs: tests/engine/test_classifier.py) and both
 detectors are the engine's state machine, run frame by frame.
 
 --model benchmarks another .tflite (a retrained one) in the shipped one's
@@ -49,37 +49,20 @@ from scipy import stats
 
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH
-from custom_components.uspd.engine.detector import (
-    MAJOR_GATE_DB,
-    MOTION_GATE_DB,
-    NO_EVIDENCE,
-    OCCUPY_FRAMES,
-    OCCUPY_GATE_DB,
-    Detector,
-    DetectorConfig,
-    Motion,
-    band_evidence,
-    context_boost_logit,
-    network_evidence,
-)
+from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
+from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import (
-    LINE_LEVEL_STD_DB,
-    LINE_MIN_FRAMES,
-    LINE_OUTLIER_DB,
-    STEADY_STD_DB,
-    beside_db,
-    find_lines,
-)
+from custom_components.uspd.engine.lines import beside_db, find_lines
 from custom_components.uspd.engine.pipeline import network_start_frames
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.stillness import still_since
-from custom_components.uspd.engine.symmetry import SYMMETRY_DB, symmetric
+from custom_components.uspd.engine.symmetry import symmetric
+from custom_components.uspd.engine.tuning import TUNING
 from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
 from . import seeds
-from .dataset import SIM_VERSION, SceneFrames, build
-from .scenes import draw
+from .dataset import SIM_VERSION, Job, SceneFrames, build
+from .scenes import Kind, draw
 from .windows import Windows
 
 RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
@@ -130,16 +113,16 @@ def run_detector(
     s: SceneFrames,
     probs: np.ndarray | None,
     config: DetectorConfig,
-    occupy_frames: int = OCCUPY_FRAMES,
-    major_gate_db: float = MAJOR_GATE_DB,
-    motion_gate_db: float = MOTION_GATE_DB,
-    occupy_gate_db: float = OCCUPY_GATE_DB,
-    line_std_db: float | None = LINE_LEVEL_STD_DB,
-    symmetry_db: float | None = SYMMETRY_DB,
-    line_min_frames: int = LINE_MIN_FRAMES,
-    steady_std_db: float | None = STEADY_STD_DB,
+    occupy_frames: int = TUNING.occupy_frames,
+    major_gate_db: float = TUNING.major_gate_db,
+    motion_gate_db: float = TUNING.motion_gate_db,
+    occupy_gate_db: float = TUNING.occupy_gate_db,
+    line_std_db: float | None = TUNING.line_level_std_db,
+    symmetry_db: float | None = TUNING.symmetry_db,
+    line_min_frames: int = TUNING.line_min_frames,
+    steady_std_db: float | None = TUNING.steady_std_db,
     symmetry_beside_line: bool = True,
-    line_outlier_db: float | None = LINE_OUTLIER_DB,
+    line_outlier_db: float | None = TUNING.line_outlier_db,
     stillness: bool = True,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
@@ -151,18 +134,30 @@ def run_detector(
     symmetry rule weighs a still line's bins too; line_outlier_db None: every frame on a line's bin is the line's.
     stillness False: breathing (engine/stillness.py) keeps no room occupied.
     """
-    det = Detector(config, context_boost_logit(probs is not None), occupy_frames)
+    tuning = dataclasses.replace(
+        TUNING,
+        occupy_frames=occupy_frames,
+        major_gate_db=major_gate_db,
+        motion_gate_db=motion_gate_db,
+        occupy_gate_db=occupy_gate_db,
+        line_level_std_db=TUNING.line_level_std_db if line_std_db is None else line_std_db,
+        symmetry_db=TUNING.symmetry_db if symmetry_db is None else symmetry_db,
+        line_min_frames=line_min_frames,
+        steady_std_db=steady_std_db,
+        line_outlier_db=line_outlier_db,
+    )
+    det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
     beside = np.full(len(s.t), np.nan)
     if probs is not None and (line_std_db is not None or symmetry_db is not None):
         windows = network_windows(s)
         own = None
         if line_std_db is not None:
-            lines = find_lines(windows, line_std_db, line_min_frames, steady_std_db, line_outlier_db)
+            lines = find_lines(windows, tuning)
             beside = beside_db(lines)
             own = lines.own if symmetry_beside_line else None
         if symmetry_db is not None:
-            unlike = symmetric(windows, symmetry_db, own)
+            unlike = symmetric(windows, tuning, own)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
@@ -172,20 +167,14 @@ def run_detector(
         ev = (
             NO_EVIDENCE
             if k < blank
-            else band_evidence(bands)
+            else band_evidence(bands, tuning)
             if probs is None
             else network_evidence(
-                probs[k],
-                bands,
-                major_gate_db,
-                motion_gate_db,
-                occupy_gate_db,
-                bool(unlike[k]),
-                None if np.isnan(beside[k]) else float(beside[k]),
+                probs[k], bands, tuning, bool(unlike[k]), None if np.isnan(beside[k]) else float(beside[k])
             )
         )
         t = float(s.t[k])
-        d = det.update(t, ev, still_since(t, float(s.still_db[k])) if stillness else None)
+        d = det.update(t, ev, still_since(t, float(s.still_db[k]), tuning) if stillness else None)
         motion[k], occ[k] = code[d.motion], d.occupied
     return Run(motion, occ)
 
@@ -375,7 +364,7 @@ def by_source(layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run]) 
     counts: dict[str, list[float]] = {}
     for layout, s, r in zip(layouts, scenes, runs, strict=True):
         _, fo, hours = false_alarms([s], [r])
-        kinds = {src.kind for src in layout.sources} or {"nothing"}
+        kinds: set[str] = {src.kind for src in layout.sources} or {"nothing"}
         for kind in kinds:
             c = counts.setdefault(kind, [0, 0.0])
             c[0] += fo
@@ -383,10 +372,10 @@ def by_source(layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run]) 
     return {k: (int(n), round(h, 2), *poisson_rate(int(n), h)) for k, (n, h) in sorted(counts.items())}
 
 
-def suite(scale: float, negative_hours: float) -> dict[str, list[tuple[int, str, float, int | None]]]:
+def suite(scale: float, negative_hours: float) -> dict[str, list[Job]]:
     base = seeds.EVAL.start
 
-    def jobs(offset: int, count: int, kind: str, seconds: float, rate: int | None = None):
+    def jobs(offset: int, count: int, kind: Kind, seconds: float, rate: int | None = None) -> list[Job]:
         return [(base + offset + i, kind, seconds, rate) for i in range(max(1, int(count * scale)))]
 
     return {
@@ -430,7 +419,7 @@ def main() -> None:
         scenes = build(jobs, calibrated=True, still=True)
         probs = litert_probs(scenes, args.model)
         # What each scene holds (drawn again from its seed; nothing is rendered).
-        layouts = [draw(*job).scene for job in jobs]  # type: ignore[arg-type]
+        layouts = [draw(*job).scene for job in jobs]
         ranges = [walker_range_m(lay, s.t.astype(np.float64)) for lay, s in zip(layouts, scenes, strict=True)]
         for detector in ("network", "baseline"):
             runs = [

@@ -130,7 +130,9 @@ def random_carrier(rng: np.random.Generator, rate_hz: int) -> float:
     return float(round(_u(rng, 25000.0, 43000.0)))
 
 
-def _inside(rng: np.random.Generator, room: Room, near: tuple[float, float] | None = None, within: float = 6.0):
+def _inside(
+    rng: np.random.Generator, room: Room, near: tuple[float, float] | None = None, within: float = 6.0
+) -> tuple[float, float]:
     for _ in range(100):
         p = (_u(rng, 0.3, room.size_m[0] - 0.3), _u(rng, 0.5, room.size_m[1] - 0.3))
         if near is None or math.dist(p, near) <= within:
@@ -149,7 +151,9 @@ def _door(rng: np.random.Generator, room: Room) -> tuple[tuple[float, float], tu
     return ((0.1, y), (-1.0, y)) if side == 1 else ((w - 0.1, y), (w + 1.0, y))
 
 
-def _path(points: list[tuple[float, float]], t0: float, speed: float, pauses: list[float]):
+def _path(
+    points: list[tuple[float, float]], t0: float, speed: float, pauses: list[float]
+) -> tuple[tuple[float, float, float], ...]:
     """Waypoints (t, x, y) through points at speed, pausing pauses[i] at point i+1."""
     out = [(t0, *points[0])]
     t = t0

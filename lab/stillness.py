@@ -1,4 +1,4 @@
-"""Breathing's score (engine/stillness.py) on training seeds: where to set STILL_ON_DB.
+"""Breathing's score (engine/stillness.py) on training seeds: where to set Tuning.still_on_db.
 
     scripts/lab stillness [--hours 3] [--home 100] [--readers 40] [--on-db 34]
 
@@ -19,10 +19,11 @@ import argparse
 
 import numpy as np
 
-from custom_components.uspd.engine.stillness import STILL_ON_DB, WINDOW_S
+from custom_components.uspd.engine.stillness import WINDOW_S
+from custom_components.uspd.engine.tuning import TUNING
 
 from . import seeds
-from .dataset import SceneFrames, build
+from .dataset import Job, SceneFrames, build
 from .eval import runs_of
 from .scenes import draw
 from .train import mining_jobs
@@ -48,10 +49,11 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=3.0, help="of the mining stream")
     parser.add_argument("--home", type=int, default=100, help="negative_home scenes of 30 s")
     parser.add_argument("--readers", type=int, default=40, help="enter_read scenes of 240 s")
-    parser.add_argument("--on-db", type=float, default=STILL_ON_DB)
+    parser.add_argument("--on-db", type=float, default=TUNING.still_on_db)
     args = parser.parse_args()
     base = seeds.TRAIN.start
-    jobs = mining_jobs(0, args.hours) + [(base + 50_000 + i, "negative_home", 30.0, None) for i in range(args.home)]
+    jobs: list[Job] = mining_jobs(0, args.hours)
+    jobs += [(base + 50_000 + i, "negative_home", 30.0, None) for i in range(args.home)]
     negatives = build(jobs, still=True)
     readers = build([(base + 90_000 + i, "enter_read", 240.0, None) for i in range(args.readers)], still=True)
 

@@ -38,10 +38,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 
 import lab  # noqa: F401
-from custom_components.uspd.engine.detector import NETWORK_MOTION_BIAS_LOGIT
+from custom_components.uspd.engine.tuning import TUNING
 
 from . import seeds
-from .dataset import SceneFrames, build
+from .dataset import Job, SceneFrames, build
 from .scenes import Kind
 from .windows import Windows, onsets
 
@@ -66,7 +66,7 @@ def training_jobs(train_scenes: int, home_scenes: int, combo_scenes: int) -> lis
     return jobs
 
 
-def mining_jobs(start: int, hours: float) -> list[tuple[int, str | None, float, None]]:
+def mining_jobs(start: int, hours: float) -> list[Job]:
     n = round(hours * 60)
     base = seeds.MINING.start + start
     return [(base + i, "negative" if (base + i) % 10 < 7 else None, 60.0, None) for i in range(n)]
@@ -112,7 +112,7 @@ def false_alarms_per_hour(probs: np.ndarray, windows: Windows) -> float:
     """Motion onsets at the detector's threshold (sensitivity 50 %, 2 frames) where nobody is in the room."""
     neg = windows.negative_scene
     hours = neg.sum() * 0.025 / 3600
-    p_motion = 1 / (1 + np.exp(-NETWORK_MOTION_BIAS_LOGIT))
+    p_motion = 1 / (1 + np.exp(-TUNING.network_motion_bias_logit))
     return float(onsets((1 - probs[:, 0] > p_motion) & neg).sum() / max(hours, 1e-9))
 
 

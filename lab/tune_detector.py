@@ -5,11 +5,11 @@
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
-values of
+values of (engine/tuning.py's fields)
 
-- OCCUPY_FRAMES: how long MAJOR must hold before an empty room counts as
+- occupy_frames: how long MAJOR must hold before an empty room counts as
   occupied;
-- MAJOR_GATE_DB: how much walking-band energy (dB over the noise floor)
+- major_gate_db: how much walking-band energy (dB over the noise floor)
   must stand behind the network's major call. A walk across the device's
   line of sight has little radial speed, so its walking-band energy is low
   while the network still recognises the gait; a texture the network never
@@ -26,9 +26,9 @@ enter_distracted, drawn on the stream's seeds), how many never opened the
 room and in how many the distractor opened it first.
 
 In that sweep one walking gate serves both reporting and opening. With
---occupy it keeps them apart: MAJOR_GATE_DB, what the network's walking call
-needs to be reported, against OCCUPY_GATE_DB, what it needs to open an empty
-room, and OCCUPY_FRAMES; each line adds how often MAJOR was reported anew in
+--occupy it keeps them apart: major_gate_db, what the network's walking call
+needs to be reported, against occupy_gate_db, what it needs to open an empty
+room, and occupy_frames; each line adds how often MAJOR was reported anew in
 the empty rooms. Reporting costs no rooms, so the reporting gate can sit
 lower than the opening one. With --lines, at the chosen gates and frames,
 how still a spectral line in the walking band must be (its level's spread
@@ -50,7 +50,7 @@ Each sweep sets the other knobs as they were when its choice was made, as
 far as the code can; the tables are in lab/results/tune_detector.txt, whose
 header says where a rerun differs from them.
 
-With --motion, at the chosen pair, it sweeps MOTION_GATE_DB instead: the
+With --motion, at the chosen pair, it sweeps motion_gate_db instead: the
 band energy behind any motion call (minor or major). It prints motion false
 alarms per hour in the empty rooms (both sets), false occupancies, and how
 many bursts of seated hand motion (≥ 0.5 s, as the benchmark counts them)
@@ -70,12 +70,11 @@ from multiprocessing import get_context
 import numpy as np
 
 import lab  # noqa: F401
-from custom_components.uspd.engine.detector import MAJOR_GATE_DB, OCCUPY_FRAMES, OCCUPY_GATE_DB, DetectorConfig
+from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import LINE_LEVEL_STD_DB, LINE_MIN_FRAMES, LINE_OUTLIER_DB, STEADY_STD_DB
-from custom_components.uspd.engine.symmetry import SYMMETRY_DB
+from custom_components.uspd.engine.tuning import TUNING
 
-from .dataset import SceneFrames, build
+from .dataset import Job, SceneFrames, build
 from .eval import (
     Run,
     false_alarms,
@@ -129,20 +128,16 @@ class Setting:
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
 
 
-def tuning_jobs(
-    hours: float,
-) -> tuple[
-    list[tuple[int, str | None, float, None]], list[tuple[int, str, float, None]], list[tuple[int, str, float, None]]
-]:
+def tuning_jobs(hours: float) -> tuple[list[Job], list[Job], list[Job]]:
     """The mining stream's first `hours`, and curtains and tones drawn on its seeds (training seeds both).
 
     The stream's empty rooms hold fans, music, clicks, the wall; what the gates are for (curtains, other
     devices' tones) is drawn on the seeds where the stream puts anyone or anything in the room.
     """
     jobs = mining_jobs(0, hours)
-    home = [(seed, "negative_home", seconds, rate) for seed, _, seconds, rate in jobs if seed % 10 in (5, 6)]
+    home: list[Job] = [(seed, "negative_home", seconds, rate) for seed, _, seconds, rate in jobs if seed % 10 in (5, 6)]
     # And walk-ins with a distractor already there, which the rules against distractors must not lock out.
-    distracted = [(seed, "enter_distracted", 40.0, rate) for seed, _, _, rate in jobs if seed % 10 == 7]
+    distracted: list[Job] = [(seed, "enter_distracted", 40.0, rate) for seed, _, _, rate in jobs if seed % 10 == 7]
     return jobs, home, distracted
 
 
@@ -155,7 +150,8 @@ def _per_hour(scenes: list[SceneFrames], runs: list[Run], occupancy: bool) -> st
 
 def motion_gate(scenes: list[SceneFrames], probs: list[np.ndarray], groups: tuple[list[int], list[int]]) -> None:
     seated = [i for i, s in enumerate(scenes) if (s.y == 1).any()]
-    print(f"gate {MAJOR_GATE_DB} dB, {OCCUPY_FRAMES} frames; {len(seated)} scenes with seated hand motion")
+    gate_db, frames = TUNING.major_gate_db, TUNING.occupy_frames
+    print(f"gate {gate_db} dB, {frames} frames; {len(seated)} scenes with seated hand motion")
     print("motion_gate_db  motion false alarms/h (two sets)  false occupancies/h (two sets)  hand bursts never seen")
     for gate in MOTION_GATE_CHOICES_DB:
         use = set(seated).union(*groups)
@@ -188,7 +184,7 @@ def main() -> None:
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    scenes = build(jobs)  # type: ignore[arg-type]
+    scenes = build(jobs)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
     empty_home = [i for i in empty if len(stream) <= i < len(stream) + len(home)]
@@ -201,15 +197,15 @@ def main() -> None:
     print(f"tones, {len(walked)} with someone walking")
     # Each sweep sets the other knobs as they were when its choice was made (the results file says what it cannot).
     now = Setting(
-        MAJOR_GATE_DB,
-        OCCUPY_GATE_DB,
-        OCCUPY_FRAMES,
-        LINE_LEVEL_STD_DB,
-        LINE_MIN_FRAMES,
-        SYMMETRY_DB,
-        STEADY_STD_DB,
+        TUNING.major_gate_db,
+        TUNING.occupy_gate_db,
+        TUNING.occupy_frames,
+        TUNING.line_level_std_db,
+        TUNING.line_min_frames,
+        TUNING.symmetry_db,
+        TUNING.steady_std_db,
         symmetry_beside_line=True,
-        line_outlier_db=LINE_OUTLIER_DB,
+        line_outlier_db=TUNING.line_outlier_db,
     )
     if args.line_outliers:
         settings = [dataclasses.replace(now, line_outlier_db=db) for db in LINE_OUTLIER_CHOICES_DB]
@@ -264,7 +260,7 @@ _SWEEP: dict[str, object] = {}
 
 
 def sweep(
-    jobs: list[tuple[int, str | None, float, None]],
+    jobs: list[Job],
     scenes: list[SceneFrames],
     probs: list[np.ndarray],
     groups: tuple[list[int], list[int]],
@@ -274,7 +270,7 @@ def sweep(
 ) -> None:
     """One line per setting, the settings spread over the cores."""
     entered = [i for i in walked if scenes[i].occupied.any() and not scenes[i].occupied[0]]
-    ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}  # type: ignore[arg-type]
+    ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}
     _SWEEP.update(
         scenes=scenes, probs=probs, groups=groups, walked=walked, entered=entered, ranges=ranges, distracted=distracted
     )

@@ -48,7 +48,8 @@ class Windows:
     def batch(self, index: NDArray[np.int64]) -> NDArray[np.float32]:
         """(len(index), CONTEXT_FRAMES, GRID_BINS, 1) float32."""
         rows = self.ends[index][:, None] - np.arange(CONTEXT_FRAMES - 1, -1, -1)[None, :]
-        return self.frames[rows].astype(np.float32)[..., None]
+        batch: NDArray[np.float32] = self.frames[rows].astype(np.float32)[..., None]
+        return batch
 
 
 def _edge_weights(t: NDArray[np.float32], y: NDArray[np.int8]) -> NDArray[np.float32]:
@@ -67,4 +68,5 @@ def onsets(motion: NDArray[np.bool_], onset_frames: int = 2) -> NDArray[np.bool_
     for i, m in enumerate(motion):
         count = count + 1 if m else 0
         run[i] = count
-    return run == onset_frames
+    starts: NDArray[np.bool_] = run == onset_frames
+    return starts

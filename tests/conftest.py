@@ -1,4 +1,4 @@
-"""Fixtures shared by the integration tests."""
+"""Set-up every test shares: the test PulseAudio server and a run that can always end."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import os
 import tempfile
 from collections.abc import Generator
 from pathlib import Path
-from unittest.mock import patch
 
 import pytest
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
 
 from . import pulse
 
@@ -19,28 +16,6 @@ from . import pulse
 PULSE_RUNTIME = Path(tempfile.gettempdir()) / f"uspd-pulse-{os.getpid()}"
 os.environ["PULSE_SERVER"] = f"unix:{PULSE_RUNTIME / 'native'}"
 os.environ["ALSA_CONFIG_PATH"] = str(Path(__file__).parent / "audio" / "asound.conf")
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/uspd in every test."""
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Generator[None]:
-    """Enable entities that are disabled by default (diagnostics)."""
-    with patch("homeassistant.helpers.entity.Entity.entity_registry_enabled_default", return_value=True):
-        yield
-
-
-@pytest.fixture
-def fast_playback() -> Generator[None]:
-    """Play simulated rooms ~50× faster than the clock and publish every frame change promptly."""
-    with (
-        patch("custom_components.uspd.coordinator.PLAYBACK_SPEED", 50.0),
-        patch("custom_components.uspd.coordinator.PUBLISH_INTERVAL_S", 0.5),
-    ):
-        yield
 
 
 @pytest.fixture
@@ -54,17 +29,11 @@ def pulse_server() -> Generator[pulse.PulseServer]:
     server.stop()
 
 
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format: registry ids and timestamps scrubbed."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Let the run end even if a sound-card worker is stuck inside PortAudio (issue #25, item 10).
 
     PortAudio's ALSA backend can block in a stream's abort once the sound server it
-    talks to was killed (tests/test_soundcard.py kills it on purpose); sounddevice's
+    talks to was killed (tests/engine/test_soundcard.py kills it on purpose); sounddevice's
     exit handler then waits on it in Pa_Terminate for ever, after every test passed.
     Skipping that handler only skips freeing PortAudio at exit; the thread is named.
     """

@@ -5,18 +5,11 @@ from __future__ import annotations
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .coordinator import (
-    UspdConfigEntry,
-    UspdCoordinator,
-    audio_effects_issue_id,
-    model_issue_id,
-    near_ultrasonic_issue_id,
-    source_issue_id,
-)
+from .coordinator import UspdConfigEntry, UspdCoordinator
+from .repairs import async_remove_issues
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -65,6 +58,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> boo
 
 async def async_remove_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> None:
     """A removed device leaves no repair issues behind."""
-    for make_id in (source_issue_id, near_ultrasonic_issue_id, audio_effects_issue_id, model_issue_id):
-        issue_id = make_id(entry.entry_id)
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    async_remove_issues(hass, entry.entry_id)

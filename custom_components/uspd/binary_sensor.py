@@ -16,7 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import UspdConfigEntry
 from .engine.detector import Motion
-from .engine.worker import Snapshot
+from .engine.session import Snapshot
 from .entity import UspdEntity
 
 PARALLEL_UPDATES = 0
@@ -24,6 +24,8 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class UspdBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor read from the latest snapshot."""
+
     value_fn: Callable[[Snapshot], bool]
 
 
@@ -55,13 +57,17 @@ async def async_setup_entry(
     entry: UspdConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
+    """Occupancy, motion and calibrating for this device."""
     async_add_entities(UspdBinarySensor(entry.runtime_data, d) for d in BINARY_SENSORS)
 
 
 class UspdBinarySensor(UspdEntity, BinarySensorEntity):
+    """A binary sensor whose state is its description's reading of the snapshot."""
+
     entity_description: UspdBinarySensorEntityDescription
 
     @property
     def is_on(self) -> bool | None:
+        """Unknown until the engine has published."""
         data = self.coordinator.data
         return None if data is None else self.entity_description.value_fn(data)

@@ -20,9 +20,13 @@ async def async_setup_entry(
     entry: UspdConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
+    """The calibrate button for this device."""
     async_add_entities([UspdCalibrateButton(entry.runtime_data, CALIBRATE)])
 
 
 class UspdCalibrateButton(UspdEntity, ButtonEntity):
+    """Sweeps carriers and levels when pressed."""
+
     async def async_press(self) -> None:
+        """Calibrate now; a failure reaches the person who pressed it."""
         await self.coordinator.async_calibrate()

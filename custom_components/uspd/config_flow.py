@@ -44,14 +44,14 @@ from .const import (
     MAX_CLEAR_DELAY_S,
     MIN_CLEAR_DELAY_S,
 )
-from .coordinator import source_config_from_data
+from .data import UspdEntryData, source_config_from_data
 from .engine.sources import SourceError
 from .engine.sources.soundcard import DeviceInfo, list_devices, probe_device
 from .sim.library import SCENARIOS
 from .sim.source import open_source
 
 
-def _probe(data: dict[str, Any]) -> None:
+def _probe(data: UspdEntryData) -> None:
     """Open the source once and close it: blocking, run in the executor."""
     open_source(source_config_from_data(data)).close()
 
@@ -75,15 +75,19 @@ def _check_recording_path(hass: HomeAssistant, path: str) -> tuple[str, str] | N
 
 
 class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Pick a backend, describe it, test it, create (or reconfigure) the entry."""
+
     VERSION = 1
     _device: DeviceInfo
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> UspdOptionsFlow:
+        """Sensitivity, clear delay, emission and power saving."""
         return UspdOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the backend; its own step describes it."""
         if user_input is not None:
             step: Callable[[], Awaitable[ConfigFlowResult]] = getattr(self, f"async_step_{user_input[CONF_BACKEND]}")
             return await step()
@@ -101,7 +105,7 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_try_create(
         self,
         step_id: str,
-        data: dict[str, Any],
+        data: UspdEntryData,
         unique_id: str,
         title: str,
         schema: vol.Schema,
@@ -136,6 +140,7 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self.async_step_user(user_input)
 
     async def async_step_simulated(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick a simulated room (and, optionally, a name)."""
         schema = vol.Schema(
             {
                 vol.Required(CONF_SCENARIO, default="demo_loop"): SelectSelector(
@@ -153,16 +158,17 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
             return self.async_show_form(step_id=BACKEND_SIMULATED, data_schema=schema)
         scenario = user_input[CONF_SCENARIO]
-        data = {CONF_BACKEND: BACKEND_SIMULATED, CONF_SCENARIO: scenario}
+        data: UspdEntryData = {CONF_BACKEND: BACKEND_SIMULATED, CONF_SCENARIO: scenario}
         title = user_input.get(CONF_NAME, "").strip() or f"Simulated room ({scenario.replace('_', ' ')})"
         return await self._async_try_create(BACKEND_SIMULATED, data, f"simulated_{scenario}", title, schema)
 
     async def async_step_recording(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Name a WAV file Home Assistant may read."""
         schema = vol.Schema({vol.Required(CONF_PATH): TextSelector()})
         if user_input is None:
             return self.async_show_form(step_id=BACKEND_RECORDING, data_schema=schema)
         path = os.path.abspath(os.path.expanduser(user_input[CONF_PATH].strip()))
-        data = {CONF_BACKEND: BACKEND_RECORDING, CONF_PATH: path}
+        data: UspdEntryData = {CONF_BACKEND: BACKEND_RECORDING, CONF_PATH: path}
         refused = await self.hass.async_add_executor_job(_check_recording_path, self.hass, path)
         if refused is not None:
             return self.async_show_form(
@@ -200,6 +206,7 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_soundcard_settings(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Rate, carrier and mics, from what the device accepts."""
         device = self._device
         schema = vol.Schema(
             {
@@ -221,7 +228,7 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_show_form(
                 step_id="soundcard_settings", data_schema=schema, description_placeholders=placeholders
             )
-        data = {
+        data: UspdEntryData = {
             CONF_BACKEND: BACKEND_SOUNDCARD,
             CONF_DEVICE: device.name,
             CONF_AUDIO_RATE_HZ: int(user_input[CONF_AUDIO_RATE_HZ]),
@@ -237,6 +244,7 @@ class UspdOptionsFlow(OptionsFlow):
     """Sensitivity, clear delay, emission and power saving; the same options the config entities set."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form: every option, prefilled with its current value."""
         if user_input is not None:
             return self.async_create_entry(data={**self.config_entry.options, **user_input})
         options = self.config_entry.options

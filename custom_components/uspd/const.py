@@ -25,8 +25,6 @@ BACKENDS: Final = (BACKEND_SIMULATED, BACKEND_SOUNDCARD, BACKEND_RECORDING)
 
 DEFAULT_CARRIER_HZ: Final = 40000
 DEFAULT_AUDIO_RATE_HZ: Final = 96000
-# Below this rate only near-ultrasonic carriers (18–22 kHz) fit, which some people hear.
-ULTRASONIC_MIN_RATE_HZ: Final = 96000
 
 # Options (options flow and the config entities share them).
 CONF_SENSITIVITY: Final = "sensitivity"

@@ -16,6 +16,7 @@ from .coordinator import UspdConfigEntry
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: UspdConfigEntry) -> dict[str, Any]:
+    """What the entry holds and the engine reads now; never audio."""
     coordinator = entry.runtime_data
     snapshot = coordinator.data
     data = {k: v for k, v in entry.data.items() if k != DATA_CALIBRATION}

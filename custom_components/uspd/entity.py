@@ -17,6 +17,8 @@ MODELS = {
 
 
 class UspdEntity(CoordinatorEntity[UspdCoordinator]):
+    """An entity of the one device this config entry is."""
+
     _attr_has_entity_name = True
 
     def __init__(self, coordinator: UspdCoordinator, description: EntityDescription) -> None:

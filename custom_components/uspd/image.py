@@ -24,10 +24,13 @@ async def async_setup_entry(
     entry: UspdConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
+    """The live Doppler image of this device."""
     async_add_entities([UspdDopplerImage(hass, entry.runtime_data)])
 
 
 class UspdDopplerImage(UspdEntity, ImageEntity):
+    """The Doppler band over the last 20 s, rendered when fetched."""
+
     _attr_content_type = "image/png"
 
     def __init__(self, hass: HomeAssistant, coordinator: UspdCoordinator) -> None:
@@ -40,4 +43,5 @@ class UspdDopplerImage(UspdEntity, ImageEntity):
         super()._handle_coordinator_update()
 
     async def async_image(self) -> bytes | None:
+        """The PNG, or None until audio has flowed."""
         return await self.coordinator.async_doppler_png()

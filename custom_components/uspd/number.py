@@ -25,6 +25,8 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class UspdNumberEntityDescription(NumberEntityDescription):
+    """A number that is an option of the entry, with its default."""
+
     option: str
     default: float
 
@@ -63,10 +65,13 @@ async def async_setup_entry(
     entry: UspdConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
+    """Sensitivity and clear delay for this device."""
     async_add_entities(UspdNumber(entry.runtime_data, d) for d in NUMBERS)
 
 
 class UspdNumber(UspdEntity, NumberEntity):
+    """A number that reads and writes one option."""
+
     entity_description: UspdNumberEntityDescription
 
     @property
@@ -76,10 +81,12 @@ class UspdNumber(UspdEntity, NumberEntity):
 
     @property
     def native_value(self) -> float:
+        """The option's value, or its default."""
         d = self.entity_description
         return float(self.coordinator.config_entry.options.get(d.option, d.default))
 
     async def async_set_native_value(self, value: float) -> None:
+        """Store the option; the update listener hands it to the engine."""
         entry = self.coordinator.config_entry
         self.hass.config_entries.async_update_entry(
             entry, options={**entry.options, self.entity_description.option: value}

@@ -19,7 +19,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import UspdConfigEntry
 from .engine.detector import Motion
-from .engine.worker import Snapshot
+from .engine.levels import level_dbfs
+from .engine.session import Snapshot
 from .entity import UspdEntity
 
 PARALLEL_UPDATES = 0
@@ -27,6 +28,8 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class UspdSensorEntityDescription(SensorEntityDescription):
+    """A sensor read from the latest snapshot, on the backends that have it."""
+
     value_fn: Callable[[Snapshot], str | float | int | None]
     backends: frozenset[str] = frozenset({"simulated", "soundcard", "recording"})
 
@@ -74,7 +77,7 @@ SENSORS: tuple[UspdSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         suggested_display_precision=1,
-        value_fn=lambda s: round(20 * math.log10(max(s.emission_level, 1e-6)), 1),
+        value_fn=lambda s: round(level_dbfs(s.emission_level), 1),
     ),
     UspdSensorEntityDescription(
         key="duty_cycle",
@@ -129,14 +132,18 @@ async def async_setup_entry(
     entry: UspdConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
+    """The sensors this device's backend has."""
     backend = entry.runtime_data.source_config.backend
     async_add_entities(UspdSensor(entry.runtime_data, d) for d in SENSORS if backend in d.backends)
 
 
 class UspdSensor(UspdEntity, SensorEntity):
+    """A sensor whose state is its description's reading of the snapshot."""
+
     entity_description: UspdSensorEntityDescription
 
     @property
     def native_value(self) -> str | float | int | None:
+        """Unknown until the engine has published."""
         data = self.coordinator.data
         return None if data is None else self.entity_description.value_fn(data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import probatio as vol
@@ -14,6 +13,7 @@ from homeassistant.helpers.service import async_register_admin_service
 
 from .const import DOMAIN
 from .coordinator import UspdConfigEntry
+from .engine.levels import level_dbfs
 from .engine.recorder import MAX_SECONDS
 
 ATTR_CONFIG_ENTRY = "config_entry_id"
@@ -53,7 +53,7 @@ async def _async_calibrate(call: ServiceCall) -> ServiceResponse:
     cal = await entry.runtime_data.async_calibrate()
     return {
         "carrier_hz": cal.carrier_hz,
-        "level_dbfs": round(20 * math.log10(cal.level), 1),
+        "level_dbfs": round(level_dbfs(cal.level), 1),
         "echo_snr_db": cal.echo_snr_db,
         "near_ultrasonic": cal.near_ultrasonic,
     }
@@ -61,6 +61,7 @@ async def _async_calibrate(call: ServiceCall) -> ServiceResponse:
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
+    """Register uspd.calibrate and uspd.record for admins."""
     # Admin only: one writes files into the config dir, the other plays probes through the speaker.
     async_register_admin_service(
         hass, DOMAIN, "calibrate", _async_calibrate, CALIBRATE_SCHEMA, SupportsResponse.OPTIONAL

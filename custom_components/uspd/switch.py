@@ -12,7 +12,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_EMISSION, CONF_POWER_SAVE
-from .coordinator import UspdConfigEntry, emission_from_options, power_save_from_options
+from .coordinator import UspdConfigEntry
+from .data import emission_from_options, power_save_from_options
 from .entity import UspdEntity
 
 PARALLEL_UPDATES = 0
@@ -20,6 +21,8 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class UspdSwitchEntityDescription(SwitchEntityDescription):
+    """A switch that is an option of the entry."""
+
     option: str
     value_fn: Callable[[Mapping[str, Any]], bool]
 
@@ -47,6 +50,7 @@ async def async_setup_entry(
     entry: UspdConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
+    """Emission and power saving for this device."""
     async_add_entities(UspdOptionSwitch(entry.runtime_data, d) for d in SWITCHES)
 
 
@@ -57,16 +61,20 @@ class UspdOptionSwitch(UspdEntity, SwitchEntity):
 
     @property
     def available(self) -> bool:
+        """Always: options can change while the audio source is down."""
         return True
 
     @property
     def is_on(self) -> bool:
+        """The option's value, or its default."""
         return self.entity_description.value_fn(self.coordinator.config_entry.options)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
+        """Store the option on."""
         self._set(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
+        """Store the option off."""
         self._set(False)
 
     def _set(self, on: bool) -> None:

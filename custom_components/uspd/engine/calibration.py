@@ -37,8 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..base.acoustics import absorption_db_per_m, speed_of_sound_mps
+from .bands import MAJOR_BAND_MPS
 from .demodulate import Demodulator
-from .detector import MAJOR_BAND_MPS
 from .emission import Emission
 from .rates import MIN_CARRIER_HZ, emission_limit_hz, plan_baseband
 from .sources import AudioSource

@@ -1,6 +1,6 @@
 """The motion classifier: the shipped .tflite on LiteRT when it imports, else on the numpy executor.
 
-Both run the same file and agree to ~1e-6 (tests/test_classifier.py, on
+Both run the same file and agree to ~1e-6 (tests/engine/test_classifier.py, on
 LiteRT's own outputs recorded by the lab). LiteRT is only an optional fast
 path: it has no musl wheels, so Home Assistant OS always uses numpy.
 """

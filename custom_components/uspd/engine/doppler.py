@@ -86,7 +86,13 @@ class NoiseFloor:
 
 
 class DopplerFramer:
-    """Baseband (mics × samples) → DopplerFrame every ``hop`` samples."""
+    """Baseband (mics × samples) → DopplerFrame every ``hop`` samples.
+
+    The framer keeps its own clock, in baseband samples from the start of the
+    stream: a frame's time is where its window ends. A block that starts
+    later than the clock says follows samples the framer never saw (the
+    demodulator's start-up transient, dropped): no frame spans them.
+    """
 
     def __init__(self, window: int, hop: int, baseband_rate_hz: float, channels: int) -> None:
         self.window = window
@@ -99,21 +105,32 @@ class DopplerFramer:
         self._buf = np.zeros((channels, 0), dtype=np.complex128)
         self._static = np.zeros((channels, 0), dtype=np.complex128)
         self.canceller = SpeakerDistortionCanceller(channels)
-        self._consumed = 0  # baseband samples dropped from the front of _buf
+        self._consumed = 0  # stream sample of _buf's first
         self.floor = NoiseFloor(hop / baseband_rate_hz)
 
+    @property
+    def next_sample(self) -> int:
+        """The stream sample the next block starts at, unless it says otherwise."""
+        return self._consumed + self._buf.shape[1]
+
     def reset(self) -> None:
+        """A new stream: its clock starts at zero and the noise floor afresh."""
         self._buf = self._buf[:, :0]
         self._static = self._static[:, :0]
         self._consumed = 0
         self.floor.reset()
 
-    def skip(self, samples: int) -> None:
-        """Count samples that were dropped upstream, so frame times stay true to the stream."""
-        self._consumed += samples
+    def process(
+        self, x: NDArray[np.complex128], static: NDArray[np.complex128], start_sample: int | None = None
+    ) -> list[DopplerFrame]:
+        """x: clutter-free baseband; static: the static phasors it was taken from (both mics × samples).
 
-    def process(self, x: NDArray[np.complex128], static: NDArray[np.complex128]) -> list[DopplerFrame]:
-        """x: clutter-free baseband; static: the static phasors it was taken from (both mics × samples)."""
+        start_sample: the stream sample x starts at (None: right after the last block).
+        """
+        if start_sample is not None and start_sample != self.next_sample:
+            self._buf = self._buf[:, :0]
+            self._static = self._static[:, :0]
+            self._consumed = start_sample
         self._buf = np.concatenate([self._buf, x], axis=1)
         self._static = np.concatenate([self._static, static], axis=1)
         count = (self._buf.shape[1] - self.window) // self.hop + 1

@@ -8,11 +8,27 @@ on the lab's training stream). A person's echo is never that still: the
 gait moves the torso's Doppler by a bin or more within 300 ms, and limbs
 and range change its level from frame to frame. So where, over the
 context window, the walking band's strongest bin stays the same in at
-least LINE_MIN_FRAMES frames and its level there varies by at most
-LINE_LEVEL_STD_DB, the frame may be reported as motion, but only the walking
-band beside the line counts towards opening an empty room (detector.py):
-the tone alone opens none, and someone walking in while it sounds, weaker
-than it, still does.
+least line_min_frames frames and its level there varies by at most
+line_level_std_db (Tuning's fields, tuning.py), the frame may be reported
+as motion, but only the walking band beside the line counts towards
+opening an empty room (detector.py): the tone alone opens none, and
+someone walking in while it sounds, weaker than it, still does.
+
+A line's own bins are its neighbours (its window's leakage and the grid's
+interpolation spread it over a few) and more: a strong tone reaches further
+(the analysis window's sidelobes carry it many bins out: a tone 50 dB over
+the floor read 10 dB "beside" itself in a training-stream scene) and may
+bring steady copies elsewhere in the band, so every walking bin whose level
+holds over the window counts as the tone's too: noise spreads by 2-5 dB
+frame to frame, and a person's echo moves with the gait and the range.
+
+A click (or a beat of music) lifts a tone's bin for a frame: a frame more
+than line_outlier_db over the line's median level is not the line's, or a
+single one would keep the whole window from being still for CONTEXT_FRAMES
+frames, long enough for the network's "walking" over the tone to open the
+room (a −61 dBFS tone 42 dB over the floor, lifted 6.5 dB by a click, in
+the benchmark's home set). Only frames lifted above it: setting aside frames
+below the median too leaves walk-ins unopened.
 """
 
 from __future__ import annotations
@@ -22,40 +38,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .detector import MAJOR_BAND_MPS
+from .bands import MAJOR_BAND_MPS
 from .features import DB_SCALE, grid_bins
+from .tuning import TUNING, Tuning
 
-# The widest level spread that leaves no more walk-ins unopened than without
-# the rule, on the lab's training stream; 2 dB misses one more.
-# Chosen by scripts/lab tune_detector --lines; lab/results/tune_detector.txt
-LINE_LEVEL_STD_DB = 1.5
-# A click, music or a curtain may take the strongest bin for a frame or two,
-# so a line need only hold in 9 of the 12 frames.
-# Chosen by scripts/lab tune_detector --line-frames; lab/results/tune_detector.txt
-LINE_MIN_FRAMES = 9
-# A line's own bins: its window's leakage and the grid's interpolation spread it over a few.
-LINE_GUARD_BINS = 3
-# A strong tone reaches further: the analysis window's sidelobes carry it
-# many bins out (a tone 50 dB over the floor read 10 dB "beside" itself in
-# a training-stream scene, ad hoc), and it may bring steady copies elsewhere in the band.
-# So every walking bin whose level holds over the window (spread at most
-# STEADY_STD_DB, mean at least STEADY_MIN_DB over the floor) counts as the
-# tone's too: noise spreads by 2-5 dB frame to frame, and a person's echo
-# moves with the gait and the range. 1.5, 2 and 3 dB do alike; 2 sits in the middle.
-# Chosen by scripts/lab tune_detector --steady; lab/results/tune_detector.txt
-STEADY_STD_DB = 2.0
-STEADY_MIN_DB = 3.0
-STEADY_REACH_BINS = 2
-# A click (or a beat of music) lifts a tone's bin for a frame: a frame more
-# than LINE_OUTLIER_DB over the line's median level is not the line's, or a
-# single one would keep the whole window from being still for CONTEXT_FRAMES
-# frames, long enough for the network's "walking" over the tone to open the
-# room (a −61 dBFS tone 42 dB over the floor, lifted 6.5 dB by a click, in
-# the benchmark's home set). Only frames lifted above it: setting aside frames
-# below the median too leaves walk-ins unopened. 4.5 dB, the tightest swept,
-# costs no walk-in on the training stream. None: every frame on the line's bin counts.
-# Chosen by scripts/lab tune_detector --line-outliers; lab/results/tune_detector.txt
-LINE_OUTLIER_DB: float | None = 4.5
 _WALKING = grid_bins(MAJOR_BAND_MPS)
 
 
@@ -107,37 +93,32 @@ class Lines:
     newest_db: NDArray[np.float32]  # (..., walking bins): the newest frame over the floor
 
 
-def find_lines(
-    windows: NDArray[np.floating],
-    level_std_db: float = LINE_LEVEL_STD_DB,
-    min_frames: int = LINE_MIN_FRAMES,
-    steady_std_db: float | None = STEADY_STD_DB,
-    outlier_db: float | None = LINE_OUTLIER_DB,
-) -> Lines:
+def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING) -> Lines:
     """windows: (..., frames, GRID_BINS) of the classifier's scaled input → each one's still line and its own bins.
 
     Still: the walking band's strongest bin is one and the same in at least
-    min_frames of the window's frames (a click or a curtain's sway may take
-    the others), and its level over those frames spreads by at most
-    level_std_db. With outlier_db, a frame whose level there rises more than
-    that over the line's median is not the line's (None: every frame on its
-    bin is). Its own bins: its neighbours and, with steady_std_db,
-    every steady bin over the line's frames (None: only the neighbours). The
-    engine asks about its one feature stack, the lab about every window of a
-    scene at once.
+    tuning.line_min_frames of the window's frames (a click or a curtain's sway
+    may take the others), and its level over those frames spreads by at most
+    tuning.line_level_std_db. With tuning.line_outlier_db, a frame whose level
+    there rises more than that over the line's median is not the line's
+    (None: every frame on its bin is). Its own bins: its neighbours and, with
+    tuning.steady_std_db, every steady bin over the line's frames (None: only
+    the neighbours). The engine asks about its one feature stack, the lab
+    about every window of a scene at once.
     """
-    still, modal, walking, held = _line(windows, level_std_db, min_frames, outlier_db)
+    outlier_db, steady_std_db = tuning.line_outlier_db, tuning.steady_std_db
+    still, modal, walking, held = _line(windows, tuning.line_level_std_db, tuning.line_min_frames, outlier_db)
     own = np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool)
     if still.any():  # the common case is no tone in the room
         # In grid bins: the walking band's two sides are not neighbours.
-        own = np.abs(_WALKING - _WALKING[modal][..., None]) <= LINE_GUARD_BINS
+        own = np.abs(_WALKING - _WALKING[modal][..., None]) <= tuning.line_guard_bins
         if steady_std_db is not None:
             # With outlier_db, over the frames the line holds (what took the others moved every bin); else all.
             frames = held if outlier_db is not None else np.ones_like(held)
             _, mean, std = _mean_std_where(walking.astype(np.float64), frames[..., None], axis=-2)
-            steady = (std[..., 0, :] <= steady_std_db) & (mean[..., 0, :] >= STEADY_MIN_DB)
+            steady = (std[..., 0, :] <= steady_std_db) & (mean[..., 0, :] >= tuning.steady_min_db)
             # The flanks of a steady run are the tone's too, where noise on a few dB of leakage makes them waver.
-            for shift in range(1, STEADY_REACH_BINS + 1):
+            for shift in range(1, tuning.steady_reach_bins + 1):
                 near = (_WALKING[shift:] - _WALKING[:-shift]) == shift
                 own[..., shift:] |= steady[..., :-shift] & near
                 own[..., :-shift] |= steady[..., shift:] & near

@@ -14,22 +14,15 @@ from .calibration import carrier_snr_db
 from .classifier import Classifier
 from .clutter import ClutterFilter
 from .demodulate import Demodulator
-from .detector import (
-    NO_EVIDENCE,
-    BandEvidence,
-    Decision,
-    Detector,
-    DetectorConfig,
-    Evidence,
-    context_boost_logit,
-    network_evidence,
-)
+from .detector import Decision, Detector, DetectorConfig
 from .doppler import DopplerFrame, DopplerFramer
+from .evidence import NO_EVIDENCE, BandEvidence, Evidence, network_evidence
 from .features import FeatureStack
 from .lines import beside_db, find_lines
 from .rates import BasebandPlan, plan_baseband
 from .stillness import StillnessMeter, still_since
 from .symmetry import symmetric
+from .tuning import TUNING, Tuning
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,11 +52,14 @@ def finite_samples[T: (np.float64, np.complex128)](x: NDArray[T]) -> tuple[NDArr
 
 @dataclass(frozen=True)
 class EngineConfig:
+    """The stream (rates, carrier, microphones), the user's detector options, and the values the lab tuned."""
+
     audio_rate_hz: int
     carrier_hz: float
     channels: int
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     temperature_c: float = 20.0
+    tuning: Tuning = TUNING
 
 
 @dataclass(frozen=True)
@@ -113,12 +109,15 @@ class Engine:
         self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
         # Radial speed of each Doppler bin: the one conversion everything downstream uses.
         self.speeds_mps = self.framer.freqs_hz * speed_of_sound_mps(config.temperature_c) / (2 * self.plan.carrier_hz)
-        self.bands = BandEvidence(self.speeds_mps)
+        self.bands = BandEvidence(self.speeds_mps, config.tuning)
         self.classifier = classifier
         self.features = FeatureStack(self.speeds_mps)
-        self.detector = Detector(config.detector, context_boost_logit(classifier is not None))
+        self.detector = Detector(config.detector, config.tuning, network=classifier is not None)
         self._far_bins = np.abs(self.speeds_mps) >= 0.5 * np.abs(self.speeds_mps).max()
         self._settle = self.demodulator.settle_samples
+        # Baseband samples since the stream started, the demodulator's dropped start-up transient
+        # included: where the next block sits in the stream, so frame times count from the stream's start.
+        self._stream_samples = 0
         self.emitting = True
         self._blank_frames = 0
         # The frames a tone switched on or off disturbs: the clutter filter's
@@ -132,7 +131,13 @@ class Engine:
         # Samples replaced at the door since this stream started (reset()).
         self.nonfinite_samples = 0
 
+    @property
+    def last_motion_s(self) -> float | None:
+        """When motion last kept (or made) the room occupied, or a still person was last known there."""
+        return self.detector.last_motion_s
+
     def reconfigure(self, detector: DetectorConfig) -> None:
+        """The user's detector options changed; the stream carries on."""
         self.detector.reconfigure(detector)
 
     def set_emitting(self, on: bool) -> None:
@@ -146,11 +151,13 @@ class Engine:
             return
         self.emitting = on
         self.clutter.reset()
-        self.stillness.reset(math.ceil(TONE_SETTLE_S * self.plan.baseband_rate_hz))
+        self.stillness.restart(math.ceil(TONE_SETTLE_S * self.plan.baseband_rate_hz))
         self._blank_frames = self._settle_frames
 
     def reset(self) -> None:
+        """A new stream: every stage starts over, and the stream's clock at zero."""
         self._settle = self.demodulator.settle_samples
+        self._stream_samples = 0
         self.nonfinite_samples = 0
         if self.classifier is not None:
             self._blank_frames = network_start_frames(self.plan)
@@ -176,20 +183,20 @@ class Engine:
             drop = min(self._settle, baseband.shape[1])
             baseband = baseband[:, drop:]
             self._settle -= drop
-            self.framer.skip(drop)
-            self.stillness.skip(drop)
+            self._stream_samples += drop
         return baseband
 
     def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
         """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""
         baseband = self._admit(np.asarray(baseband, dtype=np.complex128), "baseband")
+        start = self._stream_samples
+        self._stream_samples += baseband.shape[1]
         moving = self.clutter.process(baseband)
+        # Without the tone there is no breathing to hear: the meter is not fed, and starts its window over after.
         if self.emitting:
-            self.stillness.push(baseband)
-        else:
-            self.stillness.skip(baseband.shape[1])
+            self.stillness.push(baseband, start)
         results = []
-        for frame in self.framer.process(moving, self.clutter.static):
+        for frame in self.framer.process(moving, self.clutter.static, start):
             floor = self.framer.floor.power
             assert floor is not None
             noise_db = 10 * math.log10(float(floor[self._far_bins].mean()) + 1e-30)
@@ -199,7 +206,9 @@ class Engine:
             still_db = self.stillness.score_at(frame.t_s)
             results.append(
                 FrameResult(
-                    decision=self.detector.update(frame.t_s, evidence, still_since(frame.t_s, still_db)),
+                    decision=self.detector.update(
+                        frame.t_s, evidence, still_since(frame.t_s, still_db, self.config.tuning)
+                    ),
                     frame=frame,
                     noise_floor_db=noise_db,
                     carrier_snr_db=self._carrier_snr_db,
@@ -233,13 +242,15 @@ class Engine:
             return NO_EVIDENCE, None
         if self.classifier is None:
             return self.bands(frame.ratio), None
+        tuning = self.config.tuning
         stack = self.features.push(frame.normalized_db)
         probs = self.classifier.probs(stack)
-        lines = find_lines(stack)
+        lines = find_lines(stack, tuning)
         beside = float(beside_db(lines))  # NaN: no still line
         return network_evidence(
             probs,
             self.bands.bands(frame.ratio),
-            opens_no_room=bool(symmetric(stack, without=lines.own)),
+            tuning,
+            opens_no_room=bool(symmetric(stack, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
         ), probs

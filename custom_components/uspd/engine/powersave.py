@@ -44,6 +44,7 @@ class DutyMeter:
         self.total_s = 0.0
 
     def add(self, t_s: float, on: bool) -> None:
+        """One frame at stream time `t_s`, the tone `on` or not since the last."""
         if self._last_t is not None:
             dt = max(0.0, t_s - self._last_t)
             self.total_s += dt
@@ -59,16 +60,20 @@ class DutyMeter:
         return 1.0 if total <= 0 else sum(dt for _, dt, on in self._window if on) / total
 
     def lifetime(self) -> float:
+        """Over the whole stream (1.0 before anything is known)."""
         return 1.0 if self.total_s <= 0 else self.on_s / self.total_s
 
 
 class PowerSaver:
+    """Decides, frame by frame, whether the tone plays (the module's rules); on whenever disabled."""
+
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         self._phase = _Phase(True, 0.0)
 
     @property
     def emitting(self) -> bool:
+        """Whether the tone should be on now."""
         return self._phase.emitting
 
     def update(self, d: Decision, last_motion_s: float | None, hold_s: float) -> bool:

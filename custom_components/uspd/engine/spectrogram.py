@@ -31,6 +31,7 @@ class DopplerHistory:
         self._lock = threading.Lock()
 
     def append(self, normalized_db: NDArray[np.float64]) -> None:
+        """One Doppler frame (dB over the noise, every bin); only the shown band is kept."""
         column = normalized_db[self._rows].astype(np.float32)
         with self._lock:
             self._frames.append(column)

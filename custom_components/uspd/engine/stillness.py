@@ -23,7 +23,8 @@ one way only (another device's tone a hertz or two off the carrier: a
 chest comes and goes, so its echo's spectrum holds about as much
 approaching as receding, within MIN_BALANCE_DB).
 
-What it may do (detector.py): only keep an occupied room occupied, and only
+Over still_on_db (Tuning, tuning.py), a window is someone breathing. What
+it may do (detector.py): only keep an occupied room occupied, and only
 as of the start of the window it saw breathing in, so it never delays
 vacancy after someone leaves; it never opens a room.
 """
@@ -36,18 +37,14 @@ from collections import deque
 import numpy as np
 from numpy.typing import NDArray
 
+from .tuning import TUNING, Tuning
+
 SLOW_HZ = 20.0
 WINDOW_S = 8.0
 BREATH_BAND_HZ = (0.1, 2.0)
 NOISE_BAND_HZ = (3.0, 9.5)
 MIN_CROSSINGS = 2
 MIN_BALANCE_DB = -10.0
-# Breathing's score over which the room is kept occupied: 3.4 dB over the
-# highest window of 3.5 h of empty rooms with fans, curtains, music, tones and
-# clicks on training seeds (30.6 dB, a curtain swaying slowly); seated
-# readers' still stretches score 35-70 dB.
-# Chosen by scripts/lab stillness; lab/results/stillness.txt
-STILL_ON_DB = 34.0
 
 
 def _detrended[T: (np.float64, np.complex128)](v: NDArray[T], x: NDArray[np.float64]) -> NDArray[T]:
@@ -101,6 +98,10 @@ class StillnessMeter:
 
     Every slow sample ends a window; score_at(t) answers with the last window
     that had ended by t, so a frame never hears of samples after its own end.
+    The meter keeps its own clock, in baseband samples from the start of the
+    stream. A block that starts later than the clock says follows samples
+    the meter never heard (the tone was off, or the demodulator's start-up
+    transient was dropped): the window starts over at the block.
     """
 
     def __init__(self, baseband_rate_hz: float, channels: int) -> None:
@@ -109,34 +110,37 @@ class StillnessMeter:
         self.slow_hz = baseband_rate_hz / self.per
         self.size = round(WINDOW_S * self.slow_hz)
         self.channels = channels
-        self._clock = 0  # stream samples before _partial's first
+        self._clock = 0  # stream sample of _partial's first
         self._partial = np.zeros((channels, 0), dtype=np.complex128)
         self._scores: deque[tuple[float, float]] = deque()
-        self.reset()
+        self.restart()
 
-    def reset(self, ignore_samples: int = 0) -> None:
-        """The tone changed: the window starts over, after ignore_samples more (the switch's transient)."""
-        self.skip(0)
+    @property
+    def next_sample(self) -> int:
+        """The stream sample the next block starts at, unless it says otherwise."""
+        return self._clock + self._partial.shape[1]
+
+    def restart(self, ignore_samples: int = 0) -> None:
+        """A new stream, or the tone switched: the window and its scores start over, after ignore_samples more."""
+        self._start_window(self.next_sample)
         self._ignore = ignore_samples
         self._scores.clear()
         self._score = math.nan  # nan until a whole window was seen
 
-    def restart(self) -> None:
-        """A new stream: its clock starts at zero."""
-        self.reset()
-        self._clock = 0
-
-    def skip(self, samples: int) -> None:
-        """Samples that pass unseen (dropped upstream, or while the tone is off): the window starts over."""
-        self._clock += self._partial.shape[1] + samples
+    def _start_window(self, sample: int) -> None:
+        """The window starts over at stream sample `sample`: nothing heard before it counts."""
+        self._clock = sample
         self._partial = self._partial[:, :0]
         self._slow = np.zeros((self.channels, 0), dtype=np.complex128)
 
-    def push(self, baseband: NDArray[np.complex128]) -> None:
+    def push(self, baseband: NDArray[np.complex128], start_sample: int | None = None) -> None:
+        """baseband: (channels, samples) starting at stream sample start_sample (None: right after the last)."""
+        if start_sample is not None and start_sample != self.next_sample:
+            self._start_window(start_sample)
         if self._ignore:
             drop = min(self._ignore, baseband.shape[1])
             self._ignore -= drop
-            self.skip(drop)
+            self._start_window(self.next_sample + drop)
             baseband = baseband[:, drop:]
         x = np.concatenate([self._partial, baseband], axis=1)
         count = x.shape[1] // self.per
@@ -154,12 +158,12 @@ class StillnessMeter:
         self._partial = x[:, count * self.per :]
 
     def score_at(self, t_s: float) -> float:
-        """The score of the last window that ended by t_s (nan: none since the last reset)."""
+        """The score of the last window that ended by t_s (nan: none since the last restart)."""
         while self._scores and self._scores[0][0] <= t_s + 1e-9:
             self._score = self._scores.popleft()[1]
         return self._score
 
 
-def still_since(t_s: float, score_db: float) -> float | None:
+def still_since(t_s: float, score_db: float, tuning: Tuning = TUNING) -> float | None:
     """From when a still person was there (the window's start), if the window ending at t_s saw one."""
-    return t_s - WINDOW_S if score_db >= STILL_ON_DB else None
+    return t_s - WINDOW_S if score_db >= tuning.still_on_db else None

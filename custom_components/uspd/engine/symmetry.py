@@ -6,9 +6,10 @@ f_c ± f_bass: both put the same energy at +v and −v. A walker's torso and
 limbs move with the body: whoever walks has a direction, and it shows as
 more energy on one side (approaching) or the other (receding). So where,
 over the network's window, the walking band's energy on the two sides is
-within SYMMETRY_DB of each other, the frame may be reported as motion but
-opens no empty room (detector.py); a walker crossing the device's line of
-sight opens it a moment later, once they turn towards it or away.
+within symmetry_db (Tuning, tuning.py) of each other, the frame may be
+reported as motion but opens no empty room (detector.py); a walker crossing
+the device's line of sight opens it a moment later, once they turn towards
+it or away.
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .detector import MAJOR_BAND_MPS
+from .bands import MAJOR_BAND_MPS
 from .features import DB_SCALE, grid_bins
+from .tuning import TUNING, Tuning
 
-# Each dB wider takes out false occupancies among fans, music, clicks and the
-# wall and leaves one more walk-in unopened: at 3 dB most are gone, 4 dB takes out one more.
-# Chosen by scripts/lab tune_detector --symmetry; lab/results/tune_detector.txt
-SYMMETRY_DB = 3.0
 # A still line (another device's tone, lines.py) sits on one side and would
 # make a fan's or music's evenness look like a walker's direction, or hide a
 # walker's direction on the other side: the engine weighs the band without
@@ -48,10 +46,10 @@ def side_balance_db(windows: NDArray[np.floating], without: NDArray[np.bool_] | 
 
 
 def symmetric(
-    windows: NDArray[np.floating], symmetry_db: float = SYMMETRY_DB, without: NDArray[np.bool_] | None = None
+    windows: NDArray[np.floating], tuning: Tuning = TUNING, without: NDArray[np.bool_] | None = None
 ) -> NDArray[np.bool_]:
-    """True where each window's walking band holds as much energy approaching as receding, within symmetry_db.
+    """True where each window's walking band holds as much energy approaching as receding, within tuning.symmetry_db.
 
     without: bins left out of both sides, as side_balance_db.
     """
-    return np.asarray(np.abs(side_balance_db(windows, without)) < symmetry_db)
+    return np.asarray(np.abs(side_balance_db(windows, without)) < tuning.symmetry_db)

@@ -1,11 +1,14 @@
 """One engine per device, in its own daemon thread.
 
-The worker owns the source and the engine; it never touches the caller's
-state. It reports through two callbacks the caller makes thread-safe (the
-integration wraps them in ``call_soon_threadsafe``): ``on_snapshot`` with the
-latest state whenever motion or occupancy changes and otherwise every
-``publish_s``, and ``on_error`` with a SourceError when the source fails,
-after which it retries with backoff until stopped.
+The worker owns the source and the engine: the thread, opening and
+retrying the source, the request queues, pacing. What each stream does with
+its frames (the tone, power saving, drift, what to publish) is its Session's
+(session.py). It never touches the caller's state. It reports through two
+callbacks the caller makes thread-safe (the integration wraps them in
+``call_soon_threadsafe``): ``on_snapshot`` with the latest state whenever
+motion or occupancy changes and otherwise every ``publish_s``, and
+``on_error`` with a SourceError when the source fails, after which it
+retries with backoff until stopped.
 
 Every Future it hands out (captures, calibrations) ends, whatever happens:
 with its result, with an exception that says why, or cancelled by its waiter.
@@ -15,24 +18,24 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import queue
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 from .blas import limit_blas_threads
-from .calibration import Calibration, CalibrationError, DriftWatch, calibrate, recalibration_due
+from .calibration import Calibration, CalibrationError, calibrate, recalibration_due
 from .classifier import Classifier
-from .detector import DetectorConfig, Motion
-from .emission import DEFAULT_LEVEL, Emission
-from .pipeline import Engine, EngineConfig, FrameResult
-from .powersave import DutyMeter, PowerSaver
+from .detector import DetectorConfig
+from .pipeline import Engine, EngineConfig
 from .recorder import AbortedByCalibration, BasebandCapture, BasebandClip, RecordingAborted, fail_future, resolve_future
+from .session import Session, Snapshot, SourceFacts
 from .sources import AudioSource, SourceConfig, SourceError, open_source
-from .spectrogram import DopplerHistory, render_png
+from .spectrogram import render_png
+
+# The integration imports Snapshot from here.
+__all__ = ["BACKOFF_S", "HEALTHY_AUDIO_S", "EngineWorker", "Snapshot"]
 
 _LOGGER = logging.getLogger(__name__)
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -41,28 +44,9 @@ BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 HEALTHY_AUDIO_S = 30.0
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    t_s: float
-    motion: Motion
-    occupied: bool
-    score: float
-    carrier_hz: float
-    noise_floor_db: float
-    carrier_snr_db: float
-    channels: int
-    audio_rate_hz: int
-    xruns: int = 0  # audio over/underruns so far (sound cards)
-    emitting: bool = True
-    classifier: str = "baseline"  # what decides: "litert", "numpy" (the network) or "baseline"
-    duty_cycle: float = 1.0  # fraction of the last minute the tone was on
-    emission_level: float = DEFAULT_LEVEL  # amplitude of the tone, digital full scale = 1
-    calibrating: bool = False
-    stillness_db: float = math.nan  # breathing's score of the last window (engine/stillness.py)
-    ground_truth: str | None = None  # what a simulated room holds now (AudioSource.ground_truth)
-
-
 class EngineWorker:
+    """Senses one device in a daemon thread, reopening its source with backoff until stopped."""
+
     def __init__(
         self,
         source_config: SourceConfig,
@@ -100,7 +84,6 @@ class EngineWorker:
         self._calibrating: Future[Calibration] | None = None
         self._audio_s = 0.0  # audio delivered since the source was last opened
         self._last_snapshot: Snapshot | None = None
-        self._last_truth: str | None = None
         self._detector = detector
         # Read by the thread every block: a bool swap is atomic, no lock needed.
         self._emission_on = emission_on
@@ -112,7 +95,7 @@ class EngineWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
-        self._history: DopplerHistory | None = None
+        self._session: Session | None = None
         # Capture requests come from the event loop; the worker thread takes them
         # (a calibration asked for, or the end, fails them) and owns the pending list.
         self._capture_requests: queue.SimpleQueue[BasebandCapture] = queue.SimpleQueue()
@@ -125,6 +108,7 @@ class EngineWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread (waiting up to `timeout`) and fail every request it will not serve."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -186,7 +170,7 @@ class EngineWorker:
         return future
 
     def set_power_save(self, on: bool) -> None:
-        """Allow pausing the tone while presence is confirmed (takes effect at the next frame)."""
+        """Allow pausing the tone while presence is confirmed (takes effect at the next block)."""
         self._power_save = on
 
     def capture_baseband(self, seconds: float, rate_hz: float = 4000.0) -> Future[BasebandClip]:
@@ -204,10 +188,11 @@ class EngineWorker:
 
     def doppler_png(self) -> bytes | None:
         """The recent Doppler band as a PNG (blocking: call from an executor), None before any audio."""
-        history = self._history
-        return None if history is None else render_png(history.image())
+        session = self._session
+        return None if session is None else render_png(session.doppler_image())
 
     def set_detector(self, detector: DetectorConfig) -> None:
+        """New sensitivity and hold time (takes effect at the next frame)."""
         self._detector = detector
         if self._engine is not None:
             self._engine.reconfigure(detector)
@@ -264,7 +249,7 @@ class EngineWorker:
             if self._last_snapshot is not None:
                 self._on_snapshot(dataclasses.replace(self._last_snapshot, calibrating=True))
             try:
-                result = calibrate(getattr(source, "calibration_twin", lambda: source)(), stop=self._stop)
+                result = calibrate(source.calibration_twin(), stop=self._stop)
             except CalibrationError as err:
                 fail_future(future, err)
                 return False
@@ -300,42 +285,33 @@ class EngineWorker:
         cal = self.calibration
         if cal is not None and source.closed_loop:
             source.carrier_hz = cal.carrier_hz
-        level = cal.level if cal is not None and source.closed_loop else DEFAULT_LEVEL
         config = EngineConfig(source.audio_rate_hz, source.carrier_hz, source.channels, detector=self._detector)
         engine = Engine(config, self._classifier)
         self._engine = engine
-        history = DopplerHistory(engine.speeds_mps, engine.plan.hop_s)
-        self._history = history
-        saver = PowerSaver(self._power_save)
-        drift = DriftWatch(cal.carrier_snr_db if cal is not None and source.closed_loop else math.nan)
-        duty = DutyMeter()
-        tone = self._emission_on
-        source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, level=level, on=tone))
-        engine.set_emitting(tone)
+        session = Session(
+            engine,
+            SourceFacts.of(source),
+            cal,
+            tone_on=self._emission_on,
+            power_save=self._power_save,
+            hold_s=self._detector.hold_s,
+            publish_s=self._publish_s,
+        )
+        self._session = session
+        source.set_emission(session.emission)
         started = time.monotonic()
         produced_s = 0.0
-        last: FrameResult | None = None
-        published_at = -1e9
         while not self._stop.is_set():
             calibration = self._next_calibration()
             if calibration is not None and self._run_calibration(source, calibration):
                 return True
-            # The user's switch wins; power saving may pause the tone further.
-            want = self._emission_on and saver.emitting
-            if want != tone:
-                tone = want
-                source.set_emission(Emission(carrier_hz=engine.plan.carrier_hz, level=level, on=tone))
-                engine.set_emitting(tone)
+            emission = session.switch_tone(self._emission_on)
+            if emission is not None:
+                source.set_emission(emission)
             block = source.read()
             if block is None:
                 return False
-            if block.audio is not None:
-                baseband = engine.demodulate(block.audio)
-                block_s = block.duration_samples / source.audio_rate_hz
-            else:
-                assert block.baseband is not None
-                baseband = block.baseband
-                block_s = block.duration_samples / engine.plan.baseband_rate_hz
+            baseband, block_s = session.baseband(block)
             produced_s += block_s
             self._audio_s += block_s
             with self._lock:
@@ -346,55 +322,22 @@ class EngineWorker:
             if self._pending:
                 rate, carrier = engine.plan.baseband_rate_hz, engine.plan.carrier_hz
                 self._pending = [c for c in self._pending if not c.feed(baseband, rate, carrier)]
-            results = engine.process_baseband(baseband)
-            saver.enabled = self._power_save
-            truth = source.ground_truth()  # once per block: the source's position moves by blocks
-            for r in results:
-                history.append(r.frame.normalized_db)
-                duty.add(r.decision.t_s, tone)
-                saver.update(r.decision, engine.detector.last_motion_s, self._detector.hold_s)
-                if tone and drift.update(r.decision.t_s, r.carrier_snr_db) and self._recalibration_allowed():
-                    _LOGGER.info("carrier SNR drifted from calibration (%.0f dB): recalibrating", drift.expected)
-                    self.calibrate()
-                changed = (
-                    last is None
-                    or r.decision.motion != last.decision.motion
-                    or r.decision.occupied != last.decision.occupied
-                    or truth != self._last_truth
-                )
-                self._last_truth = truth
-                last = r
-                if changed or r.decision.t_s - published_at >= self._publish_s:
-                    published_at = r.decision.t_s
-                    self._last_snapshot = self._snapshot(r, source, tone, duty.recent(), level)
-                    self._on_snapshot(self._last_snapshot)
+            session.power_save = self._power_save
+            session.hold_s = self._detector.hold_s
+            # Once per block: the source's position moves by blocks.
+            outcome = session.process(baseband, source.ground_truth(), source.xruns)
+            for snapshot in outcome.snapshots:
+                self._last_snapshot = snapshot
+                self._on_snapshot(snapshot)
+            if outcome.drifted and self._recalibration_allowed():
+                _LOGGER.info("carrier SNR drifted from calibration (%.0f dB): recalibrating", session.calibrated_snr_db)
+                self.calibrate()
             if not source.hardware_paced:
                 # Keep simulated and recorded time in step with the clock (× speed).
                 ahead = produced_s / self._speed - (time.monotonic() - started)
                 if ahead > 0:
                     self._stop.wait(ahead)
         return False
-
-    def _snapshot(self, r: FrameResult, source: AudioSource, tone: bool, duty: float, level: float) -> Snapshot:
-        d = r.decision
-        return Snapshot(
-            t_s=d.t_s,
-            motion=d.motion,
-            occupied=d.occupied,
-            score=d.score,
-            carrier_hz=source.carrier_hz,
-            noise_floor_db=r.noise_floor_db,
-            carrier_snr_db=r.carrier_snr_db,
-            channels=source.channels,
-            audio_rate_hz=source.audio_rate_hz,
-            xruns=int(getattr(source, "xruns", 0)),
-            emitting=tone,
-            duty_cycle=duty,
-            emission_level=level,
-            classifier=self._classifier.backend if self._classifier is not None else "baseline",
-            stillness_db=r.stillness_db,
-            ground_truth=self._last_truth,
-        )
 
 
 def _drain[T](requests: queue.SimpleQueue[T]) -> list[T]:

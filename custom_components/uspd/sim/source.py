@@ -12,7 +12,7 @@ import numpy as np
 from ..engine import sources as engine_sources
 from ..engine.emission import Emission
 from ..engine.rates import RateError, plan_baseband
-from ..engine.sources import AudioSource, Block, SourceConfig, SourceError
+from ..engine.sources import CLOSED_LOOP, AudioSource, Block, SourceConfig, SourceError
 from .library import SCENARIOS
 from .render import Renderer
 from .scene import Scene
@@ -21,9 +21,12 @@ BLOCK_S = 0.05
 
 
 class SimulatedRoom:
+    """A library scene (or any scene) rendered block by block, looped unless told not to."""
+
     hardware_paced = False
     block_seconds = BLOCK_S
-    closed_loop = True
+    closed_loop = CLOSED_LOOP["simulated"]
+    xruns = 0  # rendered on demand: nothing to overrun
 
     def __init__(self, config: SourceConfig, scene: Scene | None = None) -> None:
         """The config's named scenario, or `scene` itself (tests and the lab)."""
@@ -67,12 +70,15 @@ class SimulatedRoom:
         return twin
 
     def set_emission(self, emission: Emission) -> None:
+        """The room hears this tone from the next block."""
         self.emission = emission
 
     def ground_truth(self) -> str | None:
+        """The scene's script at this moment, in plain words."""
         return self.scene.describe(self.position_s)
 
     def read(self) -> Block | None:
+        """The next block, passband or baseband as configured; None at the end of an unlooped scene."""
         if self._pos >= self._length and not self.loop:
             return None
         start = self._pos % self._length

@@ -4,11 +4,13 @@ A source yields blocks of microphone audio and takes the engine's emission
 (carrier, level, on/off). ``open_source`` builds a sound card or a recording
 from a plain ``SourceConfig`` (the simulated room is the simulator's:
 ``sim.source.open_source`` opens every backend); everything that can go wrong on the way is a
-``SourceError`` with a stable ``reason`` key the integration translates.
+``SourceError`` with a stable ``reason`` key the integration translates, and
+which says whether retrying can help and whether a person can fix it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -19,6 +21,23 @@ from ..emission import Emission
 
 Backend = Literal["simulated", "soundcard", "recording"]
 
+# Whether a backend's sources hear what they are asked to emit (their `closed_loop`): only those can be
+# calibrated; a recording's tone was decided when it was made.
+CLOSED_LOOP: Mapping[Backend, bool] = {"simulated": True, "soundcard": True, "recording": False}
+
+# Retrying cannot fix these: the configuration names something that does not exist.
+PERMANENT_REASONS = frozenset({"unknown_backend", "unknown_scenario"})
+# A person can act on these (install PortAudio, plug the card back in, free it, pick other settings), so they
+# are worth telling someone about; other failures pass by themselves or are a recording's own.
+REPAIRABLE_REASONS = frozenset(
+    {"portaudio_missing", "device_not_found", "device_busy", "device_lost", "unsupported_rate", "unsupported_channels"}
+)
+
+
+def can_calibrate(backend: Backend) -> bool:
+    """Whether sources of this backend can be calibrated: they are closed loop."""
+    return CLOSED_LOOP[backend]
+
 
 class SourceError(Exception):
     """A source cannot start or stopped working; ``reason`` is a stable key."""
@@ -26,6 +45,16 @@ class SourceError(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+    @property
+    def permanent(self) -> bool:
+        """Whether retrying cannot help: the configuration itself is impossible."""
+        return self.reason in PERMANENT_REASONS
+
+    @property
+    def repairable(self) -> bool:
+        """Whether a person can act on it (the integration raises a repair issue for these)."""
+        return self.reason in REPAIRABLE_REASONS
 
 
 @dataclass(frozen=True)
@@ -37,6 +66,7 @@ class Block:
 
     @property
     def duration_samples(self) -> int:
+        """Samples per channel, at whichever rate the block holds."""
         if self.audio is not None:
             return int(self.audio.shape[0])
         assert self.baseband is not None
@@ -44,6 +74,8 @@ class Block:
 
 
 class AudioSource(Protocol):
+    """What the engine reads audio from and sends its emission to."""
+
     audio_rate_hz: int
     channels: int
     carrier_hz: float
@@ -52,22 +84,31 @@ class AudioSource(Protocol):
     hardware_paced: bool
     block_seconds: float
     # Whether what it is asked to emit reaches what it captures (a recording
-    # cannot play a different tone): calibration needs it.
+    # cannot play a different tone): calibration needs it (CLOSED_LOOP per backend).
     closed_loop: bool
+    # Over- and underruns so far: blocks a sound card lost; 0 where nothing can overrun.
+    xruns: int
 
     def read(self) -> Block | None:
         """The next block, or None at the end of a finite source."""
 
-    def set_emission(self, emission: Emission) -> None: ...
+    def set_emission(self, emission: Emission) -> None:
+        """Play this tone from now on (a recording ignores it)."""
 
     def ground_truth(self) -> str | None:
         """What the source knows the room holds now, in plain words (a simulation's script), or None."""
 
-    def close(self) -> None: ...
+    def calibration_twin(self) -> AudioSource:
+        """The source a calibration sweep plays on: itself, or a copy whose script the sweep leaves where it is."""
+
+    def close(self) -> None:
+        """Release the device or file."""
 
 
 @dataclass(frozen=True)
 class SourceConfig:
+    """Which source to open, and how."""
+
     backend: Backend = "simulated"
     scenario: str = "demo_loop"
     path: str = ""

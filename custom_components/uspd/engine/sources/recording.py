@@ -11,16 +11,19 @@ from ..carrier import NoCarrierError, detect_carrier
 from ..emission import Emission
 from ..pipeline import finite_samples
 from ..rates import RateError, check_audio_rate, check_mics, plan_baseband
-from . import Block, SourceConfig, SourceError
+from . import CLOSED_LOOP, Block, SourceConfig, SourceError
 
 BLOCK_S = 0.05
 CARRIER_SEARCH_S = 2.0
 
 
 class Recording:
+    """A WAV file as a source: its tone and level were decided when it was made."""
+
     hardware_paced = False
     block_seconds = BLOCK_S
-    closed_loop = False
+    closed_loop = CLOSED_LOOP["recording"]
+    xruns = 0  # a file cannot overrun
 
     def __init__(self, config: SourceConfig) -> None:
         self.path = config.path
@@ -73,7 +76,12 @@ class Recording:
         """Nobody scripted this room."""
         return None
 
+    def calibration_twin(self) -> Recording:
+        """Itself: it cannot be calibrated (not closed loop), and calibration says so."""
+        return self
+
     def read(self) -> Block | None:
+        """The next block, from the start again when looping; None at the end otherwise."""
         audio = self._reader.read(self._block)
         if len(audio) == 0 and self.loop:
             self._reader = self._open()
@@ -84,6 +92,7 @@ class Recording:
         return Block(audio=audio) if len(audio) else None
 
     def close(self) -> None:
+        """Close the file (it is reopened to loop)."""
         if self._file is not None:
             self._file.close()
             self._file = None

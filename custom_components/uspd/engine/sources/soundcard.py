@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from ..audibility import only_audible_carriers
 from ..emission import Emission
 from ..rates import RateError, check_emission, plan_baseband
-from . import Block, SourceConfig, SourceError
+from . import CLOSED_LOOP, Block, SourceConfig, SourceError
 
 CALLBACK_S = 0.01
 BLOCK_S = 0.05
@@ -71,18 +72,21 @@ def default_mics(max_input_channels: int) -> int:
 
 @dataclass(frozen=True)
 class DeviceInfo:
+    """What a device offers for full duplex, as the config flow presents it."""
+
     name: str
     rates_hz: tuple[int, ...]  # full-duplex rates the device accepts, highest first
     mics: int  # default capture channels
 
     @property
     def best_rate_hz(self) -> int:
+        """The highest rate it takes: the widest choice of carriers."""
         return self.rates_hz[0]
 
     @property
     def carrier_hz(self) -> int:
         """Above human hearing where the rate allows; near-ultrasound otherwise."""
-        return ULTRASONIC_CARRIER_HZ if self.best_rate_hz >= 96000 else NEAR_ULTRASONIC_CARRIER_HZ
+        return NEAR_ULTRASONIC_CARRIER_HZ if only_audible_carriers(self.best_rate_hz) else ULTRASONIC_CARRIER_HZ
 
 
 def probe_device(name: str) -> DeviceInfo:
@@ -147,9 +151,12 @@ def _find(sd: Any, name: str) -> int:
 
 
 class SoundCard:
+    """A full-duplex sound card: it plays the tone and captures its echoes on one clock."""
+
     hardware_paced = True
     block_seconds = BLOCK_S
-    closed_loop = True
+    closed_loop = CLOSED_LOOP["soundcard"]
+    xruns: int
 
     def __init__(self, config: SourceConfig) -> None:
         sd = _sounddevice()
@@ -205,13 +212,19 @@ class SoundCard:
             self.xruns += 1
 
     def set_emission(self, emission: Emission) -> None:
+        """The output callback plays it from its next buffer, phase continuous."""
         self.emission = emission
 
     def ground_truth(self) -> str | None:
         """Nobody scripted this room."""
         return None
 
+    def calibration_twin(self) -> SoundCard:
+        """Itself: the room goes on while the sweep plays, as it would for any listener."""
+        return self
+
     def read(self) -> Block | None:
+        """The next block of captured audio; device_lost when the card stops delivering."""
         parts, have = [], 0
         while have < self._block:
             try:
@@ -223,6 +236,7 @@ class SoundCard:
         return Block(audio=np.concatenate(parts).astype(np.float64))
 
     def close(self) -> None:
+        """Stop the stream and give the device back."""
         try:
             # A vanished device may fail to close; it is gone either way.
             with contextlib.suppress(Exception):

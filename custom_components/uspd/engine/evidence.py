@@ -1,0 +1,118 @@
+"""Per-frame evidence for the detector: logits where 0 is "on" at sensitivity 50 %.
+
+Evidence comes from one of two sources:
+
+- the network (classifier.py): P(background, minor, major) per frame, each
+  call capped by the band energy behind it (network_evidence);
+- the non-neural baseline: Doppler-band energy (bands.py), the excess in the
+  guard band (machines) subtracted first (BandEvidence). The benchmark runs it
+  beside the network to show what the network buys.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .bands import GUARD_BAND_MPS, MAJOR_BAND_MPS, MINOR_BAND_MPS, band_excess_db, band_weights
+from .tuning import TUNING, Tuning
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one frame says: two logits, the band energies behind them, and the caps the bands set."""
+
+    motion_logit: float  # someone moves (minor or major), 0 = on at 50 %
+    major_logit: float  # someone walks, 0 = on at 50 %
+    minor_db: float
+    major_db: float
+    guard_db: float
+    # The band energy's cap on motion_logit: the context boost lowers the
+    # network's bar, never this one.
+    motion_cap: float = math.inf
+    # The band energy's cap on major_logit for opening an empty room.
+    occupy_cap: float = math.inf
+    # The cap was judged beside a still line (lines.py), not on the whole band.
+    beside_line: bool = False
+
+
+# What a frame without a tone (or just after one changed) says: nothing moved that we could see.
+NO_EVIDENCE = Evidence(-math.inf, -math.inf, 0.0, 0.0, 0.0, -math.inf, -math.inf)
+
+
+class BandEvidence:
+    """The baseline: band energies over the noise floor."""
+
+    def __init__(self, speeds_mps: NDArray[np.float64], tuning: Tuning = TUNING) -> None:
+        self.tuning = tuning
+        self._weights = band_weights(speeds_mps, (MINOR_BAND_MPS, MAJOR_BAND_MPS, GUARD_BAND_MPS))
+
+    def bands(self, ratio: NDArray[np.float64]) -> tuple[float, float, float]:
+        """(minor, major, guard) dB with machine energy taken out of the human bands."""
+        minor_raw, major_raw, guard = band_excess_db(ratio, self._weights)
+        # Noise alone reads ~0 dB: what exceeds it beyond human speeds is machines.
+        machine = max(0.0, guard)
+        return minor_raw - machine, major_raw - machine, guard
+
+    def __call__(self, ratio: NDArray[np.float64]) -> Evidence:
+        """The baseline's evidence from one frame's power over the floor."""
+        return band_evidence(self.bands(ratio), self.tuning)
+
+
+def band_evidence(bands: tuple[float, float, float], tuning: Tuning = TUNING) -> Evidence:
+    """The baseline's evidence from its (minor, major, guard) band dB."""
+    minor, major, guard = bands
+    return Evidence(
+        motion_logit=(minor - tuning.minor_on_db) * tuning.logit_per_db,
+        major_logit=(major - tuning.major_on_db) * tuning.logit_per_db,
+        minor_db=minor,
+        major_db=major,
+        guard_db=guard,
+    )
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-7), 1 - 1e-7)
+    return math.log(p / (1 - p))
+
+
+def network_evidence(
+    probs: NDArray[np.float32],
+    bands: tuple[float, float, float],
+    tuning: Tuning = TUNING,
+    opens_no_room: bool = False,
+    occupy_db: float | None = None,
+) -> Evidence:
+    """probs: (background, minor, major); bands: the baseline's (minor, major, guard) dB.
+
+    The network says what moves; the band energy must agree that something
+    does: each logit is capped by the band's excess over a gate well below
+    the baseline's own thresholds (tuning's major, motion and occupy gates).
+    A texture the network never saw (a curtain's sway, a new device's tone)
+    cannot open a room on its own. A walk across the line of sight has little
+    radial speed and so little walking-band energy; the network still knows
+    its gait. opens_no_room: the window's walking band holds what no walker
+    makes (the same energy approaching as receding, symmetry.py): it opens no
+    room however sure the network is. occupy_db: the walking-band energy that
+    must clear the opening gate, where not all of it may count (beside a
+    still line, lines.py); by default the band's own.
+    """
+    minor_db, major_db, _ = bands
+    per_db = tuning.logit_per_db
+    energy_major = (major_db - tuning.major_gate_db) * per_db
+    energy_motion = (max(minor_db, major_db) - tuning.motion_gate_db) * per_db
+    return Evidence(
+        motion_logit=_logit(1.0 - float(probs[0])) - tuning.network_motion_bias_logit,
+        major_logit=min(_logit(float(probs[2])) - tuning.network_major_bias_logit, energy_major),
+        minor_db=bands[0],
+        major_db=bands[1],
+        guard_db=bands[2],
+        motion_cap=energy_motion,
+        occupy_cap=-math.inf
+        if opens_no_room
+        else ((occupy_db if occupy_db is not None else major_db) - tuning.occupy_gate_db) * per_db,
+        beside_line=occupy_db is not None,
+    )

@@ -1,0 +1,115 @@
+"""Every value the engine's decisions were tuned on, in one frozen dataclass.
+
+Each field says which lab command chose it (lab/README.md; the sweeps'
+output is in lab/results/). The lab sweeps a field with
+``dataclasses.replace(TUNING, …)``; the engine takes its instance from
+EngineConfig.tuning. What the user sets (sensitivity, hold) is
+DetectorConfig, not this.
+
+Logits are 0 for "on" at sensitivity 50 %. Gates are band energy in dB over
+the noise floor (noise alone reads ~0 dB), machines' energy subtracted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The detector's thresholds and gates, and the still-line, symmetry and breathing rules' limits."""
+
+    # The state machine (detector.py).
+    onset_frames: int = 2
+    """Frames in a row over the threshold before motion is reported; set by hand, `scripts/lab eval` measures it."""
+    hysteresis_db: float = 3.0
+    """How far under its threshold a reported state holds (as baseline dB); set by hand, `scripts/lab eval`."""
+    db_per_sensitivity_pct: float = 0.12
+    """Each 10 % of sensitivity moves every threshold by 1.2 baseline dB; set by hand, `scripts/lab eval`."""
+    logit_per_db: float = 0.5
+    """Logits per dB of band energy over a threshold or gate; set by hand, `scripts/lab eval` measures it."""
+    # Someone coming in walks for seconds; an empty room's false MAJOR calls are mostly shorter. With
+    # occupy_gate_db, the pair with the fewest false occupancies that leaves no more walk-ins unopened than
+    # 6 frames at 6 dB: a room opens ~150 ms later (median), and the motion sensor is not delayed.
+    occupy_frames: int = 12
+    """Frames of MAJOR in a row, occupy_gate_db behind each, that open an empty room; `scripts/lab tune_detector`."""
+    context_window_s: float = 300.0
+    """How long after the last MAJOR motion minor motion counts more; set by hand, `scripts/lab eval` measures it."""
+    network_context_boost_logit: float = 1.5
+    """How much lower the network's minor bar sits in context (it is sharp); set by hand, `scripts/lab eval`."""
+    baseline_context_boost_logit: float = 0.5
+    """The same for the baseline (a few noisy bins cross a lower bar too often); set by hand, `scripts/lab eval`."""
+
+    # The baseline's evidence (evidence.py): band energy alone.
+    minor_on_db: float = 6.0
+    """Minor-band energy that is minor motion at sensitivity 50 %; set by hand, `scripts/lab eval` measures it."""
+    major_on_db: float = 8.0
+    """Walking-band energy that is major motion at sensitivity 50 %; set by hand, `scripts/lab eval` measures it."""
+
+    # The network's evidence (evidence.py).
+    network_motion_bias_logit: float = 2.0
+    """Motion's bar over p = 0.5 (trained balanced; homes are mostly empty); set by hand, `scripts/lab train`."""
+    network_major_bias_logit: float = 1.0
+    """Walking's bar over p = 0.5, likewise; set by hand, `scripts/lab eval` measures it."""
+    # The network's calls need band energy behind them, below the baseline's own thresholds: the gates keep
+    # a texture it never saw from opening a room. Reporting walking and opening an empty room are separate
+    # decisions (a wrong MAJOR report ends within frames, a wrong occupancy holds the room for hold_s and
+    # fires automations), so each has its own walking-band gate: major_gate_db, lower, barely changes which
+    # rooms open and reports more walks; motion_gate_db opens no rooms, and 2 dB finds more seated hand
+    # bursts than 3 dB for 5-11 % more motion false alarms.
+    major_gate_db: float = 1.5
+    """Walking-band energy the network's MAJOR call needs to be reported; `scripts/lab tune_detector --occupy`."""
+    motion_gate_db: float = 2.0
+    """Energy in either band the network's motion call needs; `scripts/lab tune_detector --motion`."""
+    occupy_gate_db: float = 4.5
+    """Walking-band energy the network's MAJOR call needs to open an empty room; `scripts/lab tune_detector`."""
+
+    # Another device's tone: a still line in the walking band (lines.py).
+    # The widest spread that leaves no more walk-ins unopened than without the rule; 2 dB misses one more.
+    line_level_std_db: float = 1.5
+    """Widest spread of a line's level over the window that keeps it a line; `scripts/lab tune_detector --lines`."""
+    # A click, music or a curtain may take the strongest bin for a frame or two.
+    line_min_frames: int = 9
+    """In how many of the window's frames the line's bin is the strongest; `scripts/lab tune_detector --line-frames`."""
+    line_guard_bins: int = 3
+    """Grid bins either side of a line that are its own (leakage); set by hand, `scripts/lab walk_ins` measures it."""
+    # 1.5, 2 and 3 dB do alike; 2 sits in the middle.
+    steady_std_db: float | None = 2.0
+    """Widest spread of a bin that is the line's too (None: only its sides); `scripts/lab tune_detector --steady`."""
+    steady_min_db: float = 3.0
+    """Least mean level over the floor of such a steady bin; set by hand with `scripts/lab tune_detector --steady`."""
+    steady_reach_bins: int = 2
+    """Bins either side of a steady run that are the line's too; set by hand, `scripts/lab tune_detector --steady`."""
+    # The tightest swept, and it costs no walk-in on the training stream.
+    line_outlier_db: float | None = 4.5
+    """A frame this far over the line's median is not its (None: any); `scripts/lab tune_detector --line-outliers`."""
+
+    # Fans and music: as much energy approaching as receding (symmetry.py).
+    # Each dB wider takes out false occupancies among fans, music, clicks and the wall and leaves one more
+    # walk-in unopened: at 3 dB most are gone, 4 dB takes out one more.
+    symmetry_db: float = 3.0
+    """How even the walking band's two sides must be to open no room; `scripts/lab tune_detector --symmetry`."""
+
+    # Breathing (stillness.py).
+    # 3.4 dB over the highest window of 3.5 h of empty rooms with fans, curtains, music, tones and clicks on
+    # training seeds (30.6 dB, a curtain swaying slowly); seated readers' still stretches score 35-70 dB.
+    still_on_db: float = 34.0
+    """Breathing's score over which an occupied room stays occupied; `scripts/lab stillness`."""
+
+    @property
+    def hysteresis_logit(self) -> float:
+        """hysteresis_db in logits."""
+        return self.hysteresis_db * self.logit_per_db
+
+    @property
+    def logit_per_pct(self) -> float:
+        """How far one percent of sensitivity moves every threshold, in logits."""
+        return self.db_per_sensitivity_pct * self.logit_per_db
+
+    def context_boost_logit(self, network: bool) -> float:
+        """How much lower the minor bar sits in context, for the network's evidence or the baseline's."""
+        return self.network_context_boost_logit if network else self.baseline_context_boost_logit
+
+
+# The shipped values: EngineConfig's default, and what the lab sweeps from.
+TUNING = Tuning()

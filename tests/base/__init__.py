@@ -1,0 +1,1 @@
+"""Tests of the base layer: WAV and labelled-recording I/O, acoustics."""

@@ -1,0 +1,1 @@
+"""Tests of the HA-free engine: signal processing, detection, the worker thread, `uspd detect`."""

@@ -1,0 +1,98 @@
+"""The detector's state machine on hand-made evidence: onset, what opens an empty room, hold; the band gates."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
+from custom_components.uspd.engine.evidence import Evidence, network_evidence
+from custom_components.uspd.engine.tuning import TUNING
+
+MAJOR_GATE_DB = TUNING.major_gate_db
+ONSET_FRAMES = TUNING.onset_frames
+
+HOP = 0.025
+WALK = Evidence(motion_logit=5.0, major_logit=5.0, minor_db=20.0, major_db=20.0, guard_db=0.0)
+HAND = Evidence(motion_logit=5.0, major_logit=-5.0, minor_db=10.0, major_db=0.0, guard_db=0.0)
+QUIET = Evidence(motion_logit=-5.0, major_logit=-5.0, minor_db=0.0, major_db=0.0, guard_db=0.0)
+
+
+def _feed(det: Detector, frames: list[Evidence], t0: float = 0.0) -> list[tuple[Motion, bool]]:
+    out = []
+    for i, ev in enumerate(frames):
+        d = det.update(t0 + i * HOP, ev)
+        out.append((d.motion, d.occupied))
+    return out
+
+
+def test_a_glimpse_of_walking_shorter_than_occupy_frames_leaves_the_room_empty() -> None:
+    det = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=6))
+    # MAJOR is reported after ONSET_FRAMES, then for 3 frames: 5 in all < 6.
+    got = _feed(det, [WALK] * (ONSET_FRAMES + 3) + [QUIET] * 10)
+    assert any(m == Motion.MAJOR for m, _ in got)  # the motion sensor still says what it saw
+    assert not any(occ for _, occ in got)
+
+
+def test_walking_that_holds_opens_the_room_after_occupy_frames_and_the_hold_closes_it() -> None:
+    det = Detector(DetectorConfig(hold_s=1.0), dataclasses.replace(TUNING, occupy_frames=6))
+    got = _feed(det, [WALK] * 20 + [QUIET] * 60)
+    first_major = next(i for i, (m, _) in enumerate(got) if m == Motion.MAJOR)
+    first_occupied = next(i for i, (_, occ) in enumerate(got) if occ)
+    assert first_occupied - first_major == 5  # the sixth MAJOR frame in a row
+    assert got[19][1]
+    assert not got[-1][1]
+
+
+def test_with_one_frame_major_opens_at_once_and_minor_motion_never_does() -> None:
+    det = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=1))
+    assert not any(occ for _, occ in _feed(det, [HAND] * 40))
+    got = _feed(det, [WALK] * 4, t0=1.0)
+    assert got[ONSET_FRAMES - 1] == (Motion.MAJOR, True)
+    # Once someone is in, their hands keep the room occupied.
+    assert all(occ for _, occ in _feed(det, [HAND] * 40, t0=2.0))
+
+
+def test_a_confident_major_call_needs_walking_band_energy_above_the_gate() -> None:
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    # The network alone would be far over the bar; the band energy caps it.
+    below = network_evidence(sure_walk, (20.0, MAJOR_GATE_DB - 2.0, 0.0))
+    above = network_evidence(sure_walk, (20.0, MAJOR_GATE_DB + 6.0, 0.0))
+    assert below.major_logit < 0.0 < above.major_logit
+    # A lower gate lets the same frame through: the knob scripts/lab tune_detector turns.
+    lower = dataclasses.replace(TUNING, major_gate_db=MAJOR_GATE_DB - 4.0)
+    assert network_evidence(sure_walk, (20.0, MAJOR_GATE_DB - 2.0, 0.0), lower).major_logit > 0.0
+    # Without any band energy the motion call is capped as well: a silent frame cannot report motion.
+    quiet = network_evidence(np.array([0.01, 0.98, 0.01], dtype=np.float32), (0.0, 0.0, 0.0))
+    assert min(quiet.motion_logit, quiet.motion_cap) < 0.0
+
+
+def test_walking_energy_between_the_two_gates_is_reported_but_opens_no_room() -> None:
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    gates = dataclasses.replace(TUNING, major_gate_db=3.0, occupy_gate_db=6.0)
+    faint = network_evidence(sure_walk, (20.0, 4.5, 0.0), gates)
+    strong = network_evidence(sure_walk, (20.0, 9.0, 0.0), gates)
+    det = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=6))
+    got = _feed(det, [faint] * 40)
+    assert got[-1][0] == Motion.MAJOR  # the motion sensor reports the walk
+    assert not any(occ for _, occ in got)
+    # The same walk with its energy over the opening gate opens the room after occupy_frames.
+    got = _feed(det, [strong] * 6, t0=1.0)
+    assert [occ for _, occ in got] == [False] * 5 + [True]
+
+
+def test_the_opening_run_starts_again_once_a_still_line_is_recognised() -> None:
+    """A tone that just switched on looks like walking until it has held still long enough to be known as a line.
+
+    The frames counted until then were the tone's own: only what stands
+    beside it from then on may open the room.
+    """
+    beside = dataclasses.replace(WALK, beside_line=True)
+    det = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=12))
+    # MAJOR from the ONSET_FRAMES-th frame: eleven frames of the run on the whole band, one short of opening.
+    got = _feed(det, [WALK] * (ONSET_FRAMES + 10) + [beside] * 11)
+    assert not any(occ for _, occ in got)  # 22 frames of MAJOR, but never 12 judged the same way
+    assert _feed(det, [beside], t0=1.0)[0][1]  # the twelfth beside the line opens it
+    plain = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=12))
+    assert _feed(plain, [WALK] * (ONSET_FRAMES + 11))[-1][1]  # without a line, the twelfth frame opens it

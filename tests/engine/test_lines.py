@@ -1,0 +1,162 @@
+"""Another device's tone (a still spectral line) against a walker's echo, on the network's own input."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from custom_components.uspd.engine.classifier import Classifier
+from custom_components.uspd.engine.detector import Motion
+from custom_components.uspd.engine.emission import Emission
+from custom_components.uspd.engine.evidence import network_evidence
+from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MPS, scale_db
+from custom_components.uspd.engine.lines import beside_db, find_lines
+from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.sim.render import Renderer
+from custom_components.uspd.sim.scene import Interferer, Scene, Walker
+
+RNG = np.random.default_rng(3)
+OUTLIERS_ANY = dataclasses.replace(TUNING, line_outlier_db=None)
+OUTLIERS_4_5 = dataclasses.replace(TUNING, line_outlier_db=4.5)
+
+
+def stationary_line(windows: np.ndarray, min_frames: int = TUNING.line_min_frames) -> np.ndarray:
+    return find_lines(windows, dataclasses.replace(TUNING, line_min_frames=min_frames)).still
+
+
+def beside_line_db(windows: np.ndarray, steady_std_db: float | None = TUNING.steady_std_db) -> np.ndarray:
+    return beside_db(find_lines(windows, dataclasses.replace(TUNING, steady_std_db=steady_std_db)))
+
+
+def _window(bins: list[int], levels_db: list[float]) -> np.ndarray:
+    """The classifier's scaled input: noise (~0 dB) with one strong bin per frame."""
+    db = RNG.normal(0.0, 2.0, (CONTEXT_FRAMES, GRID_BINS))
+    for row, (b, level) in enumerate(zip(bins, levels_db, strict=True)):
+        db[row, b] = level
+    return scale_db(db)
+
+
+def _bin(speed_mps: float) -> int:
+    return int(np.argmin(np.abs(GRID_SPEEDS_MPS - speed_mps)))
+
+
+def test_a_steady_tone_in_the_walking_band_is_a_still_line() -> None:
+    tone = _window([_bin(1.2)] * CONTEXT_FRAMES, list(25.0 + RNG.normal(0, 0.3, CONTEXT_FRAMES)))
+    assert stationary_line(tone)
+
+
+def test_a_walker_whose_doppler_moves_a_bin_is_not() -> None:
+    # Gait: the torso's radial speed swings ±0.15 m/s within a stride.
+    speeds = 1.2 + 0.15 * np.sin(np.linspace(0, np.pi, CONTEXT_FRAMES))
+    walker = _window([_bin(v) for v in speeds], [25.0] * CONTEXT_FRAMES)
+    assert not stationary_line(walker)
+
+
+def test_a_still_bin_whose_level_swings_is_not() -> None:
+    swinging = 25.0 + 3 * TUNING.line_level_std_db * np.sign(np.sin(np.arange(CONTEXT_FRAMES)))
+    assert not stationary_line(_window([_bin(1.2)] * CONTEXT_FRAMES, list(swinging)))
+
+
+def test_a_line_outside_the_walking_band_does_not_count() -> None:
+    # A hand-speed tone: the walking band's strongest bin is noise, and it wanders.
+    hand = _window([_bin(0.2)] * CONTEXT_FRAMES, [25.0] * CONTEXT_FRAMES)
+    assert not stationary_line(hand)
+
+
+def test_many_windows_at_once_give_the_same_answers() -> None:
+    tone = _window([_bin(-2.0)] * CONTEXT_FRAMES, [30.0] * CONTEXT_FRAMES)
+    walker = _window([_bin(v) for v in np.linspace(1.0, 1.5, CONTEXT_FRAMES)], [30.0] * CONTEXT_FRAMES)
+    assert stationary_line(np.stack([tone, walker, tone])).tolist() == [True, False, True]
+    assert np.isclose(float(tone[0, _bin(-2.0)]) * DB_SCALE, 30.0)
+
+
+def test_a_still_line_is_still_reported_but_only_the_band_beside_it_opens_a_room() -> None:
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    plain = network_evidence(sure_walk, (0.0, 20.0, 0.0))
+    line = network_evidence(sure_walk, (0.0, 20.0, 0.0), occupy_db=0.5)  # the tone is all there is
+    assert line.major_logit == plain.major_logit > 0.0
+    assert plain.occupy_cap > 0.0 > line.occupy_cap
+    # A tone alone leaves noise beside it; a walker beside it is what counts.
+    tone = _window([_bin(1.2)] * CONTEXT_FRAMES, [30.0] * CONTEXT_FRAMES)
+    assert float(beside_line_db(tone)) < 1.0
+    assert np.isnan(beside_line_db(_window([_bin(v) for v in np.linspace(1.0, 1.5, CONTEXT_FRAMES)], [30.0] * 12)))
+
+
+def test_a_strong_tone_s_sidelobes_are_its_own_not_someone_beside_it() -> None:
+    line = _bin(-2.0)
+    tone = _window([line] * CONTEXT_FRAMES, list(50.0 + RNG.normal(0, 0.2, CONTEXT_FRAMES)))
+    db = tone.astype(np.float64) * DB_SCALE
+    # The analysis window's leakage, steady frame to frame, reaching well past the line's neighbours.
+    for offset, level in ((4, 25.0), (5, 20.0), (6, 16.0), (7, 12.0), (8, 9.0)):
+        for b in (line - offset, line + offset):
+            db[:, b] = level + RNG.normal(0, 0.3, CONTEXT_FRAMES)
+    tone = scale_db(db)
+    assert float(beside_line_db(tone, steady_std_db=None)) > TUNING.occupy_gate_db  # read as someone beside it
+    assert float(beside_line_db(tone)) < 1.0
+    # Someone walking beside it: their Doppler moves from frame to frame, so it still counts.
+    walking = db.copy()
+    for row, v in enumerate(np.linspace(0.8, 1.6, CONTEXT_FRAMES)):
+        walking[row, _bin(v) - 2 : _bin(v) + 3] = 25.0
+    assert float(beside_line_db(scale_db(walking))) > TUNING.occupy_gate_db
+
+
+@pytest.mark.parametrize("level_dbfs", [-65.0, -45.0])
+def test_a_device_switching_on_its_tone_in_an_empty_room_opens_no_room(level_dbfs: float) -> None:
+    # 200 Hz above our 40 kHz carrier: what a walker approaching at 0.86 m/s would make. The stronger tone
+    # reaches many bins beside itself, and would open the room before it is known as a line.
+    scene = Scene("tone", 10.0, sources=(Interferer(40200.0, level_dbfs=level_dbfs, start_s=3.0),), seed=21)
+    renderer = Renderer(scene)
+    engine = Engine(EngineConfig(96000, 40000.0, renderer.channels), Classifier.load())
+    rate = engine.plan.baseband_rate_hz
+    y = renderer.render_baseband(0, int(scene.duration_s * rate), rate, Emission())
+    d = [r.decision for r in engine.process_baseband(y)]
+    assert any(x.motion == Motion.MAJOR for x in d if x.t_s > 3.0)  # the network takes it for walking
+    assert not any(x.occupied for x in d)
+
+
+def test_a_click_in_one_frame_hides_the_line_only_from_a_strict_count() -> None:
+    levels = list(25.0 + RNG.normal(0, 0.3, CONTEXT_FRAMES))
+    bins = [_bin(1.2)] * CONTEXT_FRAMES
+    bins[5], levels[5] = _bin(3.0), 40.0  # broadband for one frame: the strongest bin is elsewhere
+    clicked = _window(bins, levels)
+    assert not stationary_line(clicked, min_frames=CONTEXT_FRAMES)
+    assert stationary_line(clicked, min_frames=CONTEXT_FRAMES - 1)
+    # The frames that agree are judged on their own level: a click does not make the tone look unsteady.
+    bins[6], levels[6] = _bin(-2.0), 38.0
+    assert not stationary_line(_window(bins, levels), min_frames=CONTEXT_FRAMES - 1)
+
+
+def test_a_click_that_lifts_the_tone_s_own_bin_for_a_frame_leaves_it_a_line() -> None:
+    """A −61 dBFS tone in the benchmark's home set, 42 dB over the floor; a click lifted its bin 6.5 dB for a frame."""
+    line = _bin(-1.5)
+    levels = list(42.5 + RNG.normal(0, 0.3, CONTEXT_FRAMES))
+    levels[5] += 6.5
+    db = _window([line] * CONTEXT_FRAMES, levels).astype(np.float64) * DB_SCALE
+    for offset, level in ((4, 22.0), (5, 18.0), (6, 14.0)):  # its leakage, steady but for the click
+        for b in (line - offset, line + offset):
+            db[:, b] = level + RNG.normal(0, 0.3, CONTEXT_FRAMES)
+            db[5, b] += 6.5
+    clicked = scale_db(db)
+    assert not find_lines(clicked, OUTLIERS_ANY).still  # every frame on the bin counted: too unsteady
+    lines = find_lines(clicked, OUTLIERS_4_5)
+    assert lines.still
+    assert float(beside_db(lines)) < 1.0  # the leakage is still the tone's own, not someone beside it
+    # A level that wanders all through the window is no line, whatever frames are set aside.
+    wandering = list(42.5 + 3 * TUNING.line_level_std_db * np.sign(np.sin(np.arange(CONTEXT_FRAMES))))
+    assert not find_lines(_window([line] * CONTEXT_FRAMES, wandering), OUTLIERS_4_5).still
+
+
+def test_someone_walking_in_while_the_tone_sounds_still_opens_the_room() -> None:
+    # The tone switches on 2 s before the walk-in and is stronger than the walker's echo.
+    walker = Walker(((5.0, 0.3, 3.4), (9.0, 3.6, 1.6)))
+    scene = Scene("tone_walk", 12.0, sources=(walker, Interferer(40260.0, level_dbfs=-65.0, start_s=3.0)), seed=101)
+    renderer = Renderer(scene)
+    engine = Engine(EngineConfig(96000, 40000.0, renderer.channels), Classifier.load())
+    rate = engine.plan.baseband_rate_hz
+    y = renderer.render_baseband(0, int(scene.duration_s * rate), rate, Emission())
+    d = [r.decision for r in engine.process_baseband(y)]
+    assert not any(x.occupied for x in d if x.t_s < 5.0)  # the tone alone opened nothing
+    assert any(x.occupied for x in d if x.t_s < 7.0)  # the walker, beside it, did

@@ -1,0 +1,18 @@
+"""Tests of the Home Assistant integration (the shell around the engine)."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+# A fixed id keeps snapshots and issue ids stable.
+ENTRY_ID = "01JUSPDTESTENTRY0000000000"
+# The entity ids of the default entry: its title, as the config flow writes it, slugified.
+PREFIX = "simulated_room_walk_in_and_leave"
+
+
+async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add the entry and set it up, with whatever worker the test's fixtures put in place."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -1,0 +1,197 @@
+"""uspd.record: a labelled recording of the Doppler baseband, never audible-band audio."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from unittest.mock import patch
+
+import numpy as np
+import pytest
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
+from homeassistant.util.yaml import load_yaml
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+
+from custom_components.uspd.base.labelled import read_labels
+from custom_components.uspd.base.wav import WavFormat, WavReader
+from custom_components.uspd.const import DOMAIN
+from custom_components.uspd.engine.calibration import Calibration
+from custom_components.uspd.engine.sources import SourceError
+
+from .fake_worker import SWEPT, FakeEngine, canned_clip
+
+STORED = Calibration(41000.0, 0.1, 25.0, False, 4.0)
+
+PACKAGE = Path(__file__).resolve().parents[2] / "custom_components" / "uspd"
+
+
+def _read(wav: Path) -> tuple[WavFormat, np.ndarray]:
+    with wav.open("rb") as f:
+        reader = WavReader(f)
+        return reader.format, reader.read(reader.format.frames or 0)
+
+
+async def test_record_saves_the_engine_s_baseband_labelled(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
+) -> None:
+    hass.config.config_dir = str(tmp_path)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "record",
+        {"config_entry_id": init_integration.entry_id, "duration": 2, "label": "major"},
+        blocking=True,
+        return_response=True,
+    )
+    wav = Path(str(response["path"]))
+    assert wav.parent == tmp_path / "uspd_recordings"
+    assert response["labels"] == str(wav.with_suffix(".json"))
+    fmt, iq = await hass.async_add_executor_job(_read, wav)
+    # Baseband only: 4 kHz complex (I and Q per mic), nothing of the audible band can be in it.
+    assert (fmt.rate_hz, fmt.channels, fmt.is_float, fmt.frames) == (4000, 8, True, 8000)
+    clip = canned_clip(2.0, SWEPT.carrier_hz)
+    assert np.array_equal(iq[:, 0::2] + 1j * iq[:, 1::2], clip.baseband.T.astype(np.complex64))
+    rec = await hass.async_add_executor_job(read_labels, wav)
+    assert rec.fs == 4000
+    assert rec.carrier_hz == SWEPT.carrier_hz  # recorded at the calibrated carrier
+    assert [(lab.start, lab.end, lab.motion) for lab in rec.labels] == [(0.0, 2.0, "major")]
+    assert rec.scene == init_integration.title
+    extra = json.loads(await hass.async_add_executor_job(wav.with_suffix(".json").read_text))
+    assert extra["baseband"] == {"layout": "iq", "mics": 4, "rate_hz": 4000.0}
+
+
+async def test_record_refuses_an_entry_whose_source_has_failed(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine
+) -> None:
+    await fake_worker.fail(SourceError("device_lost", "the sound card stopped delivering audio"))
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, "record", {"config_entry_id": init_integration.entry_id, "duration": 1}, blocking=True
+        )
+    assert err.value.translation_key == "not_running"
+
+
+async def test_record_refuses_an_unknown_device(hass: HomeAssistant) -> None:
+    from homeassistant.setup import async_setup_component
+
+    assert await async_setup_component(hass, DOMAIN, {})
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "record", {"config_entry_id": "nope"}, blocking=True)
+    assert err.value.translation_key == "entry_not_loaded"
+
+
+@pytest.mark.parametrize("action", ["record", "calibrate"])
+async def test_actions_are_for_administrators_only(
+    hass: HomeAssistant, hass_read_only_user: MockUser, action: str
+) -> None:
+    """Recording writes files into the config dir; calibrating plays probes through the speaker."""
+    from homeassistant.setup import async_setup_component
+
+    assert await async_setup_component(hass, DOMAIN, {})
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            {"config_entry_id": "nope"},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+
+
+async def test_services_yaml_matches_the_actions_and_their_translations(hass: HomeAssistant) -> None:
+    from homeassistant.setup import async_setup_component
+
+    assert await async_setup_component(hass, DOMAIN, {})
+    described = load_yaml(PACKAGE / "services.yaml")
+    assert set(described) == set(hass.services.async_services_for_domain(DOMAIN))
+    strings = json.loads((PACKAGE / "strings.json").read_text())["services"]
+    for action, spec in described.items():
+        assert set(spec["fields"]) == set(strings[action]["fields"]), action
+
+
+async def test_the_record_action_reports_a_calibration_that_cut_it_short(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
+) -> None:
+    hass.config.config_dir = str(tmp_path)
+    fake_worker.hold_captures = True  # the recording has not started when the sweep is asked for
+    record = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            "record",
+            {"config_entry_id": init_integration.entry_id, "duration": 30},
+            blocking=True,
+            return_response=True,
+        )
+    )
+    await asyncio.sleep(0)  # the action reaches the engine
+    await hass.services.async_call(DOMAIN, "calibrate", {"config_entry_id": init_integration.entry_id}, blocking=True)
+    with pytest.raises(HomeAssistantError) as err:
+        await record
+    assert err.value.translation_key == "recording_aborted"
+    assert "calibration" in str(err.value.translation_placeholders)
+    assert not (tmp_path / "uspd_recordings").exists()
+
+
+async def test_a_recording_asked_for_during_a_calibration_waits_for_it(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
+) -> None:
+    """A sweep outlasts the action's slack (~17 s at 96 kHz against 15 s): the action allows for it."""
+    hass.config.config_dir = str(tmp_path)
+    fake_worker.sweep = None  # the sweep runs until the test ends it
+    calibrated = hass.async_create_task(
+        hass.services.async_call(DOMAIN, "calibrate", {"config_entry_id": init_integration.entry_id}, blocking=True)
+    )
+    await asyncio.sleep(0)
+    assert fake_worker.worker.calibrating
+    # No slack at all: a 1 s recording would time out at once were the sweep not allowed for.
+    with patch("custom_components.uspd.coordinator.RECORD_SLACK_S", -1.0):
+        record = hass.async_create_task(
+            hass.services.async_call(
+                DOMAIN,
+                "record",
+                {"config_entry_id": init_integration.entry_id, "duration": 1.0},
+                blocking=True,
+                return_response=True,
+            )
+        )
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not record.done()
+        fake_worker.finish_calibration(STORED)  # the sweep ends; the recording is made after it
+        response = await record
+    await calibrated
+    assert Path(str(response["path"])).exists()
+    rec = await hass.async_add_executor_job(read_labels, Path(str(response["path"])))
+    assert rec.carrier_hz == STORED.carrier_hz  # at the new carrier
+
+
+async def test_without_a_calibration_the_slack_is_all_a_recording_gets(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine
+) -> None:
+    """A stalled source must not hang the action."""
+    fake_worker.hold_captures = True
+    with (
+        patch("custom_components.uspd.coordinator.RECORD_SLACK_S", -1.0),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await hass.services.async_call(
+            DOMAIN, "record", {"config_entry_id": init_integration.entry_id, "duration": 1.0}, blocking=True
+        )
+    assert err.value.translation_key == "not_running"
+
+
+async def test_a_recording_pending_when_the_entry_unloads_ends_the_action(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine
+) -> None:
+    fake_worker.hold_captures = True
+    record = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN, "record", {"config_entry_id": init_integration.entry_id, "duration": 5}, blocking=True
+        )
+    )
+    await asyncio.sleep(0)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(HomeAssistantError) as err:
+        await record
+    assert err.value.translation_key == "not_running"

@@ -1,0 +1,1 @@
+"""Tests of the lab: its scenes, seeds, benchmark and real-data runs."""

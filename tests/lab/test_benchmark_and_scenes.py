@@ -1,0 +1,181 @@
+"""The lab: seeds that never overlap, the benchmark deciding as the engine does, and the scenes it draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from custom_components.uspd.base.acoustics import speed_of_sound_mps
+from custom_components.uspd.engine.classifier import Classifier
+from custom_components.uspd.engine.detector import DetectorConfig, Motion
+from custom_components.uspd.engine.emission import Emission
+from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.sim.render import Renderer
+from custom_components.uspd.sim.scene import Curtain, Interferer, Scene, Seated, Walker
+from lab import seeds
+
+
+def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
+    from lab import eval as lab_eval
+    from lab import train, tune_detector
+
+    splits = list(seeds.SPLITS.values())
+    for i, a in enumerate(splits):
+        for b in splits[i + 1 :]:
+            assert a.stop <= b.start or b.stop <= a.start
+    # What the lab's commands actually draw, at their default sizes.
+    evaluated = {job[0] for jobs in lab_eval.suite(1.0, 20.0).values() for job in jobs}
+    mined = {job[0] for r in range(4) for job in train.mining_jobs(int(r * 5 * 60), 5.0)}
+    stream, home, distracted = tune_detector.tuning_jobs(20.0)
+    tuned = {job[0] for job in [*stream, *home, *distracted]}
+    assert tuned <= set(seeds.MINING)
+    assert home  # the gates are tuned on curtains and tones too
+    assert distracted  # and on walk-ins they must not lock out
+    trained = [job[0] for job in train.training_jobs(320, 120, 80)]
+    assert set(trained) <= set(seeds.TRAIN)
+    assert len(set(trained)) == len(trained)  # the extra walks with music or a fan are scenes of their own
+    assert evaluated <= set(seeds.EVAL)
+    assert mined <= set(seeds.MINING)
+    assert len(evaluated) == sum(len(j) for j in lab_eval.suite(1.0, 20.0).values())  # no seed reused across sets
+
+
+def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
+    from lab import eval as lab_eval
+    from lab.dataset import SceneFrames
+
+    t = np.arange(0.0, 20.0, 0.025, dtype=np.float32)
+    y = np.zeros(len(t), dtype=np.int8)
+    y[(t >= 2) & (t < 6)] = 2  # a walk that comes within 4 m at 3 s
+    y[(t >= 10) & (t < 14)] = 2  # a walk that stays 5 m away
+    frames = SceneFrames("s", "walk", t, np.zeros((len(t), 4), np.float16), y, y > 0,
+                         np.zeros((len(t), 3), np.float32), 96000, 40000.0, 1,
+                         np.full(len(t), np.nan, np.float32))  # fmt: skip
+    rng = np.where((t >= 3) & (t < 6), 3.0, 5.0)
+    motion = np.where(t >= 3.2, 2, 0).astype(np.int8)
+    hit, total, latency, beyond = lab_eval.major_events([frames], [lab_eval.Run(motion, y > 0)], [rng])
+    assert (hit, total, beyond) == (1, 1, 1)
+    assert latency == [pytest.approx(0.2, abs=0.03)]  # from reaching 4 m, not from the door
+    missed = lab_eval.major_events([frames], [lab_eval.Run(np.zeros(len(t), np.int8), y > 0)], [rng])
+    assert missed[:2] == (0, 1)
+
+
+def test_the_benchmark_decides_frame_for_frame_as_the_engine_does() -> None:
+    """The lab's detector run over cached frames makes the engine's decisions, cold start included.
+
+    The walker is already moving when sensing starts: the engine does not ask
+    the network about its first second, so neither may the benchmark.
+    """
+    from lab import eval as lab_eval
+    from lab.dataset import BLOCK_S, frames_of
+    from lab.scenes import Draw
+
+    scene = Scene("walk_in", 5.0, sources=(Walker(((0.0, 0.5, 3.5), (5.0, 2.5, 1.0))),), seed=11)
+    emission = Emission(carrier_hz=40000.0)
+    frames = frames_of(Draw(scene, emission.carrier_hz, emission.level, "walk"))
+    classifier = Classifier.load(prefer="numpy")
+    probs = np.stack([classifier.probs(w) for w in lab_eval.network_windows(frames)])
+    run = lab_eval.run_detector(frames, probs, DetectorConfig())
+
+    renderer = Renderer(scene)
+    engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels), classifier)
+    rate = engine.plan.baseband_rate_hz
+    block, total = int(BLOCK_S * rate), int(scene.duration_s * rate)
+    results = [
+        r
+        for start in range(0, total, block)
+        for r in engine.process_baseband(renderer.render_baseband(start, min(block, total - start), rate, emission))
+    ]
+    code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
+    assert [r.frame.t_s for r in results] == pytest.approx(frames.t.tolist(), abs=1e-3)
+    assert [code[r.decision.motion] for r in results] == run.motion.tolist()
+    assert [r.decision.occupied for r in results] == run.occupied.tolist()
+    assert run.motion[: lab_eval.network_start(frames)].max() == 0  # nothing judged while the engine starts
+    assert run.motion.max() == 2  # and the walk is seen once it may be
+    assert run.occupied.any()
+
+
+def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:
+    """lab/scenes.py enter_distracted: one tone, fan, music or curtain each, on before the walker; tones in the band."""
+    from lab import eval as lab_eval
+    from lab.scenes import draw
+
+    kinds = set()
+    for seed, kind, seconds, rate in lab_eval.suite(1.0, 20.0)["enter_distracted"][:40]:
+        d = draw(seed, kind, seconds, rate)  # type: ignore[arg-type]
+        walker = next(s for s in d.scene.sources if isinstance(s, Walker))
+        (other,) = [s for s in d.scene.sources if s.kind not in ("walker", "seated")]
+        kinds.add(other.kind)
+        assert other.start_s < walker.start_s
+        if isinstance(other, Interferer):
+            c = speed_of_sound_mps(d.scene.room.temperature_c)
+            speed = abs(other.freq_hz - d.carrier_hz) * c / (2 * d.carrier_hz)
+            assert 0.4 - 1e-9 <= speed <= 4.5 + 1e-9  # inside the walking band, where it looks like someone
+    assert kinds == {"interferer", "fan", "pedestal_fan", "music", "curtain"}
+
+
+def test_the_readers_sit_for_minutes_and_leave_with_time_to_go_vacant() -> None:
+    """lab/scenes.py enter_read: a walk-in, minutes of sparse hand bursts, a walk-out a minute before the end."""
+    from lab import eval as lab_eval
+    from lab.scenes import draw
+
+    jobs = lab_eval.suite(1.0, 20.0)["enter_read"]
+    assert len(jobs) == 60
+    assert all(seed in seeds.EVAL for seed, *_ in jobs)
+    activities = []
+    for seed, kind, seconds, rate in jobs[:30]:
+        scene = draw(seed, kind, seconds, rate).scene  # type: ignore[arg-type]
+        (sit,) = [s for s in scene.sources if isinstance(s, Seated)]
+        walkers = [s for s in scene.sources if isinstance(s, Walker)]
+        assert len(walkers) == 2
+        assert walkers[0].end_s <= sit.start_s < sit.end_s <= walkers[1].start_s
+        assert sit.end_s - sit.start_s >= 150.0
+        activities.append(sit.activity)
+        # Out of the room with more than the hold (and its margin) left to see the room go vacant.
+        assert max(span.end for span in scene.occupied()) <= seconds - 45.0
+    assert min(activities) >= 0.08
+    assert max(activities) <= 0.4
+    assert max(activities) - min(activities) > 0.2
+
+
+def test_readers_called_vacant_counts_each_fall_while_seated_and_the_wait_after_leaving() -> None:
+    from lab import eval as lab_eval
+    from lab.dataset import SceneFrames
+    from lab.scenes import draw
+
+    seed, kind, seconds, rate = lab_eval.suite(1.0, 20.0)["enter_read"][3]
+    scene = draw(seed, kind, seconds, rate).scene  # type: ignore[arg-type]
+    (sit,) = [s for s in scene.sources if isinstance(s, Seated)]
+    gone = max(span.end for span in scene.occupied())
+    t = np.arange(0.025, seconds, 0.025)
+    y = np.zeros(len(t), dtype=np.int8)
+    for start in np.arange(sit.start_s + 2.0, sit.end_s, 8.0):
+        if not 60.0 <= start < 100.0:  # 40 s with no hand moving
+            y[(t >= start) & (t < start + 1.0)] = 1
+    frames = SceneFrames(
+        "reader", kind, t.astype(np.float32), np.zeros((len(t), 1), np.float16), y, np.zeros(len(t), bool),
+        np.zeros((len(t), 3), np.float32), 96000, 40000.0, 2, np.full(len(t), np.nan, np.float32),
+    )  # fmt: skip
+    occupied = (t >= 6.0) & ~((t >= 95.0) & (t < 101.0)) & ~((t >= 130.0) & (t < 130.5)) & (t < gone + 31.0)
+    run = lab_eval.Run(np.zeros(len(t), np.int8), occupied)
+    hit, times, hours, after, still = lab_eval.seated_called_vacant([scene], [frames], [run], 30.0)
+    assert (hit, times, still) == (1, 2, 1)
+    assert hours == pytest.approx((sit.end_s - max(6.0, sit.start_s)) / 3600, abs=1e-4)
+    assert after == [pytest.approx(31.0, abs=0.03)]
+
+
+def test_the_lab_s_curtains_sway_at_the_design_s_speeds() -> None:
+    """Curtains move at ~0.01-0.3 m/s; faster is walking speed, and the lab must not teach otherwise."""
+    import math
+
+    from lab.scenes import draw
+
+    speeds = [
+        2 * math.pi * s.sway_hz * s.sway_m
+        for i in range(60)
+        for s in draw(1_080_000 + i, "negative_home", 60.0).scene.sources
+        if isinstance(s, Curtain)
+    ]
+    assert len(speeds) >= 60
+    assert min(speeds) >= 0.01
+    assert max(speeds) <= 0.3
+    assert max(speeds) > 0.2  # the whole range, not a corner of it
