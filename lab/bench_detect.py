@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def write_looped(path: Path, minutes: float, mics: int) -> None:
+    """A walk-in scene rendered and repeated to `minutes` of audio at `path`."""
     scene = library.walk_in_and_leave()
     scene = replace(scene, device=replace(scene.device, mics_m=scene.device.mics_m[:mics]))
     fs = scene.device.audio_rate_hz
@@ -59,6 +60,7 @@ def write_looped(path: Path, minutes: float, mics: int) -> None:
 
 
 def main() -> None:
+    """Write a long recording and time `uspd detect` on it."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--mics", type=int, default=4)

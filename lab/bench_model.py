@@ -21,6 +21,7 @@ from custom_components.uspd.engine.tflite_numpy import NumpyModel
 
 
 def main() -> None:
+    """Time one inference on each executor, and the detector's window rules."""
     x = np.random.default_rng(0).normal(size=INPUT_SHAPE).astype(np.float32)
     model = NumpyModel(MODEL_PATH.read_bytes())
     numpy_ms = min(timeit.repeat(lambda: model.run(x), number=200, repeat=5)) / 200 * 1e3

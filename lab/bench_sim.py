@@ -138,6 +138,7 @@ def _lab_mix(scenes: int, seconds: float) -> float:
 
 
 def main() -> None:
+    """Print the simulator's render speeds as multiples of real time."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--lab-scenes", type=int, default=12, help="training draws of 30 s for the lab mix")

@@ -57,6 +57,8 @@ BLOCK_S = 1.0
 
 @dataclass
 class SceneFrames:
+    """One scene's frames on the classifier's grid, with their truth and what the engine measured beside them."""
+
     name: str
     kind: str
     t: NDArray[np.float32]  # frame end times, s
@@ -73,6 +75,7 @@ class SceneFrames:
 
 
 def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
+    """Render a draw at baseband and run the engine's front end over it: its frames and their truth."""
     scene = d.scene
     carrier_hz, level = d.carrier_hz, d.level
     if calibrated:
@@ -152,6 +155,7 @@ def build(
     calibrated: bool = False,
     still: bool = False,
 ) -> list[SceneFrames]:
+    """The frames of every job, from the cache or rendered in parallel."""
     for seed, *_ in jobs:
         if not any(seed in r for r in seeds.SPLITS.values()):
             raise ValueError(f"seed {seed} is in no split")
@@ -164,6 +168,7 @@ def build(
 
 
 def main() -> None:
+    """Render a split's scenes into the cache and print each one's truth counts."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=list(seeds.SPLITS), default="train")
     parser.add_argument("--count", type=int, default=10)

@@ -16,6 +16,7 @@ from custom_components.uspd.sim.render import Renderer
 
 
 def main() -> None:
+    """Write the Doppler image of a seeded scene to OUT."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--scenario", default="walk_in_and_leave", choices=sorted(SCENARIOS))

@@ -71,6 +71,8 @@ MAJOR_RANGE_M = 4.0
 
 @dataclass
 class Run:
+    """One engine's motion (0/1/2) and occupancy per frame of a scene."""
+
     motion: np.ndarray  # 0/1/2 per frame
     occupied: np.ndarray
 
@@ -81,8 +83,11 @@ def network_start(s: SceneFrames) -> int:
 
 
 def as_the_network_sees(s: SceneFrames) -> SceneFrames:
-    """The scene with its cold-start frames zeroed: the engine's feature stack is reset until they pass, so
-    the first windows it asks about hold zeros where those frames were."""
+    """The scene with its cold-start frames zeroed.
+
+    The engine's feature stack is reset until they pass, so the first windows
+    it asks about hold zeros where those frames were.
+    """
     x = s.x.copy()
     x[: network_start(s)] = 0
     return dataclasses.replace(s, x=x)
@@ -187,6 +192,7 @@ def network_windows(s: SceneFrames) -> np.ndarray:
 
 
 def wilson(k: int, n: int) -> tuple[float, float, float]:
+    """Share k/n and its 95 % Wilson interval."""
     if n == 0:
         return (math.nan, math.nan, math.nan)
     p, z = k / n, 1.96
@@ -197,12 +203,14 @@ def wilson(k: int, n: int) -> tuple[float, float, float]:
 
 
 def poisson_rate(k: int, hours: float) -> tuple[float, float, float]:
+    """Events per hour and its 95 % interval, for k events in `hours`."""
     lo = 0.0 if k == 0 else stats.chi2.ppf(0.025, 2 * k) / 2
     hi = stats.chi2.ppf(0.975, 2 * k + 2) / 2
     return (k / hours, lo / hours, hi / hours)
 
 
 def percentile_ci(x: np.ndarray, q: float, rng: np.random.Generator) -> tuple[float, float, float]:
+    """The q-th percentile of x and its 95 % bootstrap interval."""
     if len(x) == 0:
         return (math.nan, math.nan, math.nan)
     boots = [np.percentile(rng.choice(x, len(x)), q) for _ in range(1000)]
@@ -210,6 +218,7 @@ def percentile_ci(x: np.ndarray, q: float, rng: np.random.Generator) -> tuple[fl
 
 
 def runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
+    """The [start, end) index ranges where mask holds."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
@@ -232,8 +241,12 @@ def walker_range_m(scene: Scene, t: np.ndarray) -> np.ndarray:
 def major_events(
     scenes: list[SceneFrames], runs: list[Run], ranges: list[np.ndarray]
 ) -> tuple[int, int, list[float], int]:
-    """Each walk (a run of major truth ≥ 0.5 s) that comes within MAJOR_RANGE_M: detected if MAJOR is
-    reported during it (or 0.5 s after). Also returns how many walks never came that close."""
+    """Walks detected as MAJOR, of those that come within MAJOR_RANGE_M, and how late.
+
+    A walk is a run of major truth ≥ 0.5 s; it is detected if MAJOR is
+    reported during it (or 0.5 s after). Also returns how many walks never
+    came that close.
+    """
     hit = total = beyond = 0
     latency: list[float] = []
     for s, r, rng in zip(scenes, runs, ranges, strict=True):
@@ -256,8 +269,11 @@ def major_events(
 def rooms_opened(
     layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run], ranges: list[np.ndarray]
 ) -> tuple[int, int, list[float]]:
-    """Each walk-in to a seat (enter-sit): was the room occupied by the time the walker had sat down (+0.5 s),
-    and how long after the walker came within MAJOR_RANGE_M (0 if it opened before)."""
+    """Each walk-in to a seat (enter-sit): whether the room opened, and how soon.
+
+    Opened: occupied by the time the walker had sat down (+0.5 s); how soon:
+    after the walker came within MAJOR_RANGE_M (0 if it opened before).
+    """
     opened = total = 0
     delays: list[float] = []
     for layout, s, r, rng in zip(layouts, scenes, runs, ranges, strict=True):
@@ -325,10 +341,14 @@ def false_alarms(scenes: list[SceneFrames], runs: list[Run]) -> tuple[int, int, 
 def seated_called_vacant(
     layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run], hold_s: float
 ) -> tuple[int, int, float, list[float], int]:
-    """Someone sitting for minutes (enter_read). Once the room has opened: in how many scenes, and how many
-    times, it was called vacant before they stood up, over how many hours seated; how long after they were
-    out of the room it went vacant; and in how many scenes no hand moved for longer than hold_s at some point
-    while seated (there, only breathing is left to see, which Doppler bins do not show)."""
+    """Someone sitting for minutes (enter_read): whether the room stays occupied while they only read.
+
+    Once the room has opened: in how many scenes, and how many times, it was
+    called vacant before they stood up, over how many hours seated; how long
+    after they were out of the room it went vacant; and in how many scenes no
+    hand moved for longer than hold_s at some point while seated (there, only
+    breathing is left to see, which Doppler bins do not show).
+    """
     scenes_hit = times = still = 0
     hours = 0.0
     after: list[float] = []
@@ -373,6 +393,7 @@ def by_source(layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run]) 
 
 
 def suite(scale: float, negative_hours: float) -> dict[str, list[Job]]:
+    """The benchmark's sets of scenes, each `scale` times its full size."""
     base = seeds.EVAL.start
 
     def jobs(offset: int, count: int, kind: Kind, seconds: float, rate: int | None = None) -> list[Job]:
@@ -397,6 +418,7 @@ def suite(scale: float, negative_hours: float) -> dict[str, list[Job]]:
 
 
 def main() -> None:
+    """Run the benchmark and print its report (and write it with --out)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of each positive set")
     parser.add_argument("--negative-hours", type=float, default=20.0)
@@ -488,6 +510,7 @@ def _fmt(v: object) -> str:
 
 
 def format_table(table: dict[str, dict[str, object]]) -> str:
+    """The report as a Markdown table."""
     lines = ["| set / detector | figure | value [95 % CI] |", "|---|---|---|"]
     for key, row in table.items():
         for fig, v in row.items():

@@ -70,6 +70,7 @@ def scene_for(seed: int) -> tuple[Scene, float, float, float]:
 
 
 def run(job: tuple[int, bool, Path]) -> dict[str, float]:
+    """One scene through the worker, power saving on or off: duty cycle while seated, walk latency, vacant time."""
     seed, power_save, model = job
     scene, _, t_out, up = scene_for(seed)
     snaps: list[Snapshot] = []
@@ -85,8 +86,7 @@ def run(job: tuple[int, bool, Path]) -> dict[str, float]:
         power_save=power_save,
     )
     worker.start(source)
-    assert worker._thread is not None
-    worker._thread.join()
+    worker.join()
     worker.stop()
     entered = next((s.t_s for s in snaps if s.occupied), math.nan)
     present = [s for s in snaps if entered <= s.t_s <= t_out]
@@ -102,6 +102,7 @@ def run(job: tuple[int, bool, Path]) -> dict[str, float]:
 
 
 def main() -> None:
+    """Run each scene with power saving on and off and print what it costs and saves."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenes", type=int, default=12)
     parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite: printed, not saved")

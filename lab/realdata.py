@@ -1,4 +1,4 @@
-"""Real recordings: does the engine report motion in recordings this project did not make?
+"""Real recordings: whether the engine reports motion in recordings this project did not make.
 
     scripts/lab realdata [DIR] [--engine network|baseline|both] [--out FILE]
 
@@ -50,16 +50,21 @@ ENGINE_NOTES = {
 
 @dataclass(frozen=True)
 class EngineRun:
+    """When one engine first reported motion in a recording, and how often it did."""
+
     first_motion_s: float | None  # stream time of the first frame with motion
     motion_fraction: float  # of all frames
 
     @property
     def reported(self) -> bool:
+        """Whether this engine reported motion at all."""
         return self.first_motion_s is not None
 
 
 @dataclass(frozen=True)
 class FileResult:
+    """What one recording gave: its length, carrier and SNR, and each engine's run."""
+
     name: str
     duration_s: float
     carrier_hz: float | None
@@ -69,6 +74,7 @@ class FileResult:
     error: str | None = None
 
     def reported(self, engine: str) -> bool:
+        """Whether `engine` reported motion in this recording."""
         run = self.runs.get(engine)
         return run is not None and run.reported
 
@@ -163,6 +169,7 @@ def report(results: list[FileResult], engines: tuple[str, ...] = ENGINES) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every WAV in the folder through the engines and print the report; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dir", nargs="?", type=Path, help=f"folder of WAVs (default: {DEFAULT_DIR})")
     parser.add_argument("--engine", choices=(*ENGINES, "both"), default="both")

@@ -73,6 +73,8 @@ NAMED_ONLY: tuple[Kind, ...] = ("negative_home", "enter_distracted", "enter_read
 
 @dataclass(frozen=True)
 class Draw:
+    """A seeded scene and the tone the device plays in it."""
+
     scene: Scene
     carrier_hz: float
     level: float
@@ -84,6 +86,7 @@ def _u(rng: np.random.Generator, a: float, b: float) -> float:
 
 
 def random_room(rng: np.random.Generator) -> Room:
+    """A room of random size and acoustics."""
     return Room(
         size_m=(_u(rng, 3.0, 7.0), _u(rng, 3.0, 6.0), _u(rng, 2.4, 3.0)),
         wall_reflection=_u(rng, 0.4, 0.8),
@@ -95,6 +98,7 @@ def random_room(rng: np.random.Generator) -> Room:
 
 
 def random_device(rng: np.random.Generator, room: Room, rate_hz: int | None = None) -> Device:
+    """A device with random mics, transducers and audio rate, against the near wall of the room."""
     n = int(rng.choice([1, 2, 2, 3, 4, 4, 6, 7, 8]))
     x = _u(rng, 1.0, room.size_m[0] - 1.0)
     z = _u(rng, 0.6, 1.3)
@@ -125,6 +129,7 @@ def random_device(rng: np.random.Generator, room: Room, rate_hz: int | None = No
 
 
 def random_carrier(rng: np.random.Generator, rate_hz: int) -> float:
+    """A carrier the device could play at this rate: near-ultrasonic at 48 kHz and below."""
     if rate_hz <= 48000:
         return float(round(_u(rng, 18000.0, min(21600.0, MAX_EMISSION_FRACTION * rate_hz))))
     return float(round(_u(rng, 25000.0, 43000.0)))
@@ -199,12 +204,14 @@ def random_walker(
 
 
 def random_seated(rng: np.random.Generator, room: Room, device: Device, start: float, end: float) -> Seated:
+    """Someone sitting within 1.5 m of the device, with minor motion of random activity."""
     dev_xy = (device.speaker_m[0], device.speaker_m[1])
     seat = _inside(rng, room, dev_xy, 1.5)
     return Seated(start, end, seat_m=seat, activity=_u(rng, 0.2, 1.5), torso_ts_db=_u(rng, -12.0, -5.0))
 
 
 def random_fan(rng: np.random.Generator, room: Room, start: float, end: float) -> Fan:
+    """A ceiling fan of random size, speed and strength."""
     return Fan(
         start,
         end,
@@ -218,6 +225,7 @@ def random_fan(rng: np.random.Generator, room: Room, start: float, end: float) -
 
 
 def random_pedestal_fan(rng: np.random.Generator, room: Room, start: float, end: float) -> PedestalFan:
+    """A pedestal fan of random placement, heading and oscillation."""
     return PedestalFan(
         start,
         end,
@@ -235,15 +243,18 @@ def random_pedestal_fan(rng: np.random.Generator, room: Room, start: float, end:
 
 
 def random_any_fan(rng: np.random.Generator, room: Room, start: float, end: float) -> Fan | PedestalFan:
+    """A ceiling or a pedestal fan, even odds."""
     return random_fan(rng, room, start, end) if rng.uniform() < 0.5 else random_pedestal_fan(rng, room, start, end)
 
 
 def random_impulses(rng: np.random.Generator, start: float, end: float) -> Impulses:
+    """Clicks and coughs at a random rate and level."""
     loud = _u(rng, -70.0, -40.0)
     return Impulses(start, end, rate_hz=10 ** _u(rng, -1.3, 0.0), level_dbfs=(loud - 15.0, loud))
 
 
 def random_music(rng: np.random.Generator, start: float, end: float) -> Music:
+    """Music through the sensing speaker: random distortion, bass and tempo."""
     return Music(
         start,
         end,
@@ -255,6 +266,7 @@ def random_music(rng: np.random.Generator, start: float, end: float) -> Music:
 
 
 def behind_wall_walker(rng: np.random.Generator, room: Room, t0: float, duration: float) -> Walker:
+    """Someone walking the corridor beyond the far wall."""
     y = room.size_m[1] + _u(rng, 0.3, 1.5)
     a, b = (-1.0, y), (room.size_m[0] + 1.0, y)
     if rng.uniform() < 0.5:
@@ -263,6 +275,7 @@ def behind_wall_walker(rng: np.random.Generator, room: Room, t0: float, duration
 
 
 def random_curtain(rng: np.random.Generator, room: Room, start: float, end: float) -> Curtain:
+    """A curtain on a side or the far wall, swaying at a random speed and rate."""
     w, d = room.size_m[0], room.size_m[1]
     if rng.uniform() < 0.5:  # a side wall
         x = 0.15 if rng.uniform() < 0.5 else w - 0.15
@@ -311,6 +324,7 @@ def random_distractor(rng: np.random.Generator, room: Room, carrier_hz: float, s
 
 
 def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz: int | None = None) -> Draw:
+    """The scene for a seed: its room, device, carrier, people and distractors (the kind drawn too unless given)."""
     rng = np.random.default_rng([seed, 7919])
     if kind is None:
         kind = KINDS[int(rng.choice(len(KINDS), p=[0.25, 0.1, 0.15, 0.3, 0.08, 0.07, 0.05]))]

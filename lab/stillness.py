@@ -45,6 +45,7 @@ def _empty(s: SceneFrames) -> np.ndarray:
 
 
 def main() -> None:
+    """Score breathing on empty rooms and seated readers, and print what the threshold would cost and buy."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hours", type=float, default=3.0, help="of the mining stream")
     parser.add_argument("--home", type=int, default=100, help="negative_home scenes of 30 s")

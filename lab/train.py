@@ -28,6 +28,7 @@ model card).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -49,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL_PATH = ROOT / "custom_components" / "uspd" / "model" / "uspd.tflite"
 TRAINING_JSON = MODEL_PATH.with_name("training.json")
 VECTORS_PATH = ROOT / "tests" / "data" / "model_vectors.npz"
+SELF_CHECK_PATH = MODEL_PATH.with_name("self_check.npz")
 SEED = 20261124
 BATCH = 256
 # Background frames are most of every stream; a sample of them per epoch is
@@ -67,12 +69,14 @@ def training_jobs(train_scenes: int, home_scenes: int, combo_scenes: int) -> lis
 
 
 def mining_jobs(start: int, hours: float) -> list[Job]:
+    """The mining stream: `hours` of one-minute scenes, mostly empty rooms."""
     n = round(hours * 60)
     base = seeds.MINING.start + start
     return [(base + i, "negative" if (base + i) % 10 < 7 else None, 60.0, None) for i in range(n)]
 
 
 def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int):  # type: ignore[no-untyped-def]
+    """A fresh model trained on the windows, the mined ones in every epoch."""
     import keras
     import tensorflow as tf
 
@@ -101,6 +105,7 @@ def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int):  # type:
 
 
 def predict(model, windows: Windows) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The model's class probabilities for every window."""
     out = np.empty((len(windows), 3), dtype=np.float32)
     for i in range(0, len(windows), 8192):
         index = np.arange(i, min(i + 8192, len(windows)))
@@ -117,6 +122,7 @@ def false_alarms_per_hour(probs: np.ndarray, windows: Windows) -> float:
 
 
 def mine(probs: np.ndarray, windows: Windows, offset: int) -> tuple[np.ndarray, dict[str, int]]:
+    """The stream's false alarms and near misses (as indices into the training set, by offset), and their counts."""
     pred = probs.argmax(axis=1)
     usable = windows.weight > 0
     false_alarm = usable & (windows.y == 0) & (probs[:, 0] < 0.5)
@@ -126,6 +132,7 @@ def mine(probs: np.ndarray, windows: Windows, offset: int) -> tuple[np.ndarray, 
 
 
 def convert(model) -> bytes:  # type: ignore[no-untyped-def]
+    """The model as float16 TFLite at batch size one, as the integration runs it."""
     import tensorflow as tf
 
     from .model import build as build_model
@@ -139,6 +146,7 @@ def convert(model) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def write_vectors(tflite: bytes, windows: Windows, count: int = 24) -> None:
+    """Write test vectors: windows of each class and LiteRT's outputs for them."""
     from ai_edge_litert.interpreter import Interpreter
 
     rng = np.random.default_rng(SEED)
@@ -154,9 +162,14 @@ def write_vectors(tflite: bytes, windows: Windows, count: int = 24) -> None:
         ys.append(interp.get_tensor(out["index"])[0].copy())
     VECTORS_PATH.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(VECTORS_PATH, x=x, y=np.asarray(ys), truth=windows.y[index])
+    # Shipped beside the model: the engine refuses a file that is not this one or that answers these differently.
+    first = [int(np.flatnonzero(windows.y[index] == c)[0]) for c in range(3)]
+    sha256 = hashlib.sha256(tflite).hexdigest()
+    np.savez_compressed(SELF_CHECK_PATH, x=x[first], y=np.asarray(ys)[first], sha256=np.array(sha256))
 
 
 def main() -> None:
+    """Train, mine and convert; write the shipped model, its test vectors and its report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train-scenes", type=int, default=320)
     parser.add_argument("--seed-scenes", type=int, default=100)

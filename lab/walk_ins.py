@@ -1,4 +1,4 @@
-"""Walk-ins with something else already sounding: does the room still open?
+"""Walk-ins with something else already sounding: whether the room still opens.
 
     scripts/lab walk_ins
 
@@ -47,6 +47,7 @@ def _opened(sources: tuple[Source, ...], seed: int) -> float | None:
 
 
 def main() -> None:
+    """Print, per distractor, how many walk-ins opened the room, how many it opened first, and how soon."""
     cases: list[tuple[str, int, object]] = [
         (f"tone at {level:g} dBFS", 100, level) for level in (-75.0, -65.0, -55.0, -45.0)
     ]

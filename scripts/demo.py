@@ -167,9 +167,10 @@ def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path, limit_s:
             raise DemoError(f"Home Assistant exited during start-up (code {proc.returncode}); see {log}")
         try:
             _request(f"{base}/api/onboarding")
-            return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
+        else:
+            return
     raise DemoError(f"Home Assistant did not answer on {base} within {limit_s:.0f} s; see {log}")
 
 
@@ -285,11 +286,7 @@ def _run(args: argparse.Namespace) -> int:
             flush=True,
         )
         print(f"DEMO_READY {time.time():.3f}", flush=True)
-        try:
-            code = proc.wait(timeout=args.seconds)
-        except subprocess.TimeoutExpired:
-            return _stop(proc)  # --for elapsed
-        raise DemoError(f"Home Assistant stopped by itself (code {code}); see {log}")
+        return _serve(proc, args.seconds, log)
     except (Stop, KeyboardInterrupt):
         return 130 if proc is None else _stop(proc)
     except urllib.error.URLError as err:
@@ -300,6 +297,15 @@ def _run(args: argparse.Namespace) -> int:
         if proc is not None:
             _stop(proc)
         raise
+
+
+def _serve(proc: subprocess.Popen[bytes], seconds: float | None, log: Path) -> int:
+    """Home Assistant's exit code once --for has elapsed; DemoError if it stopped by itself first."""
+    try:
+        code = proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return _stop(proc)  # --for elapsed
+    raise DemoError(f"Home Assistant stopped by itself (code {code}); see {log}")
 
 
 def _seconds(text: str) -> float:
@@ -317,6 +323,7 @@ def _port(text: str) -> int:
 
 
 def main() -> int:
+    """Run the demo until Ctrl-C, --for, or Home Assistant stops; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--for", dest="seconds", type=_seconds, help="run this long, then stop (default: until Ctrl-C)")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT)

@@ -44,5 +44,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stuck = [t.name for t in threading.enumerate() if t.name == "uspd-engine" and t.is_alive()]
     sounddevice = sys.modules.get("sounddevice")
     if stuck and sounddevice is not None:
-        atexit.unregister(sounddevice._exit_handler)
+        atexit.unregister(sounddevice._exit_handler)  # noqa: SLF001 - sounddevice offers no public way to skip it
         print(f"\nwarning: {len(stuck)} engine thread(s) still inside PortAudio at exit; not terminating it")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.worker import EngineWorker
@@ -17,7 +18,7 @@ from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Scene
 
 
-def render_audio(scene: Scene, emission: Emission | None = None) -> np.ndarray:
+def render_audio(scene: Scene, emission: Emission | None = None) -> NDArray[np.float64]:
     """The scene's microphone audio, the whole of it at once."""
     renderer = Renderer(scene)
     count = int(scene.duration_s * scene.device.audio_rate_hz)

@@ -17,16 +17,20 @@ set-default-source uspd.monitor
 
 
 def available() -> bool:
+    """Whether PulseAudio is installed."""
     return shutil.which("pulseaudio") is not None
 
 
 class PulseServer:
+    """A private PulseAudio server in `runtime`, its socket there, started and stopped by the test."""
+
     def __init__(self, runtime: Path) -> None:
         self.runtime = runtime
         self.socket = runtime / "native"
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """Start the server and wait until its socket is there."""
         self.runtime.mkdir(parents=True, exist_ok=True)
         home = self.runtime / "home"
         home.mkdir(exist_ok=True)
@@ -57,6 +61,7 @@ class PulseServer:
         raise RuntimeError("PulseAudio did not start")
 
     def stop(self) -> None:
+        """Stop the server, as a sound server that goes away does."""
         if self._proc is not None:
             self._proc.terminate()
             self._proc.wait(timeout=10)

@@ -31,6 +31,7 @@ def layer_of(module: str) -> str | None:
 
 
 def module_name(path: Path) -> str:
+    """The dotted module name of a source file under ROOT."""
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
@@ -79,6 +80,7 @@ def violations(relative: str, text: str) -> list[str]:
 
 
 def sources() -> list[Path]:
+    """Every Python file of the integration and the lab."""
     return sorted([*(ROOT / "custom_components" / "uspd").rglob("*.py"), *(ROOT / "lab").rglob("*.py")])
 
 

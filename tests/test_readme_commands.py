@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _readme_commands() -> list[str]:
+    """The scripts/ commands in the README's fenced blocks."""
     blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", (REPO / "README.md").read_text(), flags=re.DOTALL)
     return [ln.strip() for b in blocks for ln in b.splitlines() if ln.strip().startswith("scripts/")]
 
@@ -40,10 +41,12 @@ def test_ci_runs_the_readme_s_test_command() -> None:
 
 
 def _demo(*args: str) -> subprocess.CompletedProcess[str]:
+    """scripts/demo with `args`, its output captured."""
     return subprocess.run(["scripts/demo", *args], cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
 
 
 def _free_port() -> int:
+    """A TCP port nobody listens on now."""
     enable_socket()
     socket_allow_hosts(["127.0.0.1", "localhost", "::1", "0.0.0.0"])
     with socket.socket() as probe:
@@ -52,6 +55,7 @@ def _free_port() -> int:
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line scripts/demo printed on failing (checked to be one line, and no traceback)."""
     assert result.returncode == 1, result
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]  # no stubs in the test venv
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "custom_components" / "uspd"
@@ -22,6 +22,7 @@ HACS: dict[str, Any] = json.loads((ROOT / "hacs.json").read_text())
 
 
 def _workflow(path: Path) -> dict[Any, Any]:
+    """A workflow file, checked to be a mapping with jobs."""
     data = yaml.safe_load(path.read_text())
     assert isinstance(data, dict), f"{path.name} is not a YAML mapping"
     assert isinstance(data.get("jobs"), dict), f"{path.name} has no jobs"
@@ -30,6 +31,7 @@ def _workflow(path: Path) -> dict[Any, Any]:
 
 
 def _triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    """The events a workflow runs on, by name."""
     # YAML 1.1 (PyYAML) reads a bare `on` key as the boolean true.
     on = workflow.get("on", workflow.get(True))
     if isinstance(on, str):
@@ -41,14 +43,17 @@ def _triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
 
 
 def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
+    """Every step of every job of a workflow."""
     return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
 
 
 def _runs(workflow: dict[Any, Any]) -> str:
+    """Every shell command a workflow runs."""
     return "\n".join(str(step.get("run", "")) for step in _steps(workflow))
 
 
 def _all_workflows() -> dict[str, dict[Any, Any]]:
+    """Every GitHub workflow of the repository, by file name."""
     files = sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
     assert files, "no GitHub workflows"
     return {f.name: _workflow(f) for f in files}
@@ -83,6 +88,7 @@ def test_release_workflow_builds_the_zip_of_the_manifest_version() -> None:
 
 
 def _build_step() -> str:
+    """The release workflow's one step that builds the zip."""
     builds = [str(s["run"]) for s in _steps(_workflow(RELEASE)) if "zip -r" in str(s.get("run", ""))]
     assert len(builds) == 1, builds
     return builds[0]
@@ -133,7 +139,7 @@ def test_hassfest_and_hacs_still_validate() -> None:
 
 
 def test_github_actions_name_a_ref_and_github_s_own_a_major_version() -> None:
-    """hassfest and HACS publish their actions on a branch only (their documented use); GitHub's carry a version."""
+    """The hassfest and HACS actions are named by a branch only (their documented use); GitHub's carry a version."""
     for name, workflow in _all_workflows().items():
         for step in _steps(workflow):
             if "uses" not in step:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import probatio as vol
@@ -66,7 +67,7 @@ def _check_recording_path(hass: HomeAssistant, path: str) -> tuple[str, str] | N
     if not hass.config.is_allowed_path(path):
         return "path_not_allowed", f"{path} is not in a folder Home Assistant may read"
     try:
-        mode = os.stat(path).st_mode
+        mode = Path(path).stat().st_mode
     except OSError as err:
         return "file_not_found", f"cannot open {path}: {err.strerror}"
     if not stat.S_ISREG(mode):
@@ -167,7 +168,8 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
         schema = vol.Schema({vol.Required(CONF_PATH): TextSelector()})
         if user_input is None:
             return self.async_show_form(step_id=BACKEND_RECORDING, data_schema=schema)
-        path = os.path.abspath(os.path.expanduser(user_input[CONF_PATH].strip()))
+        # Lexical, as typed: Path.resolve would follow links, and Path.expanduser raises on an unknown ~user.
+        path = os.path.abspath(os.path.expanduser(user_input[CONF_PATH].strip()))  # noqa: PTH100, PTH111 - lexical
         data: UspdEntryData = {CONF_BACKEND: BACKEND_RECORDING, CONF_PATH: path}
         refused = await self.hass.async_add_executor_job(_check_recording_path, self.hass, path)
         if refused is not None:
@@ -177,7 +179,7 @@ class UspdConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors={"base": refused[0]},
                 description_placeholders={"error": refused[1]},
             )
-        title = f"Recording {os.path.basename(path)}"
+        title = f"Recording {Path(path).name}"
         return await self._async_try_create(BACKEND_RECORDING, data, f"recording_{path}", title, schema)
 
     async def async_step_soundcard(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntry
@@ -25,7 +26,7 @@ from .data import (
     stored_last_recalibration,
 )
 from .engine.calibration import Calibration, CalibrationError
-from .engine.classifier import MODEL_PATH, Classifier, ModelError
+from .engine.classifier import MODEL_PATH, SELF_CHECK_PATH, Classifier, ModelError
 from .engine.recorder import AbortedByCalibration, Label, RecordingAborted, write_baseband_recording
 from .engine.session import Snapshot
 from .engine.sources import SourceError, can_calibrate
@@ -109,7 +110,9 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _async_load_classifier(self) -> Classifier | None:
         """The network, or None (and a repair issue): the baseline still senses without it."""
         try:
-            classifier = await self.hass.async_add_executor_job(Classifier.load, MODEL_PATH)
+            classifier = await self.hass.async_add_executor_job(
+                partial(Classifier.load, MODEL_PATH, self_check=SELF_CHECK_PATH)
+            )
         except ModelError as err:
             _LOGGER.warning("%s: motion model not loaded, using the baseline detector: %s", self.name, err)
             repairs.async_model_loaded(self.hass, self.config_entry, err)
@@ -204,6 +207,9 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         if not self.last_update_success:
             _LOGGER.info("%s: audio source is back", self.name)
             repairs.async_source_working(self.hass, self.config_entry)
+        if snapshot.model_error is not None and (self.data is None or self.data.model_error is None):
+            # The network failed mid-stream; the baseline senses on, as when the model does not load.
+            repairs.async_model_loaded(self.hass, self.config_entry, ModelError(snapshot.model_error))
         self.async_set_updated_data(snapshot)
 
     @callback

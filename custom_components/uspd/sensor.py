@@ -1,5 +1,8 @@
-"""Motion type, and diagnostics: carrier, noise floor, carrier SNR, emission level and duty cycle, breathing score,
-classifier, xruns, and a simulated room's scene."""
+"""Motion type, and the diagnostic sensors.
+
+Carrier, noise floor, carrier SNR, emission level and duty cycle, breathing
+score, classifier, xruns, and a simulated room's scene.
+"""
 
 from __future__ import annotations
 

@@ -22,8 +22,10 @@ def test_walk_in_and_leave_is_occupied_from_the_doorway_to_the_doorway() -> None
     assert span.end == pytest.approx(14.11, abs=0.02)
     # Walking is labelled only inside: from the doorway in, and out to the doorway.
     walk_in, walk_out = scene.labels()
-    assert (walk_in.start, walk_in.end) == (pytest.approx(2.89, abs=0.02), 5.0)
-    assert (walk_out.start, walk_out.end) == (12.0, pytest.approx(14.11, abs=0.02))
+    assert walk_in.start == pytest.approx(2.89, abs=0.02)
+    assert walk_in.end == 5.0
+    assert walk_out.start == 12.0
+    assert walk_out.end == pytest.approx(14.11, abs=0.02)
     behind = library.walker_behind_wall()
     assert behind.occupied() == []
     assert behind.labels() == []

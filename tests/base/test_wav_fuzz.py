@@ -35,10 +35,12 @@ import time
 import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 CASES = int(os.environ.get("USPD_WAV_FUZZ_CASES", "1000"))
 FIRST_SEED = 25_000
@@ -67,14 +69,16 @@ class Base:
     carrier_hz: float
 
 
-def _samples(rate: int, channels: int, carrier_hz: float, seconds: float = 0.2) -> np.ndarray:
+def _samples(rate: int, channels: int, carrier_hz: float, seconds: float = 0.2) -> NDArray[np.float64]:
+    """A tone per channel (phases apart) in a little noise: the samples every base file holds."""
     rng = np.random.default_rng(rate + channels)
     t = np.arange(int(rate * seconds)) / rate
     tone = np.stack([0.3 * np.cos(2 * np.pi * carrier_hz * t + k) for k in range(channels)], axis=1)
     return tone + 0.01 * rng.standard_normal(tone.shape)
 
 
-def _encode(x: np.ndarray, tag: int, bits: int) -> bytes:
+def _encode(x: NDArray[np.float64], tag: int, bits: int) -> bytes:
+    """The samples as a WAV data chunk's bytes in this format tag and sample width."""
     if tag == FLOAT:
         return x.astype("<f4" if bits == 32 else "<f8").tobytes()
     scale = float(1 << (bits - 1))
@@ -97,6 +101,7 @@ def _build(
     extra: bytes = b"",
     streamed: bool = False,
 ) -> Base:
+    """A valid file of `_samples` in this format, with where each of its fields lies."""
     payload = _encode(_samples(rate, channels, carrier_hz), tag, bits)
     align = channels * bits // 8
     fmt = struct.pack("<HHIIHH", EXTENSIBLE if extensible else tag, channels, rate, rate * align, align, bits)
@@ -129,11 +134,13 @@ def _build(
 
 
 def _list_chunk() -> bytes:
+    """A LIST chunk with an odd-sized string: padding a reader must skip."""
     text = b"INFOISFT\x0b\x00\x00\x00uspd fuzz!\x00\x00"  # an odd-sized string, padded
     return b"LIST" + struct.pack("<I", len(text)) + text
 
 
 def bases() -> list[Base]:
+    """The valid files every case starts from: each PCM and float width, extensible, streamed."""
     return [
         _build("pcm16 mono 44.1k", 44100, 1, PCM, 16, 19000.0),
         _build("pcm16 stereo 44.1k", 44100, 2, PCM, 16, 18500.0),
@@ -160,9 +167,43 @@ ODD_FLOATS = (math.nan, -math.nan, math.inf, -math.inf, 1e38, -3.4e38, 1e300, 5e
 
 
 def _put(buf: bytearray, offset: int, fmt: str, value: int | float) -> None:
+    """Write `value` packed as `fmt` at `offset`, where it fits inside the file."""
     size = struct.calcsize(fmt)
     if offset >= 0 and offset + size <= len(buf):
         buf[offset : offset + size] = struct.pack(fmt, value)
+
+
+def _put_odd_floats(buf: bytearray, base: Base, rng: random.Random) -> None:
+    """NaN, Inf, huge and tiny values in a float file (garbage words in a PCM one), alone or in bursts."""
+    width = base.bits // 8 if base.is_float else 4
+    count = base.data_size // width - 1
+    if count > 0:
+        start = base.data_body + width * rng.randrange(count)
+        value = rng.choice(ODD_FLOATS)
+        for k in range(rng.choice((1, 1, 3, 50, 2000))):
+            at = start + k * width
+            if not base.is_float:
+                _put(buf, at, "<I", rng.getrandbits(32))
+            elif width == 4:
+                _put(buf, at, "<f", value if abs(value) <= 3.4e38 or not math.isfinite(value) else math.inf)
+            else:
+                _put(buf, at, "<d", value)
+
+
+def _insert_chunk(buf: bytearray, base: Base, rng: random.Random, huge: bool) -> bool:
+    """Insert a chunk a reader skips (a huge one claims more than the file holds); whether the samples stay the same."""
+    cid = rng.choice(
+        (b"LIST", b"JUNK", b"fact", b"cue ", b"\x00\x00\x00\x00", bytes(rng.getrandbits(8) for _ in range(4)))
+    )
+    if not huge:
+        body = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 64)))
+        chunk = cid + struct.pack("<I", len(body)) + body + (b"\x00" if len(body) & 1 else b"")
+    else:
+        chunk = cid + struct.pack("<I", rng.choice((0x10000000, 0x7FFFFFFF, 0xFFFFFFF0))) + bytes(rng.randrange(64))
+    # Before fmt, or between fmt and data (never inside a chunk: offsets of later fields move).
+    at = rng.choice((12, base.data_body - 8))
+    buf[at:at] = chunk
+    return not huge and cid not in (b"fmt ", b"data")
 
 
 def _mutate(base: Base, rng: random.Random) -> tuple[bytes, list[str], bool]:
@@ -229,39 +270,11 @@ def _mutate(base: Base, rng: random.Random) -> tuple[bytes, list[str], bool]:
             _put(buf, base.fmt_body + 8, "<I", rng.getrandbits(32))
             _put(buf, base.fmt_body + 12, "<H", rng.getrandbits(16))
         elif kind == "odd floats":
-            # NaN, Inf, huge and tiny values in a float file (garbage words in a PCM one), alone or in bursts.
-            width = base.bits // 8 if base.is_float else 4
-            count = base.data_size // width - 1
-            if count > 0:
-                start = base.data_body + width * rng.randrange(count)
-                value = rng.choice(ODD_FLOATS)
-                for k in range(rng.choice((1, 1, 3, 50, 2000))):
-                    at = start + k * width
-                    if not base.is_float:
-                        _put(buf, at, "<I", rng.getrandbits(32))
-                    elif width == 4:
-                        _put(buf, at, "<f", value if abs(value) <= 3.4e38 or not math.isfinite(value) else math.inf)
-                    else:
-                        _put(buf, at, "<d", value)
+            _put_odd_floats(buf, base, rng)
             same = False
         elif kind in ("extra chunk", "huge extra chunk"):
-            cid = rng.choice(
-                (b"LIST", b"JUNK", b"fact", b"cue ", b"\x00\x00\x00\x00", bytes(rng.getrandbits(8) for _ in range(4)))
-            )
-            if kind == "extra chunk":
-                body = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 64)))
-                chunk = cid + struct.pack("<I", len(body)) + body + (b"\x00" if len(body) & 1 else b"")
-            else:
-                chunk = (
-                    cid + struct.pack("<I", rng.choice((0x10000000, 0x7FFFFFFF, 0xFFFFFFF0))) + bytes(rng.randrange(64))
-                )
-                same = False
-            # Before fmt, or between fmt and data (never inside a chunk: offsets of later fields move).
-            at = rng.choice((12, base.data_body - 8))
-            buf[at:at] = chunk
-            if cid in (b"fmt ", b"data"):
-                same = False
-            return bytes(buf), [*done, kind], same
+            harmless = _insert_chunk(buf, base, rng, huge=kind == "huge extra chunk")
+            return bytes(buf), [*done, kind], same and harmless
         elif kind == "data before fmt":
             fmt_chunk = bytes(buf[base.fmt_body - 8 : base.fmt_body + base.fmt_size])
             del buf[base.fmt_body - 8 : base.fmt_body + base.fmt_size]
@@ -290,10 +303,11 @@ def _mutate(base: Base, rng: random.Random) -> tuple[bytes, list[str], bool]:
 
 
 class _Hang(BaseException):
-    pass
+    """Raised by the alarm: a case ran past CASE_TIMEOUT_S."""
 
 
-def _on_alarm(signum: int, frame: Any) -> None:
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    """SIGALRM's handler: end the case under way as a hang."""
     raise _Hang
 
 
@@ -301,10 +315,12 @@ class _ToCurrentStderr(logging.Handler):
     """The CLI logs to stderr; each case redirects sys.stderr, so look it up at every record."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Write the record to whatever sys.stderr is now."""
         sys.stderr.write(self.format(record) + "\n")
 
 
-def _strict(name: str) -> Any:
+def _strict(name: str) -> NoReturn:
+    """The hook json.loads calls on NaN and Infinity: neither is JSON."""
     raise ValueError(f"{name} is not JSON")
 
 
@@ -355,6 +371,7 @@ def _run_recording(path: str) -> str | None:
 
 
 def _run_source(path: str) -> str | None:
+    """Open the recording backend on `path` and run a few blocks through an engine: a problem, or None."""
     from custom_components.uspd.engine.pipeline import Engine, EngineConfig
     from custom_components.uspd.engine.sources import SourceConfig, SourceError, open_source
 
@@ -386,7 +403,7 @@ def _run_source(path: str) -> str | None:
 def _cap_address_space(headroom: int) -> None:
     """Let an allocation past `headroom` fail as a MemoryError (a finding) instead of swapping or OOM-killing."""
     try:
-        with open("/proc/self/status") as status:
+        with Path("/proc/self/status").open() as status:
             size = next(int(line.split()[1]) << 10 for line in status if line.startswith("VmSize:"))
     except (OSError, StopIteration):
         return
@@ -402,12 +419,13 @@ def fuzz(first_seed: int, count: int, workdir: str) -> dict[str, Any]:
     np.seterr(all="ignore")  # as `python -m custom_components.uspd.engine` runs
     signal.signal(signal.SIGALRM, _on_alarm)
     files = bases()
-    path = os.path.join(workdir, "case.wav")
+    case = Path(workdir) / "case.wav"
+    path = str(case)
     # The originals: their frames are what harmless mutations must reproduce; they also warm up
     # every import and cache before the memory baseline.
     expected: dict[str, str] = {}
     for base in files:
-        Path(path).write_bytes(base.data)
+        case.write_bytes(base.data)
         code, stdout, _, problem = _run_cli(path, None)
         if code != 0 or problem or not stdout:
             return {"failures": [{"seed": None, "base": base.name, "problem": problem or f"original: exit {code}"}]}
@@ -426,7 +444,7 @@ def fuzz(first_seed: int, count: int, workdir: str) -> dict[str, Any]:
         base = files[rng.randrange(len(files))]
         data, done, same = _mutate(base, rng)
         carrier = base.carrier_hz if rng.random() < 0.25 else None
-        Path(path).write_bytes(data)
+        case.write_bytes(data)
         tracemalloc.reset_peak()
         held = tracemalloc.get_traced_memory()[0]  # what earlier cases left is not this one's
         problem = None
@@ -449,9 +467,9 @@ def fuzz(first_seed: int, count: int, workdir: str) -> dict[str, Any]:
         if problem is None and peak > MAX_PEAK_BYTES:
             problem = f"peak {peak >> 20} MB"
         if problem is not None:
-            kept = os.path.join(workdir, f"fail-{seed}.wav")
-            Path(kept).write_bytes(data)
-            failures.append({"seed": seed, "base": base.name, "mutations": done, "problem": problem, "file": kept})
+            kept = Path(workdir) / f"fail-{seed}.wav"
+            kept.write_bytes(data)
+            failures.append({"seed": seed, "base": base.name, "mutations": done, "problem": problem, "file": str(kept)})
     tracemalloc.stop()
     rss = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10) - rss0
     return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Any
+from collections.abc import Buffer
 
 import pytest
 
@@ -38,12 +38,14 @@ class _Pipe(io.RawIOBase):
     """A stream that cannot seek (stdin from a pipe): a header, a long chunk of zeros made on demand, the rest."""
 
     def __init__(self, head: bytes, zeros: int, tail: bytes) -> None:
-        self._parts = [head, zeros, tail]
+        self._parts: list[bytes | int] = [head, zeros, tail]
 
     def readable(self) -> bool:
+        """Always: it is a read-only stream."""
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: Buffer) -> int:
+        """Fill `buffer` from the parts in order; 0 once all are read."""
         view = memoryview(buffer).cast("B")
         while self._parts:
             part = self._parts[0]

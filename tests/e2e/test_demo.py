@@ -46,15 +46,23 @@ STOP_LIMIT_S = 30.0
 LATEST = os.environ.get("USPD_E2E_HA") == "latest"
 
 
+def _printed(text: str, name: str) -> str:
+    """The value the demo printed after `name: `."""
+    found = re.search(rf"{name}: (\S+)", text)
+    assert found is not None, f"the demo printed no {name}"
+    return found.group(1)
+
+
 def _readme_demo_command() -> list[str]:
     """The demo's command line as the README's fenced block writes it."""
-    blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    blocks: list[str] = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", README.read_text(), flags=re.DOTALL)
     lines = [ln.strip() for b in blocks for ln in b.splitlines() if ln.strip().startswith("scripts/demo")]
     assert lines, "the README gives no scripts/demo command"
     return lines[0].split()
 
 
 def _call(path: str, data: dict[str, Any] | None = None, token: str | None = None, form: bool = False) -> Any:
+    """The JSON answer of the demo's Home Assistant to a GET, or to a POST of `data`."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     body = None
     if data is not None:
@@ -90,6 +98,7 @@ def _demo_processes() -> list[str]:
 
 @pytest.fixture
 def demo() -> Iterator[dict[str, Any]]:
+    """The demo started as the README gives it, until it is ready; its login; stopped with Ctrl-C after."""
     enable_socket()
     socket_allow_hosts(["127.0.0.1", "localhost", "::1"], allow_unix_socket=True)
     env = {**os.environ, "USPD_HA": "latest"} if LATEST else dict(os.environ)
@@ -124,8 +133,8 @@ def demo() -> Iterator[dict[str, Any]]:
     text = "".join(lines)
     info: dict[str, Any] = {
         "ready": float(text.split("DEMO_READY")[1].split()[0]),
-        "user": re.search(r"user: (\S+)", text).group(1),  # type: ignore[union-attr]
-        "password": re.search(r"password: (\S+)", text).group(1),  # type: ignore[union-attr]
+        "user": _printed(text, "user"),
+        "password": _printed(text, "password"),
     }
     try:
         yield info

@@ -10,6 +10,7 @@ from custom_components.uspd.engine.sources import SourceConfig
 
 
 def _calibration(carrier_hz: float, near_ultrasonic: bool) -> Calibration:
+    """A calibration at `carrier_hz`, near-ultrasonic or not."""
     return Calibration(carrier_hz=carrier_hz, level=0.1, echo_snr_db=20.0, near_ultrasonic=near_ultrasonic, range_m=4.0)
 
 

@@ -10,10 +10,11 @@ import os
 import struct
 from math import gcd
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.base.wav import WavError, WavReader, write_wav
 from custom_components.uspd.engine.cli import main
@@ -24,7 +25,7 @@ from custom_components.uspd.engine.doppler import NoiseFloor
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig, FrameResult
 from custom_components.uspd.engine.rates import plan_baseband
-from custom_components.uspd.engine.sources import SourceConfig, SourceError, open_source
+from custom_components.uspd.engine.sources import AudioSource, SourceConfig, SourceError, open_source
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.library import empty_room
 from custom_components.uspd.sim.render import Renderer
@@ -35,11 +36,12 @@ FS = 96000
 
 
 @pytest.fixture(scope="module")
-def walk_audio() -> np.ndarray:
+def walk_audio() -> NDArray[np.float64]:
+    """Six seconds of the walk-in scene's microphone audio."""
     return render_audio(library.walk_in_and_leave(duration_s=6.0))
 
 
-def _poisoned(audio: np.ndarray) -> tuple[np.ndarray, int]:
+def _poisoned(audio: NDArray[np.float64]) -> tuple[NDArray[np.float64], int]:
     """A 5 ms NaN burst on every mic at 0.5 s, then a +Inf and a -Inf sample: (audio, samples spoiled)."""
     x = audio.copy()
     start = FS // 2
@@ -50,11 +52,13 @@ def _poisoned(audio: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _assert_walker_seen(t: list[float], motion: list[Motion], occupied: list[bool]) -> None:
+    """The walk-in is seen (major motion at 2-3.5 s) and the room kept from 4 s on."""
     assert any(m == Motion.MAJOR and 2.0 <= s <= 3.5 for s, m in zip(t, motion, strict=True))
     assert all(o for s, o in zip(t, occupied, strict=True) if s >= 4.0)
 
 
 def _assert_finite_after(results: list[FrameResult], t_s: float) -> None:
+    """Every number in the results after `t_s` is finite: a bad burst spoils nothing later."""
     late = [r for r in results if r.frame.t_s > t_s]
     assert late
     for r in late:
@@ -65,6 +69,7 @@ def _assert_finite_after(results: list[FrameResult], t_s: float) -> None:
 
 
 def _nonfinite_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The warnings logged about non-finite samples."""
     return [r for r in caplog.records if r.levelno == logging.WARNING and "non-finite" in r.getMessage()]
 
 
@@ -72,7 +77,7 @@ def _nonfinite_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRec
 
 
 def test_nan_and_inf_audio_are_replaced_counted_and_logged_once(
-    walk_audio: np.ndarray, caplog: pytest.LogCaptureFixture
+    walk_audio: NDArray[np.float64], caplog: pytest.LogCaptureFixture
 ) -> None:
     x, spoiled = _poisoned(walk_audio)
     engine = Engine(EngineConfig(FS, 40000, x.shape[1]))
@@ -151,7 +156,10 @@ def test_noise_floor_recovers_from_a_non_finite_state() -> None:
 
 
 def test_cli_reads_a_float_wav_with_nans(
-    tmp_path: Path, walk_audio: np.ndarray, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    walk_audio: NDArray[np.float64],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     x, _ = _poisoned(walk_audio)
     path = tmp_path / "nan.wav"
@@ -168,7 +176,8 @@ def test_cli_reads_a_float_wav_with_nans(
     assert len(_nonfinite_warnings(caplog)) == 1
 
 
-def _no_constants(name: str) -> Any:
+def _no_constants(name: str) -> NoReturn:
+    """The hook json.loads calls on NaN and Infinity: the CLI must write neither."""
     raise AssertionError(f"{name} in the CLI's JSON")
 
 
@@ -290,7 +299,8 @@ def test_the_recording_backend_refuses_what_is_not_a_regular_file(tmp_path: Path
     assert err.value.reason == "file_not_found"
 
 
-def _read_to_the_end(source: Any, limit: int = 1000) -> None:
+def _read_to_the_end(source: AudioSource, limit: int = 1000) -> None:
+    """Read until the source ends (at most `limit` blocks)."""
     for _ in range(limit):
         if source.read() is None:
             return
@@ -304,7 +314,7 @@ def test_a_looping_recording_emptied_while_playing_is_a_fault(tmp_path: Path) ->
         assert source.read() is not None
         empty = tmp_path / "empty.wav"
         empty.write_bytes(wav_bytes(rate=int(source.audio_rate_hz), channels=source.channels, frames=0))
-        os.replace(empty, path)  # the pass under way plays on from the open file
+        empty.replace(path)  # the pass under way plays on from the open file
         with pytest.raises(SourceError) as err:
             _read_to_the_end(source)
         assert err.value.reason == "no_audio"

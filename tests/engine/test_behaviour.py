@@ -46,6 +46,7 @@ def _run(scenario: str, *, power_save: bool) -> list[Snapshot]:
 
 @pytest.fixture(scope="module")
 def reading() -> list[Snapshot]:
+    """The snapshots of ten minutes of someone reading, with power saving on."""
     return _run("reading_for_ten_minutes", power_save=True)
 
 

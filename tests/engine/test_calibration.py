@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,10 +22,13 @@ from custom_components.uspd.engine.calibration import (
 from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
-from custom_components.uspd.engine.sources import SourceConfig
+from custom_components.uspd.engine.sources import SourceConfig, open_source
+from custom_components.uspd.sim.library import empty_room
 from custom_components.uspd.sim.render import Renderer, speaker_gain_db
 from custom_components.uspd.sim.scene import Device, Interferer, Scene, Walker
 from custom_components.uspd.sim.source import SimulatedRoom
+
+from ..helpers import write_scene_wav
 
 FLAT = Device()  # flat to 38 kHz, gentle roll-off
 DULL = dataclasses.replace(FLAT, speaker_rolloff_hz=30000.0, speaker_rolloff_db_per_khz=6.0)
@@ -32,6 +36,7 @@ DEAD = dataclasses.replace(FLAT, speaker_rolloff_hz=23000.0, speaker_rolloff_db_
 
 
 def _calibrate(device: Device, *sources: Interferer) -> Calibration:
+    """The calibration of `device` in a simulated room holding `sources`."""
     scene = Scene("calibration", 60.0, sources=sources, device=device, seed=5)
     room = SimulatedRoom(SourceConfig(baseband=True, loop=True), scene=scene)
     return calibrate(room)
@@ -39,6 +44,7 @@ def _calibrate(device: Device, *sources: Interferer) -> Calibration:
 
 @pytest.fixture(scope="module")
 def flat() -> Calibration:
+    """The calibration of the flat device in a quiet room."""
     return _calibrate(FLAT)
 
 
@@ -91,13 +97,14 @@ def test_an_interfering_tone_is_avoided(flat: Calibration) -> None:
     assert abs(cal.carrier_hz - tone.freq_hz) > 1000
 
 
-def test_recordings_cannot_be_calibrated() -> None:
-    class Replay:
-        closed_loop = False
-        audio_rate_hz = 96000
-
-    with pytest.raises(CalibrationError):
-        calibrate(Replay())  # type: ignore[arg-type]
+def test_recordings_cannot_be_calibrated(tmp_path: Path) -> None:
+    path = write_scene_wav(tmp_path / "room.wav", empty_room(duration_s=1.0))
+    replay = open_source(SourceConfig(backend="recording", path=str(path)))
+    try:
+        with pytest.raises(CalibrationError, match="recording"):
+            calibrate(replay)
+    finally:
+        replay.close()
 
 
 def test_choice_is_a_pure_function_of_measurements() -> None:

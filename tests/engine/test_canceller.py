@@ -32,10 +32,12 @@ def _doppler_energy(scene: Scene, t0: float, t1: float, cancel: bool) -> float:
 
 
 def _change_db(scene: Scene, t0: float, t1: float) -> float:
-    return 10 * np.log10(_doppler_energy(scene, t0, t1, True) / _doppler_energy(scene, t0, t1, False))
+    """How much the canceller changes the Doppler energy between t0 and t1 (dB)."""
+    return float(10 * np.log10(_doppler_energy(scene, t0, t1, True) / _doppler_energy(scene, t0, t1, False)))
 
 
 def _with_mics(scene: Scene, mics: int) -> Scene:
+    """The scene on its device's first `mics` microphones."""
     return replace(scene, device=replace(scene.device, mics_m=scene.device.mics_m[:mics]))
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from custom_components.uspd.base.acoustics import speed_of_sound_mps
 from custom_components.uspd.base.wav import write_wav
 from custom_components.uspd.engine import rates
 from custom_components.uspd.engine.calibration import calibrate, candidate_carriers
@@ -29,10 +30,11 @@ from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.sources import Block, SourceConfig, SourceError, open_source
 
 RATES = (44100, 48000, 96000, 192000)
-C = rates.speed_of_sound_mps()
+C = speed_of_sound_mps()
 
 
 def _tone(fs: int, f: float, seconds: float, seed: int = 0) -> NDArray[np.float64]:
+    """Mono audio: a tone at `f` in a little noise."""
     t = np.arange(int(seconds * fs)) / fs
     noise = np.random.default_rng(seed).normal(scale=1e-4, size=t.size)
     return (0.2 * np.cos(2 * np.pi * f * t) + noise)[:, None]
@@ -77,6 +79,7 @@ def test_the_cli_reads_it_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def _inside_and_outside(fs: int) -> tuple[list[float], list[float]]:
+    """Carriers just inside the range a recording may hold at `fs`, and just outside it."""
     low, high = rates.carrier_range_hz(fs)
     return [math.ceil(low) + 3, math.floor(high) - 3], [math.floor(low) - 3, math.ceil(high) + 3]
 
@@ -118,9 +121,11 @@ def test_a_tone_too_close_to_nyquist_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fs", RATES)
 def test_at_the_top_of_the_range_the_demodulator_keeps_the_band_clean(fs: int) -> None:
-    """The rule holds against the demodulator's actual filters: at the highest carrier a recording may
-    hold, a sideband at the edge of the Doppler band comes through where it is, and the mirror images
-    of the tone and the sideband (folded at Nyquist) stay out of the band the engine reads."""
+    """The rule holds against the demodulator's actual filters, at the highest carrier a recording may hold.
+
+    A sideband at the edge of the Doppler band comes through where it is, and the mirror images
+    of the tone and the sideband (folded at Nyquist) stay out of the band the engine reads.
+    """
     fc = float(math.floor(rates.carrier_range_hz(fs)[1]))
     plan = rates.plan_baseband(fs, fc)
     edge = rates.doppler_band_hz(fs, fc)
@@ -146,6 +151,7 @@ class _Loopback:
     hardware_paced = False
     block_seconds = 0.05
     closed_loop = True
+    xruns = 0
 
     def __init__(self, fs: int) -> None:
         self.audio_rate_hz = fs
@@ -157,10 +163,12 @@ class _Loopback:
         self._rng = np.random.default_rng(3)
 
     def set_emission(self, emission: Emission) -> None:
+        """Play this tone from the next block on, and remember it was asked for."""
         self._emission = emission
         self.emitted.append(emission)
 
     def read(self) -> Block:
+        """The next block: the tone asked for, in noise."""
         size = int(self.block_seconds * self.audio_rate_hz)
         t = (self._n + np.arange(size)) / self.audio_rate_hz
         self._n += size
@@ -169,10 +177,15 @@ class _Loopback:
         return Block(audio=(tone + self._rng.normal(scale=1e-4, size=size))[:, None])
 
     def ground_truth(self) -> str | None:
+        """Nothing: a loopback does not know the room."""
         return None
 
+    def calibration_twin(self) -> _Loopback:
+        """Itself: the sweep plays on the same loop."""
+        return self
+
     def close(self) -> None:
-        pass
+        """Nothing to release."""
 
 
 @pytest.mark.parametrize("fs", [44100, 48000])

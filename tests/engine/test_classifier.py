@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier, ModelError
-from custom_components.uspd.engine.detector import Motion
+from custom_components.uspd.engine.detector import Decision, Motion
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import GRID_BINS, GRID_SPEEDS_MPS, FeatureStack, resample_matrix
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
@@ -67,13 +68,14 @@ def test_frames_land_on_the_same_speed_grid_at_every_carrier() -> None:
     assert not out[:-1].any()
 
 
-def _decisions(scene_fn, classifier: Classifier):  # type: ignore[no-untyped-def]
+def _decisions(scene_fn: Callable[[], Scene], classifier: Classifier) -> list[Decision]:
+    """The engine's decisions on the scene `scene_fn` makes, with `classifier`."""
     scene = scene_fn()
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(96000, 40000, renderer.channels), classifier)
     rate = engine.plan.baseband_rate_hz
     total = int(scene.duration_s * rate)
-    out = []
+    out: list[Decision] = []
     for start in range(0, total, 4000):
         bb = renderer.render_baseband(start, min(4000, total - start), rate, Emission())
         out += [r.decision for r in engine.process_baseband(bb)]

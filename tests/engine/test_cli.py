@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,10 +21,12 @@ from ..helpers import render_audio, write_scene_wav
 
 @pytest.fixture(scope="module")
 def walk_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight seconds of the walk-in scene as a labelled recording."""
     return write_scene_wav(tmp_path_factory.mktemp("cli") / "walk.wav", library.walk_in_and_leave(duration_s=8.0))
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict], str]:
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]], str]:
+    """`uspd` with `args`: its exit code, the JSON lines it printed, and its stderr."""
     code = main(args)
     out, err = capsys.readouterr()
     return code, [json.loads(line) for line in out.splitlines()], err
@@ -71,6 +74,7 @@ def test_detect_one_to_eight_mics(tmp_path: Path, mics: int, capsys: pytest.Capt
 
 
 def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
+    """Files the CLI must refuse, each with the words its error must hold."""
     empty = tmp / "empty.wav"
     empty.write_bytes(b"")
     text = tmp / "notes.wav"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.emission import Emission
@@ -16,7 +17,7 @@ from custom_components.uspd.sim.scene import Device, Scene, Walker
 PHONE = Device(mics_m=((2.5, 0.12, 0.92),), mic_gain_db=(0.0,), audio_rate_hz=44100, speaker_rolloff_hz=21000.0)
 
 
-def _phone_recording(walk: bool, seed: int) -> np.ndarray:
+def _phone_recording(walk: bool, seed: int) -> NDArray[np.float64]:
     """A phone's mono 44.1 kHz recording of a 19.5 kHz tone, 4 s, with its AGC drifting 2 dB."""
     sources = (Walker(((1.0, 2.5, 2.5), (3.5, 2.5, 0.8))),) if walk else ()
     scene = Scene("phone", 4.0, sources=sources, device=PHONE, seed=seed)

@@ -20,6 +20,7 @@ QUIET = Evidence(motion_logit=-5.0, major_logit=-5.0, minor_db=0.0, major_db=0.0
 
 
 def _feed(det: Detector, frames: list[Evidence], t0: float = 0.0) -> list[tuple[Motion, bool]]:
+    """Feed the detector one evidence per hop from `t0`: its (motion, occupied) after each."""
     out = []
     for i, ev in enumerate(frames):
         d = det.update(t0 + i * HOP, ev)

@@ -7,13 +7,14 @@ import struct
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.base.labelled import Span
 from custom_components.uspd.base.wav import WavError, WavReader
 from custom_components.uspd.engine.carrier import NoCarrierError, detect_carrier
 from custom_components.uspd.engine.clutter import ClutterFilter
 from custom_components.uspd.engine.demodulate import Demodulator
-from custom_components.uspd.engine.detector import Motion
+from custom_components.uspd.engine.detector import Decision, Motion
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.rates import RateError, plan_baseband
 from custom_components.uspd.engine.tuning import TUNING
@@ -24,7 +25,8 @@ from custom_components.uspd.sim.scene import Scene, Seated
 from ..helpers import render_audio
 
 
-def _tone(fs: int, freq: float, seconds: float, mics: int = 2, amp: float = 0.5) -> np.ndarray:
+def _tone(fs: int, freq: float, seconds: float, mics: int = 2, amp: float = 0.5) -> NDArray[np.float64]:
+    """Audio of a tone at `freq` on each mic, each a radian of phase apart."""
     t = np.arange(int(fs * seconds)) / fs
     return np.stack([amp * np.cos(2 * np.pi * freq * t + k) for k in range(mics)], axis=1)
 
@@ -81,13 +83,14 @@ def test_clutter_removes_static_and_keeps_slow_motion() -> None:
     assert np.abs(np.mean(tail)) < 1e-3  # the static phasor is gone
 
 
-def _decisions(scene: Scene) -> list:
+def _decisions(scene: Scene) -> list[Decision]:
+    """The engine's decisions on the scene, fed 400 baseband samples at a time."""
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000, renderer.channels))
     rate = engine.plan.baseband_rate_hz
     from custom_components.uspd.engine.emission import Emission
 
-    out = []
+    out: list[Decision] = []
     for i in range(int(scene.duration_s * rate / 400)):
         out += [r.decision for r in engine.process_baseband(renderer.render_baseband(i * 400, 400, rate, Emission()))]
     return out
@@ -128,6 +131,7 @@ def test_passband_chain_detects_the_walker() -> None:
 
 
 def _wav(fmt_tag: int, bits: int, data: bytes, ch: int = 1, rate: int = 96000) -> bytes:
+    """A minimal WAV file: the fmt chunk for this tag, then `data`."""
     fmt = struct.pack("<HHIIHH", fmt_tag, ch, rate, rate * ch * bits // 8, ch * bits // 8, bits)
     return (
         b"RIFF"

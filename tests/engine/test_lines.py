@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import Motion
@@ -23,15 +24,19 @@ OUTLIERS_ANY = dataclasses.replace(TUNING, line_outlier_db=None)
 OUTLIERS_4_5 = dataclasses.replace(TUNING, line_outlier_db=4.5)
 
 
-def stationary_line(windows: np.ndarray, min_frames: int = TUNING.line_min_frames) -> np.ndarray:
+def stationary_line(windows: NDArray[np.float32], min_frames: int = TUNING.line_min_frames) -> NDArray[np.bool_]:
+    """Whether each window holds a still line, with `min_frames` as the line's shortest run."""
     return find_lines(windows, dataclasses.replace(TUNING, line_min_frames=min_frames)).still
 
 
-def beside_line_db(windows: np.ndarray, steady_std_db: float | None = TUNING.steady_std_db) -> np.ndarray:
+def beside_line_db(
+    windows: NDArray[np.float32], steady_std_db: float | None = TUNING.steady_std_db
+) -> NDArray[np.float64]:
+    """The walking band's energy beside each window's still line (dB), with this steadiness limit."""
     return beside_db(find_lines(windows, dataclasses.replace(TUNING, steady_std_db=steady_std_db)))
 
 
-def _window(bins: list[int], levels_db: list[float]) -> np.ndarray:
+def _window(bins: list[int], levels_db: list[float]) -> NDArray[np.float32]:
     """The classifier's scaled input: noise (~0 dB) with one strong bin per frame."""
     db = RNG.normal(0.0, 2.0, (CONTEXT_FRAMES, GRID_BINS))
     for row, (b, level) in enumerate(zip(bins, levels_db, strict=True)):
@@ -40,6 +45,7 @@ def _window(bins: list[int], levels_db: list[float]) -> np.ndarray:
 
 
 def _bin(speed_mps: float) -> int:
+    """The classifier grid's bin nearest `speed_mps`."""
     return int(np.argmin(np.abs(GRID_SPEEDS_MPS - speed_mps)))
 
 

@@ -37,6 +37,7 @@ CALIBRATION = Calibration(CARRIER_HZ, 0.1, 25.0, False, 4.0, (CarrierMeasurement
 
 
 def _engine() -> Engine:
+    """A one-mic engine at AUDIO_HZ around CARRIER_HZ that holds the room HOLD_S."""
     return Engine(EngineConfig(AUDIO_HZ, CARRIER_HZ, 1, detector=DetectorConfig(hold_s=HOLD_S)))
 
 
@@ -48,6 +49,7 @@ def _session(
     power_save: bool = True,
     publish_s: float = 2.0,
 ) -> Session:
+    """A session on a fresh engine, with these facts and settings."""
     return Session(
         _engine(), facts, calibration, tone_on=tone_on, power_save=power_save, hold_s=HOLD_S, publish_s=publish_s
     )
@@ -132,10 +134,12 @@ def test_turning_power_saving_off_brings_a_paused_tone_back_at_the_next_block() 
 
 
 def _frame(engine: Engine, t_s: float, *, snr_db: float = 60.0) -> FrameResult:
+    """A frame result at `t_s` that sees nothing."""
     return _result(engine, Decision(t_s, Motion.NONE, False, 0.0, 0.0, 0.0, 0.0), snr_db=snr_db)
 
 
 def _result(engine: Engine, decision: Decision, *, snr_db: float = 60.0) -> FrameResult:
+    """A frame result carrying `decision`, its spectrum rising with the time."""
     bins = len(engine.speeds_mps)
     db = np.linspace(-3.0, 30.0, bins) + decision.t_s
     frame = DopplerFrame(decision.t_s, 10 ** (db / 10), 10 ** (db / 10), db, engine.framer.freqs_hz)

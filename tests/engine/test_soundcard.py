@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from unittest.mock import patch
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.carrier import detect_carrier
 from custom_components.uspd.engine.detector import DetectorConfig
@@ -44,10 +46,18 @@ def test_devices_are_listed_and_probed() -> None:
     assert err.value.reason == "device_not_found"
 
 
+def _audio(card: SoundCard) -> NDArray[np.float64]:
+    """The next block's audio: a sound card never ends, and always delivers audio."""
+    block = card.read()
+    assert block is not None
+    assert block.audio is not None
+    return block.audio
+
+
 def test_the_emitted_tone_comes_back_at_its_frequency_and_level() -> None:
     card = SoundCard(PULSE)
     try:
-        audio = np.concatenate([block.audio for block in (card.read() for _ in range(30))])
+        audio = np.concatenate([_audio(card) for _ in range(30)])
     finally:
         card.close()
     assert audio.shape[1] == 1
@@ -69,7 +79,7 @@ def test_the_worker_survives_the_sound_server_restarting(pulse_server: PulseServ
         with lock:
             snapshots.append(s)
 
-    def wait_for(predicate, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    def wait_for(predicate: Callable[[], bool], seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             with lock:

@@ -6,6 +6,7 @@ import io
 import threading
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from custom_components.uspd.engine.detector import DetectorConfig
@@ -15,7 +16,7 @@ from custom_components.uspd.engine.worker import EngineWorker, Snapshot
 from custom_components.uspd.sim.source import open_source
 
 
-def _image_at(scenario: str, t_s: float) -> np.ndarray:
+def _image_at(scenario: str, t_s: float) -> NDArray[np.float64]:
     """The worker's picture once it has sensed `t_s` of the simulated room (played as fast as it renders)."""
     reached = threading.Event()
     errors: list[SourceError] = []

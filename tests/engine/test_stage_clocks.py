@@ -7,6 +7,7 @@ import dataclasses
 import inspect
 
 import numpy as np
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine import tuning
 from custom_components.uspd.engine.detector import Motion
@@ -20,7 +21,8 @@ from custom_components.uspd.sim.render import Renderer
 RATE = 4000.0
 
 
-def _tone_audio(seconds: float, fs: int = 96000, carrier_hz: float = 40000.0) -> np.ndarray:
+def _tone_audio(seconds: float, fs: int = 96000, carrier_hz: float = 40000.0) -> NDArray[np.float64]:
+    """Two mics of a steady tone in a little noise."""
     t = np.arange(int(seconds * fs)) / fs
     rng = np.random.default_rng(5)
     tone = 0.1 * np.cos(2 * np.pi * carrier_hz * t)
@@ -53,14 +55,15 @@ def test_a_framer_block_that_starts_later_times_its_frames_from_there() -> None:
     assert [f.t_s for f in framer.process(x, x)] == [(700 + 128) / RATE, (800 + 128) / RATE, (900 + 128) / RATE]
 
 
-def _breathing(seconds: float) -> np.ndarray:
+def _breathing(seconds: float) -> NDArray[np.complex128]:
     """Two mics: a static phasor, a torso echo whose path breathes (4 mm at 0.25 Hz), and mic noise, at RATE."""
     t = np.arange(int(seconds * RATE)) / RATE
     k = 2 * np.pi * 40000 / 343.0
     torso = 3e-3 * np.exp(-2j * k * 0.002 * np.sin(2 * np.pi * 0.25 * t))
     rng = np.random.default_rng(8)
     noise = 1e-5 * (rng.normal(size=(2, len(t))) + 1j * rng.normal(size=(2, len(t))))
-    return np.vstack([1.0 + torso, 0.5j + 0.8 * torso * 1j]) + noise
+    paths: NDArray[np.complex128] = np.vstack([1.0 + torso, 0.5j + 0.8 * torso * 1j])
+    return paths + noise
 
 
 def test_breathing_heard_after_a_gap_is_scored_as_a_fresh_window() -> None:
@@ -73,7 +76,7 @@ def test_breathing_heard_after_a_gap_is_scored_as_a_fresh_window() -> None:
     fresh.push(x[:, before + gap :], before + gap)
     assert heard.next_sample == fresh.next_sample == x.shape[1]
     assert heard.score_at(before / RATE) > tuning.TUNING.still_on_db  # a whole window before the gap
-    after = np.arange((before + gap) / RATE + WINDOW_S, 30.0, 0.025)
+    after = np.arange((before + gap) / RATE + WINDOW_S, 30.0, 0.025, dtype=np.float64)
     a = np.array([heard.score_at(t) for t in after])
     b = np.array([fresh.score_at(t) for t in after])
     assert np.array_equal(a, b)
@@ -105,4 +108,5 @@ def test_every_tuned_value_names_the_lab_command_that_chose_it() -> None:
     for name, doc in fields:
         assert isinstance(doc, ast.Expr), name
         assert isinstance(doc.value, ast.Constant), name
+        assert isinstance(doc.value.value, str), name
         assert "`scripts/lab " in doc.value.value, name

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.detector import Detector, DetectorConfig
 from custom_components.uspd.engine.emission import Emission
@@ -30,24 +31,31 @@ RATE = 4000.0
 K = 2 * np.pi * 40000 / 343.0  # wavenumber at 40 kHz
 
 
-def _chest(seconds: float, breath_hz: float = 0.25, depth_m: float = 0.004, echo: float = 3e-3) -> np.ndarray:
+def _chest(
+    seconds: float, breath_hz: float = 0.25, depth_m: float = 0.004, echo: float = 3e-3
+) -> NDArray[np.complex128]:
     """Two mics: a static phasor, a torso echo whose path breathes, and mic noise."""
     t = np.arange(int(seconds * RATE)) / RATE
     rng = np.random.default_rng(5)
     d = depth_m / 2 * np.sin(2 * np.pi * breath_hz * t)
     torso = echo * np.exp(-2j * K * d)
     noise = 1e-5 * (rng.normal(size=(2, len(t))) + 1j * rng.normal(size=(2, len(t))))
-    return np.vstack([1.0 + torso, 0.5j + 0.8 * torso * 1j]) + noise
+    paths: NDArray[np.complex128] = np.vstack([1.0 + torso, 0.5j + 0.8 * torso * 1j])
+    return paths + noise
 
 
-def _slow(x: np.ndarray) -> np.ndarray:
-    return x.reshape(x.shape[0], -1, 200).mean(axis=2)
+def _slow(x: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """The baseband averaged 200 samples at a time: the slow phase the meter reads."""
+    slow: NDArray[np.complex128] = x.reshape(x.shape[0], -1, 200).mean(axis=2)
+    return slow
 
 
 def test_a_breathing_chest_scores_far_over_the_threshold_and_noise_far_under() -> None:
     assert slow_phase_score(_slow(_chest(WINDOW_S)), 20.0) > STILL_ON_DB + 10
     rng = np.random.default_rng(1)
-    quiet = 1.0 + 1e-5 * (rng.normal(size=(2, int(WINDOW_S * RATE))) + 1j * rng.normal(size=(2, int(WINDOW_S * RATE))))
+    shape = (2, int(WINDOW_S * RATE))
+    noise: NDArray[np.complex128] = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+    quiet = 1.0 + 1e-5 * noise
     assert slow_phase_score(_slow(quiet), 20.0) < 10.0
 
 
@@ -85,9 +93,9 @@ def test_the_meter_is_the_same_whatever_the_blocks_and_never_looks_ahead() -> No
     whole = StillnessMeter(RATE, 2)
     whole.push(x)
     split = StillnessMeter(RATE, 2)
-    for a in range(0, x.shape[1], 777):
-        split.push(x[:, a : a + 777])
-    times = np.arange(0.0, 20.0, 0.025)
+    for start in range(0, x.shape[1], 777):
+        split.push(x[:, start : start + 777])
+    times = np.arange(0.0, 20.0, 0.025, dtype=np.float64)
     a = np.array([whole.score_at(t) for t in times])
     b = np.array([split.score_at(t) for t in times])
     assert np.array_equal(np.isnan(a), np.isnan(b))
@@ -109,6 +117,7 @@ def test_a_tone_switch_starts_the_window_over() -> None:
 
 
 def _detector_at(t: float, ev: Evidence, still: float | None, det: Detector) -> bool:
+    """Whether the detector holds the room at `t` on this evidence and breathing since `still`."""
     return det.update(t, ev, still).occupied
 
 
@@ -116,15 +125,15 @@ def test_stillness_keeps_an_occupied_room_and_opens_none() -> None:
     walking = Evidence(5.0, 5.0, 20.0, 20.0, 0.0)
     det = Detector(DetectorConfig(hold_s=30.0), dataclasses.replace(TUNING, occupy_frames=1))
     # Vacant: breathing alone never opens the room.
-    assert not any(_detector_at(t, NO_EVIDENCE, t - WINDOW_S, det) for t in np.arange(0.0, 60.0, 0.5))
+    assert not any(_detector_at(t, NO_EVIDENCE, t - WINDOW_S, det) for t in np.arange(0.0, 60.0, 0.5, dtype=np.float64))
     for t in (60.0, 60.025, 60.05):
         det.update(t, walking)
     assert det.occupied
     # Still for two minutes, breathing seen throughout: occupied all along.
-    assert all(_detector_at(t, NO_EVIDENCE, t - WINDOW_S, det) for t in np.arange(61.0, 180.0, 0.5))
+    assert all(_detector_at(t, NO_EVIDENCE, t - WINDOW_S, det) for t in np.arange(61.0, 180.0, 0.5, dtype=np.float64))
     # They leave at 180 s: the windows ending later saw no breathing. Vacant a hold after the last window's start.
     last_start = 179.5 - WINDOW_S
-    occupied = {t: _detector_at(t, NO_EVIDENCE, None, det) for t in np.arange(180.0, 230.0, 0.5)}
+    occupied = {t: _detector_at(t, NO_EVIDENCE, None, det) for t in np.arange(180.0, 230.0, 0.5, dtype=np.float64)}
     assert all(v for t, v in occupied.items() if t <= last_start + 30.0)
     assert not any(v for t, v in occupied.items() if t > last_start + 30.0)
 
@@ -135,16 +144,16 @@ def test_still_since_is_the_windows_start_and_only_over_the_threshold() -> None:
     assert still_since(100.0, math.nan) is None
 
 
-def _scores(scene: Scene) -> np.ndarray:
+def _scores(scene: Scene) -> NDArray[np.float64]:
     """The engine's stillness score at every frame of the scene, at the device's own rate, 40 kHz."""
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels))
     rate = engine.plan.baseband_rate_hz
-    out = []
+    out: list[float] = []
     for a in range(0, int(scene.duration_s * rate), int(rate)):
         y = renderer.render_baseband(a, int(rate), rate, Emission(carrier_hz=40000.0, level=0.5))
         out += [r.stillness_db for r in engine.process_baseband(y)]
-    return np.asarray(out)
+    return np.asarray(out, dtype=np.float64)
 
 
 def test_a_simulated_still_sitter_is_seen_and_fans_are_not() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.evidence import network_evidence
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MPS, scale_db
@@ -13,7 +14,7 @@ from custom_components.uspd.engine.tuning import TUNING
 RNG = np.random.default_rng(5)
 
 
-def _window(lines_db: dict[float, float]) -> np.ndarray:
+def _window(lines_db: dict[float, float]) -> NDArray[np.float32]:
     """Noise (~0 dB) plus energy at the given radial speeds (m/s → dB over the floor) in every frame."""
     db = 10 * np.log10(RNG.exponential(1.0, (CONTEXT_FRAMES, GRID_BINS)))
     for speed, level in lines_db.items():

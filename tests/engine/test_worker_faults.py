@@ -13,12 +13,14 @@ import dataclasses
 import queue
 import threading
 import time
-from concurrent.futures import CancelledError
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
 from typing import Any
 from unittest.mock import patch
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.calibration import (
     RECALIBRATE_EVERY_S,
@@ -31,7 +33,7 @@ from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.recorder import AbortedByCalibration, BasebandClip, RecordingAborted
-from custom_components.uspd.engine.sources import Block, SourceConfig, SourceError
+from custom_components.uspd.engine.sources import AudioSource, Block, SourceConfig, SourceError
 from custom_components.uspd.engine.worker import BACKOFF_S, HEALTHY_AUDIO_S, EngineWorker
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Device, Scene
@@ -57,7 +59,7 @@ class FakeSource:
         *,
         then: str = "fail",
         block_s: float = 0.5,
-        on_read: Any = None,
+        on_read: Callable[[FakeSource], None] | None = None,
         fail_in_sweep_after: int | None = None,
     ) -> None:
         self.blocks = blocks  # None: for ever
@@ -73,6 +75,7 @@ class FakeSource:
         self._rng = np.random.default_rng(7)
 
     def read(self) -> Block | None:
+        """The next block, or the failure or end the source was made for."""
         if self.on_read is not None:
             self.on_read(self)
         if self.sweep_reads is not None:
@@ -85,20 +88,24 @@ class FakeSource:
             return None
         self.reads += 1
         n = round(self.block_s * BASEBAND_HZ)
-        noise = self._rng.normal(0, 1e-4, (1, n)) + 1j * self._rng.normal(0, 1e-4, (1, n))
+        noise: NDArray[np.complex128] = self._rng.normal(0, 1e-4, (1, n)) + 1j * self._rng.normal(0, 1e-4, (1, n))
         return Block(baseband=0.05 + noise)
 
     def set_emission(self, emission: Emission) -> None:
+        """Notice when a sweep turns the tone off to listen."""
         if not emission.on and emission.level == 0.0 and self.sweep_reads is None:
             self.sweep_reads = 0  # calibration's first listen
 
     def ground_truth(self) -> str | None:
+        """Nothing: a device does not know the room."""
         return None
 
     def calibration_twin(self) -> FakeSource:
+        """Itself: a device sweeps on its own stream."""
         return self
 
     def close(self) -> None:
+        """Record that the worker let the device go."""
         self.closed = True
 
 
@@ -111,6 +118,7 @@ class RecordingStop(threading.Event):
         self.waits: list[float] = []
 
     def wait(self, timeout: float | None = None) -> bool:
+        """Record the timeout and return at once: set once `limit` waits were asked for."""
         assert timeout is not None
         self.waits.append(timeout)
         if len(self.waits) >= self.limit:
@@ -118,8 +126,12 @@ class RecordingStop(threading.Event):
         return self.is_set()
 
 
-def _worker(opener: Any, **kwargs: Any) -> EngineWorker:
-    on_error = kwargs.pop("on_error", lambda _e: None)
+def _worker(
+    opener: Callable[[SourceConfig], AudioSource],
+    on_error: Callable[[SourceError], None] = lambda _e: None,
+    **kwargs: Any,
+) -> EngineWorker:
+    """A worker on `opener`'s sources that does not save power; `kwargs` go to EngineWorker."""
     return EngineWorker(
         SourceConfig(), DetectorConfig(), lambda _s: None, on_error, opener=opener, power_save=False, **kwargs
     )
@@ -141,7 +153,7 @@ def test_backoff_grows_for_a_device_that_opens_but_never_streams_and_resets_afte
     errors: list[SourceError] = []
     worker = _worker(opener, on_error=errors.append)
     stop = RecordingStop(limit=len(plan))
-    worker._stop = stop
+    worker._stop = stop  # noqa: SLF001 - white box: the backoff's waits, recorded instead of slept
     run_to_end(worker)
     worker.stop()
     # Six devices that open and fail their first read: the documented schedule, not 1 s for ever.
@@ -188,9 +200,11 @@ class Clock:
         self.per_block = per_block
 
     def __call__(self) -> float:
+        """The time now."""
         return self.now
 
     def tick(self, _source: FakeSource) -> None:
+        """One block read: the clock moves on by `per_block`."""
         self.now += self.per_block
 
 
@@ -299,7 +313,9 @@ def test_a_calibration_whose_source_fails_mid_sweep_fails_at_once_with_the_reaso
         future = worker.calibrate()
         with pytest.raises(CalibrationError, match="audio source failed during the sweep: the device was unplugged"):
             future.result(timeout=10)  # fails at once, not when the action's 120 s run out
-        assert isinstance(future.exception().__cause__, SourceError)  # type: ignore[union-attr]
+        error = future.exception()
+        assert error is not None
+        assert isinstance(error.__cause__, SourceError)
         # The stream failed with it: reported, and the device reopened.
         assert reopened.wait(10)
         worker.stop()
@@ -376,7 +392,7 @@ def test_a_calibration_aborts_a_running_capture_and_later_ones_record_at_its_car
         worker.stop()
 
 
-class _RacingCalibrations:
+class _RacingCalibrations(queue.SimpleQueue[Future[Calibration]]):
     """The worker's calibration queue; at the stream's first check for captures, calibrate() and capture_baseband().
 
     The two calls land right after the check: where the check and the drain share
@@ -385,30 +401,27 @@ class _RacingCalibrations:
     """
 
     def __init__(self, worker: EngineWorker) -> None:
+        super().__init__()
         self.worker = worker
-        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.armed = threading.Event()
-        self.asked: list[Any] = []
+        self.asked: tuple[Future[Calibration], Future[BasebandClip]] | None = None
         self.caller: threading.Thread | None = None
 
-    def put(self, item: Any) -> None:
-        self.queue.put(item)
-
-    def get_nowait(self) -> Any:
-        return self.queue.get_nowait()
-
     def empty(self) -> bool:
-        empty = self.queue.empty()
+        """Whether the queue is empty; once armed, the engine thread's call also sets off the two requests."""
+        empty = super().empty()
         if self.armed.is_set() and threading.current_thread().name == "uspd-engine":
             self.armed.clear()
-            locked = self.worker._lock.locked()
-            self.caller = threading.Thread(
-                target=lambda: self.asked.extend([self.worker.calibrate(), self.worker.capture_baseband(0.1)])
-            )
+            locked = self.worker._lock.locked()  # noqa: SLF001 - white box: the race is with the lock's holder
+            self.caller = threading.Thread(target=self._ask)
             self.caller.start()
             if not locked:
                 self.caller.join()
         return empty
+
+    def _ask(self) -> None:
+        """Ask for a calibration, then a capture, as two callers would."""
+        self.asked = (self.worker.calibrate(), self.worker.capture_baseband(0.1))
 
 
 def test_a_capture_asked_for_just_after_a_calibration_waits_for_it() -> None:
@@ -417,7 +430,7 @@ def test_a_capture_asked_for_just_after_a_calibration_waits_for_it() -> None:
     with patch("custom_components.uspd.engine.worker.calibrate", return_value=new):
         worker = _worker(lambda _c: FakeSource(block_s=0.05, on_read=lambda _s: reading.set()))
         racing = _RacingCalibrations(worker)
-        worker._calibrations = racing  # type: ignore[assignment]
+        worker._calibrations = racing  # noqa: SLF001 - white box: the queue the stream checks, to race it
         worker.start()
         try:
             assert reading.wait(10)
@@ -428,6 +441,7 @@ def test_a_capture_asked_for_just_after_a_calibration_waits_for_it() -> None:
                 time.sleep(0.01)
             assert racing.caller is not None
             racing.caller.join(10)
+            assert racing.asked is not None
             calibration, capture = racing.asked
             assert calibration.result(timeout=10) == new
             assert capture.result(timeout=10).carrier_hz == 41000.0  # recorded after the sweep, not aborted by it
@@ -483,7 +497,7 @@ def test_worker_retries_a_failing_source() -> None:
     attempts = {"n": 0}
     got_snapshot = threading.Event()
 
-    def opener(config: SourceConfig):  # type: ignore[no-untyped-def]
+    def opener(config: SourceConfig) -> AudioSource:
         attempts["n"] += 1
         if attempts["n"] == 1:
             raise SourceError("device_busy", "busy")

@@ -7,9 +7,9 @@ The few tests that run the real engine thread say so with `real_worker`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncGenerator, Generator
 from functools import partial
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -63,7 +63,7 @@ def _title_and_unique_id(data: dict[str, Any]) -> tuple[str, str]:
             scenario = data["scenario"]
             return f"Simulated room ({scenario.replace('_', ' ')})", f"simulated_{scenario}"
         case "recording":
-            return f"Recording {os.path.basename(data['path'])}", f"recording_{data['path']}"
+            return f"Recording {Path(data['path']).name}", f"recording_{data['path']}"
         case "soundcard":
             return data["device"], f"soundcard_{data['device']}"
         case other:

@@ -172,6 +172,9 @@ class FakeWorker:
                 future.set_exception(RecordingAborted("the engine stopped before the recording ended"))
         self._held = []
 
+    def join(self) -> None:
+        """Nothing to wait for: no thread runs."""
+
     @property
     def calibrating(self) -> bool:
         """A sweep is under way."""
@@ -241,4 +244,5 @@ class FakeWorker:
             future.set_result(canned_clip(seconds, self._carrier_hz()))
 
     def _carrier_hz(self) -> float:
+        """The carrier recordings are made at: the calibration's, else the source's."""
         return self.calibration.carrier_hz if self.calibration is not None else self.source_config.carrier_hz

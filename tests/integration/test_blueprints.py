@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -22,7 +23,9 @@ ROOM = "binary_sensor.living_room_occupancy"
 
 @pytest.mark.parametrize("path", sorted(BLUEPRINTS.glob("*.yaml")), ids=lambda p: p.name)
 def test_blueprint_is_valid(path: Path) -> None:
-    blueprint = Blueprint(load_yaml(path), expected_domain="automation", schema=AUTOMATION_BLUEPRINT_SCHEMA)
+    config = load_yaml(path)
+    assert isinstance(config, dict)
+    blueprint = Blueprint(config, expected_domain="automation", schema=AUTOMATION_BLUEPRINT_SCHEMA)
     occupancy = blueprint.inputs["occupancy_entity"]["selector"]["entity"]["filter"][0]
     assert occupancy == {"integration": "uspd", "domain": ["binary_sensor"], "device_class": ["occupancy"]}
     assert blueprint.metadata["source_url"].endswith(f"blueprints/automation/uspd/{path.name}")
@@ -32,7 +35,8 @@ def test_there_are_at_least_three() -> None:
     assert len(list(BLUEPRINTS.glob("*.yaml"))) >= 3
 
 
-async def _automation(hass: HomeAssistant, tmp_path: Path, name: str, inputs: dict) -> None:
+async def _automation(hass: HomeAssistant, tmp_path: Path, name: str, inputs: dict[str, Any]) -> None:
+    """Set up one automation from blueprint `name` on the occupancy sensor ROOM."""
     hass.config.config_dir = str(tmp_path)
     shutil.copytree(BLUEPRINTS, tmp_path / "blueprints" / "automation" / "uspd")
     hass.states.async_set(ROOM, "off", {"device_class": "occupancy"})
@@ -86,7 +90,9 @@ async def test_arrival_runs_its_action_only_during_the_hours(
     hass: HomeAssistant, tmp_path: Path, freezer: FrozenDateTimeFactory, clock: str, expected: int
 ) -> None:
     await hass.config.async_set_time_zone("UTC")
-    freezer.move_to(dt_util.parse_datetime(f"2026-11-24T{clock}+00:00"))
+    now = dt_util.parse_datetime(f"2026-11-24T{clock}+00:00")
+    assert now is not None
+    freezer.move_to(now)
     scene = async_mock_service(hass, "scene", "turn_on")
     action = [{"action": "scene.turn_on", "target": {"entity_id": "scene.morning"}}]
     await _automation(

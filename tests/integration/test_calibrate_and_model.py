@@ -112,6 +112,7 @@ async def test_a_near_ultrasonic_calibration_raises_a_repair(
     await hass.async_block_till_done()
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
+    assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["carrier"] == "20000"
 
 

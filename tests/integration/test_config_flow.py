@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, patch
 
 import pytest
 from homeassistant import config_entries
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -24,13 +26,14 @@ SOUNDCARD = "custom_components.uspd.config_flow"
 
 
 @pytest.fixture(autouse=True)
-def no_setup() -> object:
+def no_setup() -> Generator[None]:
     """The flow is tested alone; setting the entry up is test_init's job."""
-    with patch("custom_components.uspd.async_setup_entry", return_value=True) as mock:
-        yield mock
+    with patch("custom_components.uspd.async_setup_entry", return_value=True):
+        yield
 
 
-async def _start(hass: HomeAssistant, backend: str) -> dict:
+async def _start(hass: HomeAssistant, backend: str) -> ConfigFlowResult:
+    """A user's flow, past its first step with `backend` chosen."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
@@ -150,7 +153,7 @@ def test_device_defaults_follow_the_hardware() -> None:
     ],
 )
 async def test_soundcard_unavailable(hass: HomeAssistant, devices: object, reason: str) -> None:
-    kwargs = {"side_effect": devices} if isinstance(devices, Exception) else {"return_value": devices}
+    kwargs: dict[str, Any] = {"side_effect": devices} if isinstance(devices, Exception) else {"return_value": devices}
     with patch(f"{SOUNDCARD}.list_devices", **kwargs):
         result = await _start(hass, "soundcard")
     assert result["type"] is FlowResultType.ABORT
@@ -200,7 +203,9 @@ async def test_reconfiguring_a_named_simulated_room_offers_its_name(
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"backend": "simulated"})
     assert result["step_id"] == "simulated"
-    suggested = {str(key): (key.description or {}).get("suggested_value") for key in result["data_schema"].schema}
+    schema = result["data_schema"]
+    assert schema is not None
+    suggested = {str(key): (key.description or {}).get("suggested_value") for key in schema.schema}
     assert suggested["name"] == "Living room"
     assert suggested["scenario"] == "demo_loop"
     result = await hass.config_entries.flow.async_configure(
@@ -211,7 +216,8 @@ async def test_reconfiguring_a_named_simulated_room_offers_its_name(
     assert entry.data == {"backend": "simulated", "scenario": "empty_room"}
 
 
-async def _recording_step(hass: HomeAssistant) -> dict[str, Any]:
+async def _recording_step(hass: HomeAssistant) -> ConfigFlowResult:
+    """A user's flow at the recording step."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": config_entries.SOURCE_USER})
     return await hass.config_entries.flow.async_configure(result["flow_id"], {"backend": "recording"})
 
@@ -242,7 +248,9 @@ async def test_config_flow_reads_only_regular_files_in_allowed_folders(hass: Hom
         result = await hass.config_entries.flow.async_configure(flow, {"path": str(path)})
         assert result["type"] is FlowResultType.FORM, path
         assert result["errors"] == {"base": error}, path
-        assert result["description_placeholders"]["error"], path
+        placeholders = result["description_placeholders"]
+        assert placeholders is not None, path
+        assert placeholders["error"], path
 
     good = write_scene_wav(allowed / "room.wav", empty_room(duration_s=1.0))
     result = await hass.config_entries.flow.async_configure(flow, {"path": str(good)})

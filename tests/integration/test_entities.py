@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -10,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.uspd.const import DOMAIN
 
-from . import PREFIX
+from . import PREFIX, state_of
 from .fake_worker import WALKING, FakeEngine
 
 
@@ -29,9 +31,9 @@ async def test_options_flow_updates_the_running_engine(
     assert (worker.detector.sensitivity_pct, worker.detector.hold_s) == (80.0, 120.0)
     assert worker.power_save is False
     assert worker.emission_on is True
-    assert hass.states.get(f"switch.{PREFIX}_power_saving").state == STATE_OFF
-    assert hass.states.get(f"number.{PREFIX}_sensitivity").state == "80.0"
-    assert hass.states.get(f"number.{PREFIX}_clear_delay").state == "120.0"
+    assert state_of(hass, f"switch.{PREFIX}_power_saving") == STATE_OFF
+    assert state_of(hass, f"number.{PREFIX}_sensitivity") == "80.0"
+    assert state_of(hass, f"number.{PREFIX}_clear_delay") == "120.0"
     assert fake_worker.workers == [worker]  # applied to the running engine, not by a restart
 
 
@@ -56,7 +58,7 @@ async def test_numbers_set_options_and_the_engine(
     await hass.async_block_till_done()
     assert init_integration.options[option] == value
     assert getattr(fake_worker.worker.detector, detector[0]) == detector[1]
-    assert float(hass.states.get(entity_id).state) == value
+    assert float(state_of(hass, entity_id)) == value
 
 
 @pytest.mark.parametrize(("switch", "option"), [("emission", "emission"), ("power_saving", "power_save")])
@@ -66,21 +68,23 @@ async def test_switches_set_options_and_the_engine(
 ) -> None:
     entity_id = f"switch.{PREFIX}_{switch}"
     worker = fake_worker.worker
-    asked = {"emission": lambda: worker.emission_on, "power_save": lambda: worker.power_save}[option]
-    assert hass.states.get(entity_id).state == STATE_OFF
+    asked: Callable[[], bool] = {"emission": lambda: worker.emission_on, "power_save": lambda: worker.power_save}[
+        option
+    ]
+    assert state_of(hass, entity_id) == STATE_OFF
     assert asked() is False  # the engine started as the options say
 
     await hass.services.async_call("switch", "turn_on", {"entity_id": entity_id}, blocking=True)
     await hass.async_block_till_done()
     assert init_integration.options[option] is True
     assert asked() is True
-    assert hass.states.get(entity_id).state == STATE_ON
+    assert state_of(hass, entity_id) == STATE_ON
 
     await hass.services.async_call("switch", "turn_off", {"entity_id": entity_id}, blocking=True)
     await hass.async_block_till_done()
     assert init_integration.options[option] is False
     assert asked() is False
-    assert hass.states.get(entity_id).state == STATE_OFF
+    assert state_of(hass, entity_id) == STATE_OFF
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -88,7 +92,7 @@ async def test_sensors_show_the_latest_snapshot(
     hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine
 ) -> None:
     def state(key: str) -> str:
-        return hass.states.get(f"sensor.{PREFIX}_{key}").state
+        return state_of(hass, f"sensor.{PREFIX}_{key}")
 
     assert state("motion_type") == STATE_UNKNOWN  # nothing heard yet
     await fake_worker.publish(WALKING, noise_floor_db=-96.44, carrier_snr_db=58.26, xruns=3, duty_cycle=0.254)
@@ -113,9 +117,9 @@ async def test_the_calibrating_sensor_follows_the_engine(
 ) -> None:
     calibrating = f"binary_sensor.{PREFIX}_calibrating"
     await fake_worker.publish(WALKING, calibrating=True)
-    assert hass.states.get(calibrating).state == STATE_ON
+    assert state_of(hass, calibrating) == STATE_ON
     await fake_worker.publish(WALKING)
-    assert hass.states.get(calibrating).state == STATE_OFF
+    assert state_of(hass, calibrating) == STATE_OFF
 
 
 async def test_noisy_diagnostics_are_disabled_by_default(
@@ -124,7 +128,9 @@ async def test_noisy_diagnostics_are_disabled_by_default(
     for key in ("noise_floor", "carrier_snr", "xruns", "breathing", "emission_level"):
         entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{init_integration.unique_id}_{key}")
         assert entity_id is not None
-        assert entity_registry.async_get(entity_id).disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
 
 
 @pytest.mark.parametrize("entry_options", [{"emission": False}])

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.uspd.engine.spectrogram import render_png
 
-from . import PREFIX
+from . import PREFIX, state_of
 from .fake_worker import WALKING, FakeEngine
 
 
@@ -30,7 +30,7 @@ async def test_the_image_is_the_engine_s_picture_and_changes_with_each_snapshot(
 
     fake_worker.doppler_png = render_png(np.tile(np.linspace(0.0, 60.0, 80), (40, 1)))
     await fake_worker.publish(WALKING)
-    first = hass.states.get(image).state
+    first = state_of(hass, image)
     resp = await http.get(f"/api/image_proxy/{image}")
     assert resp.status == HTTPStatus.OK
     assert resp.content_type == "image/png"
@@ -38,4 +38,4 @@ async def test_the_image_is_the_engine_s_picture_and_changes_with_each_snapshot(
     # The frontend refetches when the state (the picture's time) moves: it moves with every snapshot.
     freezer.tick(1.0)
     await fake_worker.publish(WALKING, t_s=5.0)
-    assert hass.states.get(image).state != first
+    assert state_of(hass, image) != first

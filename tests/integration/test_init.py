@@ -18,7 +18,7 @@ from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.sources import SourceError
 
-from . import PREFIX, setup_integration
+from . import PREFIX, setup_integration, state_of
 from .fake_worker import VACANT, WALKING, FakeEngine
 
 OCCUPANCY = f"binary_sensor.{PREFIX}_occupancy"
@@ -26,6 +26,7 @@ MOTION = f"binary_sensor.{PREFIX}_motion"
 
 
 def _engine_threads() -> list[threading.Thread]:
+    """The engine threads running now."""
     return [t for t in threading.enumerate() if t.name == "uspd-engine"]
 
 
@@ -38,11 +39,12 @@ async def test_setup_starts_the_engine_on_the_entry_s_source_and_unload_stops_it
     assert worker.source is not None  # opened (and so tested) before the engine starts
     assert worker.source_config.scenario == "walk_in_and_leave"
     assert worker.classifier is not None  # the shipped model loaded
-    assert hass.states.get(OCCUPANCY).state == STATE_UNKNOWN  # nothing heard yet
+    assert state_of(hass, OCCUPANCY) == STATE_UNKNOWN  # nothing heard yet
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    # Unloaded, not removed: the entry is still there.
+    assert [entry.state for entry in hass.config_entries.async_entries(DOMAIN)] == [ConfigEntryState.NOT_LOADED]
     assert worker.stopped
 
 
@@ -55,6 +57,7 @@ async def test_home_assistant_stop_stops_the_engine(
 
 
 async def _setup_with_failing_source(hass: HomeAssistant, entry: MockConfigEntry, error: SourceError) -> None:
+    """Add the entry and set it up on a source that fails to open with `error`."""
     entry.add_to_hass(hass)
     with patch("custom_components.uspd.coordinator.open_source", side_effect=error):
         await hass.config_entries.async_setup(entry.entry_id)
@@ -106,11 +109,11 @@ async def test_occupancy_follows_a_simulated_walker(hass: HomeAssistant, mock_co
     await setup_integration(hass, mock_config_entry)
     assert len(_engine_threads()) == 1
     for _ in range(400):
-        if hass.states.get(OCCUPANCY).state == STATE_ON:
+        if state_of(hass, OCCUPANCY) == STATE_ON:
             break
         await asyncio.sleep(0.05)
-    assert hass.states.get(OCCUPANCY).state == STATE_ON
-    assert hass.states.get(MOTION).state == STATE_ON
+    assert state_of(hass, OCCUPANCY) == STATE_ON
+    assert state_of(hass, MOTION) == STATE_ON
     assert 2.0 <= mock_config_entry.runtime_data.data.t_s <= 4.0  # turned on during the walk-in
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -135,8 +138,8 @@ async def test_occupancy_and_motion_follow_each_snapshot(
     motion: str,
 ) -> None:
     await fake_worker.publish(VACANT, **changes)
-    assert hass.states.get(OCCUPANCY).state == occupancy
-    assert hass.states.get(MOTION).state == motion
+    assert state_of(hass, OCCUPANCY) == occupancy
+    assert state_of(hass, MOTION) == motion
 
 
 async def test_unavailable_with_a_repair_while_the_source_fails_then_back(
@@ -145,17 +148,17 @@ async def test_unavailable_with_a_repair_while_the_source_fails_then_back(
     registry = ir.async_get(hass)
     issue_id = f"source_failed_{init_integration.entry_id}"
     await fake_worker.publish(WALKING)
-    assert hass.states.get(OCCUPANCY).state == STATE_ON
+    assert state_of(hass, OCCUPANCY) == STATE_ON
 
     await fake_worker.fail(SourceError("device_lost", "the sound card stopped delivering audio"))
-    assert hass.states.get(OCCUPANCY).state == STATE_UNAVAILABLE
+    assert state_of(hass, OCCUPANCY) == STATE_UNAVAILABLE
     issue = registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "device_lost"
 
     # The next snapshot from the engine brings the entities back, and clears the repair.
     await fake_worker.publish(VACANT)
-    assert hass.states.get(OCCUPANCY).state == STATE_OFF
+    assert state_of(hass, OCCUPANCY) == STATE_OFF
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -164,7 +167,7 @@ async def test_a_failure_nobody_can_repair_makes_no_issue(
 ) -> None:
     await fake_worker.publish(WALKING)
     await fake_worker.fail(SourceError("no_audio", "the recording holds no audio"))
-    assert hass.states.get(OCCUPANCY).state == STATE_UNAVAILABLE
+    assert state_of(hass, OCCUPANCY) == STATE_UNAVAILABLE
     assert not [i for (domain, _), i in ir.async_get(hass).issues.items() if domain == DOMAIN]
 
 

@@ -12,6 +12,7 @@ import pytest
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.util.yaml import load_yaml
+from numpy.typing import NDArray
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.uspd.base.labelled import read_labels
@@ -27,7 +28,8 @@ STORED = Calibration(41000.0, 0.1, 25.0, False, 4.0)
 PACKAGE = Path(__file__).resolve().parents[2] / "custom_components" / "uspd"
 
 
-def _read(wav: Path) -> tuple[WavFormat, np.ndarray]:
+def _read(wav: Path) -> tuple[WavFormat, NDArray[np.float64]]:
+    """A WAV file's format and all its frames."""
     with wav.open("rb") as f:
         reader = WavReader(f)
         return reader.format, reader.read(reader.format.frames or 0)
@@ -44,6 +46,7 @@ async def test_record_saves_the_engine_s_baseband_labelled(
         blocking=True,
         return_response=True,
     )
+    assert response is not None
     wav = Path(str(response["path"]))
     assert wav.parent == tmp_path / "uspd_recordings"
     assert response["labels"] == str(wav.with_suffix(".json"))
@@ -104,6 +107,7 @@ async def test_services_yaml_matches_the_actions_and_their_translations(hass: Ho
 
     assert await async_setup_component(hass, DOMAIN, {})
     described = load_yaml(PACKAGE / "services.yaml")
+    assert isinstance(described, dict)
     assert set(described) == set(hass.services.async_services_for_domain(DOMAIN))
     strings = json.loads((PACKAGE / "strings.json").read_text())["services"]
     for action, spec in described.items():
@@ -161,6 +165,7 @@ async def test_a_recording_asked_for_during_a_calibration_waits_for_it(
         fake_worker.finish_calibration(STORED)  # the sweep ends; the recording is made after it
         response = await record
     await calibrated
+    assert response is not None
     assert Path(str(response["path"])).exists()
     rec = await hass.async_add_executor_job(read_labels, Path(str(response["path"])))
     assert rec.carrier_hz == STORED.carrier_hz  # at the new carrier

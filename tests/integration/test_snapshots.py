@@ -83,5 +83,7 @@ async def test_diagnostics(
     await fake_worker.publish(WALKING)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     # Versions change with every upgrade: pinned by name only.
-    assert set(diagnostics["versions"]) == {"home_assistant", "python", "numpy", "scipy"}
+    versions = diagnostics["versions"]
+    assert isinstance(versions, dict)
+    assert set(versions) == {"home_assistant", "python", "numpy", "scipy"}
     assert diagnostics == snapshot(exclude=props("versions"))

@@ -7,6 +7,7 @@ phase-coherent (tests/engine/test_soundcard.py says why).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from unittest.mock import patch
 
 import pytest
@@ -20,6 +21,7 @@ from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.calibration import Calibration
 
 from ..pulse import PulseServer
+from . import state_of
 
 pytestmark = [pytest.mark.soundcard, pytest.mark.usefixtures("pulse_server", "real_worker")]
 
@@ -52,7 +54,7 @@ async def test_entities_go_unavailable_with_a_repair_and_come_back(
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
 
-        async def until(check, seconds: float) -> None:  # type: ignore[no-untyped-def]
+        async def until(check: Callable[[], bool], seconds: float) -> None:
             for _ in range(int(seconds / 0.1)):
                 if check():
                     return
@@ -60,11 +62,11 @@ async def test_entities_go_unavailable_with_a_repair_and_come_back(
             raise AssertionError(f"timed out: {hass.states.get(occupancy)}")
 
         def available() -> bool:
-            return hass.states.get(occupancy).state in ("on", "off")
+            return state_of(hass, occupancy) in ("on", "off")
 
         await until(available, 10)
         await hass.async_add_executor_job(pulse_server.stop)
-        await until(lambda: hass.states.get(occupancy).state == STATE_UNAVAILABLE, 10)
+        await until(lambda: state_of(hass, occupancy) == STATE_UNAVAILABLE, 10)
         issue = registry.async_get_issue(DOMAIN, issue_id)
         assert issue is not None
         assert issue.translation_key == "device_lost"

@@ -101,7 +101,7 @@ def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:
 
     kinds = set()
     for seed, kind, seconds, rate in lab_eval.suite(1.0, 20.0)["enter_distracted"][:40]:
-        d = draw(seed, kind, seconds, rate)  # type: ignore[arg-type]
+        d = draw(seed, kind, seconds, rate)
         walker = next(s for s in d.scene.sources if isinstance(s, Walker))
         (other,) = [s for s in d.scene.sources if s.kind not in ("walker", "seated")]
         kinds.add(other.kind)
@@ -123,7 +123,7 @@ def test_the_readers_sit_for_minutes_and_leave_with_time_to_go_vacant() -> None:
     assert all(seed in seeds.EVAL for seed, *_ in jobs)
     activities = []
     for seed, kind, seconds, rate in jobs[:30]:
-        scene = draw(seed, kind, seconds, rate).scene  # type: ignore[arg-type]
+        scene = draw(seed, kind, seconds, rate).scene
         (sit,) = [s for s in scene.sources if isinstance(s, Seated)]
         walkers = [s for s in scene.sources if isinstance(s, Walker)]
         assert len(walkers) == 2
@@ -143,7 +143,8 @@ def test_readers_called_vacant_counts_each_fall_while_seated_and_the_wait_after_
     from lab.scenes import draw
 
     seed, kind, seconds, rate = lab_eval.suite(1.0, 20.0)["enter_read"][3]
-    scene = draw(seed, kind, seconds, rate).scene  # type: ignore[arg-type]
+    assert kind is not None
+    scene = draw(seed, kind, seconds, rate).scene
     (sit,) = [s for s in scene.sources if isinstance(s, Seated)]
     gone = max(span.end for span in scene.occupied())
     t = np.arange(0.025, seconds, 0.025)

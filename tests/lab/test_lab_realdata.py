@@ -35,6 +35,7 @@ def _recording(seconds: float, moving: bool) -> NDArray[np.float64]:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of two short recordings: a labelled hand movement and an unlabelled still room."""
     d = tmp_path_factory.mktemp("realdata")
     write_wav(str(d / "hand.wav"), _recording(4.0, moving=True), FS)
     write_labels(d / "hand.wav", LabelledRecording(FS, FC, labels=(MotionLabel(MOVES_FROM_S, 4.0, "minor"),)))
@@ -109,6 +110,7 @@ def test_a_missing_folder_is_skipped_cleanly(tmp_path: Path, monkeypatch: pytest
 
 @pytest.fixture(scope="module")
 def real() -> list[FileResult]:
+    """The engine's results on the real recordings, where this machine has them."""
     if not DEFAULT_DIR.is_dir():
         pytest.skip(f"no {DEFAULT_DIR}: the real recordings are not on this machine")
     return run_folder(DEFAULT_DIR)

@@ -24,7 +24,7 @@ def test_speed_of_sound() -> None:
 
 
 def _radial_scene(v: float) -> Scene:
-    # Walks straight away from the device along y, at v m/s, from 1 m to 3 m.
+    """Someone walking straight away from the device along y, at v m/s, from 1 m to 3 m."""
     d = Device()
     x0, y0 = d.speaker_m[0], d.speaker_m[1] + 1.0
     duration = 2.0 / v
@@ -96,7 +96,7 @@ def test_a_curtain_s_gusts_never_push_it_past_its_peak_speed(seed: int) -> None:
     from custom_components.uspd.sim.scene import Curtain
 
     c = Curtain(0.0, 120.0, sway_m=0.3 / (2 * np.pi * 0.5), sway_hz=0.5)
-    t = np.arange(0.0, 120.0, 1e-3)
+    t = np.arange(0.0, 120.0, 1e-3, dtype=np.float64)
     speeds = np.stack(
         [
             np.linalg.norm(np.diff(sc.pos, axis=0), axis=1) / 1e-3

@@ -7,6 +7,7 @@ from unittest.mock import patch
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.sim import library
@@ -23,7 +24,7 @@ K = 2 * np.pi * 40000 / 343.2  # rad per metre of path at 40 kHz
 def test_the_phase_of_a_fast_blade_is_kept_within_two_milliradians(rate: float) -> None:
     """A blade point 19 cm out at 1400 rpm: the fastest thing the simulator moves."""
 
-    def path(t: np.ndarray) -> np.ndarray:
+    def path(t: NDArray[np.float64]) -> NDArray[np.float64]:
         return 3.0 + 0.19 * np.sin(2 * np.pi * 1400 / 60 * t) + 0.8 * t
 
     start, count = 12345, 3000
@@ -86,7 +87,7 @@ def test_a_jitter_on_a_grid_and_its_delayed_change_are_the_same_process() -> Non
 
 def test_moving_load_counts_every_scatterer_image_and_mic_and_when_each_is_heard() -> None:
     """The speed benchmark's floor counts: 4 mics × (6 body parts, the torso's 6 wall images, 12 blade points)."""
-    t = np.arange(0.0, 6.0, 1e-3)
+    t = np.arange(0.0, 6.0, 1e-3, dtype=np.float64)
     walker = Renderer(Scene("w", 6.0, sources=(Walker(WALK),), seed=1))
     assert walker.moving_load(t, 40000.0, 1600.0) == (4 * 12, 1.0)  # a walker never leaves the band
     assert walker.moving_load(t + 10.0, 40000.0, 1600.0) == (0, 0.0)  # gone once the walk ends

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.calibration import measure
 from custom_components.uspd.engine.clutter import ClutterFilter
@@ -22,14 +23,14 @@ PLAN = plan_baseband(FS, FC)
 RATE = PLAN.baseband_rate_hz
 
 
-def _demodulated(scene: Scene, seconds: float, emission: Emission) -> np.ndarray:
+def _demodulated(scene: Scene, seconds: float, emission: Emission) -> NDArray[np.complex128]:
     """The passband render through the engine's demodulator, its start-up dropped."""
     audio = Renderer(scene).render_passband(0, int(seconds * FS), emission)
     bb = Demodulator(PLAN, audio.shape[1]).process(audio)
     return bb[:, int(0.05 * RATE) :]
 
 
-def _band_power(x: np.ndarray) -> float:
+def _band_power(x: NDArray[np.complex128]) -> float:
     """Mean power of the moving part (the static phasor per mic removed)."""
     moving = x - x.mean(axis=1, keepdims=True)
     return float(np.mean(np.abs(moving) ** 2))
@@ -72,9 +73,13 @@ def test_a_pedestal_fan_is_symmetric_and_waxes_as_its_head_sweeps_past_the_devic
     assert fe[band][np.argmax(e[band])] == pytest.approx(2 / 8.0, abs=0.04)
 
 
-def _path_wobble_rad(**changes: object) -> float:
+def _path_wobble_rad(
+    facing_deg: float = PEDESTAL.facing_deg, airflow_jitter_mps: float = PEDESTAL.airflow_jitter_mps
+) -> float:
     """How far the room's paths' phase wanders off a straight line over 2 s with a still pedestal fan in the room."""
-    fan = dataclasses.replace(PEDESTAL, oscillation_deg=0.0, **changes)
+    fan = dataclasses.replace(
+        PEDESTAL, oscillation_deg=0.0, facing_deg=facing_deg, airflow_jitter_mps=airflow_jitter_mps
+    )
     y = Renderer(Scene("jet", 2.0, sources=(fan,), seed=13)).phasors(0, 8000, 4000.0, Emission(carrier_hz=FC), 1600.0)
     phase = np.unwrap(np.angle(y[0]))
     n = np.arange(len(phase))
@@ -139,7 +144,7 @@ def test_each_mics_own_response_reaches_what_calibration_measures() -> None:
     assert abs(np.angle(mic_response(device, 38000.0)[1])) > 0.1
     flat = dataclasses.replace(device, mic_resonance_hz=(), mic_resonance_db=(), mic_rolloff_hz=())
 
-    def measured(d: Device, carrier_hz: float) -> np.ndarray:
+    def measured(d: Device, carrier_hz: float) -> NDArray[np.float64]:
         room = SimulatedRoom(SourceConfig(baseband=True, loop=True), scene=Scene("mics", 60.0, device=d, seed=23))
         return np.asarray(measure(room, carrier_hz).response_db)
 
@@ -151,7 +156,7 @@ def test_each_mics_own_response_reaches_what_calibration_measures() -> None:
     assert at25 == pytest.approx([0.0, 0.0, 0.0, 0.0], abs=0.5)  # below mic 2's corner, far off mic 1's peak
 
 
-def _static_level_db(x: np.ndarray, rate: float, window_s: float = 0.02) -> np.ndarray:
+def _static_level_db(x: NDArray[np.complex128], rate: float, window_s: float = 0.02) -> NDArray[np.float64]:
     """The tone's level at mic 0 over short windows: what AGC pumping moves."""
     n = int(window_s * rate)
     frames = x[0, : len(x[0]) // n * n].reshape(-1, n)

@@ -1,10 +1,14 @@
-"""The simulator's signatures match physics: fans symmetric and blade-periodic, walkers one-sided with a
-gait, music sidebands in the direct path's inter-mic proportions, a walker behind a wall invisible."""
+"""The simulator's signatures match physics.
+
+Fans are symmetric and blade-periodic, walkers one-sided with a gait, music sidebands in the direct
+path's inter-mic proportions, and a walker behind a wall invisible.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.clutter import ClutterFilter
 from custom_components.uspd.engine.emission import Emission
@@ -16,7 +20,7 @@ from custom_components.uspd.sim.scene import Fan, Music, Scene, Walker
 RATE = 4000.0
 
 
-def _moving(scene: Scene, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+def _moving(scene: Scene, seconds: float) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
     """Noise-free clutter-free baseband and its static phasors, the first second dropped."""
     y = Renderer(scene).phasors(0, int(seconds * RATE), RATE, Emission())
     clutter = ClutterFilter(RATE, y.shape[0])
@@ -24,14 +28,14 @@ def _moving(scene: Scene, seconds: float) -> tuple[np.ndarray, np.ndarray]:
     return moving[:, int(RATE) :], clutter.static[:, int(RATE) :]
 
 
-def _sides_db(x: np.ndarray) -> float:
+def _sides_db(x: NDArray[np.complex128]) -> float:
     """Approaching (positive Doppler) over receding energy, beyond ±20 Hz."""
     s = np.abs(np.fft.fft(x * np.hanning(len(x)))) ** 2
     f = np.fft.fftfreq(len(x), 1 / RATE)
     return float(10 * np.log10(s[f > 20].sum() / s[f < -20].sum()))
 
 
-def _strongest_rate(power: np.ndarray, rate: float, low: float, high: float) -> float:
+def _strongest_rate(power: NDArray[np.float64], rate: float, low: float, high: float) -> float:
     """The strongest periodicity of a power envelope between low and high Hz."""
     s = np.abs(np.fft.rfft((power - power.mean()) * np.hanning(len(power)))) ** 2
     f = np.fft.rfftfreq(len(power), 1 / rate)

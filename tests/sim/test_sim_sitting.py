@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.sim.motion import WalkerMover
@@ -13,7 +14,7 @@ RATE = 4000.0
 SEAT = (2.5, 1.5)
 
 
-def _band_db(y: np.ndarray, a: float, b: float) -> float:
+def _band_db(y: NDArray[np.complex128], a: float, b: float) -> float:
     """Power of mic 0 between 15 and 400 Hz of Doppler (walking and sitting both live there) in [a, b) s."""
     x = y[0, int(a * RATE) : int(b * RATE)]
     s = np.abs(np.fft.fft(x * np.hanning(len(x)))) ** 2
@@ -59,7 +60,7 @@ def test_a_walker_rounds_its_corners() -> None:
     """Velocity is continuous through a waypoint (a body turns over ~0.5 s), so no phase kink for the Doppler."""
     walker = Walker(((0.0, 0.5, 0.5), (2.0, 2.5, 0.5), (4.0, 2.5, 2.5)), stride_m=0.0)
     mover = WalkerMover(walker, Room(), np.random.default_rng(0))
-    t = np.arange(1.5, 2.5, 0.001)
+    t = np.arange(1.5, 2.5, 0.001, dtype=np.float64)
     v = np.gradient(mover.scatter(t)[0].pos[:, :2], t, axis=0)
     assert np.abs(np.diff(v, axis=0)).max() < 0.02  # m/s per ms: a turn, not a jump of 1 m/s
     assert np.allclose(v[0], (1.0, 0.0), atol=1e-6)

@@ -6,7 +6,7 @@ import math
 
 
 def speed_of_sound_mps(temperature_c: float = 20.0) -> float:
-    """c = 331.3·√(1 + T/273.15) m/s: 343.2 m/s at 20 °C."""
+    """The speed of sound, c = 331.3·√(1 + T/273.15) m/s: 343.2 m/s at 20 °C."""
     return 331.3 * math.sqrt(1.0 + temperature_c / 273.15)
 
 

@@ -22,6 +22,8 @@ class LabelError(ValueError):
 
 @dataclass(frozen=True)
 class MotionLabel:
+    """A stretch of motion the sensor should report: major (walking) or minor (hands, typing), in seconds."""
+
     start: float
     end: float
     motion: Literal["major", "minor"]
@@ -29,12 +31,16 @@ class MotionLabel:
 
 @dataclass(frozen=True)
 class Span:
+    """A stretch of the recording, in seconds from its start."""
+
     start: float
     end: float
 
 
 @dataclass(frozen=True)
 class LabelledRecording:
+    """What is known about a recording: its rate and carrier, what happened when, where the mics and speaker were."""
+
     fs: int
     carrier_hz: float
     labels: tuple[MotionLabel, ...] = ()
@@ -46,6 +52,7 @@ class LabelledRecording:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The labels file's JSON object, with the keys this reader did not know kept as they were."""
         out: dict[str, Any] = {"fs": self.fs, "carrier_hz": self.carrier_hz}
         if self.mics is not None:
             out["mics"] = [list(m) for m in self.mics]
@@ -61,16 +68,19 @@ class LabelledRecording:
 
 
 def labels_path(wav: str | Path) -> Path:
+    """The labels file beside a WAV: NAME.json for NAME.wav."""
     return Path(wav).with_suffix(".json")
 
 
 def write_labels(wav: str | Path, recording: LabelledRecording) -> Path:
+    """Write the labels beside the WAV; returns the labels file's path."""
     path = labels_path(wav)
     path.write_text(json.dumps(recording.to_json(), indent=1) + "\n")
     return path
 
 
 def read_labels(wav: str | Path) -> LabelledRecording:
+    """The labels beside a WAV; LabelError when they are missing or malformed."""
     path = labels_path(wav)
     try:
         raw = json.loads(path.read_text())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -37,6 +38,8 @@ class WavError(ValueError):
 
 @dataclass(frozen=True)
 class WavFormat:
+    """A WAV's sample format, as its header gives it."""
+
     rate_hz: int
     channels: int
     bits: int
@@ -45,6 +48,7 @@ class WavFormat:
 
     @property
     def frame_bytes(self) -> int:
+        """Bytes per frame: one sample of every channel."""
         return self.channels * self.bits // 8
 
 
@@ -70,6 +74,8 @@ def _name(cid: bytes) -> str:
 
 
 class WavReader:
+    """A WAV stream: the header read at once, the frames in blocks as float64."""
+
     def __init__(self, stream: BinaryIO) -> None:
         self._f = stream
         head = stream.read(12)
@@ -165,5 +171,5 @@ def write_wav(path: str, audio: NDArray[np.floating], rate_hz: int, *, float32: 
         b"data",
         len(data),
     )
-    with open(path, "wb") as f:
+    with Path(path).open("wb") as f:
         f.write(header + data)

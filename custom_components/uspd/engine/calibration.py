@@ -77,6 +77,8 @@ class CalibrationError(Exception):
 
 @dataclass(frozen=True)
 class CarrierMeasurement:
+    """What the sweep measured at one carrier, tone off and tone on."""
+
     carrier_hz: float
     response_db: tuple[float, ...]  # per mic: static level over emitted level
     noise_db: float  # per Doppler bin, dBFS, tone off
@@ -85,6 +87,8 @@ class CarrierMeasurement:
 
 @dataclass(frozen=True)
 class Calibration:
+    """The carrier and emission level chosen for this device in this room, and what the choice rests on."""
+
     carrier_hz: float
     level: float
     echo_snr_db: float  # predicted for a person at range_m
@@ -105,10 +109,12 @@ class Calibration:
         return carrier_snr_db(self.level * 10 ** (np.asarray(m.response_db) / 20), m.noise_db)
 
     def as_dict(self) -> dict[str, Any]:
+        """The calibration as plain JSON-able data, for the config entry."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Calibration:
+        """A calibration from ``as_dict``'s data."""
         ms = tuple(
             CarrierMeasurement(
                 float(m["carrier_hz"]),
@@ -129,6 +135,7 @@ class Calibration:
 
 
 def candidate_carriers(audio_rate_hz: int) -> list[float]:
+    """The carriers the sweep tries at this audio rate, SWEEP_STEP_HZ apart."""
     # What the hardware may emit (rates.emission_limit_hz, 0.45·fs), stricter than what a recording may hold.
     top = math.floor(emission_limit_hz(audio_rate_hz) / SWEEP_STEP_HZ) * SWEEP_STEP_HZ
     low = max(SWEEP_LOW_HZ, MIN_CARRIER_HZ)
@@ -146,6 +153,7 @@ def echo_re_direct_db(carrier_hz: float, range_m: float) -> float:
 
 
 def level_cap(carrier_hz: float) -> float:
+    """The highest emission level allowed at this carrier: lower where the tone could be heard."""
     return MAX_LEVEL if carrier_hz >= AUDIBLE_BELOW_HZ else MAX_LEVEL_AUDIBLE
 
 
@@ -161,6 +169,7 @@ def _needed_level(m: CarrierMeasurement, range_m: float) -> float:
 
 
 def choose(measurements: list[CarrierMeasurement], range_m: float = DEFAULT_RANGE_M) -> Calibration:
+    """The carrier and level to use: the highest usable carrier, at the lowest level that reaches the target."""
     if not measurements:
         raise CalibrationError("no carrier was measured")
     usable = [
@@ -227,6 +236,7 @@ def _bin_powers(x: NDArray[np.complex128], window: int) -> NDArray[np.float64]:
 
 
 def measure(source: AudioSource, carrier_hz: float) -> CarrierMeasurement:
+    """Listen with the tone off, then play it at PROBE_LEVEL: one carrier's measurement."""
     plan = plan_baseband(source.audio_rate_hz, carrier_hz)
     quiet = _capture(source, carrier_hz, Emission(carrier_hz=carrier_hz, level=0.0, on=False), LISTEN_S)
     power = _bin_powers(quiet, plan.frame_window)

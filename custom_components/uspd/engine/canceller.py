@@ -39,6 +39,8 @@ COPIES_FRACTION = 1e-6
 
 
 class SpeakerDistortionCanceller:
+    """Removes, per Doppler bin, the part of the spectrum that arrives as the speaker's own distortion does."""
+
     def __init__(self, channels: int) -> None:
         self.enabled = channels > 1
 

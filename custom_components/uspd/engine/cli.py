@@ -36,9 +36,9 @@ def _open(path: str) -> BinaryIO:
     if path == "-":
         return sys.stdin.buffer
     base = os.environ.get("USPD_CWD", "")
-    full = os.path.join(base, path) if base and not os.path.isabs(path) else path
+    full = os.path.join(base, path) if base and not os.path.isabs(path) else path  # noqa: PTH117, PTH118 - as typed
     try:
-        return open(full, "rb")
+        return open(full, "rb")  # noqa: PTH123 - as typed: Path("") is "." and drops a trailing "/"
     except OSError as err:
         raise CliError(f"{path}: {err.strerror}") from err
 
@@ -88,6 +88,7 @@ def detect(stream: BinaryIO, carrier_hz: float | None, out: object = None) -> in
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``uspd`` command; returns the exit status."""
     parser = argparse.ArgumentParser(prog="uspd", description="Ultrasonic presence detection engine")
     sub = parser.add_subparsers(dest="command", required=True)
     det = sub.add_parser("detect", help="detect motion and occupancy in a multi-channel WAV recording")

@@ -20,6 +20,8 @@ CORNER_HZ = 1.0
 
 
 class ClutterFilter:
+    """Per-mic high-pass on the complex baseband: subtracts the tracked static phasor, block by block."""
+
     def __init__(self, baseband_rate_hz: float, channels: int, corner_hz: float = CORNER_HZ) -> None:
         self.alpha = 1.0 - float(np.exp(-2 * np.pi * corner_hz / baseband_rate_hz))
         self._warmup = int(np.ceil(1.0 / self.alpha))
@@ -29,6 +31,7 @@ class ClutterFilter:
         self.static: NDArray[np.complex128] = np.zeros((channels, 0), dtype=np.complex128)
 
     def reset(self) -> None:
+        """Forget the static phasor: the next block starts a new running average."""
         self._seen = 0
         self._mean[:] = 0
 
@@ -38,6 +41,7 @@ class ClutterFilter:
         return np.abs(self._mean)
 
     def process(self, x: NDArray[np.complex128]) -> NDArray[np.complex128]:
+        """The block with the static part removed; ``static`` then holds the block's static phasors."""
         n = x.shape[1]
         if n == 0:  # all of a short block fell in the demodulator's start-up transient
             self.static = np.zeros_like(x)

@@ -44,10 +44,12 @@ class FirDecimator:
         self._phase = 0  # index, in the next block, of the next output's newest sample
 
     def reset(self) -> None:
+        """Forget the history: the next block starts from zeros."""
         self._history[:] = 0
         self._phase = 0
 
     def process(self, x: NDArray[np.generic]) -> NDArray[np.generic]:
+        """The decimated outputs this block completes, (channels, outputs)."""
         n = x.shape[1]
         if n == 0:
             dtype = np.result_type(self._history, self.taps)
@@ -98,12 +100,14 @@ class Demodulator:
         self._phase = 0  # carrier·n mod rate at the next stage-1 output n
 
     def reset(self) -> None:
+        """Forget the filters' history and the oscillator's phase: the next block starts a new stream."""
         self._stage1.reset()
         for stage in self._later:
             stage.reset()
         self._phase = 0
 
     def process(self, audio: NDArray[np.floating]) -> NDArray[np.complex128]:
+        """The baseband samples this block of audio completes."""
         x = np.asarray(audio, dtype=np.float64).T
         y = self._stage1.process(x)
         n = y.shape[1]

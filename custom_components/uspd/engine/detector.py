@@ -80,6 +80,10 @@ class Detector:
         self.context_boost_logit = tuning.context_boost_logit(network)
         self.reset()
 
+    def use_baseline(self) -> None:
+        """The evidence comes from the band-energy baseline from now on (the network failed)."""
+        self.context_boost_logit = self.tuning.context_boost_logit(False)
+
     def reconfigure(self, config: DetectorConfig) -> None:
         """The user's options changed; the state carries on."""
         self.config = config
@@ -112,8 +116,11 @@ class Detector:
         )
 
     def update(self, t_s: float, ev: Evidence, still_since_s: float | None = None) -> Decision:
-        """One frame. still_since_s: a still person was there from then on (stillness.py): it keeps an
-        occupied room occupied as if they had moved then, and opens none."""
+        """Decide one frame.
+
+        still_since_s: a still person was there from then on (stillness.py): it
+        keeps an occupied room occupied as if they had moved then, and opens none.
+        """
         theta = self.threshold_logit()
         boost = self.context_boost_logit if self.in_context(t_s) else 0.0
         motion_ev = min(ev.motion_logit + boost, ev.motion_cap)

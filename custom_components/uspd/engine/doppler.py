@@ -29,6 +29,8 @@ _TINY = 1e-30
 
 @dataclass(frozen=True)
 class DopplerFrame:
+    """One analysis frame's Doppler spectrum, over the noise floor and on the Doppler frequency axis."""
+
     t_s: float  # end of the frame, seconds from the start of the stream
     power: NDArray[np.float64]  # (window,) mean power over mics, fftshifted
     ratio: NDArray[np.float64]  # (window,) power over the noise floor, linear
@@ -63,6 +65,7 @@ class NoiseFloor:
         return self._power
 
     def reset(self) -> None:
+        """Forget the floor: the next frame seeds it anew."""
         self._power = None
         self._seen = 0
 

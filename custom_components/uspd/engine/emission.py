@@ -10,6 +10,8 @@ DEFAULT_LEVEL = 0.5
 
 @dataclass(frozen=True)
 class Emission:
+    """The tone to play: its carrier, its amplitude, and whether it plays at all."""
+
     carrier_hz: float = 40000.0
     level: float = DEFAULT_LEVEL  # amplitude of the emitted tone, digital full scale = 1
     on: bool = True

@@ -50,6 +50,7 @@ def resample_matrix(speeds_mps: NDArray[np.float64]) -> NDArray[np.float32]:
 
 
 def scale_db(db: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Decibels clipped to DB_RANGE and scaled to about [0, 1], as the network was trained."""
     return (np.clip(db, *DB_RANGE) / DB_SCALE).astype(np.float32)
 
 
@@ -61,6 +62,7 @@ class FeatureStack:
         self._stack = np.zeros((CONTEXT_FRAMES, GRID_BINS), dtype=np.float32)
 
     def reset(self) -> None:
+        """Forget every frame: the next window starts from silence, as at a cold start."""
         self._stack[:] = 0.0
 
     def grid(self, normalized_db: NDArray[np.floating]) -> NDArray[np.float32]:
@@ -68,6 +70,7 @@ class FeatureStack:
         return scale_db(np.asarray(normalized_db, dtype=np.float32) @ self._matrix)
 
     def push(self, normalized_db: NDArray[np.floating]) -> NDArray[np.float32]:
+        """Add one frame (newest last) and return the whole window."""
         self._stack[:-1] = self._stack[1:]
         self._stack[-1] = self.grid(normalized_db)
         return self._stack

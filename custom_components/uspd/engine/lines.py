@@ -66,8 +66,10 @@ def _line(
 def _mean_std_where(
     values: NDArray[np.floating], mask: NDArray[np.bool_], axis: int
 ) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
-    """How many values mask holds along axis, and their mean and standard deviation (0 and 0 where none),
-    each with that axis kept (of length one)."""
+    """How many values mask holds along axis, and their mean and standard deviation (0 and 0 where none).
+
+    Each comes with that axis kept, of length one.
+    """
     count = mask.sum(axis=axis, keepdims=True)
     n = np.maximum(count, 1)
     mean = np.where(mask, values, 0.0).sum(axis=axis, keepdims=True) / n

@@ -34,7 +34,7 @@ MAX_ABS_SAMPLE = 1e6
 
 
 def finite_samples[T: (np.float64, np.complex128)](x: NDArray[T]) -> tuple[NDArray[T], int]:
-    """x with every NaN, ±Inf or absurd sample (|x| > MAX_ABS_SAMPLE, per part) replaced by 0, and their count.
+    """X with every NaN, ±Inf or absurd sample (|x| > MAX_ABS_SAMPLE, per part) replaced by 0, and their count.
 
     x itself is returned (not copied) when all is well, which is one min and
     one max per part: no allocation on the common path.
@@ -64,6 +64,8 @@ class EngineConfig:
 
 @dataclass(frozen=True)
 class FrameResult:
+    """What the engine says about one analysis frame: the decision and what it was made from."""
+
     decision: Decision
     frame: DopplerFrame
     noise_floor_db: float  # per Doppler bin, dB re full scale
@@ -130,6 +132,8 @@ class Engine:
             self._blank_frames = network_start_frames(self.plan)
         # Samples replaced at the door since this stream started (reset()).
         self.nonfinite_samples = 0
+        # Why the network was dropped for the baseline mid-stream (it raised, or gave non-finite output).
+        self.model_error: str | None = None
 
     @property
     def last_motion_s(self) -> float | None:
@@ -232,6 +236,14 @@ class Engine:
             self.nonfinite_samples += bad
         return clean
 
+    def _drop_network(self, why: str, frame: DopplerFrame) -> tuple[Evidence, None]:
+        """Sense on with the band-energy baseline for the rest of the stream, and say why."""
+        _LOGGER.warning("%s: using the band-energy baseline", why)
+        self.model_error = why
+        self.classifier = None
+        self.detector.use_baseline()
+        return self.bands(frame.ratio), None
+
     def _evidence(self, frame: DopplerFrame) -> tuple[Evidence, NDArray[np.float32] | None]:
         if self._blank_frames or not self.emitting:
             # Without our tone there is nothing to see (the closed-loop room
@@ -244,7 +256,12 @@ class Engine:
             return self.bands(frame.ratio), None
         tuning = self.config.tuning
         stack = self.features.push(frame.normalized_db)
-        probs = self.classifier.probs(stack)
+        try:
+            probs = self.classifier.probs(stack)
+        except Exception as err:  # noqa: BLE001 - whatever a damaged model raises, the baseline senses on
+            return self._drop_network(f"the motion model failed: {err}", frame)
+        if not np.all(np.isfinite(probs)):
+            return self._drop_network("the motion model gave non-finite probabilities", frame)
         lines = find_lines(stack, tuning)
         beside = float(beside_db(lines))  # NaN: no still line
         return network_evidence(

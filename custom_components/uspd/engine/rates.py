@@ -47,10 +47,12 @@ class BasebandPlan:
 
     @property
     def baseband_rate_hz(self) -> float:
+        """Complex baseband samples per second."""
         return self.audio_rate_hz / self.decimation
 
     @property
     def hop_s(self) -> float:
+        """Seconds between analysis frames."""
         return self.frame_hop / self.baseband_rate_hz
 
     @property
@@ -72,11 +74,13 @@ def _split(decimation: int) -> tuple[int, ...]:
 
 
 def check_mics(channels: int) -> None:
+    """RateError unless the channel count is one uspd can sense with."""
     if not 1 <= channels <= MAX_MICS:
         raise RateError(f"{channels} channels: uspd takes 1 to {MAX_MICS} microphones")
 
 
 def check_audio_rate(audio_rate_hz: int) -> None:
+    """RateError unless the audio rate can carry an ultrasonic tone."""
     if audio_rate_hz < MIN_AUDIO_RATE_HZ:
         raise RateError(
             f"audio rate {audio_rate_hz} Hz is too low: ultrasonic sensing needs at least {MIN_AUDIO_RATE_HZ} Hz"
@@ -89,8 +93,11 @@ def decimation_for(audio_rate_hz: int) -> int:
 
 
 def doppler_band_hz(audio_rate_hz: int, carrier_hz: float) -> float:
-    """How far from the carrier the engine reads: the Doppler shift of features.py's fastest speed
-    (±8.6 m/s), or the edge of its frames (half the baseband rate) where that is nearer."""
+    """How far from the carrier the engine reads.
+
+    The Doppler shift of features.py's fastest speed (±8.6 m/s), or the edge
+    of its frames (half the baseband rate) where that is nearer.
+    """
     baseband_hz = audio_rate_hz / decimation_for(audio_rate_hz)
     return min(2 * MAX_SPEED_MPS * carrier_hz / speed_of_sound_mps(), baseband_hz / 2)
 
@@ -104,8 +111,11 @@ def transition_hz(audio_rate_hz: int) -> float:
 
 
 def carrier_range_hz(audio_rate_hz: int) -> tuple[float, float]:
-    """The carriers a recording at this rate may hold: from MIN_CARRIER_HZ up to Nyquist less the
-    Doppler band and the demodulator's transition (17000–20236 Hz at 44.1 kHz, –22096 at 48 kHz, –45200 at 96 kHz).
+    """The carriers a recording at this rate may hold.
+
+    From MIN_CARRIER_HZ up to Nyquist less the Doppler band and the
+    demodulator's transition (17000–20236 Hz at 44.1 kHz, –22096 at 48 kHz,
+    –45200 at 96 kHz).
 
     carrier + doppler_band_hz(rate, carrier) + transition_hz(rate) ≤ rate / 2:
     every speed the engine reads is real signal below Nyquist, and what folds

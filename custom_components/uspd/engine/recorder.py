@@ -48,6 +48,8 @@ def resolve_future[T](future: Future[T], value: T) -> None:
 
 @dataclass(frozen=True)
 class BasebandClip:
+    """Complex baseband captured from the running engine, with the rate and carrier it was taken at."""
+
     baseband: NDArray[np.complex128]  # (mics, samples)
     rate_hz: float
     carrier_hz: float

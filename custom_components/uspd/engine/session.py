@@ -45,6 +45,7 @@ class Snapshot:
     calibrating: bool = False
     stillness_db: float = math.nan  # breathing's score of the last window (engine/stillness.py)
     ground_truth: str | None = None  # what a simulated room holds now (AudioSource.ground_truth)
+    model_error: str | None = None  # why the network was dropped for the baseline mid-stream (Engine.model_error)
 
 
 @dataclass(frozen=True)
@@ -195,4 +196,5 @@ class Session:
             classifier=classifier.backend if classifier is not None else "baseline",
             stillness_db=r.stillness_db,
             ground_truth=self._truth,
+            model_error=self.engine.model_error,
         )

@@ -10,6 +10,7 @@ else is refused when the model is loaded, never half-run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,10 @@ _ACTIVATIONS: dict[int, Callable[[Array], Array]] = {
 }
 
 
+# Far above the model's largest tensor (12·128·8 floats); a damaged shape must not size an allocation.
+MAX_TENSOR_ELEMENTS = 1 << 20
+
+
 class ModelError(ValueError):
     """The .tflite file cannot be read or uses something this executor does not implement."""
 
@@ -56,6 +61,52 @@ def _pads(size: int, kernel: int, stride: int, padding: int) -> tuple[int, int, 
     return out, total // 2, total - total // 2
 
 
+class _Im2col:
+    """The rows a convolution multiplies: the input padded into a buffer kept per input shape, cut into windows.
+
+    The same values in the same order as padding afresh (np.pad) and cutting,
+    without allocating the padded copy on every frame.
+    """
+
+    def __init__(self, kh: int, kw: int, sh: int, sw: int, padding: int) -> None:
+        self.kernel, self.stride, self.padding = (kh, kw), (sh, sw), padding
+        self._buffers: dict[tuple[int, ...], tuple[Array, tuple[slice, slice], tuple[int, int]]] = {}
+
+    def _buffer(self, shape: tuple[int, ...]) -> tuple[Array, tuple[slice, slice], tuple[int, int]]:
+        _, h, w, c = shape
+        (kh, kw), (sh, sw) = self.kernel, self.stride
+        oh, top, bottom = _pads(h, kh, sh, self.padding)
+        ow, left, right = _pads(w, kw, sw, self.padding)
+        padded = np.zeros((h + top + bottom, w + left + right, c), dtype=np.float32)
+        return padded, (slice(top, top + h), slice(left, left + w)), (oh, ow)
+
+    def __call__(self, x: Array) -> tuple[Array, int, int]:
+        """(OH·OW, kh·kw·C) rows of x (1, H, W, C), and OH, OW."""
+        found = self._buffers.get(x.shape)
+        if found is None:
+            found = self._buffers[x.shape] = self._buffer(x.shape)
+        padded, inside, (oh, ow) = found
+        padded[inside] = x[0]  # the border stays zero: SAME padding
+        (kh, kw), (sh, sw) = self.kernel, self.stride
+        # numpy's stubs take one axis; the function itself takes several.
+        v = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(0, 1))  # type: ignore[call-overload]
+        rows = v[: oh * sh : sh, : ow * sw : sw].transpose(0, 1, 3, 4, 2).reshape(oh * ow, kh * kw * x.shape[3])
+        return rows, oh, ow
+
+
+class _Matrix:
+    """An OHWI filter as the (kh·kw·I, O) matrix the product takes, laid out once for stored weights."""
+
+    def __init__(self) -> None:
+        self._source: Array | None = None
+        self._matrix: Array | None = None
+
+    def __call__(self, w: Array) -> Array:
+        if w is not self._source or self._matrix is None:
+            self._source, self._matrix = w, np.ascontiguousarray(w.reshape(w.shape[0], -1).T)
+        return self._matrix
+
+
 def _windows(x: Array, kh: int, kw: int, sh: int, sw: int, padding: int, fill: float) -> Array:
     """(1, H, W, C) → (OH, OW, C, kh, kw) views of the padded input."""
     _, h, w, _ = x.shape
@@ -67,28 +118,118 @@ def _windows(x: Array, kh: int, kw: int, sh: int, sw: int, padding: int, fill: f
     return v[: oh * sh : sh, : ow * sw : sw]
 
 
+# One operator compiled: reads its inputs from the tensor list and writes its output there.
+Run = Callable[[list[Array | None]], None]
+
+
+class _Op:
+    """One operator of the graph: its tensor indices and its builtin options table."""
+
+    def __init__(self, ins: list[int], out: int, op: Any) -> None:
+        self.ins, self.out, self._op = ins, out, op
+
+    def options(self, cls: Any) -> Any:
+        """The operator's options read as `cls` (a tflite options class)."""
+        table = self._op.BuiltinOptions()
+        o = cls()
+        o.Init(table.Bytes, table.Pos)
+        return o
+
+
+def _dense(op: _Op, shapes: list[tuple[int, ...]]) -> Run:
+    act = _activation(op.options(tflite.FullyConnectedOptions).FusedActivationFunction())
+    ins, out = op.ins, op.out
+    if len(ins) < 2 or ins[1] < 0:
+        raise ModelError("a dense layer needs weights")
+    x, w = shapes[ins[0]], shapes[ins[1]]
+    if len(w) != 2 or math.prod(x) % w[1] != 0 or shapes[out] != (math.prod(x) // w[1], w[0]):
+        raise ModelError(f"a dense layer {w} cannot take {x} to {shapes[out]}")
+    if len(ins) > 2 and ins[2] >= 0 and shapes[ins[2]] != (w[0],):
+        raise ModelError(f"a dense layer's bias must be ({w[0]},), not {shapes[ins[2]]}")
+
+    def run(t: list[Array | None]) -> None:
+        x, w = t[ins[0]], t[ins[1]]
+        assert x is not None
+        assert w is not None
+        b = t[ins[2]] if len(ins) > 2 and ins[2] >= 0 else None
+        y = x.reshape(-1, w.shape[1]) @ w.T
+        if b is not None:
+            y = y + b
+        t[out] = act(y).astype(np.float32)
+
+    return run
+
+
+def _softmax(op: _Op, shapes: list[tuple[int, ...]]) -> Run:
+    beta = op.options(tflite.SoftmaxOptions).Beta()
+    src, out = op.ins[0], op.out
+    if shapes[src] != shapes[out]:
+        raise ModelError(f"a softmax of {shapes[src]} cannot give {shapes[out]}")
+
+    def run(t: list[Array | None]) -> None:
+        x = t[src]
+        assert x is not None
+        e = np.exp(beta * (x - x.max(axis=-1, keepdims=True)))
+        t[out] = (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+    return run
+
+
+def _one_subgraph(model: Any) -> Any:
+    if model.SubgraphsLength() != 1:
+        raise ModelError(f"expected one subgraph, found {model.SubgraphsLength()}")
+    return model.Subgraphs(0)
+
+
 class NumpyModel:
     """Load once, then run(x) → output, like an interpreter with one input and one output."""
 
     def __init__(self, content: bytes) -> None:
         try:
-            model = tflite.Model.GetRootAs(content, 0)
-            if model.SubgraphsLength() != 1:
-                raise ModelError(f"expected one subgraph, found {model.SubgraphsLength()}")
-            self._graph = model.Subgraphs(0)
-            self._tensors = [self._constant(model, i) for i in range(self._graph.TensorsLength())]
-            self._ops = [self._compile(model, self._graph.Operators(i)) for i in range(self._graph.OperatorsLength())]
+            self._load(content)
+            # Every operator's shapes were checked; one inference proves the graph runs and ends where it says.
+            y = self.run(np.zeros(self.input_shape, dtype=np.float32))
         except ModelError:
             raise
         except Exception as err:  # a corrupt flatbuffer raises anything from struct.error to IndexError
             raise ModelError(f"not a readable .tflite model: {err}") from err
+        if y.shape != self.output_shape:
+            raise ModelError(f"the model computes {y.shape} where it declares {self.output_shape}")
+        if not np.all(np.isfinite(y)):
+            raise ModelError("the model's output is not finite")
+
+    def _load(self, content: bytes) -> None:
+        model = tflite.Model.GetRootAs(content, 0)
+        self._graph = _one_subgraph(model)
+        self._count = self._graph.TensorsLength()
+        self._shapes = [self._declared_shape(i) for i in range(self._count)]
+        self._tensors = [self._constant(model, i) for i in range(self._count)]
         inputs, outputs = self._graph.InputsAsNumpy(), self._graph.OutputsAsNumpy()
         if len(inputs) != 1 or len(outputs) != 1:
             raise ModelError("expected one input and one output tensor")
-        self._input, self._output = int(inputs[0]), int(outputs[0])
-        t = self._graph.Tensors(self._input)
-        self.input_shape = tuple(int(d) for d in t.ShapeAsNumpy())
-        self.output_shape = tuple(int(d) for d in self._graph.Tensors(self._output).ShapeAsNumpy())
+        self._input, self._output = self._index(inputs[0]), self._index(outputs[0])
+        self.input_shape = self._shapes[self._input]
+        self.output_shape = self._shapes[self._output]
+        compiled = [self._compile(model, self._graph.Operators(i)) for i in range(self._graph.OperatorsLength())]
+        self._ops = [op for op in compiled if op is not None]
+
+    def _index(self, index: Any, optional: bool = False) -> int:
+        """A tensor index from the file, checked: -1 only where an input is optional."""
+        i = int(index)
+        if not (0 <= i < self._count or (optional and i == -1)):
+            raise ModelError(f"tensor index {i} out of range (the model has {self._count})")
+        return i
+
+    def _declared_shape(self, index: int) -> tuple[int, ...]:
+        t = self._graph.Tensors(index)
+        shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+        if any(d < 1 for d in shape) or math.prod(shape) > MAX_TENSOR_ELEMENTS:
+            raise ModelError(f"tensor {index} has an impossible shape {shape}")
+        return shape
+
+    def _expect(self, what: str, got: tuple[int, ...], index: int) -> None:
+        if got != self._shapes[index]:
+            raise ModelError(f"{what} gives {got} where tensor {index} declares {self._shapes[index]}")
 
     def _constant(self, model: Any, index: int) -> Array | None:
         t = self._graph.Tensors(index)
@@ -97,8 +238,10 @@ class NumpyModel:
         buf = model.Buffers(t.Buffer())
         if buf is None or buf.DataLength() == 0:
             return None
-        shape = [int(d) for d in t.ShapeAsNumpy()] if t.ShapeLength() else []
-        return np.frombuffer(buf.DataAsNumpy().tobytes(), dtype=_DTYPES[t.Type()]).reshape(shape)
+        value = np.frombuffer(buf.DataAsNumpy().tobytes(), dtype=_DTYPES[t.Type()]).reshape(self._shapes[index])
+        if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+            raise ModelError(f"tensor {index} holds non-finite weights")
+        return value
 
     def _quant(self, index: int) -> tuple[float, int]:
         q = self._graph.Tensors(index).Quantization()
@@ -108,99 +251,131 @@ class NumpyModel:
             raise ModelError("per-channel quantisation is not supported")
         return float(q.Scale(0)), int(q.ZeroPoint(0))
 
-    def _compile(self, model: Any, op: Any) -> Callable[[list[Array | None]], None]:
+    def _compile(self, model: Any, op: Any) -> Run | None:
+        """The operator as a function of the tensor list, or None when it was folded into a constant."""
         code = model.OperatorCodes(op.OpcodeIndex())
         builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-        ins = [int(i) for i in op.InputsAsNumpy()]
-        out = int(op.OutputsAsNumpy()[0])
-        table = op.BuiltinOptions()
         B = tflite.BuiltinOperator
+        builders: dict[int, Callable[[_Op], Run | None]] = {
+            B.DEQUANTIZE: self._dequantize,
+            B.CONV_2D: self._conv,
+            B.MAX_POOL_2D: self._max_pool,
+            B.RESHAPE: self._reshape,
+            B.FULLY_CONNECTED: lambda op: _dense(op, self._shapes),
+            B.SOFTMAX: lambda op: _softmax(op, self._shapes),
+        }
+        if builtin not in builders:
+            names = {v: k for k, v in vars(B).items() if not k.startswith("_")}
+            raise ModelError(f"operator {names.get(builtin, builtin)} is not supported by the numpy executor")
+        ins = [self._index(i, optional=n > 0) for n, i in enumerate(op.InputsAsNumpy())]
+        outs = op.OutputsAsNumpy()
+        if len(ins) == 0 or len(outs) != 1:
+            raise ModelError("an operator must have inputs and one output")
+        return builders[builtin](_Op(ins, self._index(outs[0]), op))
 
-        def options(cls: Any) -> Any:
-            o = cls()
-            o.Init(table.Bytes, table.Pos)
-            return o
+    def _dequantize(self, op: _Op) -> Run | None:
+        scale, zero = self._quant(op.ins[0])
+        if not math.isfinite(scale):
+            raise ModelError(f"tensor {op.ins[0]} has a non-finite quantisation scale")
+        src, out = op.ins[0], op.out
 
-        if builtin == B.DEQUANTIZE:
-            scale, zero = self._quant(ins[0])
+        def run(t: list[Array | None]) -> None:
+            x = t[src]
+            assert x is not None
+            t[out] = ((x.astype(np.float32) - zero) * scale).astype(np.float32)
 
-            def run(t: list[Array | None]) -> None:
-                x = t[ins[0]]
-                assert x is not None
-                t[out] = ((x.astype(np.float32) - zero) * scale).astype(np.float32)
+        self._expect("dequantising", self._shapes[src], out)
+        if self._tensors[src] is not None:
+            # Stored weights: dequantised once here, not on every frame.
+            run(self._tensors)
+            if not np.all(np.isfinite(self._tensors[out])):  # type: ignore[arg-type]
+                raise ModelError(f"tensor {src} dequantises to non-finite weights")
+            return None
+        return run
 
-            return run
-        if builtin == B.CONV_2D:
-            o = options(tflite.Conv2DOptions)
-            if o.DilationHFactor() != 1 or o.DilationWFactor() != 1:
-                raise ModelError("dilated convolutions are not supported")
-            act = _activation(o.FusedActivationFunction())
-            sh, sw, pad = o.StrideH(), o.StrideW(), o.Padding()
+    def _conv(self, op: _Op) -> Run:
+        o = op.options(tflite.Conv2DOptions)
+        if o.DilationHFactor() != 1 or o.DilationWFactor() != 1:
+            raise ModelError("dilated convolutions are not supported")
+        act = _activation(o.FusedActivationFunction())
+        if len(op.ins) < 2 or op.ins[1] < 0:
+            raise ModelError("a convolution needs a filter")
+        x, kernel = self._shapes[op.ins[0]], self._shapes[op.ins[1]]
+        if len(x) != 4 or len(kernel) != 4 or x[0] != 1 or kernel[3] != x[3]:
+            raise ModelError(f"a convolution of {x} by an OHWI filter {kernel} is not supported")
+        sh, sw = o.StrideH(), o.StrideW()
+        if sh < 1 or sw < 1 or o.Padding() not in (_SAME, _VALID):
+            raise ModelError("a convolution's strides and padding are not valid")
+        oh, ow = _pads(x[1], kernel[1], sh, o.Padding())[0], _pads(x[2], kernel[2], sw, o.Padding())[0]
+        if oh < 1 or ow < 1 or oh * ow * kernel[1] * kernel[2] * x[3] > MAX_TENSOR_ELEMENTS:
+            raise ModelError(f"a convolution of {x} by {kernel} is out of bounds")
+        self._expect("a convolution", (1, oh, ow, kernel[0]), op.out)
+        if len(op.ins) > 2 and op.ins[2] >= 0 and self._shapes[op.ins[2]] != (kernel[0],):
+            raise ModelError(f"a convolution's bias must be ({kernel[0]},), not {self._shapes[op.ins[2]]}")
+        im2col = _Im2col(kernel[1], kernel[2], sh, sw, o.Padding())
+        weights = _Matrix()
+        ins, out = op.ins, op.out
 
-            def run(t: list[Array | None]) -> None:
-                x, w = t[ins[0]], t[ins[1]]
-                assert x is not None
-                assert w is not None
-                b = t[ins[2]] if len(ins) > 2 and ins[2] >= 0 else None
-                oc, kh, kw, ic = w.shape
-                v = _windows(x, kh, kw, sh, sw, pad, 0.0)  # (OH, OW, C, kh, kw)
-                oh, ow = v.shape[:2]
-                cols = v.transpose(0, 1, 3, 4, 2).reshape(oh * ow, kh * kw * ic)
-                y = cols @ w.reshape(oc, -1).T
-                if b is not None:
-                    y = y + b
-                t[out] = act(y).reshape(1, oh, ow, oc).astype(np.float32)
+        def run(t: list[Array | None]) -> None:
+            x, w = t[ins[0]], t[ins[1]]
+            assert x is not None
+            assert w is not None
+            b = t[ins[2]] if len(ins) > 2 and ins[2] >= 0 else None
+            oc = w.shape[0]
+            cols, oh, ow = im2col(np.asarray(x, dtype=np.float32))
+            y = cols @ weights(w)
+            if b is not None:
+                y = y + b
+            t[out] = act(y).reshape(1, oh, ow, oc).astype(np.float32)
 
-            return run
-        if builtin == B.MAX_POOL_2D:
-            o = options(tflite.Pool2DOptions)
-            act = _activation(o.FusedActivationFunction())
-            kh, kw, sh, sw, pad = o.FilterHeight(), o.FilterWidth(), o.StrideH(), o.StrideW(), o.Padding()
+        return run
 
-            def run(t: list[Array | None]) -> None:
-                x = t[ins[0]]
-                assert x is not None
-                t[out] = act(_windows(x, kh, kw, sh, sw, pad, -np.inf).max(axis=(3, 4)))[None]
+    def _max_pool(self, op: _Op) -> Run:
+        o = op.options(tflite.Pool2DOptions)
+        act = _activation(o.FusedActivationFunction())
+        kh, kw, sh, sw, pad = o.FilterHeight(), o.FilterWidth(), o.StrideH(), o.StrideW(), o.Padding()
+        src, out = op.ins[0], op.out
+        x = self._shapes[src]
+        if len(x) != 4 or x[0] != 1 or min(kh, kw, sh, sw) < 1 or pad not in (_SAME, _VALID):
+            raise ModelError(f"a max-pool {kh}×{kw}/{sh}×{sw} of {x} is not supported")
+        oh, ow = _pads(x[1], kh, sh, pad)[0], _pads(x[2], kw, sw, pad)[0]
+        if oh < 1 or ow < 1 or oh * ow * kh * kw * x[3] > MAX_TENSOR_ELEMENTS:
+            raise ModelError(f"a max-pool of {x} is out of bounds")
+        self._expect("a max-pool", (1, oh, ow, x[3]), out)
 
-            return run
-        if builtin == B.RESHAPE:
-            shape = [int(d) for d in self._graph.Tensors(out).ShapeAsNumpy()]
+        def run(t: list[Array | None]) -> None:
+            x = t[src]
+            assert x is not None
+            _, h, w, _ = x.shape
+            if (kh, kw) == (sh, sw) and (pad == _VALID or (h % kh == 0 and w % kw == 0)):
+                # Tiles that do not overlap: the maximum of kh·kw strided slices, no windows (the same maxima).
+                oh, ow = h // kh, w // kw
+                y = x[0, 0 : oh * kh : kh, 0 : ow * kw : kw]
+                for i in range(kh):
+                    for j in range(kw):
+                        if i or j:
+                            y = np.maximum(y, x[0, i : oh * kh : kh, j : ow * kw : kw])
+                t[out] = act(y)[None]
+                return
+            t[out] = act(_windows(x, kh, kw, sh, sw, pad, -np.inf).max(axis=(3, 4)))[None]
 
-            def run(t: list[Array | None]) -> None:
-                x = t[ins[0]]
-                assert x is not None
-                t[out] = x.reshape(shape)
+        return run
 
-            return run
-        if builtin == B.FULLY_CONNECTED:
-            o = options(tflite.FullyConnectedOptions)
-            act = _activation(o.FusedActivationFunction())
+    def _reshape(self, op: _Op) -> Run:
+        shape = list(self._shapes[op.out])
+        src, out = op.ins[0], op.out
+        if math.prod(self._shapes[src]) != math.prod(shape):
+            raise ModelError(f"reshaping {self._shapes[src]} to {tuple(shape)}")
 
-            def run(t: list[Array | None]) -> None:
-                x, w = t[ins[0]], t[ins[1]]
-                assert x is not None
-                assert w is not None
-                b = t[ins[2]] if len(ins) > 2 and ins[2] >= 0 else None
-                y = x.reshape(-1, w.shape[1]) @ w.T
-                if b is not None:
-                    y = y + b
-                t[out] = act(y).astype(np.float32)
+        def run(t: list[Array | None]) -> None:
+            x = t[src]
+            assert x is not None
+            t[out] = x.reshape(shape)
 
-            return run
-        if builtin == B.SOFTMAX:
-            beta = options(tflite.SoftmaxOptions).Beta()
-
-            def run(t: list[Array | None]) -> None:
-                x = t[ins[0]]
-                assert x is not None
-                e = np.exp(beta * (x - x.max(axis=-1, keepdims=True)))
-                t[out] = (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
-
-            return run
-        names = {v: k for k, v in vars(B).items() if not k.startswith("_")}
-        raise ModelError(f"operator {names.get(builtin, builtin)} is not supported by the numpy executor")
+        return run
 
     def run(self, x: Array) -> NDArray[np.float32]:
+        """The model's output for one input of input_shape (float32)."""
         if tuple(x.shape) != self.input_shape:
             raise ValueError(f"model input must be {self.input_shape}, got {tuple(x.shape)}")
         tensors: list[Array | None] = list(self._tensors)

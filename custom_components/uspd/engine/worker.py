@@ -118,6 +118,11 @@ class EngineWorker:
         # started, or one stuck in a read (whatever it feeds later is already ended).
         self._abandon()
 
+    def join(self) -> None:
+        """Wait for the thread to end by itself (a source that does not loop ends), if it was started."""
+        if self._thread is not None:
+            self._thread.join()
+
     def _main(self, source: AudioSource | None) -> None:
         try:
             self._run(source)
@@ -204,13 +209,7 @@ class EngineWorker:
             try:
                 if source is None:
                     source = self._opener(self.source_config)
-                # A calibration ends a stream; the next one senses with its result.
-                while self._stream(source):
-                    pass
-                if self._audio_s == 0 and not self._stop.is_set():
-                    # A recording emptied under a looping replay: not an end, a fault.
-                    raise SourceError("no_audio", "the audio source ended without delivering any audio")
-                return
+                self._sense(source)
             except SourceError as err:
                 if self._audio_s >= HEALTHY_AUDIO_S:
                     failures = 0
@@ -222,10 +221,21 @@ class EngineWorker:
                 _LOGGER.exception("uspd engine failed")
                 self._on_error(SourceError("engine_failed", f"engine failed: {err}"))
                 self._stop.wait(BACKOFF_S[-1])
+            else:
+                return
             finally:
                 if source is not None:
                     source.close()
                     source = None
+
+    def _sense(self, source: AudioSource) -> None:
+        """Stream from `source` until it ends; SourceError if it ended without any audio."""
+        # A calibration ends a stream; the next one senses with its result.
+        while self._stream(source):
+            pass
+        if self._audio_s == 0 and not self._stop.is_set():
+            # A recording emptied under a looping replay: not an end, a fault.
+            raise SourceError("no_audio", "the audio source ended without delivering any audio")
 
     def _next_calibration(self) -> Future[Calibration] | None:
         """The next calibration asked for and not cancelled, marked running (one lock: `calibrating` has no gap)."""

@@ -29,6 +29,8 @@ GRID_HZ = 1000.0
 
 
 class Agc:
+    """The capture path's gain, fast down and slow up, computed on a GRID_HZ grid of absolute time as blocks ask."""
+
     def __init__(self, settings: OsAgc, level_at: Callable[[Array], Array]) -> None:
         """level_at(t): the rms the mics hear at times t (whole band, before any gain)."""
         self.s = settings

@@ -28,4 +28,5 @@ def cis(phase: NDArray[np.float64]) -> NDArray[np.complex64]:
 
 
 def sin(phase: NDArray[np.float64]) -> NDArray[np.float32]:
+    """The sine of each phase in single precision, the phase wrapped exactly first."""
     return np.sin(_wrap(phase))

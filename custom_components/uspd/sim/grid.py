@@ -69,6 +69,7 @@ class Knots:
 
     @classmethod
     def covering(cls, start: int, count: int, rate_hz: float) -> Knots:
+        """The knots that carry samples start..start+count at rate_hz (about KNOT_HZ apart)."""
         step = max(1, round(rate_hz / KNOT_HZ))
         first = start // step
         segments = -(-(start + count - first * step) // step)
@@ -76,11 +77,13 @@ class Knots:
 
     @property
     def times(self) -> NDArray[np.float64]:
+        """The knots' times, in seconds."""
         j = np.arange(self.first - 2, self.first + self.segments + 3)
         return np.asarray(j * self.step / self.rate_hz, dtype=np.float64)
 
     @property
     def sample_times(self) -> NDArray[np.float64]:
+        """The samples' times, in seconds."""
         return np.asarray((self.start + np.arange(self.count)) / self.rate_hz, dtype=np.float64)
 
     def chunks(self, samples: int = 4096) -> list[tuple[int, int]]:

@@ -26,6 +26,8 @@ METER_HZ = 2000.0
 
 @dataclass(frozen=True)
 class Event:
+    """One impulsive sound: when, how long, how loud, its clicks, and the seed of its noise."""
+
     t0: float
     duration_s: float
     rms: float
@@ -60,6 +62,8 @@ def _draw(src: Impulses, rng: np.random.Generator, base_seed: int) -> list[Event
 
 
 class ImpulseSound:
+    """A scene's impulsive sounds, drawn once, rendered block by block at any rate."""
+
     def __init__(self, sources: list[Impulses], rng: np.random.Generator, scene_seed: int) -> None:
         self.events: list[Event] = []
         for k, src in enumerate(sources):

@@ -23,6 +23,7 @@ def demo_loop(seed: int = 7) -> Scene:
 
 
 def empty_room(seed: int = 1, duration_s: float = 30.0) -> Scene:
+    """Nobody and nothing moving: the room's static echoes and noise only."""
     return Scene("empty_room", duration_s, seed=seed)
 
 
@@ -39,6 +40,7 @@ def walk_in_and_leave(seed: int = 3, duration_s: float = 20.0) -> Scene:
 
 
 def fan_only(seed: int = 2, duration_s: float = 30.0) -> Scene:
+    """A ceiling fan running the whole time in an empty room."""
     return Scene("fan_only", duration_s, sources=(Fan(0.0, duration_s),), seed=seed)
 
 

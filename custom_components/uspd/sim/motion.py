@@ -9,6 +9,7 @@ these positions change.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,8 @@ Array = NDArray[np.float64]
 
 @dataclass
 class Scatter:
+    """Points that reflect the tone, with their positions and amplitudes at each knot."""
+
     pos: Array  # (knots, 3), or (scatterers, knots, 3) for several alike
     amp: Array  # (knots,), or (scatterers, knots)
     images: bool = False  # also reflect it via the walls (strong scatterers only)
@@ -160,6 +163,7 @@ class SeatedMover:
         return out & (t >= self.s.start_s) & (t <= self.s.end_s)
 
     def scatter(self, t: Array) -> list[Scatter]:
+        """The breathing torso (also seen via the walls), then the moving hand."""
         s = self.s
         present = ((t >= s.start_s) & (t <= s.end_s)).astype(np.float64)
         seat = np.array([s.seat_m[0], s.seat_m[1], SEATED_TORSO_Z_M])
@@ -203,6 +207,7 @@ class FanMover:
         self.los = np.arctan2(device_xy[1] - f.center_m[1], device_xy[0] - f.center_m[0])
 
     def scatter(self, t: Array) -> list[Scatter]:
+        """Every point of every blade, one fast set, flashing when broadside to the device."""
         f = self.f
         present = ((t >= f.start_s) & (t <= f.end_s)).astype(np.float64)
         # Every point of every blade at once: (blades, points, knots).
@@ -230,15 +235,17 @@ class PedestalFanMover:
         self.to_device = np.arctan2(to_device[1], to_device[0])
 
     def heading(self, t: Array) -> Array:
+        """The head's yaw at times t, in radians."""
         f = self.f
         swing = np.sin(2 * np.pi * t / f.oscillation_period_s + self.swing0)
         return np.asarray(np.deg2rad(f.facing_deg + f.oscillation_deg * swing))
 
     def facing(self, t: Array) -> Array:
-        """cos of the angle between the fan's axis and the device: 1 when it blows straight at it."""
+        """Cosine of the angle between the fan's axis and the device: 1 when it blows straight at it."""
         return np.asarray(np.cos(self.heading(t) - self.to_device))
 
     def scatter(self, t: Array) -> list[Scatter]:
+        """The blades (flashing level with the device, glinting when the head faces it), then the motor housing."""
         f = self.f
         present = ((t >= f.start_s) & (t <= f.end_s)).astype(np.float64)
         psi = self.heading(t)
@@ -289,6 +296,7 @@ class CurtainMover:
         self.rest = np.asarray(c.center_m)[None, :] + offsets[:, None] * along[None, :]
 
     def scatter(self, t: Array) -> list[Scatter]:
+        """Each point of the curtain, swaying along its normal."""
         c = self.c
         present = ((t >= c.start_s) & (t <= c.end_s)).astype(np.float64)
         # 0.2-1 of the full swing: calm spells and gusts (the jitter drifts at 0.02-0.2 Hz, so the swing's own
@@ -318,12 +326,11 @@ class Jitter:
 
     def delayed_change(self, delay_s: float) -> Jitter:
         """x(t − delay_s) − x(t) as a process of its own: the same tones, each scaled by −2·sin(ω·delay_s/2)."""
-        out = object.__new__(Jitter)
+        # A copy keeps the tones' frequencies and so shares their tables, which depend on nothing else.
+        out = copy.copy(self)
         half = np.pi * self.f * delay_s
-        out.f = self.f
         out.a = -2 * self.a * np.sin(half)
         out.p = self.p - half + np.pi / 2
-        out._tables = {}
         return out
 
     def on_grid(self, start: int, count: int, rate_hz: float) -> Array:
@@ -344,6 +351,7 @@ class Jitter:
         return np.asarray(out.ravel()[:count], dtype=np.float64)
 
     def __call__(self, t: Array) -> Array:
+        """The process's values at times t."""
         out = np.empty_like(t)
         # In chunks: the (count × chunk) phase matrix stays in cache.
         for i in range(0, len(t), 8192):
@@ -364,6 +372,7 @@ class BassLine:
         self.phases = rng.uniform(0, 2 * np.pi, count)
 
     def __call__(self, t: Array) -> Array:
+        """The bass line's value at times t."""
         m = self.m
         rel = t - m.start_s
         on = (t >= m.start_s) & (t < m.end_s)
@@ -390,6 +399,7 @@ def build_mover(
     device_xy: tuple[float, float],
     rng: np.random.Generator,
 ) -> Mover:
+    """The mover that animates a scene's source."""
     if isinstance(src, PedestalFan):
         return PedestalFanMover(src, device_xy, rng)
     if isinstance(src, Curtain):

@@ -40,6 +40,7 @@ DOPPLER_TAPER = 0.1
 
 
 def speaker_gain_db(device: Device, freq_hz: float) -> float:
+    """The speaker's gain at freq_hz in dB: its resonance, less its roll-off above speaker_rolloff_hz."""
     roll = max(0.0, freq_hz - device.speaker_rolloff_hz) / 1000 * device.speaker_rolloff_db_per_khz
     res = device.speaker_resonance_db * np.exp(-(((freq_hz - device.speaker_resonance_hz) / 2500) ** 2))
     return float(-roll + res)
@@ -87,6 +88,8 @@ def _images(p: NDArray[np.float64], size: tuple[float, float, float]) -> list[ND
 
 
 class Renderer:
+    """A scene's sound at the mics, rendered block by block at baseband or passband."""
+
     def __init__(self, scene: Scene) -> None:
         self.scene = scene
         room, dev = scene.room, scene.device
@@ -153,6 +156,7 @@ class Renderer:
 
     @property
     def channels(self) -> int:
+        """How many mics the device has."""
         return len(self.mics)
 
     def _alpha_np_per_m(self, carrier_hz: float) -> float:
@@ -163,7 +167,7 @@ class Renderer:
         return self._alpha_cache[carrier_hz]
 
     def _sound_speed(self, t: Array, grid: tuple[int, float] | None = None) -> Array:
-        """c at times t; with grid = (index of t[0], rate), t is that uniform grid (a faster path)."""
+        """Speed of sound at times t; with grid = (index of t[0], rate), t is that uniform grid (a faster path)."""
         c = np.full_like(t, self.c)
         for fan, jitter in self.airflow:
             on = (t >= fan.start_s) & (t <= fan.end_s)
@@ -227,9 +231,11 @@ class Renderer:
         )
 
     def moving_load(self, t: Array, carrier_hz: float, max_doppler_hz: float) -> tuple[int, float]:
-        """The moving paths (speaker or wall image → scatterer → mic, every mic) that carry sound at some time in t,
-        and the fraction of (path, time) pairs at which they do, fast ones faded out past max_doppler_hz as the
-        baseband render fades them.
+        """How many moving paths carry sound at some time in t, and at what fraction of (path, time) pairs.
+
+        A path runs speaker or wall image → scatterer → mic, for every mic;
+        fast ones are faded out past max_doppler_hz as the baseband render
+        fades them.
 
         Each live pair needs its own phase, cosine and sine at every sample:
         the lab's speed benchmark counts them.

@@ -18,6 +18,8 @@ Vec = tuple[float, float, float]
 
 @dataclass(frozen=True)
 class Room:
+    """The room's size and acoustics."""
+
     size_m: Vec = (5.0, 4.0, 2.6)
     wall_reflection: float = 0.6  # pressure reflection coefficient at ~40 kHz
     rt60_s: float = 0.11  # ultrasonic reverberation (90–130 ms at 40 kHz)
@@ -94,10 +96,12 @@ class Walker:
 
     @property
     def start_s(self) -> float:
+        """When the walker appears: at the first waypoint, less the time to stand up."""
         return self.waypoints[0][0] - self.stand_up_s
 
     @property
     def end_s(self) -> float:
+        """When the walker is gone: at the last waypoint, plus the time to sit down."""
         return self.waypoints[-1][0] + self.sit_down_s
 
 
@@ -225,6 +229,8 @@ Source = Walker | Seated | Fan | PedestalFan | Music | Curtain | Interferer | Im
 
 @dataclass(frozen=True)
 class Scene:
+    """What a simulated room holds over its duration: sources, room, device, and the seed of everything random."""
+
     name: str
     duration_s: float
     sources: tuple[Source, ...] = ()

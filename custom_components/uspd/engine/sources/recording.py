@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 from typing import BinaryIO
 
 from ...base.wav import WavError, WavReader
@@ -53,14 +54,14 @@ class Recording:
     def _open(self) -> WavReader:
         self.close()
         try:
-            mode = os.stat(self.path).st_mode
+            mode = os.stat(self.path).st_mode  # noqa: PTH116 - as named: Path("") is "." and drops a trailing "/"
         except OSError as err:
             raise SourceError("file_not_found", f"cannot open {self.path}: {err.strerror}") from err
         if not stat.S_ISREG(mode):
             # A folder cannot be read, a FIFO or a device could block the worker for good.
             raise SourceError("not_a_file", f"{self.path} is not a regular file")
         try:
-            self._file = open(self.path, "rb")  # noqa: SIM115 - held open while streaming
+            self._file = Path(self.path).open("rb")  # noqa: SIM115 - held open while streaming
         except OSError as err:
             raise SourceError("file_not_found", f"cannot open {self.path}: {err.strerror}") from err
         try:

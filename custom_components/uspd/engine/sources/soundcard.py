@@ -128,8 +128,8 @@ class _PortAudioDevices:
                     return matches[0]
                 if attempt == 0 and self.open_streams == 0:
                     # How sounddevice's query_devices documentation says to rescan.
-                    sd._terminate()
-                    sd._initialize()
+                    sd._terminate()  # noqa: SLF001 - sounddevice has no public rescan
+                    sd._initialize()  # noqa: SLF001 - sounddevice has no public rescan
                 else:
                     break
         raise SourceError("device_not_found", f"no sound card named {name!r}")
