@@ -48,7 +48,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
 
 import lab  # noqa: F401
-from custom_components.uspd.engine.classifier import MODEL_PATH
+from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
 from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
@@ -94,9 +94,15 @@ def as_the_network_sees(s: SceneFrames) -> SceneFrames:
 
 
 def litert_probs(scenes: list[SceneFrames], model: Path = MODEL_PATH) -> list[np.ndarray]:
-    """The network's output at each frame of each scene (those before network_start are never used)."""
-    from ai_edge_litert.interpreter import Interpreter
+    """The network's output at each frame of each scene (those before network_start are never used).
 
+    On LiteRT where it is installed (the lab's environment), else on the numpy
+    executor, which agrees with it to ~1e-6 (tests/engine/test_classifier.py).
+    """
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        return numpy_probs(scenes, model)
     interp = Interpreter(model_path=str(model), num_threads=2)
     interp.allocate_tensors()
     i, o = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
@@ -111,6 +117,17 @@ def litert_probs(scenes: list[SceneFrames], model: Path = MODEL_PATH) -> list[np
                 interp.invoke()
                 probs[start + k] = interp.get_tensor(o)[0]
         out.append(probs)
+    return out
+
+
+def numpy_probs(scenes: list[SceneFrames], model: Path = MODEL_PATH) -> list[np.ndarray]:
+    """As litert_probs, on the numpy executor (the main environment has no LiteRT)."""
+    classifier = Classifier.load(model, prefer="numpy")
+    out = []
+    for s in scenes:
+        w = Windows([as_the_network_sees(s)])
+        batch = w.batch(np.arange(len(w)))
+        out.append(np.stack([classifier.probs(row[..., 0]) for row in batch]) if len(w) else np.empty((0, 3)))
     return out
 
 
@@ -239,13 +256,14 @@ def walker_range_m(scene: Scene, t: np.ndarray) -> np.ndarray:
 
 
 def major_events(
-    scenes: list[SceneFrames], runs: list[Run], ranges: list[np.ndarray]
+    scenes: list[SceneFrames], runs: list[Run], ranges: list[np.ndarray], entity: bool = False
 ) -> tuple[int, int, list[float], int]:
     """Walks detected as MAJOR, of those that come within MAJOR_RANGE_M, and how late.
 
     A walk is a run of major truth ≥ 0.5 s; it is detected if MAJOR is
-    reported during it (or 0.5 s after). Also returns how many walks never
-    came that close.
+    reported during it (or 0.5 s after); with `entity`, as the Motion entity
+    reports it (only once the room is occupied). Also returns how many walks
+    never came that close.
     """
     hit = total = beyond = 0
     latency: list[float] = []
@@ -259,7 +277,8 @@ def major_events(
                 continue
             total += 1
             end = min(len(s.t), b + 20)
-            found = np.flatnonzero(r.motion[a:end] == 2)
+            major = r.motion[a:end] == 2
+            found = np.flatnonzero(major & r.occupied[a:end] if entity else major)
             if len(found):
                 hit += 1
                 latency.append(max(0.0, float(s.t[a + found[0]] - s.t[a + near[0]])))
@@ -374,16 +393,29 @@ def seated_called_vacant(
     return scenes_hit, times, hours, after, still
 
 
+def entity_onsets(run: Run) -> int:
+    """How often the Motion entity turned on: motion reported only while the room is occupied (Decision.reported)."""
+    m = (run.motion > 0) & run.occupied
+    return int(np.sum(m[1:] & ~m[:-1]) + m[0]) if len(m) else 0
+
+
 def major_onsets(runs: list[Run]) -> int:
     """How often MAJOR (walking) was reported anew: in an empty room, each is a false walk."""
     return sum(len(runs_of(r.motion == 2)) for r in runs)
 
 
-def by_source(layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run]) -> dict[str, object]:
-    """False occupancies per hour of the scenes that hold each kind of distractor (a scene may hold several)."""
+def by_source(
+    layouts: list[Scene], scenes: list[SceneFrames], runs: list[Run], entity: bool = False
+) -> dict[str, object]:
+    """False occupancies (or Motion entity turn-ons) per hour of the scenes holding each kind of distractor.
+
+    A scene may hold several kinds, and then counts under each.
+    """
     counts: dict[str, list[float]] = {}
     for layout, s, r in zip(layouts, scenes, runs, strict=True):
         _, fo, hours = false_alarms([s], [r])
+        if entity:
+            fo = entity_onsets(r)
         kinds: set[str] = {src.kind for src in layout.sources} or {"nothing"}
         for kind in kinds:
             c = counts.setdefault(kind, [0, 0.0])
@@ -455,6 +487,9 @@ def main() -> None:
                 row["walks_never_within_4m"] = beyond
                 row["latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
                 row["latency_p95_s"] = percentile_ci(np.asarray(lat), 95, rng)
+                hit, total, lat, _ = major_events(scenes, runs, ranges, entity=True)
+                row["motion_entity_walks_detected"] = (hit, total, *wilson(hit, total))
+                row["motion_entity_latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
             if name in ("seated", "enter_sit", "enter_distracted", "enter_read"):
                 hit, total = minor_events(scenes, runs)
                 row["minor_detected"] = (hit, total, *wilson(hit, total))
@@ -485,6 +520,9 @@ def main() -> None:
                 fmaj = major_onsets(runs)
                 row["major_false_alarms_per_h"] = (fmaj, *poisson_rate(fmaj, hours))
                 row["occupancy_false_alarms_by_source"] = by_source(layouts, scenes, runs)
+                fe = sum(entity_onsets(r) for r in runs)
+                row["motion_entity_false_alarms_per_h"] = (fe, *poisson_rate(fe, hours))
+                row["motion_entity_false_alarms_by_source"] = by_source(layouts, scenes, runs, entity=True)
         print(f"{name}: {len(scenes)} scenes done ({(time.time() - began) / 60:.1f} min)", flush=True)
     report["table"] = table
     report["minutes"] = round((time.time() - began) / 60, 1)

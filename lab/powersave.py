@@ -91,7 +91,7 @@ def run(job: tuple[int, bool, Path]) -> dict[str, float]:
     entered = next((s.t_s for s in snaps if s.occupied), math.nan)
     present = [s for s in snaps if entered <= s.t_s <= t_out]
     seated = [s for s in snaps if entered + 70 <= s.t_s <= up]
-    walk = next((s.t_s for s in snaps if s.t_s >= up and s.motion == Motion.MAJOR), math.nan)
+    walk = next((s.t_s for s in snaps if s.t_s >= up and s.motion_type == Motion.MAJOR), math.nan)
     return {
         "seed": seed,
         "power_save": power_save,

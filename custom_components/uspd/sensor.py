@@ -43,7 +43,7 @@ SENSORS: tuple[UspdSensorEntityDescription, ...] = (
         translation_key="motion_type",
         device_class=SensorDeviceClass.ENUM,
         options=[m.value for m in Motion],
-        value_fn=lambda s: s.motion.value,
+        value_fn=lambda s: s.motion_type.value,
     ),
     UspdSensorEntityDescription(
         key="carrier",

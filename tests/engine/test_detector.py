@@ -97,3 +97,21 @@ def test_the_opening_run_starts_again_once_a_still_line_is_recognised() -> None:
     assert _feed(det, [beside], t0=1.0)[0][1]  # the twelfth beside the line opens it
     plain = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=12))
     assert _feed(plain, [WALK] * (ONSET_FRAMES + 11))[-1][1]  # without a line, the twelfth frame opens it
+
+
+def test_the_reported_motion_waits_for_what_opens_a_vacant_room_and_follows_hands_once_occupied() -> None:
+    """Decision.reported (the Motion entity): nothing for hands or a glimpse in a vacant room, all once occupied."""
+    det = Detector(DetectorConfig(hold_s=1.0), dataclasses.replace(TUNING, occupy_frames=6))
+    hands = [det.update(i * HOP, HAND) for i in range(40)]
+    assert any(d.motion == Motion.MINOR for d in hands)  # the raw state (the Motion type sensor) saw them
+    assert all(d.reported == Motion.NONE for d in hands)
+    glimpse = [det.update(1.0 + i * HOP, ev) for i, ev in enumerate([WALK] * (ONSET_FRAMES + 3) + [QUIET] * 4)]
+    assert any(d.motion == Motion.MAJOR for d in glimpse)
+    assert all(d.reported == Motion.NONE for d in glimpse)
+    walk = [det.update(2.0 + i * HOP, WALK) for i in range(12)]
+    opened = next(i for i, d in enumerate(walk) if d.occupied)
+    assert [d.reported for d in walk[:opened]] == [Motion.NONE] * opened
+    assert all(d.reported == Motion.MAJOR for d in walk[opened:])  # on with the room, the same frame
+    seated = [det.update(2.5 + i * HOP, HAND) for i in range(10)]
+    assert all(d.reported == d.motion for d in seated)
+    assert any(d.reported == Motion.MINOR for d in seated)

@@ -229,7 +229,9 @@ def test_snapshots_are_published_on_every_change_and_otherwise_every_publish_s()
         published += session.feed(results, ground_truth=state[2]).snapshots
     # The first frame, each change of motion, occupancy or ground truth at once, the rest every second.
     assert [s.t_s for s in published] == [0.0, 1.0, 2.0, 2.5, 3.0, 4.0, 4.75, 5.0, 6.0, 7.0]
-    assert all((s.motion, s.occupied, s.ground_truth) == states[s.t_s] for s in published)
+    assert all((s.motion_type, s.occupied, s.ground_truth) == states[s.t_s] for s in published)
+    # The Motion entity's view: the walking glimpse at 2.5 s while vacant is not reported, from 3.0 s on it is.
+    assert [s.motion for s in published if s.t_s in (2.5, 3.0)] == [Motion.NONE, Motion.MAJOR]
 
 
 def test_a_snapshot_reports_the_source_the_calibration_and_the_frame() -> None:
@@ -262,6 +264,7 @@ def test_a_snapshot_reports_the_source_the_calibration_and_the_frame() -> None:
         emission_level=CALIBRATION.level,
         stillness_db=1.5,
         ground_truth="someone reads",
+        motion_type=Motion.MINOR,
     )
 
 

@@ -42,7 +42,14 @@ VACANT = Snapshot(
 )
 # Someone walking in, seconds later.
 WALKING = replace(
-    VACANT, t_s=4.0, motion=Motion.MAJOR, occupied=True, score=0.97, stillness_db=11.5, ground_truth="Someone walking"
+    VACANT,
+    t_s=4.0,
+    motion=Motion.MAJOR,
+    motion_type=Motion.MAJOR,
+    occupied=True,
+    score=0.97,
+    stillness_db=11.5,
+    ground_truth="Someone walking",
 )
 # The sweep a fake worker answers with unless a test says otherwise: two carriers measured, 40 kHz chosen.
 SWEPT = Calibration(

@@ -67,6 +67,16 @@ class Decision:
     major_db: float
     guard_db: float
 
+    @property
+    def reported(self) -> Motion:
+        """Motion as the Motion entity shows it: in a vacant room only what opens it; once occupied, minor too.
+
+        The raw state (`motion`, the Motion type sensor) flickers beside fans,
+        curtains and music; nothing opens a room unless walking holds for
+        occupy_frames, so a vacant room's Motion waits for that too.
+        """
+        return self.motion if self.occupied else Motion.NONE
+
 
 class Detector:
     """Evidence per frame in, a Decision per frame out: motion now, and whether the room is occupied.

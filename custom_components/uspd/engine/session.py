@@ -29,7 +29,7 @@ class Snapshot:
     """The device's state as the integration shows it, at one analysis frame."""
 
     t_s: float
-    motion: Motion
+    motion: Motion  # as the Motion entity shows it (Decision.reported): context-aware
     occupied: bool
     score: float
     carrier_hz: float
@@ -46,6 +46,7 @@ class Snapshot:
     stillness_db: float = math.nan  # breathing's score of the last window (engine/stillness.py)
     ground_truth: str | None = None  # what a simulated room holds now (AudioSource.ground_truth)
     model_error: str | None = None  # why the network was dropped for the baseline mid-stream (Engine.model_error)
+    motion_type: Motion = Motion.NONE  # the raw state, whatever the room (Decision.motion): the Motion type sensor
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,8 @@ class Session:
         classifier = self.engine.classifier
         return Snapshot(
             t_s=d.t_s,
-            motion=d.motion,
+            motion=d.reported,
+            motion_type=d.motion,
             occupied=d.occupied,
             score=d.score,
             carrier_hz=self.facts.carrier_hz,
