@@ -221,8 +221,13 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
     @callback
     def _async_calibrated(self, calibration: Calibration) -> None:
         """Keep it with the entry (it survives restarts) and say if it had to fall back to audible tones."""
-        self.calibration = calibration
         entry = self.config_entry
+        if self._worker is None or source_config_from_data(entry_data(entry)) != self.source_config:
+            # A sweep that ended while a reconfigure replaced the source (or the entry stopped): its carrier
+            # belongs to the old source, and kept with the new one it could be one the new one cannot play.
+            _LOGGER.debug("%s: calibration for a source no longer configured, not kept", self.name)
+            return
+        self.calibration = calibration
         self.hass.config_entries.async_update_entry(entry, data={**entry.data, DATA_CALIBRATION: calibration.as_dict()})
         repairs.async_check_hardware(self.hass, entry, self.source_config, calibration)
 

@@ -517,3 +517,41 @@ def test_worker_retries_a_failing_source() -> None:
     assert [e.reason for e in errors] == ["device_busy"]
     assert attempts["n"] == 2
     assert snapshots
+
+
+def test_a_kept_calibration_the_source_cannot_play_is_dropped_and_the_device_calibrates_again() -> None:
+    """A carrier kept from another source (over 0.45·fs here) never fails every retry: a fresh sweep replaces it."""
+    errors: list[SourceError] = []
+    calibrated: list[Calibration] = []
+    snaps: list[Any] = []
+    foreign = Calibration(60000.0, 0.2, 25.0, False, 4.0)  # what a 192 kHz card may play, not a 96 kHz room
+    done = threading.Event()
+
+    def on_calibrated(result: Calibration) -> None:
+        calibrated.append(result)
+        done.set()
+
+    worker = EngineWorker(
+        SourceConfig(scenario="empty_room", baseband=True),
+        DetectorConfig(),
+        snaps.append,
+        errors.append,
+        speed=1e6,
+        opener=open_source,
+        power_save=False,
+        calibration=foreign,
+        on_calibrated=on_calibrated,
+    )
+    worker.start()
+    try:
+        assert done.wait(60)
+        deadline = time.monotonic() + 30
+        while not any(s.carrier_hz == calibrated[0].carrier_hz for s in snaps) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert errors == []
+    assert 17000.0 <= calibrated[0].carrier_hz <= 0.45 * 96000
+    assert worker.calibration == calibrated[0]
+    assert any(s.carrier_hz == calibrated[0].carrier_hz for s in snaps)  # sensing resumed at the new carrier
+    assert all(s.carrier_hz != foreign.carrier_hz for s in snaps)

@@ -181,3 +181,28 @@ async def test_the_last_recalibration_is_kept_with_the_entry(
     await fake_worker.recalibrated(5678.0)
     assert init_integration.data["last_recalibration"] == 5678.0
     assert init_integration.data["calibration"] == STORED.as_dict()
+
+
+async def test_a_sweep_ending_after_a_reconfigure_is_not_kept_with_the_new_source(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine
+) -> None:
+    """A sweep of the old source finishing once the entry names another is dropped, not merged into its data."""
+    fake_worker.sweep = None  # the sweep runs until the test ends it
+    worker = fake_worker.worker
+    task = asyncio.ensure_future(
+        hass.services.async_call(
+            DOMAIN, "calibrate", {"config_entry_id": init_integration.entry_id}, blocking=True, return_response=True
+        )
+    )
+    for _ in range(100):  # until the action has reached the engine
+        if worker.calibrating:
+            break
+        await asyncio.sleep(0)
+    assert worker.calibrating
+    # A reconfigure writes the new source; the reload that follows has not stopped the old engine yet.
+    hass.config_entries.async_update_entry(init_integration, data={"backend": "simulated", "scenario": "fan_only"})
+    worker.end_sweep(SWEPT)
+    await hass.async_block_till_done()
+    await task
+    assert "calibration" not in init_integration.data
+    assert init_integration.data["scenario"] == "fan_only"

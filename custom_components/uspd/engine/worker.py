@@ -29,6 +29,7 @@ from .calibration import Calibration, CalibrationError, calibrate, recalibration
 from .classifier import Classifier
 from .detector import DetectorConfig
 from .pipeline import Engine, EngineConfig
+from .rates import RateError, check_emission
 from .recorder import AbortedByCalibration, BasebandCapture, BasebandClip, RecordingAborted, fail_future, resolve_future
 from .session import Session, Snapshot, SourceFacts
 from .sources import AudioSource, SourceConfig, SourceError, open_source
@@ -293,6 +294,15 @@ class EngineWorker:
     def _stream(self, source: AudioSource) -> bool:
         """Sense until the source ends or the worker stops (False), or a calibration asks for a restart (True)."""
         cal = self.calibration
+        if cal is not None and source.closed_loop:
+            try:
+                check_emission(source.audio_rate_hz, cal.carrier_hz)
+            except RateError as err:
+                # Kept from another source (a reconfigured device, a sound card now at a lower rate): sensing
+                # at it would fail on every retry. Sense at the source's own carrier and calibrate afresh.
+                _LOGGER.warning("the calibrated carrier cannot be used any more (%s): calibrating again", err)
+                self.calibration = cal = None
+                self.calibrate()
         if cal is not None and source.closed_loop:
             source.carrier_hz = cal.carrier_hz
         config = EngineConfig(source.audio_rate_hz, source.carrier_hz, source.channels, detector=self._detector)
