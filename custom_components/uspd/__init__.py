@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import DOMAIN, RECORDINGS_FOLDER
 from .coordinator import UspdConfigEntry, UspdCoordinator
-from .repairs import async_remove_issues
+from .recordings import find_recordings
+from .repairs import async_offer_to_delete_recordings, async_remove_issues
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -57,5 +60,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: UspdConfigEntry) -> None:
-    """A removed device leaves no repair issues behind."""
+    """A removed device leaves no repair issues behind, and offers to delete its recordings."""
     async_remove_issues(hass, entry.entry_id)
+    folder = Path(hass.config.path(RECORDINGS_FOLDER))
+    recordings = await hass.async_add_executor_job(find_recordings, folder, entry.title)
+    if recordings:
+        async_offer_to_delete_recordings(hass, entry, recordings, folder)

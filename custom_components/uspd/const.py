@@ -35,3 +35,6 @@ DEFAULT_SENSITIVITY: Final = 50.0
 DEFAULT_CLEAR_DELAY_S: Final = 30.0
 MIN_CLEAR_DELAY_S: Final = 5.0
 MAX_CLEAR_DELAY_S: Final = 3600.0
+
+# Where uspd.record writes, under the config directory; each file is named after its device.
+RECORDINGS_FOLDER: Final = "uspd_recordings"

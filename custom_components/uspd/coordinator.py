@@ -12,7 +12,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
-from homeassistant.util import slugify
 
 from . import repairs
 from .const import DATA_CALIBRATION, DATA_LAST_RECALIBRATION, DOMAIN
@@ -31,6 +30,7 @@ from .engine.recorder import AbortedByCalibration, Label, RecordingAborted, writ
 from .engine.session import Snapshot
 from .engine.sources import SourceError, can_calibrate
 from .engine.worker import EngineWorker
+from .recordings import recording_prefix
 from .sim.source import open_source
 
 _LOGGER = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         except (TimeoutError, RecordingAborted) as err:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running") from err
         title = self.config_entry.title
-        path = folder / f"{slugify(title)}_{dt_util.utcnow():%Y%m%dT%H%M%S}.wav"
+        path = folder / f"{recording_prefix(title)}{dt_util.utcnow():%Y%m%dT%H%M%S}.wav"
 
         def _write() -> Path:
             folder.mkdir(parents=True, exist_ok=True)

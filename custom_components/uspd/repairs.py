@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import probatio as vol
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -14,6 +17,7 @@ from .engine.audibility import senses_audibly
 from .engine.calibration import Calibration
 from .engine.sources import SourceConfig, SourceError
 from .engine.sources.soundcard import audio_effects
+from .recordings import delete_recordings
 
 
 def source_issue_id(entry_id: str) -> str:
@@ -121,3 +125,52 @@ def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
     """A removed device leaves no repair issues behind."""
     for make_id in ISSUE_IDS:
         ir.async_delete_issue(hass, DOMAIN, make_id(entry_id))
+
+
+def recordings_issue_id(entry_id: str) -> str:
+    """The offer to delete a removed device's recordings."""
+    return f"recordings_{entry_id}"
+
+
+@callback
+def async_offer_to_delete_recordings(
+    hass: HomeAssistant, entry: ConfigEntry[Any], recordings: list[Path], folder: Path
+) -> None:
+    """A removed device's uspd.record files stay on disk (and in backups) unless the person says otherwise."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        recordings_issue_id(entry.entry_id),
+        is_fixable=True,
+        is_persistent=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="recordings_left",
+        translation_placeholders={"name": entry.title, "count": str(len(recordings)), "folder": str(folder)},
+        data={"files": "\n".join(str(p) for p in recordings)},  # issue data holds scalars only
+    )
+
+
+class DeleteRecordingsFlow(RepairsFlow):
+    """Confirm, then delete the removed device's recordings (the files listed when it was removed, nothing else)."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Ask before deleting anything."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Delete on confirmation."""
+        if user_input is None:
+            return self.async_show_form(step_id="confirm", data_schema=vol.Schema({}))
+        await self.hass.async_add_executor_job(delete_recordings, self.files)
+        return self.async_create_entry(data={})
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """The flow behind a fixable uspd issue: only the offer to delete a removed device's recordings is one."""
+    files = data.get("files") if data is not None else None
+    return DeleteRecordingsFlow([Path(f) for f in files.splitlines()] if isinstance(files, str) else [])

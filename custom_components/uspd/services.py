@@ -11,7 +11,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
 
-from .const import DOMAIN
+from .const import DOMAIN, RECORDINGS_FOLDER
 from .coordinator import UspdConfigEntry
 from .engine.levels import level_dbfs
 from .engine.recorder import MAX_SECONDS
@@ -19,7 +19,6 @@ from .engine.recorder import MAX_SECONDS
 ATTR_CONFIG_ENTRY = "config_entry_id"
 ATTR_DURATION = "duration"
 ATTR_LABEL = "label"
-RECORDINGS_FOLDER = "uspd_recordings"
 
 RECORD_SCHEMA = vol.Schema(
     {
