@@ -8,7 +8,7 @@ is a ``SourceError("device_lost")`` the worker retries from.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import queue
 import re
 import threading
@@ -22,9 +22,15 @@ from ..emission import Emission
 from ..rates import RateError, check_emission, plan_baseband
 from . import CLOSED_LOOP, Block, SourceConfig, SourceError
 
+_LOGGER = logging.getLogger(__name__)
+
 CALLBACK_S = 0.01
 BLOCK_S = 0.05
 READ_TIMEOUT_S = 2.0
+
+# PortAudio is not thread-safe and a rescan re-initialises it under everyone:
+# every call into it, from any entry's worker or the config flow, holds this.
+_PORTAUDIO = threading.RLock()
 
 
 def _sounddevice() -> Any:
@@ -41,7 +47,9 @@ def _sounddevice() -> Any:
 def list_devices() -> list[str]:
     """Names of devices that can both capture and play (full duplex)."""
     sd = _sounddevice()
-    return [str(d["name"]) for d in sd.query_devices() if d["max_input_channels"] > 0 and d["max_output_channels"] > 0]
+    with _PORTAUDIO:
+        devices = sd.query_devices()
+    return [str(d["name"]) for d in devices if d["max_input_channels"] > 0 and d["max_output_channels"] > 0]
 
 
 NEAR_ULTRASONIC_CARRIER_HZ = 20000
@@ -92,17 +100,18 @@ class DeviceInfo:
 def probe_device(name: str) -> DeviceInfo:
     """Which rates a device takes for full duplex, and how many mics to capture."""
     sd = _sounddevice()
-    index = _find(sd, name)
-    info = sd.query_devices(index)
-    mics = default_mics(int(info["max_input_channels"]))
-    rates = []
-    for rate in RATES_HZ:
-        try:
-            sd.check_input_settings(index, channels=mics, samplerate=rate)
-            sd.check_output_settings(index, channels=1, samplerate=rate)
-        except sd.PortAudioError:
-            continue
-        rates.append(rate)
+    with _PORTAUDIO:
+        index = _find(sd, name)
+        info = sd.query_devices(index)
+        mics = default_mics(int(info["max_input_channels"]))
+        rates = []
+        for rate in RATES_HZ:
+            try:
+                sd.check_input_settings(index, channels=mics, samplerate=rate)
+                sd.check_output_settings(index, channels=1, samplerate=rate)
+            except sd.PortAudioError:
+                continue
+            rates.append(rate)
     if not rates:
         raise SourceError("unsupported_rate", f"{name} takes none of {', '.join(map(str, RATES_HZ))} Hz")
     return DeviceInfo(name, tuple(rates), mics)
@@ -117,11 +126,10 @@ class _PortAudioDevices:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self.open_streams = 0
 
     def find(self, sd: Any, name: str) -> int:
-        with self._lock:
+        with _PORTAUDIO:
             for attempt in range(2):
                 matches = [i for i, d in enumerate(sd.query_devices()) if d["name"] == name]
                 if matches:
@@ -135,11 +143,11 @@ class _PortAudioDevices:
         raise SourceError("device_not_found", f"no sound card named {name!r}")
 
     def opened(self) -> None:
-        with self._lock:
+        with _PORTAUDIO:
             self.open_streams += 1
 
     def closed(self) -> None:
-        with self._lock:
+        with _PORTAUDIO:
             self.open_streams -= 1
 
 
@@ -160,42 +168,49 @@ class SoundCard:
 
     def __init__(self, config: SourceConfig) -> None:
         sd = _sounddevice()
-        index = _find(sd, config.device)
-        info = sd.query_devices(index)
-        available = int(info["max_input_channels"])
-        self.channels = config.mics or default_mics(available)
-        if not 1 <= self.channels <= min(8, available):
-            raise SourceError("unsupported_channels", f"{config.device} cannot capture {self.channels} channels")
-        self.audio_rate_hz = int(config.audio_rate_hz)
-        self.carrier_hz = config.carrier_hz
-        try:
-            # What our hardware may emit is stricter than what a recording may hold.
-            check_emission(self.audio_rate_hz, self.carrier_hz)
-            plan_baseband(self.audio_rate_hz, self.carrier_hz)
-            sd.check_input_settings(index, channels=self.channels, samplerate=self.audio_rate_hz)
-            sd.check_output_settings(index, channels=1, samplerate=self.audio_rate_hz)
-        except RateError as err:
-            raise SourceError("unsupported_rate", str(err)) from err
-        except sd.PortAudioError as err:
-            raise SourceError("unsupported_rate", f"{config.device}: {err}") from err
-        self.emission = Emission(carrier_hz=self.carrier_hz)
-        self.xruns = 0
-        self._phase = 0
-        self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=200)
-        self._block = int(BLOCK_S * self.audio_rate_hz)
-        try:
-            self._stream = sd.Stream(
-                device=(index, index),
-                samplerate=self.audio_rate_hz,
-                channels=(self.channels, 1),
-                dtype="float32",
-                blocksize=int(CALLBACK_S * self.audio_rate_hz),
-                callback=self._callback,
-            )
-            self._stream.start()
-        except sd.PortAudioError as err:
-            raise SourceError("device_busy", f"{config.device} cannot be opened: {err}") from err
-        _DEVICES.opened()
+        with _PORTAUDIO:
+            index = _find(sd, config.device)
+            info = sd.query_devices(index)
+            available = int(info["max_input_channels"])
+            self.channels = config.mics or default_mics(available)
+            if not 1 <= self.channels <= min(8, available):
+                raise SourceError("unsupported_channels", f"{config.device} cannot capture {self.channels} channels")
+            self.audio_rate_hz = int(config.audio_rate_hz)
+            self.carrier_hz = config.carrier_hz
+            try:
+                # What our hardware may emit is stricter than what a recording may hold.
+                check_emission(self.audio_rate_hz, self.carrier_hz)
+                plan_baseband(self.audio_rate_hz, self.carrier_hz)
+                sd.check_input_settings(index, channels=self.channels, samplerate=self.audio_rate_hz)
+                sd.check_output_settings(index, channels=1, samplerate=self.audio_rate_hz)
+            except RateError as err:
+                raise SourceError("unsupported_rate", str(err)) from err
+            except sd.PortAudioError as err:
+                raise SourceError("unsupported_rate", f"{config.device}: {err}") from err
+            self.emission = Emission(carrier_hz=self.carrier_hz)
+            self.xruns = 0
+            self._phase = 0
+            self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=200)
+            self._block = int(BLOCK_S * self.audio_rate_hz)
+            try:
+                stream = sd.Stream(
+                    device=(index, index),
+                    samplerate=self.audio_rate_hz,
+                    channels=(self.channels, 1),
+                    dtype="float32",
+                    blocksize=int(CALLBACK_S * self.audio_rate_hz),
+                    callback=self._callback,
+                )
+                try:
+                    stream.start()
+                except BaseException:
+                    # An opened stream holds the device until it is closed, started or not.
+                    _close(stream)
+                    raise
+            except sd.PortAudioError as err:
+                raise SourceError("device_busy", f"{config.device} cannot be opened: {err}") from err
+            self._stream = stream
+            _DEVICES.opened()
 
     def _callback(self, indata: np.ndarray, outdata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         if status:
@@ -237,10 +252,20 @@ class SoundCard:
 
     def close(self) -> None:
         """Stop the stream and give the device back."""
+        # Unlocked: an abort can hang for ever once the sound server dies; still counted open, no rescan runs under it.
         try:
-            # A vanished device may fail to close; it is gone either way.
-            with contextlib.suppress(Exception):
-                self._stream.abort()
-                self._stream.close()
-        finally:
+            self._stream.abort()
+        except Exception:  # noqa: BLE001 - a vanished device fails as it likes; closing still frees it
+            _LOGGER.debug("aborting the sound card's stream failed", exc_info=True)
+        with _PORTAUDIO:
+            _close(self._stream)
             _DEVICES.closed()
+
+
+def _close(stream: Any) -> None:
+    """Close a stream, logging rather than raising: the caller's own error, if any, is the one that matters."""
+    try:
+        with _PORTAUDIO:
+            stream.close()
+    except Exception:  # noqa: BLE001 - never raised over the error that made the caller close it
+        _LOGGER.warning("closing the sound card's stream failed", exc_info=True)
