@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 from functools import partial
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from . import repairs
+from .base.audio import MAX_MICS
 from .const import DATA_CALIBRATION, DATA_LAST_RECALIBRATION, DOMAIN
 from .data import (
     detector_config_from_options,
@@ -26,7 +28,8 @@ from .data import (
 )
 from .engine.calibration import Calibration, CalibrationError
 from .engine.classifier import MODEL_PATH, SELF_CHECK_PATH, Classifier, ModelError
-from .engine.recorder import AbortedByCalibration, Label, RecordingAborted, write_baseband_recording
+from .engine.rates import TARGET_BASEBAND_HZ
+from .engine.recorder import AbortedByCalibration, Label, RecordingAborted, recording_bytes, save_baseband_recording
 from .engine.session import Snapshot
 from .engine.sources import SourceError, can_calibrate
 from .engine.worker import EngineWorker
@@ -59,6 +62,7 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title, update_interval=None)
         self.source_config = source_config_from_data(entry_data(entry))
         self._worker: EngineWorker | None = None
+        self._recording = False
         self.calibration = stored_calibration(entry)
 
     async def async_start(self) -> None:
@@ -142,6 +146,26 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         worker = self._worker
         if worker is None or not self.last_update_success:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running")
+        if self._recording:
+            # One at a time: each holds its samples until it is saved.
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="recording_busy")
+        self._recording = True
+        try:
+            mics = self.data.channels if self.data is not None else MAX_MICS
+            need = recording_bytes(seconds, mics, TARGET_BASEBAND_HZ)
+            free = await self.hass.async_add_executor_job(_free_bytes, folder)
+            if free < need:
+                # Found now, not after minutes of recording.
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="recording_not_saved",
+                    translation_placeholders={"error": f"{need // 1_000_000} MB needed, {free // 1_000_000} MB free"},
+                )
+            return await self._async_record(worker, seconds, label, folder)
+        finally:
+            self._recording = False
+
+    async def _async_record(self, worker: EngineWorker, seconds: float, label: Label | None, folder: Path) -> Path:
         capture = worker.capture_baseband(seconds)
         # Asked for while a calibration runs or waits, it starts after the sweep (then at the new carrier).
         limit = seconds + RECORD_SLACK_S + (CALIBRATE_TIMEOUT_S if worker.calibrating else 0.0)
@@ -158,13 +182,17 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         except (TimeoutError, RecordingAborted) as err:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running") from err
         title = self.config_entry.title
-        path = folder / f"{recording_prefix(title)}{dt_util.utcnow():%Y%m%dT%H%M%S}.wav"
-
-        def _write() -> Path:
-            folder.mkdir(parents=True, exist_ok=True)
-            return write_baseband_recording(path, clip, label, scene=title)
-
-        return await self.hass.async_add_executor_job(_write)
+        stem = f"{recording_prefix(title)}{dt_util.utcnow():%Y%m%dT%H%M%S}"
+        try:
+            return await self.hass.async_add_executor_job(
+                partial(save_baseband_recording, folder, stem, clip, label, scene=title)
+            )
+        except OSError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="recording_not_saved",
+                translation_placeholders={"error": err.strerror or str(err)},
+            ) from err
 
     async def async_doppler_png(self) -> bytes | None:
         """The live Doppler image, rendered off the loop; None until audio has flowed."""
@@ -236,3 +264,10 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         """Keep the time with the entry: the hourly limit on automatic recalibrations survives restarts."""
         entry = self.config_entry
         self.hass.config_entries.async_update_entry(entry, data={**entry.data, DATA_LAST_RECALIBRATION: started_at})
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free space where the recording will go (its nearest existing parent while the folder is not made yet)."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free

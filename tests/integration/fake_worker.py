@@ -226,6 +226,11 @@ class FakeWorker:
             future.set_result(canned_clip(seconds, self._carrier_hz()))
         return future
 
+    @property
+    def held(self) -> int:
+        """Recordings asked for and held (FakeEngine.hold_captures)."""
+        return len(self._held)
+
     def doppler_png(self) -> bytes | None:
         """The engine's picture for this test."""
         return self.engine.doppler_png

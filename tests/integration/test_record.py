@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import shutil
 from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.util.yaml import load_yaml
@@ -200,3 +203,82 @@ async def test_a_recording_pending_when_the_entry_unloads_ends_the_action(
     with pytest.raises(HomeAssistantError) as err:
         await record
     assert err.value.translation_key == "not_running"
+
+
+async def _record(hass: HomeAssistant, entry: MockConfigEntry) -> Path:
+    response = await hass.services.async_call(
+        DOMAIN, "record", {"config_entry_id": entry.entry_id, "duration": 1}, blocking=True, return_response=True
+    )
+    assert response is not None
+    return Path(str(response["path"]))
+
+
+async def test_two_recordings_in_one_second_get_two_names(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_worker: FakeEngine,
+    tmp_path: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Names carry the second; the second recording of a second is STEM-2, and neither overwrites the other."""
+    hass.config.config_dir = str(tmp_path)
+    first = await _record(hass, init_integration)
+    second = await _record(hass, init_integration)
+    assert first != second
+    assert second.name == first.name.replace(".wav", "-2.wav")
+    for wav in (first, second):
+        assert (await hass.async_add_executor_job(read_labels, wav)).fs == 4000
+    # Only the finished files: no staging folder left behind.
+    assert sorted(p.name for p in first.parent.iterdir()) == sorted(
+        [first.name, first.with_suffix(".json").name, second.name, second.with_suffix(".json").name]
+    )
+
+
+async def test_a_second_recording_while_one_runs_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
+) -> None:
+    """One recording per device at a time: each holds its samples until saved."""
+    hass.config.config_dir = str(tmp_path)
+    fake_worker.hold_captures = True
+    running = asyncio.ensure_future(_record(hass, init_integration))
+    for _ in range(500):  # until the first has reached the engine (past a free-space check in the executor)
+        if fake_worker.worker.held:
+            break
+        await asyncio.sleep(0.01)
+    assert fake_worker.worker.held == 1
+    with pytest.raises(HomeAssistantError) as refused:
+        await _record(hass, init_integration)
+    assert refused.value.translation_key == "recording_busy"
+    fake_worker.finish_captures()
+    assert (await running).exists()
+    fake_worker.hold_captures = False
+    assert (await _record(hass, init_integration)).exists()  # free again once it ended
+
+
+async def test_a_disk_without_room_is_said_before_recording_and_a_failed_write_leaves_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
+) -> None:
+    """Too little free space is refused at once; a write that fails half-way leaves no file and says why."""
+    hass.config.config_dir = str(tmp_path)
+    folder = tmp_path / "uspd_recordings"
+    full = shutil.disk_usage(tmp_path)._replace(free=1000)
+    with (
+        patch("custom_components.uspd.coordinator.shutil.disk_usage", return_value=full),
+        pytest.raises(HomeAssistantError) as refused,
+    ):
+        await _record(hass, init_integration)
+    assert refused.value.translation_key == "recording_not_saved"
+    assert not folder.exists() or not any(folder.iterdir())
+
+    def half_written(path: str, *_args: object, **_kwargs: object) -> None:
+        Path(path).write_bytes(b"RIFF" + b"\0" * 100)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with (
+        patch("custom_components.uspd.engine.recorder.write_wav", side_effect=half_written),
+        pytest.raises(HomeAssistantError) as failed,
+    ):
+        await _record(hass, init_integration)
+    assert failed.value.translation_key == "recording_not_saved"
+    assert failed.value.translation_placeholders == {"error": "No space left on device"}
+    assert list(folder.iterdir()) == []  # no truncated WAV, no labels, no staging folder

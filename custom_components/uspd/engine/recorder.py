@@ -10,6 +10,10 @@ whose "baseband" entry says so.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
+import shutil
+import tempfile
 import threading
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
@@ -50,7 +54,7 @@ def resolve_future[T](future: Future[T], value: T) -> None:
 class BasebandClip:
     """Complex baseband captured from the running engine, with the rate and carrier it was taken at."""
 
-    baseband: NDArray[np.complex128]  # (mics, samples)
+    baseband: NDArray[np.complexfloating]  # (mics, samples), complex64 as captured
     rate_hz: float
     carrier_hz: float
 
@@ -61,7 +65,8 @@ class BasebandCapture:
     def __init__(self, samples: int) -> None:
         self.samples = samples
         self.future: Future[BasebandClip] = Future()
-        self._parts: list[NDArray[np.complex128]] = []
+        # complex64, allocated once at the first block: what the file keeps (float32 I/Q), no copies to join.
+        self._clip: NDArray[np.complex64] | None = None
         self._have = 0
         self._lock = threading.Lock()
 
@@ -70,17 +75,62 @@ class BasebandCapture:
         with self._lock:
             if self.future.done():
                 return True
+            if self._clip is None:
+                self._clip = np.empty((baseband.shape[0], self.samples), dtype=np.complex64)
             take = min(baseband.shape[1], self.samples - self._have)
-            self._parts.append(baseband[:, :take].copy())
+            self._clip[:, self._have : self._have + take] = baseband[:, :take]
             self._have += take
             if self._have < self.samples:
                 return False
-        resolve_future(self.future, BasebandClip(np.concatenate(self._parts, axis=1), rate_hz, carrier_hz))
+            clip = self._clip
+        resolve_future(self.future, BasebandClip(clip, rate_hz, carrier_hz))
         return True
 
     def abort(self, error: RecordingAborted) -> None:
         """Fail the recording (nothing happens if it already ended, or its waiter cancelled it)."""
         fail_future(self.future, error)
+
+
+def recording_bytes(seconds: float, mics: int, rate_hz: float) -> int:
+    """What a recording takes on disk: float32 I and Q per mic, plus the header and the labels."""
+    return int(seconds * rate_hz) * 2 * mics * 4 + 64 * 1024
+
+
+def save_baseband_recording(
+    folder: Path, stem: str, clip: BasebandClip, label: Label | None, scene: str | None = None
+) -> Path:
+    """Save under a name no recording has yet (STEM, STEM-2, …); never half a recording, never over another.
+
+    Both files are written to a temporary folder beside the final place, then
+    linked into it (a link never replaces an existing file), the WAV first
+    and the labels last: a reader who finds the labels finds a whole WAV. On
+    any error nothing is left behind and the OSError is raised.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    need = recording_bytes(clip.baseband.shape[1] / clip.rate_hz, clip.baseband.shape[0], clip.rate_hz)
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise OSError(28, f"{need // 1_000_000} MB needed, {free // 1_000_000} MB free", str(folder))
+    staging = Path(tempfile.mkdtemp(prefix=".recording-", dir=folder))
+    try:
+        staged = write_baseband_recording(staging / f"{stem}.wav", clip, label, scene)
+        for n in itertools.count(1):
+            wav = folder / (f"{stem}.wav" if n == 1 else f"{stem}-{n}.wav")
+            if wav.with_suffix(".json").exists():
+                continue
+            try:
+                os.link(staged, wav)
+            except FileExistsError:
+                continue
+            try:
+                os.link(staged.with_suffix(".json"), wav.with_suffix(".json"))
+            except BaseException:
+                wav.unlink(missing_ok=True)
+                raise
+            return wav
+        raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_baseband_recording(wav: Path, clip: BasebandClip, label: Label | None, scene: str | None = None) -> Path:
