@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from functools import partial
-from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-from homeassistant.util import dt as dt_util
 
 from . import repairs
-from .base.audio import MAX_MICS
 from .const import DATA_CALIBRATION, DATA_LAST_RECALIBRATION, DOMAIN
 from .data import (
     detector_config_from_options,
@@ -28,12 +24,10 @@ from .data import (
 )
 from .engine.calibration import Calibration, CalibrationError
 from .engine.classifier import MODEL_PATH, SELF_CHECK_PATH, Classifier, ModelError
-from .engine.rates import TARGET_BASEBAND_HZ
-from .engine.recorder import AbortedByCalibration, Label, RecordingAborted, recording_bytes, save_baseband_recording
+from .engine.recorder import AbortedByCalibration, BasebandClip, RecordingAborted
 from .engine.session import Snapshot
 from .engine.sources import SourceError, can_calibrate
 from .engine.worker import EngineWorker
-from .recordings import recording_prefix
 from .sim.source import open_source
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,7 +56,7 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title, update_interval=None)
         self.source_config = source_config_from_data(entry_data(entry))
         self._worker: EngineWorker | None = None
-        self._recording = False
+        self.recording = False  # uspd.record runs for this device (one at a time)
         self.calibration = stored_calibration(entry)
 
     async def async_start(self) -> None:
@@ -141,38 +135,18 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_placeholders={"error": str(err) or "timed out"},
             ) from err
 
-    async def async_record(self, seconds: float, label: Label | None, folder: Path) -> Path:
-        """Record the next `seconds` of baseband (never audio) as a labelled recording in `folder`."""
+    async def async_capture(self, seconds: float) -> BasebandClip:
+        """The engine's next `seconds` of baseband (never audio); HomeAssistantError if it cannot give them."""
         worker = self._worker
         if worker is None or not self.last_update_success:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running")
-        if self._recording:
-            # One at a time: each holds its samples until it is saved.
-            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="recording_busy")
-        self._recording = True
-        try:
-            mics = self.data.channels if self.data is not None else MAX_MICS
-            need = recording_bytes(seconds, mics, TARGET_BASEBAND_HZ)
-            free = await self.hass.async_add_executor_job(_free_bytes, folder)
-            if free < need:
-                # Found now, not after minutes of recording.
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="recording_not_saved",
-                    translation_placeholders={"error": f"{need // 1_000_000} MB needed, {free // 1_000_000} MB free"},
-                )
-            return await self._async_record(worker, seconds, label, folder)
-        finally:
-            self._recording = False
-
-    async def _async_record(self, worker: EngineWorker, seconds: float, label: Label | None, folder: Path) -> Path:
         capture = worker.capture_baseband(seconds)
         # Asked for while a calibration runs or waits, it starts after the sweep (then at the new carrier).
         limit = seconds + RECORD_SLACK_S + (CALIBRATE_TIMEOUT_S if worker.calibrating else 0.0)
         try:
             # Blocks arrive in real time; a stalled or stopped source must not hang the action.
             async with asyncio.timeout(limit):
-                clip = await asyncio.wrap_future(capture)
+                return await asyncio.wrap_future(capture)
         except AbortedByCalibration as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
@@ -181,18 +155,6 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
             ) from err
         except (TimeoutError, RecordingAborted) as err:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running") from err
-        title = self.config_entry.title
-        stem = f"{recording_prefix(title)}{dt_util.utcnow():%Y%m%dT%H%M%S}"
-        try:
-            return await self.hass.async_add_executor_job(
-                partial(save_baseband_recording, folder, stem, clip, label, scene=title)
-            )
-        except OSError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="recording_not_saved",
-                translation_placeholders={"error": err.strerror or str(err)},
-            ) from err
 
     async def async_doppler_png(self) -> bytes | None:
         """The live Doppler image, rendered off the loop; None until audio has flowed."""
@@ -264,10 +226,3 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         """Keep the time with the entry: the hourly limit on automatic recalibrations survives restarts."""
         entry = self.config_entry
         self.hass.config_entries.async_update_entry(entry, data={**entry.data, DATA_LAST_RECALIBRATION: started_at})
-
-
-def _free_bytes(folder: Path) -> int:
-    """Free space where the recording will go (its nearest existing parent while the folder is not made yet)."""
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
-    return shutil.disk_usage(folder).free

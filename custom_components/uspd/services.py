@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import shutil
+from functools import partial
 from pathlib import Path
 
 import probatio as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
+from homeassistant.util import dt as dt_util
 
+from .base.audio import MAX_MICS
 from .const import DOMAIN, RECORDINGS_FOLDER
-from .coordinator import UspdConfigEntry
+from .coordinator import UspdConfigEntry, UspdCoordinator
 from .engine.levels import level_dbfs
-from .engine.recorder import MAX_SECONDS
+from .engine.rates import TARGET_BASEBAND_HZ
+from .engine.recorder import MAX_SECONDS, recording_bytes, save_baseband_recording
+from .recordings import recording_prefix
 
 ATTR_CONFIG_ENTRY = "config_entry_id"
 ATTR_DURATION = "duration"
@@ -42,9 +48,51 @@ def _entry(hass: HomeAssistant, entry_id: str) -> UspdConfigEntry:
 
 async def _async_record(call: ServiceCall) -> ServiceResponse:
     entry = _entry(call.hass, call.data[ATTR_CONFIG_ENTRY])
-    folder = Path(call.hass.config.path(RECORDINGS_FOLDER))
-    path = await entry.runtime_data.async_record(call.data[ATTR_DURATION], call.data.get(ATTR_LABEL), folder)
+    coordinator = entry.runtime_data
+    if coordinator.recording:
+        # One at a time: each holds its samples until it is saved.
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="recording_busy")
+    coordinator.recording = True
+    try:
+        path = await _async_save_recording(call, entry.title, coordinator)
+    finally:
+        coordinator.recording = False
     return {"path": str(path), "labels": str(path.with_suffix(".json"))}
+
+
+async def _async_save_recording(call: ServiceCall, title: str, coordinator: UspdCoordinator) -> Path:
+    """Check the disk, take the engine's baseband, save it; every failure a translated error, nothing half-saved."""
+    seconds: float = call.data[ATTR_DURATION]
+    folder = Path(call.hass.config.path(RECORDINGS_FOLDER))
+    mics = coordinator.data.channels if coordinator.data is not None else MAX_MICS
+    need = recording_bytes(seconds, mics, TARGET_BASEBAND_HZ)
+    free = await call.hass.async_add_executor_job(_free_bytes, folder)
+    if free < need:
+        # Found now, not after minutes of recording.
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="recording_not_saved",
+            translation_placeholders={"error": f"{need // 1_000_000} MB needed, {free // 1_000_000} MB free"},
+        )
+    clip = await coordinator.async_capture(seconds)
+    stem = f"{recording_prefix(title)}{dt_util.utcnow():%Y%m%dT%H%M%S}"
+    try:
+        return await call.hass.async_add_executor_job(
+            partial(save_baseband_recording, folder, stem, clip, call.data.get(ATTR_LABEL), scene=title)
+        )
+    except OSError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="recording_not_saved",
+            translation_placeholders={"error": err.strerror or str(err)},
+        ) from err
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free space where the recording will go (its nearest existing parent while the folder is not made yet)."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
 
 
 async def _async_calibrate(call: ServiceCall) -> ServiceResponse:

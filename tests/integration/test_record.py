@@ -263,7 +263,7 @@ async def test_a_disk_without_room_is_said_before_recording_and_a_failed_write_l
     folder = tmp_path / "uspd_recordings"
     full = shutil.disk_usage(tmp_path)._replace(free=1000)
     with (
-        patch("custom_components.uspd.coordinator.shutil.disk_usage", return_value=full),
+        patch("custom_components.uspd.services.shutil.disk_usage", return_value=full),
         pytest.raises(HomeAssistantError) as refused,
     ):
         await _record(hass, init_integration)
