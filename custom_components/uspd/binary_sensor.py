@@ -10,9 +10,10 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
 
 from .coordinator import UspdConfigEntry
 from .engine.detector import Motion
@@ -58,7 +59,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Occupancy, motion and calibrating for this device."""
-    async_add_entities(UspdBinarySensor(entry.runtime_data, d) for d in BINARY_SENSORS)
+    async_add_entities(
+        (UspdOccupancySensor if d.key == "occupancy" else UspdBinarySensor)(entry.runtime_data, d)
+        for d in BINARY_SENSORS
+    )
 
 
 class UspdBinarySensor(UspdEntity, BinarySensorEntity):
@@ -71,3 +75,15 @@ class UspdBinarySensor(UspdEntity, BinarySensorEntity):
         """Unknown until the engine has published."""
         data = self.coordinator.data
         return None if data is None else self.entity_description.value_fn(data)
+
+
+class UspdOccupancySensor(UspdBinarySensor, RestoreEntity):
+    """Occupancy, restored across restarts and reloads: someone seated then is not dropped by a restart."""
+
+    async def async_added_to_hass(self) -> None:
+        """If the room was occupied before, the engine holds it until hold_s passes without motion or breathing."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        data = self.coordinator.data
+        if last is not None and last.state == STATE_ON and (data is None or not data.occupied):
+            self.coordinator.async_assume_occupied()

@@ -162,6 +162,12 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
         return None if worker is None else await self.hass.async_add_executor_job(worker.doppler_png)
 
     @callback
+    def async_assume_occupied(self) -> None:
+        """The occupancy entity found the room occupied before the restart: the engine holds it (Detector)."""
+        if self._worker is not None:
+            self._worker.assume_occupied()
+
+    @callback
     def async_apply_options(self) -> None:
         """Hand changed options to the running engine (no restart needed)."""
         if self._worker is not None:

@@ -115,3 +115,18 @@ def test_the_reported_motion_waits_for_what_opens_a_vacant_room_and_follows_hand
     seated = [det.update(2.5 + i * HOP, HAND) for i in range(10)]
     assert all(d.reported == d.motion for d in seated)
     assert any(d.reported == Motion.MINOR for d in seated)
+
+
+def test_a_room_assumed_occupied_is_held_by_hands_and_goes_vacant_after_the_clear_delay_without() -> None:
+    """After a restart the room starts occupied; minor motion keeps it (breathing would too), nothing lets it go."""
+    det = Detector(DetectorConfig(hold_s=1.0))
+    det.assume_occupied(0.0)
+    quiet = [det.update(i * HOP, QUIET) for i in range(1, 60)]  # 1.5 s
+    assert quiet[0].occupied
+    assert quiet[int(0.9 / HOP)].occupied
+    assert not quiet[-1].occupied  # hold_s without motion or breathing
+    det = Detector(DetectorConfig(hold_s=1.0))
+    det.assume_occupied(0.0)
+    seated = [det.update(i * HOP, HAND if i % 20 < 4 else QUIET) for i in range(1, 200)]  # a hand every 0.5 s
+    assert all(d.occupied for d in seated)
+    assert any(d.reported == Motion.MINOR for d in seated)  # an occupied room's minor motion is reported

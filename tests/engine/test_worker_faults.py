@@ -555,3 +555,26 @@ def test_a_kept_calibration_the_source_cannot_play_is_dropped_and_the_device_cal
     assert worker.calibration == calibrated[0]
     assert any(s.carrier_hz == calibrated[0].carrier_hz for s in snaps)  # sensing resumed at the new carrier
     assert all(s.carrier_hz != foreign.carrier_hz for s in snaps)
+
+
+def test_a_room_assumed_occupied_at_start_is_occupied_at_once_then_clears_when_empty() -> None:
+    """The worker hands a restored occupancy to the engine at its first block; an empty room lets it go after hold_s."""
+    snaps: list[Any] = []
+    worker = EngineWorker(
+        SourceConfig(scenario="empty_room", baseband=True, loop=False),
+        DetectorConfig(hold_s=3.0),
+        snaps.append,
+        lambda _e: None,
+        speed=1e6,
+        publish_s=0.25,
+        opener=open_source,
+        power_save=False,
+    )
+    worker.assume_occupied()
+    worker.start()
+    worker.join()
+    worker.stop()
+    assert snaps[0].occupied
+    vacant = next(s.t_s for s in snaps if not s.occupied)
+    assert 3.0 <= vacant <= 4.0  # hold_s after the start, nobody there to keep it
+    assert not any(s.occupied for s in snaps if s.t_s > vacant)

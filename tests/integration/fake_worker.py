@@ -158,6 +158,7 @@ class FakeWorker:
         self.started = False
         self.stopped = False
         self.sweeps = 0  # calibrations asked for
+        self.assumed_occupied = 0  # restores of an occupied room asked for
         self._sweeping: Future[Calibration] | None = None
         self._held: list[tuple[float, Future[BasebandClip]]] = []
         engine.workers.append(self)
@@ -190,6 +191,10 @@ class FakeWorker:
     def set_emission(self, on: bool) -> None:
         """Keep what the integration asked for."""
         self.emission_on = on
+
+    def assume_occupied(self) -> None:
+        """Count what the integration asked for."""
+        self.assumed_occupied += 1
 
     def set_power_save(self, on: bool) -> None:
         """Keep what the integration asked for."""

@@ -10,9 +10,9 @@ from unittest.mock import patch
 import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, mock_restore_cache
 
 from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.detector import Motion
@@ -193,3 +193,13 @@ async def test_sound_card_repairs_are_raised_and_cleared_on_removal(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert not [i for (domain, _), i in registry.issues.items() if domain == DOMAIN]
+
+
+@pytest.mark.parametrize(("before", "assumed"), [(STATE_ON, 1), (STATE_OFF, 0)])
+async def test_an_occupied_room_is_restored_across_a_restart(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, fake_worker: FakeEngine, before: str, assumed: int
+) -> None:
+    """Occupancy on before the restart: the engine is told to hold the room (it clears after the clear delay)."""
+    mock_restore_cache(hass, [State(OCCUPANCY, before)])
+    await setup_integration(hass, mock_config_entry)
+    assert fake_worker.worker.assumed_occupied == assumed

@@ -113,6 +113,16 @@ class Detector:
         """When motion last kept (or made) the room occupied, or a still person was last known there."""
         return self._last_motion_s
 
+    def assume_occupied(self, t_s: float) -> None:
+        """The room was occupied when sensing last stopped: hold it from t_s, as if someone had just moved.
+
+        Minor motion and breathing then keep it, as for anyone seated; with
+        neither it goes vacant after hold_s, as any room does.
+        """
+        if not self.occupied:
+            self.occupied = True
+            self._last_motion_s = t_s
+
     def threshold_logit(self) -> float:
         """Every logit's threshold at the user's sensitivity."""
         return (50.0 - self.config.sensitivity_pct) * self.tuning.logit_per_pct

@@ -140,6 +140,10 @@ class Engine:
         """When motion last kept (or made) the room occupied, or a still person was last known there."""
         return self.detector.last_motion_s
 
+    def assume_occupied(self) -> None:
+        """The room was occupied when sensing last stopped (a restart): it is held from now on, see Detector."""
+        self.detector.assume_occupied(self._stream_samples / self.plan.baseband_rate_hz)
+
     def reconfigure(self, detector: DetectorConfig) -> None:
         """The user's detector options changed; the stream carries on."""
         self.detector.reconfigure(detector)

@@ -88,6 +88,8 @@ class EngineWorker:
         self._detector = detector
         # Read by the thread every block: a bool swap is atomic, no lock needed.
         self._emission_on = emission_on
+        # Set by any thread, taken by the worker's at its next block (a bool swap is atomic).
+        self._assume_occupied = False
         self._on_snapshot = on_snapshot
         self._on_error = on_error
         self._speed = speed  # > 1 runs a simulation or a recording faster than real time
@@ -153,6 +155,10 @@ class EngineWorker:
     def set_emission(self, on: bool) -> None:
         """Turn the tone on or off (takes effect at the next block)."""
         self._emission_on = on
+
+    def assume_occupied(self) -> None:
+        """The room was occupied when sensing last stopped (a restart): hold it from the next block (Detector)."""
+        self._assume_occupied = True
 
     def calibrate(self) -> Future[Calibration]:
         """Sweep carriers and levels on the running source, then sense with the result (a Future).
@@ -328,6 +334,9 @@ class EngineWorker:
             emission = session.switch_tone(self._emission_on)
             if emission is not None:
                 source.set_emission(emission)
+            if self._assume_occupied:
+                self._assume_occupied = False
+                engine.assume_occupied()
             block = source.read()
             if block is None:
                 return False
