@@ -18,6 +18,7 @@ import os
 import platform
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def main() -> None:
             sources.append(source)
         return source
 
-    def on_snapshot(index: int) -> object:
+    def on_snapshot(index: int) -> Callable[[Snapshot], None]:
         def record(snapshot: Snapshot) -> None:
             latest[index] = snapshot
 
@@ -107,7 +108,7 @@ def main() -> None:
         EngineWorker(
             SourceConfig(scenario=args.scenario, baseband=args.baseband),
             DetectorConfig(),
-            on_snapshot(i),  # type: ignore[arg-type]
+            on_snapshot(i),
             errors.append,
             classifier=Classifier.load(prefer="numpy"),
             opener=opener,

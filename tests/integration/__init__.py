@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.uspd.const import DOMAIN
 
 # A fixed id keeps snapshots and issue ids stable.
 ENTRY_ID = "01JUSPDTESTENTRY0000000000"
@@ -23,3 +27,12 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, f"{entity_id} has no state"
     return state.state
+
+
+async def record(hass: HomeAssistant, entry: MockConfigEntry) -> Path:
+    """Call uspd.record for one second on the entry; the WAV's path."""
+    response = await hass.services.async_call(
+        DOMAIN, "record", {"config_entry_id": entry.entry_id, "duration": 1}, blocking=True, return_response=True
+    )
+    assert response is not None
+    return Path(str(response["path"]))

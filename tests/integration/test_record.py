@@ -24,6 +24,7 @@ from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.calibration import Calibration
 from custom_components.uspd.engine.sources import SourceError
 
+from . import record
 from .fake_worker import SWEPT, FakeEngine, canned_clip
 
 STORED = Calibration(41000.0, 0.1, 25.0, False, 4.0)
@@ -205,14 +206,6 @@ async def test_a_recording_pending_when_the_entry_unloads_ends_the_action(
     assert err.value.translation_key == "not_running"
 
 
-async def _record(hass: HomeAssistant, entry: MockConfigEntry) -> Path:
-    response = await hass.services.async_call(
-        DOMAIN, "record", {"config_entry_id": entry.entry_id, "duration": 1}, blocking=True, return_response=True
-    )
-    assert response is not None
-    return Path(str(response["path"]))
-
-
 async def test_two_recordings_in_one_second_get_two_names(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -222,8 +215,8 @@ async def test_two_recordings_in_one_second_get_two_names(
 ) -> None:
     """Names carry the second; the second recording of a second is STEM-2, and neither overwrites the other."""
     hass.config.config_dir = str(tmp_path)
-    first = await _record(hass, init_integration)
-    second = await _record(hass, init_integration)
+    first = await record(hass, init_integration)
+    second = await record(hass, init_integration)
     assert first != second
     assert second.name == first.name.replace(".wav", "-2.wav")
     for wav in (first, second):
@@ -240,19 +233,19 @@ async def test_a_second_recording_while_one_runs_is_refused(
     """One recording per device at a time: each holds its samples until saved."""
     hass.config.config_dir = str(tmp_path)
     fake_worker.hold_captures = True
-    running = asyncio.ensure_future(_record(hass, init_integration))
+    running = asyncio.ensure_future(record(hass, init_integration))
     for _ in range(500):  # until the first has reached the engine (past a free-space check in the executor)
         if fake_worker.worker.held:
             break
         await asyncio.sleep(0.01)
     assert fake_worker.worker.held == 1
     with pytest.raises(HomeAssistantError) as refused:
-        await _record(hass, init_integration)
+        await record(hass, init_integration)
     assert refused.value.translation_key == "recording_busy"
     fake_worker.finish_captures()
     assert (await running).exists()
     fake_worker.hold_captures = False
-    assert (await _record(hass, init_integration)).exists()  # free again once it ended
+    assert (await record(hass, init_integration)).exists()  # free again once it ended
 
 
 async def test_a_disk_without_room_is_said_before_recording_and_a_failed_write_leaves_nothing(
@@ -266,7 +259,7 @@ async def test_a_disk_without_room_is_said_before_recording_and_a_failed_write_l
         patch("custom_components.uspd.services.shutil.disk_usage", return_value=full),
         pytest.raises(HomeAssistantError) as refused,
     ):
-        await _record(hass, init_integration)
+        await record(hass, init_integration)
     assert refused.value.translation_key == "recording_not_saved"
     assert not folder.exists() or not any(folder.iterdir())
 
@@ -278,7 +271,7 @@ async def test_a_disk_without_room_is_said_before_recording_and_a_failed_write_l
         patch("custom_components.uspd.engine.recorder.write_wav", side_effect=half_written),
         pytest.raises(HomeAssistantError) as failed,
     ):
-        await _record(hass, init_integration)
+        await record(hass, init_integration)
     assert failed.value.translation_key == "recording_not_saved"
     assert failed.value.translation_placeholders == {"error": "No space left on device"}
     assert list(folder.iterdir()) == []  # no truncated WAV, no labels, no staging folder

@@ -16,16 +16,8 @@ from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.sim.library import walk_in_and_leave
 
 from ..helpers import write_scene_wav
-from . import setup_integration
+from . import record, setup_integration
 from .fake_worker import FakeEngine
-
-
-async def _record(hass: HomeAssistant, entry: MockConfigEntry) -> Path:
-    response = await hass.services.async_call(
-        DOMAIN, "record", {"config_entry_id": entry.entry_id, "duration": 1}, blocking=True, return_response=True
-    )
-    assert response is not None
-    return Path(str(response["path"]))
 
 
 async def test_removing_a_device_offers_to_delete_its_recordings_and_deletes_only_them(
@@ -38,7 +30,7 @@ async def test_removing_a_device_offers_to_delete_its_recordings_and_deletes_onl
     """The issue lists the device's files; confirming its fix deletes them and leaves anyone else's."""
     hass.config.config_dir = str(tmp_path)
     assert await async_setup_component(hass, "repairs", {})
-    wav = await _record(hass, init_integration)
+    wav = await record(hass, init_integration)
     mine = [wav, wav.with_suffix(".json")]
     other = wav.parent / "kitchen_20260101T000000.wav"
     other.write_bytes(b"someone else's")
