@@ -1,4 +1,4 @@
-"""Imports run one way: base → engine → sim → (HA shell, lab). Read from the source, not by importing it."""
+"""Imports run one way: base → engine → sim → (HA shell, satellite, lab). Read from the source, not by importing it."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "custom_components.uspd"
 # Rank of each layer: a module may import its own layer and those ranked below.
-RANKS = {"base": 0, "engine": 1, "sim": 2, "shell": 3, "lab": 3}
+RANKS = {"base": 0, "engine": 1, "sim": 2, "shell": 3, "satellite": 3, "lab": 3}
+# Beside the ranks: the lab's load benchmark runs satellites (the satellite never imports the lab).
+ALLOWED = {("lab", "satellite")}
 # Outside packages only some layers may use.
 HOME_ASSISTANT = "homeassistant"
 TENSORFLOW = "tensorflow"
+# The MQTT client: the satellite talks to a broker; nothing below it does.
+PAHO = "paho"
 
 
 def layer_of(module: str) -> str | None:
@@ -27,7 +31,7 @@ def layer_of(module: str) -> str | None:
     if not module.startswith(PACKAGE + "."):
         return None
     first = module.removeprefix(PACKAGE + ".").split(".")[0]
-    return first if first in ("base", "engine", "sim") else "shell"
+    return first if first in ("base", "engine", "sim", "satellite") else "shell"
 
 
 def module_name(path: Path) -> str:
@@ -71,10 +75,12 @@ def violations(relative: str, text: str) -> list[str]:
             problems.append(f"{where}: only the HA shell imports Home Assistant")
         if top == TENSORFLOW and own != "lab":
             problems.append(f"{where}: only the lab imports TensorFlow")
+        if top == PAHO and own in ("base", "engine", "sim"):
+            problems.append(f"{where}: only the satellite (and what runs it) talks MQTT")
         other = layer_of(target)
         if other is None or other == own:
             continue
-        if RANKS[other] >= RANKS[own]:
+        if RANKS[other] >= RANKS[own] and (own, other) not in ALLOWED:
             problems.append(f"{where}: the {own} layer may not import the {other} layer")
     return problems
 
@@ -107,6 +113,11 @@ def test_every_layer_imports_only_those_below() -> None:
         ("custom_components/uspd/x.py", "import lab.eval", "may not import the lab layer"),
         ("lab/x.py", "from custom_components.uspd import coordinator", "may not import the shell layer"),
         ("custom_components/uspd/engine/x.py", "import tensorflow", "only the lab imports TensorFlow"),
+        ("custom_components/uspd/satellite/x.py", "from homeassistant import core", "only the HA shell imports"),
+        ("custom_components/uspd/satellite/x.py", "from .. import coordinator", "may not import the shell layer"),
+        ("custom_components/uspd/x.py", "from .satellite import cli", "may not import the satellite layer"),
+        ("custom_components/uspd/satellite/x.py", "import lab.soak", "may not import the lab layer"),
+        ("custom_components/uspd/engine/x.py", "import paho.mqtt.client", "only the satellite"),
     ],
 )
 def test_the_check_catches_an_import_against_the_layers(where: str, line: str, why: str) -> None:

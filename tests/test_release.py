@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -62,6 +63,23 @@ def _all_workflows() -> dict[str, dict[Any, Any]]:
 def test_pyproject_version_is_the_manifests() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert pyproject["project"]["version"] == VERSION
+
+
+def test_the_satellite_says_the_manifest_version() -> None:
+    from custom_components.uspd.satellite import VERSION as SATELLITE_VERSION
+
+    assert SATELLITE_VERSION == VERSION
+
+
+def test_the_satellite_pins_paho_as_home_assistant_s_mqtt_integration() -> None:
+    """The satellite's tests run on the paho Home Assistant's pin installs: the one its wheel must ship."""
+    spec = importlib.util.find_spec("homeassistant")
+    assert spec is not None
+    assert spec.origin is not None
+    mqtt = json.loads((Path(spec.origin).parent / "components" / "mqtt" / "manifest.json").read_text())
+    pins = [line.strip() for line in (ROOT / "satellite" / "requirements.txt").read_text().splitlines()]
+    paho = [pin for pin in pins if pin.startswith("paho-mqtt")]
+    assert paho == [r for r in mqtt["requirements"] if r.startswith("paho-mqtt")]
 
 
 def test_hacs_installs_the_release_zip() -> None:

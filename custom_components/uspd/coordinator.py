@@ -24,7 +24,7 @@ from .data import (
 )
 from .engine.calibration import Calibration, CalibrationError
 from .engine.classifier import MODEL_PATH, SELF_CHECK_PATH, Classifier, ModelError
-from .engine.recorder import AbortedByCalibration, BasebandClip, RecordingAborted
+from .engine.recorder import AbortedByCalibration, BasebandCapture, RecordingAborted
 from .engine.session import Snapshot
 from .engine.sources import SourceError, can_calibrate
 from .engine.worker import EngineWorker
@@ -135,18 +135,21 @@ class UspdCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_placeholders={"error": str(err) or "timed out"},
             ) from err
 
-    async def async_capture(self, seconds: float) -> BasebandClip:
-        """The engine's next `seconds` of baseband (never audio); HomeAssistantError if it cannot give them."""
+    async def async_capture[T](self, capture: BasebandCapture[T]) -> T:
+        """Feed `capture` the engine's next baseband (never audio): its result, or its own OSError.
+
+        HomeAssistantError if the engine cannot give the baseband.
+        """
         worker = self._worker
         if worker is None or not self.last_update_success:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_running")
-        capture = worker.capture_baseband(seconds)
+        future = worker.capture(capture)
         # Asked for while a calibration runs or waits, it starts after the sweep (then at the new carrier).
-        limit = seconds + RECORD_SLACK_S + (CALIBRATE_TIMEOUT_S if worker.calibrating else 0.0)
+        limit = capture.seconds + RECORD_SLACK_S + (CALIBRATE_TIMEOUT_S if worker.calibrating else 0.0)
         try:
             # Blocks arrive in real time; a stalled or stopped source must not hang the action.
             async with asyncio.timeout(limit):
-                return await asyncio.wrap_future(capture)
+                return await asyncio.wrap_future(future)
         except AbortedByCalibration as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

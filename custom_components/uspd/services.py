@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from functools import partial
 from pathlib import Path
 
 import probatio as vol
@@ -14,12 +13,13 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 
-from .base.audio import MAX_MICS
+from .base.audio import MAX_MICS, MIN_AUDIO_RATE_HZ
 from .const import DOMAIN, RECORDINGS_FOLDER
 from .coordinator import UspdConfigEntry, UspdCoordinator
 from .engine.levels import level_dbfs
-from .engine.rates import TARGET_BASEBAND_HZ
-from .engine.recorder import MAX_SECONDS, recording_bytes, save_baseband_recording
+from .engine.rates import TARGET_BASEBAND_HZ, decimation_for
+from .engine.recorder import MAX_SECONDS, RecordingCapture, recording_bytes
+from .engine.session import Snapshot
 from .recordings import recording_prefix
 
 ATTR_CONFIG_ENTRY = "config_entry_id"
@@ -50,7 +50,7 @@ async def _async_record(call: ServiceCall) -> ServiceResponse:
     entry = _entry(call.hass, call.data[ATTR_CONFIG_ENTRY])
     coordinator = entry.runtime_data
     if coordinator.recording:
-        # One at a time: each holds its samples until it is saved.
+        # One at a time: each holds a file open and the disk's free space to itself.
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="recording_busy")
     coordinator.recording = True
     try:
@@ -61,31 +61,35 @@ async def _async_record(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_save_recording(call: ServiceCall, title: str, coordinator: UspdCoordinator) -> Path:
-    """Check the disk, take the engine's baseband, save it; every failure a translated error, nothing half-saved."""
+    """Check the disk, then stream the engine's baseband to a file; any failure a translated error, nothing left."""
     seconds: float = call.data[ATTR_DURATION]
     folder = Path(call.hass.config.path(RECORDINGS_FOLDER))
-    mics = coordinator.data.channels if coordinator.data is not None else MAX_MICS
-    need = recording_bytes(seconds, mics, TARGET_BASEBAND_HZ)
+    need = recording_bytes(seconds, *_mics_and_rate(coordinator.data))
     free = await call.hass.async_add_executor_job(_free_bytes, folder)
     if free < need:
         # Found now, not after minutes of recording.
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="recording_not_saved",
-            translation_placeholders={"error": f"{need // 1_000_000} MB needed, {free // 1_000_000} MB free"},
-        )
-    clip = await coordinator.async_capture(seconds)
+        raise _not_saved(f"{need // 1_000_000} MB needed, {free // 1_000_000} MB free")
     stem = f"{recording_prefix(title)}{dt_util.utcnow():%Y%m%dT%H%M%S}"
+    recording = RecordingCapture(seconds, folder, stem, call.data.get(ATTR_LABEL), scene=title, max_bytes=need)
     try:
-        return await call.hass.async_add_executor_job(
-            partial(save_baseband_recording, folder, stem, clip, call.data.get(ATTR_LABEL), scene=title)
-        )
+        # The engine's thread writes the file as the baseband comes (never this loop).
+        return await coordinator.async_capture(recording)
     except OSError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="recording_not_saved",
-            translation_placeholders={"error": err.strerror or str(err)},
-        ) from err
+        raise _not_saved(err.strerror or str(err)) from err
+
+
+def _not_saved(error: str) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key="recording_not_saved", translation_placeholders={"error": error}
+    )
+
+
+def _mics_and_rate(snapshot: Snapshot | None) -> tuple[int, float]:
+    """The mics and baseband rate the engine records at; before its first snapshot, the most they can be."""
+    if snapshot is None:
+        # Rounding the decimation moves the rate by at most half a step, most at the lowest audio rate.
+        return MAX_MICS, TARGET_BASEBAND_HZ * (1 + 0.5 / decimation_for(MIN_AUDIO_RATE_HZ))
+    return snapshot.channels, snapshot.audio_rate_hz / decimation_for(snapshot.audio_rate_hz)
 
 
 def _free_bytes(folder: Path) -> int:

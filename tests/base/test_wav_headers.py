@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Buffer
+from pathlib import Path
 
+import numpy as np
 import pytest
 
-from custom_components.uspd.base.wav import WavError, WavReader
+from custom_components.uspd.base.wav import WavError, WavReader, WavWriter, write_wav
 
 from ..helpers import peak_bytes, wav_bytes
 
@@ -74,3 +76,34 @@ def test_unknown_chunks_on_a_pipe_are_skipped_in_bounded_pieces() -> None:
     assert readers[0].format.rate_hz == 96000
     assert readers[0].read(10).shape == (3, 2)
     assert peak < 8 << 20
+
+
+@pytest.mark.parametrize("float32", [True, False])
+def test_a_wav_written_block_by_block_is_the_wav_written_at_once(tmp_path: Path, float32: bool) -> None:
+    """uspd.record streams its WAV: the same bytes as the whole-array writer, the sizes put right at the end."""
+    audio = np.random.default_rng(1).uniform(-1, 1, (1000, 3))
+    write_wav(str(tmp_path / "whole.wav"), audio, 4009, float32=float32)
+    with (tmp_path / "streamed.wav").open("wb") as f:
+        writer = WavWriter(f, 4009, 3, float32=float32)
+        for start, end in ((0, 1), (1, 400), (400, 999), (999, 1000)):
+            writer.write(audio[start:end])
+        writer.finish()
+    assert (tmp_path / "streamed.wav").read_bytes() == (tmp_path / "whole.wav").read_bytes()
+    with (tmp_path / "streamed.wav").open("rb") as f:
+        assert WavReader(f).format.frames == 1000
+
+
+def test_a_streamed_wav_cut_short_before_its_sizes_are_written_reads_to_its_end() -> None:
+    stream = io.BytesIO()
+    writer = WavWriter(stream, 4000, 2, float32=True)
+    writer.write(np.ones((10, 2)))
+    stream.seek(0)
+    reader = WavReader(stream)
+    assert reader.format.frames is None  # streamed, length unknown
+    assert reader.read(100).shape == (10, 2)
+
+
+def test_a_streamed_wav_refuses_blocks_of_another_channel_count() -> None:
+    writer = WavWriter(io.BytesIO(), 4000, 2, float32=True)
+    with pytest.raises(ValueError, match="the WAV has 2 channels"):
+        writer.write(np.ones((10, 3)))

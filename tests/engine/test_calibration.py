@@ -116,3 +116,13 @@ def test_choice_is_a_pure_function_of_measurements() -> None:
     cal = choose(ms)
     assert cal.carrier_hz == 30000.0
     assert Calibration.from_dict(cal.as_dict()) == cal
+
+
+def test_another_uspd_device_s_tone_and_its_doppler_band_are_kept_clear_of() -> None:
+    ms = [CarrierMeasurement(float(f), (-25.0,), -130.0, 0.0) for f in range(30000, 44000, 1000)]
+    assert choose(ms).carrier_hz == 43000.0
+    # Another device plays 42 kHz: 40 kHz is the highest 3 kHz or more away from it.
+    assert choose(ms, avoid_hz=(42000.0,)).carrier_hz == 39000.0
+    assert choose(ms, avoid_hz=(42000.0, 36500.0)).carrier_hz == 33000.0
+    # When every carrier is near someone else's, a carrier is still chosen (sensing beats silence).
+    assert choose(ms[:2], avoid_hz=(30500.0,)).carrier_hz == 31000.0

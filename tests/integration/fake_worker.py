@@ -21,7 +21,13 @@ from homeassistant.core import HomeAssistant
 from custom_components.uspd.engine.calibration import Calibration, CalibrationError, CarrierMeasurement
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import DetectorConfig, Motion
-from custom_components.uspd.engine.recorder import AbortedByCalibration, BasebandClip, RecordingAborted
+from custom_components.uspd.engine.recorder import (
+    AbortedByCalibration,
+    BasebandCapture,
+    BasebandClip,
+    ClipCapture,
+    RecordingAborted,
+)
 from custom_components.uspd.engine.sources import AudioSource, SourceConfig, SourceError
 from custom_components.uspd.engine.worker import Snapshot
 
@@ -64,6 +70,7 @@ SWEPT = Calibration(
     ),
 )
 BASEBAND_HZ = 4000.0
+BLOCK = 2000  # baseband samples a block: the fake feeds captures in blocks, as the engine does
 
 
 def canned_clip(seconds: float, carrier_hz: float, mics: int = 4) -> BasebandClip:
@@ -160,7 +167,7 @@ class FakeWorker:
         self.sweeps = 0  # calibrations asked for
         self.assumed_occupied = 0  # restores of an occupied room asked for
         self._sweeping: Future[Calibration] | None = None
-        self._held: list[tuple[float, Future[BasebandClip]]] = []
+        self._held: list[BasebandCapture[Any]] = []
         engine.workers.append(self)
 
     def start(self, source: AudioSource | None = None) -> None:
@@ -175,9 +182,8 @@ class FakeWorker:
             self.source.close()
         if self._sweeping is not None and not self._sweeping.done():
             self._sweeping.set_exception(CalibrationError("the engine stopped"))
-        for _, future in self._held:
-            if not future.done():
-                future.set_exception(RecordingAborted("the engine stopped before the recording ended"))
+        for capture in self._held:
+            capture.abort(RecordingAborted("the engine stopped before the recording ended"))
         self._held = []
 
     def join(self) -> None:
@@ -204,6 +210,10 @@ class FakeWorker:
         """Keep what the integration asked for."""
         self.detector = detector
 
+    def avoid_carriers(self, carriers_hz: tuple[float, ...]) -> None:
+        """Keep what the caller asked for."""
+        self.avoid_hz = tuple(carriers_hz)
+
     def calibrate(self) -> Future[Calibration]:
         """A sweep: answered at once with `engine.sweep`, or left running for the test to end."""
         self.sweeps += 1
@@ -212,24 +222,27 @@ class FakeWorker:
             future.set_exception(CalibrationError("the engine stopped"))
             return future
         # Recordings asked for before the sweep and not yet started are cut short, as by the real worker.
-        for _, held in self._held:
-            held.set_exception(AbortedByCalibration("a calibration started before the recording could; record again"))
+        for capture in self._held:
+            capture.abort(AbortedByCalibration("a calibration started before the recording could; record again"))
         self._held = []
         self._sweeping = future
         if self.engine.sweep is not None:
             self.end_sweep(self.engine.sweep)
         return future
 
-    def capture_baseband(self, seconds: float, rate_hz: float = BASEBAND_HZ) -> Future[BasebandClip]:
-        """A canned clip, at once unless captures are held or a sweep runs (then after it)."""
-        future: Future[BasebandClip] = Future()
+    def capture[T](self, capture: BasebandCapture[T]) -> Future[T]:
+        """Feed a canned clip in blocks, at once unless captures are held or a sweep runs (then after it)."""
         if self.stopped:
-            future.set_exception(RecordingAborted("the engine stopped before the recording ended"))
+            capture.abort(RecordingAborted("the engine stopped before the recording ended"))
         elif self.engine.hold_captures or self.calibrating:
-            self._held.append((seconds, future))
+            self._held.append(capture)
         else:
-            future.set_result(canned_clip(seconds, self._carrier_hz()))
-        return future
+            self._feed(capture)
+        return capture.future
+
+    def capture_baseband(self, seconds: float) -> Future[BasebandClip]:
+        """A canned clip in memory, as capture() gives it."""
+        return self.capture(ClipCapture(seconds))
 
     @property
     def held(self) -> int:
@@ -255,10 +268,17 @@ class FakeWorker:
             self.record_held()
 
     def record_held(self) -> None:
-        """Answer every held capture with a canned clip."""
+        """Feed every held capture a canned clip."""
         held, self._held = self._held, []
-        for seconds, future in held:
-            future.set_result(canned_clip(seconds, self._carrier_hz()))
+        for capture in held:
+            self._feed(capture)
+
+    def _feed(self, capture: BasebandCapture[Any]) -> None:
+        """Feed `capture` a canned clip block by block until it takes no more (in this thread: no clock, no wait)."""
+        clip = canned_clip(capture.seconds, self._carrier_hz())
+        for start in range(0, clip.baseband.shape[1], BLOCK):
+            if capture.feed(clip.baseband[:, start : start + BLOCK], clip.rate_hz, clip.carrier_hz):
+                return
 
     def _carrier_hz(self) -> float:
         """The carrier recordings are made at: the calibration's, else the source's."""

@@ -19,13 +19,13 @@ from numpy.typing import NDArray
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.uspd.base.labelled import read_labels
-from custom_components.uspd.base.wav import WavFormat, WavReader
+from custom_components.uspd.base.wav import WavFormat, WavReader, WavWriter
 from custom_components.uspd.const import DOMAIN
 from custom_components.uspd.engine.calibration import Calibration
 from custom_components.uspd.engine.sources import SourceError
 
 from . import record
-from .fake_worker import SWEPT, FakeEngine, canned_clip
+from .fake_worker import SWEPT, VACANT, FakeEngine, canned_clip
 
 STORED = Calibration(41000.0, 0.1, 25.0, False, 4.0)
 
@@ -230,7 +230,7 @@ async def test_two_recordings_in_one_second_get_two_names(
 async def test_a_second_recording_while_one_runs_is_refused(
     hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
 ) -> None:
-    """One recording per device at a time: each holds its samples until saved."""
+    """One recording per device at a time."""
     hass.config.config_dir = str(tmp_path)
     fake_worker.hold_captures = True
     running = asyncio.ensure_future(record(hass, init_integration))
@@ -248,10 +248,10 @@ async def test_a_second_recording_while_one_runs_is_refused(
     assert (await record(hass, init_integration)).exists()  # free again once it ended
 
 
-async def test_a_disk_without_room_is_said_before_recording_and_a_failed_write_leaves_nothing(
+async def test_a_disk_without_room_is_said_before_recording(
     hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
 ) -> None:
-    """Too little free space is refused at once; a write that fails half-way leaves no file and says why."""
+    """Too little free space is refused at once, not after minutes of recording."""
     hass.config.config_dir = str(tmp_path)
     folder = tmp_path / "uspd_recordings"
     full = shutil.disk_usage(tmp_path)._replace(free=1000)
@@ -263,15 +263,43 @@ async def test_a_disk_without_room_is_said_before_recording_and_a_failed_write_l
     assert refused.value.translation_key == "recording_not_saved"
     assert not folder.exists() or not any(folder.iterdir())
 
-    def half_written(path: str, *_args: object, **_kwargs: object) -> None:
-        Path(path).write_bytes(b"RIFF" + b"\0" * 100)
-        raise OSError(errno.ENOSPC, "No space left on device")
 
-    with (
-        patch("custom_components.uspd.engine.recorder.write_wav", side_effect=half_written),
-        pytest.raises(HomeAssistantError) as failed,
-    ):
-        await record(hass, init_integration)
+async def test_a_disk_that_fills_mid_recording_leaves_nothing_and_says_why(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
+) -> None:
+    """The file is written as the baseband comes; the fourth block's write fails half-way (ENOSPC)."""
+    hass.config.config_dir = str(tmp_path)
+    original = WavWriter.write
+    writes: list[int] = []
+
+    def fills_up(self: WavWriter, audio: NDArray[np.floating]) -> None:
+        writes.append(len(audio))
+        if len(writes) > 3:
+            original(self, audio[: len(audio) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, audio)
+
+    with patch.object(WavWriter, "write", fills_up), pytest.raises(HomeAssistantError) as failed:
+        await hass.services.async_call(
+            DOMAIN, "record", {"config_entry_id": init_integration.entry_id, "duration": 5}, blocking=True
+        )
     assert failed.value.translation_key == "recording_not_saved"
     assert failed.value.translation_placeholders == {"error": "No space left on device"}
-    assert list(folder.iterdir()) == []  # no truncated WAV, no labels, no staging folder
+    assert len(writes) == 4  # block by block, and none after the failure
+    assert list((tmp_path / "uspd_recordings").iterdir()) == []  # no truncated WAV, no labels, no staging folder
+    assert (await record(hass, init_integration)).exists()  # the next one is made
+
+
+async def test_a_recording_larger_than_the_space_checked_stops_at_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine, tmp_path: Path
+) -> None:
+    """The engine said 1 mic when the space was checked; 4 come: never more is written than was checked."""
+    hass.config.config_dir = str(tmp_path)
+    await fake_worker.publish(VACANT, channels=1)
+    with pytest.raises(HomeAssistantError) as failed:
+        await record(hass, init_integration)
+    assert failed.value.translation_key == "recording_not_saved"
+    assert failed.value.translation_placeholders == {
+        "error": "the recording needs 0.2 MB, more than the 0.1 MB checked free"
+    }
+    assert not (tmp_path / "uspd_recordings").exists()

@@ -146,30 +146,71 @@ class WavReader:
         return x.reshape(n, fmt.channels)
 
 
-def write_wav(path: str, audio: NDArray[np.floating], rate_hz: int, *, float32: bool = False) -> None:
-    """(n, channels) audio: 16-bit PCM from [-1, 1] (the simulator's recordings), or 32-bit float."""
-    if float32:
-        samples = np.asarray(audio, dtype="<f4")
-    else:
-        samples = np.clip(np.round(np.asarray(audio) * 32767), -32768, 32767).astype("<i2")
-    ch = samples.shape[1]
-    width = samples.dtype.itemsize
-    data = samples.tobytes()
-    header = struct.pack(
+# The header WavWriter writes: RIFF, a plain 16-byte fmt chunk, then the data chunk's id and size.
+HEADER_BYTES = 44
+# A data chunk's size is 32 bits.
+MAX_DATA_BYTES = 0xFFFFFFFF - (HEADER_BYTES - 8)
+
+
+def _header(tag: int, channels: int, rate_hz: int, width: int, data_bytes: int) -> bytes:
+    return struct.pack(
         "<4sI4s4sIHHIIHH4sI",
         b"RIFF",
-        36 + len(data),
+        HEADER_BYTES - 8 + data_bytes,
         b"WAVE",
         b"fmt ",
         16,
-        FLOAT if float32 else PCM,
-        ch,
+        tag,
+        channels,
         rate_hz,
-        rate_hz * ch * width,
-        ch * width,
+        rate_hz * channels * width,
+        channels * width,
         8 * width,
         b"data",
-        len(data),
+        data_bytes,
     )
+
+
+class WavWriter:
+    """A WAV written block by block to a seekable stream: finish() puts the header's sizes right."""
+
+    def __init__(self, stream: BinaryIO, rate_hz: int, channels: int, *, float32: bool = False) -> None:
+        self._f = stream
+        self._rate_hz = rate_hz
+        self._channels = channels
+        self._float32 = float32
+        self.data_bytes = 0
+        self._at = stream.tell()
+        # Sizes of 0 until finish(): a reader of a file cut short reads it as streamed, to its end.
+        stream.write(self._header())
+
+    def _header(self) -> bytes:
+        tag, width = (FLOAT, 4) if self._float32 else (PCM, 2)
+        return _header(tag, self._channels, self._rate_hz, width, self.data_bytes)
+
+    def write(self, audio: NDArray[np.floating]) -> None:
+        """Append (n, channels) audio: 16-bit PCM from [-1, 1], or 32-bit float."""
+        if self._float32:
+            samples = np.ascontiguousarray(audio, dtype="<f4")
+        else:
+            samples = np.clip(np.round(np.asarray(audio) * 32767), -32768, 32767).astype("<i2")
+        if samples.ndim != 2 or samples.shape[1] != self._channels:
+            raise ValueError(f"audio of shape {samples.shape}: the WAV has {self._channels} channels")
+        if self.data_bytes + samples.nbytes > MAX_DATA_BYTES:
+            raise WavError("a WAV holds at most 4 GB of samples")
+        self._f.write(samples.data)
+        self.data_bytes += samples.nbytes
+
+    def finish(self) -> None:
+        """Write the header's sizes (the stream stays open, at the data's end)."""
+        self._f.seek(self._at)
+        self._f.write(self._header())
+        self._f.seek(self._at + HEADER_BYTES + self.data_bytes)
+
+
+def write_wav(path: str, audio: NDArray[np.floating], rate_hz: int, *, float32: bool = False) -> None:
+    """(n, channels) audio: 16-bit PCM from [-1, 1] (the simulator's recordings), or 32-bit float."""
     with Path(path).open("wb") as f:
-        f.write(header + data)
+        writer = WavWriter(f, rate_hz, np.shape(audio)[1], float32=float32)
+        writer.write(audio)
+        writer.finish()

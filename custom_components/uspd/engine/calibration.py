@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -134,6 +135,11 @@ class Calibration:
         )
 
 
+# Two devices' tones this far apart stay out of each other's baseband (±2 kHz) with a walker's Doppler (≤ ~1 kHz
+# at 45 kHz) to spare: each sees the other's tone, if at all, as a still line outside its speed bands.
+CARRIER_SEPARATION_HZ = 3000.0
+
+
 def candidate_carriers(audio_rate_hz: int) -> list[float]:
     """The carriers the sweep tries at this audio rate, SWEEP_STEP_HZ apart."""
     # What the hardware may emit (rates.emission_limit_hz, 0.45·fs), stricter than what a recording may hold.
@@ -168,10 +174,22 @@ def _needed_level(m: CarrierMeasurement, range_m: float) -> float:
     return 10 ** ((TARGET_ECHO_SNR_DB - _snr_at(m, 1.0, range_m)) / 20)
 
 
-def choose(measurements: list[CarrierMeasurement], range_m: float = DEFAULT_RANGE_M) -> Calibration:
-    """The carrier and level to use: the highest usable carrier, at the lowest level that reaches the target."""
+def clear_of(carrier_hz: float, avoid_hz: Sequence[float]) -> bool:
+    """Whether a carrier keeps CARRIER_SEPARATION_HZ from every tone another uspd device plays."""
+    return all(abs(carrier_hz - other) >= CARRIER_SEPARATION_HZ for other in avoid_hz)
+
+
+def choose(
+    measurements: list[CarrierMeasurement], range_m: float = DEFAULT_RANGE_M, avoid_hz: Sequence[float] = ()
+) -> Calibration:
+    """The carrier and level to use: the highest usable carrier, at the lowest level that reaches the target.
+
+    Carriers within CARRIER_SEPARATION_HZ of `avoid_hz` (other uspd devices' tones) are left out while any other
+    was measured: two devices that hear each other then keep out of each other's Doppler band.
+    """
     if not measurements:
         raise CalibrationError("no carrier was measured")
+    measurements = [m for m in measurements if clear_of(m.carrier_hz, avoid_hz)] or measurements
     usable = [
         m
         for m in measurements
@@ -207,17 +225,24 @@ def _capture(source: AudioSource, carrier_hz: float, emission: Emission, seconds
     want = int(seconds * plan.baseband_rate_hz)
     parts: list[NDArray[np.complex128]] = []
     have = 0
+    from .pipeline import finite_samples  # the engine's door (pipeline imports this module)
+
     while have < want:
         block = source.read()
         if block is None:
             raise CalibrationError("the source ended during calibration")
         if block.audio is not None:
+            invalid = finite_samples(block.audio)[1]
             bb = demod.process(block.audio)
             drop = min(skip, bb.shape[1])
             bb, skip = bb[:, drop:], skip - drop
         else:
             assert block.baseband is not None
+            invalid = finite_samples(block.baseband)[1]
             bb = block.baseband
+        if invalid:
+            # Even zeroed they skew the measurement: a corrupt sweep picks a wrong carrier, even an audible one.
+            raise CalibrationError("the audio source delivered invalid samples (NaN, Inf or far past full scale)")
         parts.append(bb)
         have += bb.shape[1]
     return np.concatenate(parts, axis=1)[:, :want]
@@ -255,7 +280,10 @@ def measure(source: AudioSource, carrier_hz: float) -> CarrierMeasurement:
 
 
 def calibrate(
-    source: AudioSource, range_m: float = DEFAULT_RANGE_M, stop: threading.Event | None = None
+    source: AudioSource,
+    range_m: float = DEFAULT_RANGE_M,
+    stop: threading.Event | None = None,
+    avoid_hz: Sequence[float] = (),
 ) -> Calibration:
     """Sweep every candidate carrier on `source` (blocking; ~0.65 s of audio each), then choose."""
     if not source.closed_loop:
@@ -265,7 +293,7 @@ def calibrate(
         if stop is not None and stop.is_set():
             raise CalibrationError("calibration was interrupted")
         measurements.append(measure(source, fc))
-    return choose(measurements, range_m)
+    return choose(measurements, range_m, avoid_hz)
 
 
 # Recalibrate when the carrier SNR has been this far from what calibration

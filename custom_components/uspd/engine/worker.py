@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import Any
 
 from .blas import limit_blas_threads
 from .calibration import Calibration, CalibrationError, calibrate, recalibration_due
@@ -30,7 +31,15 @@ from .classifier import Classifier
 from .detector import DetectorConfig
 from .pipeline import Engine, EngineConfig
 from .rates import RateError, check_emission
-from .recorder import AbortedByCalibration, BasebandCapture, BasebandClip, RecordingAborted, fail_future, resolve_future
+from .recorder import (
+    AbortedByCalibration,
+    BasebandCapture,
+    BasebandClip,
+    ClipCapture,
+    RecordingAborted,
+    fail_future,
+    resolve_future,
+)
 from .session import Session, Snapshot, SourceFacts
 from .sources import AudioSource, SourceConfig, SourceError, open_source
 from .spectrogram import render_png
@@ -78,6 +87,7 @@ class EngineWorker:
         self._on_recalibration = on_recalibration
         self._clock = clock
         self._calibrations: queue.SimpleQueue[Future[Calibration]] = queue.SimpleQueue()
+        self._avoid_hz: tuple[float, ...] = ()  # other uspd devices' tones (a tuple: replaced whole, read whole)
         # Guards what callers and the thread both decide on: whether requests are
         # still accepted, the queues' order against a calibration, the sweep running.
         self._lock = threading.Lock()
@@ -101,8 +111,8 @@ class EngineWorker:
         self._session: Session | None = None
         # Capture requests come from the event loop; the worker thread takes them
         # (a calibration asked for, or the end, fails them) and owns the pending list.
-        self._capture_requests: queue.SimpleQueue[BasebandCapture] = queue.SimpleQueue()
-        self._pending: list[BasebandCapture] = []
+        self._capture_requests: queue.SimpleQueue[BasebandCapture[Any]] = queue.SimpleQueue()
+        self._pending: list[BasebandCapture[Any]] = []
 
     def start(self, source: AudioSource | None = None) -> None:
         """Start the thread, with an already-opened source if the caller tested one."""
@@ -160,6 +170,10 @@ class EngineWorker:
         """The room was occupied when sensing last stopped (a restart): hold it from the next block (Detector)."""
         self._assume_occupied = True
 
+    def avoid_carriers(self, carriers_hz: tuple[float, ...]) -> None:
+        """Tones other uspd devices play: the next calibration keeps away from them (any thread)."""
+        self._avoid_hz = tuple(carriers_hz)
+
     def calibrate(self) -> Future[Calibration]:
         """Sweep carriers and levels on the running source, then sense with the result (a Future).
 
@@ -185,11 +199,12 @@ class EngineWorker:
         """Allow pausing the tone while presence is confirmed (takes effect at the next block)."""
         self._power_save = on
 
-    def capture_baseband(self, seconds: float, rate_hz: float = 4000.0) -> Future[BasebandClip]:
-        """The next `seconds` of demodulated baseband (never audio), delivered through a Future."""
-        engine = self._engine
-        rate = engine.plan.baseband_rate_hz if engine is not None else rate_hz
-        capture = BasebandCapture(max(1, round(seconds * rate)))
+    def capture[T](self, capture: BasebandCapture[T]) -> Future[T]:
+        """Feed `capture` the baseband (never audio) from the next block on; its Future ends however the engine does.
+
+        The blocks are fed in this worker's thread (a RecordingCapture writes
+        them to disk there, never on the caller's event loop).
+        """
         with self._lock:
             closed = self._closed
             if not closed:
@@ -197,6 +212,10 @@ class EngineWorker:
         if closed:
             capture.abort(RecordingAborted("the engine stopped before the recording ended"))
         return capture.future
+
+    def capture_baseband(self, seconds: float) -> Future[BasebandClip]:
+        """The next `seconds` of demodulated baseband (never audio), in memory, through a Future."""
+        return self.capture(ClipCapture(seconds))
 
     def doppler_png(self) -> bytes | None:
         """The recent Doppler band as a PNG (blocking: call from an executor), None before any audio."""
@@ -218,6 +237,8 @@ class EngineWorker:
                     source = self._opener(self.source_config)
                 self._sense(source)
             except SourceError as err:
+                if self._stop.is_set():
+                    return  # stopped while a read hung: nobody is told (the entry may be gone, its issues removed)
                 if self._audio_s >= HEALTHY_AUDIO_S:
                     failures = 0
                 self._on_error(err)
@@ -225,6 +246,8 @@ class EngineWorker:
                 failures += 1
                 self._stop.wait(delay)
             except Exception as err:
+                if self._stop.is_set():
+                    return
                 _LOGGER.exception("uspd engine failed")
                 self._on_error(SourceError("engine_failed", f"engine failed: {err}"))
                 self._stop.wait(BACKOFF_S[-1])
@@ -266,7 +289,7 @@ class EngineWorker:
             if self._last_snapshot is not None:
                 self._on_snapshot(dataclasses.replace(self._last_snapshot, calibrating=True))
             try:
-                result = calibrate(source.calibration_twin(), stop=self._stop)
+                result = calibrate(source.calibration_twin(), stop=self._stop, avoid_hz=self._avoid_hz)
             except CalibrationError as err:
                 fail_future(future, err)
                 return False
@@ -338,7 +361,8 @@ class EngineWorker:
                 self._assume_occupied = False
                 engine.assume_occupied()
             block = source.read()
-            if block is None:
+            if block is None or self._stop.is_set():
+                # A read that outlasted stop()'s wait: whatever it brought reaches nobody.
                 return False
             baseband, block_s = session.baseband(block)
             produced_s += block_s

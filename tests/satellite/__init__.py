@@ -1,0 +1,1 @@
+"""The MQTT satellite and the real broker it talks to."""
