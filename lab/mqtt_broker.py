@@ -297,10 +297,15 @@ class MosquittoBroker:
         mosquitto = executable("mosquitto")
         assert mosquitto is not None
         # What it says before its log file is open (a bad config) goes to stderr: keep that in a file, as a
-        # pipe nobody reads could fill and block it.
+        # pipe nobody reads could fill and block it. Its own session: a terminal's Ctrl-C to whoever started it
+        # must not kill the broker before its clients have left; stop() ends it.
         with self.stderr_path.open("ab") as stderr:
             self._proc = subprocess.Popen(
-                [mosquitto, "-c", str(self.config_path)], stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr
+                [mosquitto, "-c", str(self.config_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=stderr,
+                stderr=stderr,
+                start_new_session=True,
             )
         self._finalizer = weakref.finalize(self, _end, self._proc)
         deadline = time.monotonic() + self.timeout_s

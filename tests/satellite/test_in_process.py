@@ -36,6 +36,7 @@ def _settings(broker: MosquittoBroker, folder: Path) -> dict[str, object]:
         "scenario": "walk_in_and_leave",
         "state_dir": str(folder / "state"),
         "speed": 4,
+        "keepalive": 5,
     }
 
 
@@ -132,3 +133,46 @@ def test_a_config_file_and_the_command_line_together(tmp_path: Path, capsys: pyt
 def test_detect_is_the_engine_s(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["detect", str(tmp_path / "missing.wav")]) == 2
     assert "missing.wav" in capsys.readouterr().err
+
+
+def test_a_network_cut_is_ridden_out(running: Satellite, mosquitto: MosquittoBroker) -> None:
+    """The broker stops answering (SIGSTOP: the socket stays open, nothing moves), then comes back."""
+    assert running.link.connected.wait(15)
+    mosquitto.pause()
+    try:
+        # Without answers to its keep-alives (5 s here) the satellite calls the connection lost and retries.
+        deadline = time.monotonic() + 30
+        while running.link.connected.is_set() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not running.link.connected.is_set()
+    finally:
+        mosquitto.resume()
+    assert running.link.connected.wait(30)  # back, and sensing went on meanwhile
+    assert running.worker is not None
+    assert running.retained.get(running.topics.sensing) == "online"
+
+
+def test_a_missing_sound_card_is_one_line_and_retried(
+    mosquitto: MosquittoBroker, tmp_path: Path, mqtt_probe: Callable[..., MqttProbe], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = _settings(mosquitto, tmp_path) | {"backend": "soundcard", "device": "No such card", "keepalive": 5}
+    del settings["scenario"], settings["speed"]
+    satellite = Satellite(build_config(settings, environ={}))
+    probe = mqtt_probe()
+    assert not probe.connect().is_failure
+    probe.subscribe(f"{BASE}/sensing")
+    heard = Heard(probe.messages)
+    stop = threading.Event()
+    satellite.start()
+    thread = threading.Thread(target=satellite.run, args=(stop,), name="satellite")
+    thread.start()
+    try:
+        assert heard.wait_for(f"{BASE}/sensing") == "offline"
+        time.sleep(4)  # two or three retries (1, 2 s …)
+        failures = [r for r in caplog.records if "audio source failed" in r.getMessage()]
+        assert len(failures) == 1, [r.getMessage() for r in failures]
+        assert "No such card" in failures[0].getMessage()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()

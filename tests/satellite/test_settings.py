@@ -72,6 +72,7 @@ def test_the_password_comes_from_a_file_or_the_environment_and_is_never_shown(tm
         ({"name": "Den", "broker": BROKER, "password_file": "/nonexistent/pw", "username": "u"}, "password file"),
         ({"name": "Den", "broker": BROKER, "backend": "radio"}, "backend"),
         ({"name": "Den", "broker": BROKER, "backend": "recording"}, "--path"),
+        ({"name": "Den", "broker": BROKER, "backend": "simulated", "scenario": "disco"}, "demo_loop"),
         ({"name": "Den", "broker": BROKER, "rate": "fast"}, "not a number"),
         ({"name": "Den", "broker": BROKER, "rate": 10_000_000}, "outside"),
         ({"name": "Den", "broker": BROKER, "keepalive": float("nan")}, "outside"),

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..engine.sources import SourceConfig
+from ..sim.library import SCENARIOS
 from .topics import DISCOVERY_PREFIX, Topics, check_node_id, node_id_for
 
 PASSWORD_ENV = "USPD_MQTT_PASSWORD"
@@ -161,6 +162,9 @@ def _source(given: dict[str, Any]) -> SourceConfig:
         raise ConfigError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
     if backend == "recording" and "path" not in given:
         raise ConfigError("the recording backend needs --path FILE.wav")
+    scenario = _text(given, "scenario")
+    if backend == "simulated" and scenario and scenario not in SCENARIOS:
+        raise ConfigError(f"scenario {scenario!r}: one of {', '.join(SCENARIOS)}")
     defaults = SourceConfig()
     return SourceConfig(
         backend=backend,  # type: ignore[arg-type]  # checked against BACKENDS above
