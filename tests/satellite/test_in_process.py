@@ -176,3 +176,45 @@ def test_a_missing_sound_card_is_one_line_and_retried(
         stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+def test_hostile_messages_end_nothing(running: Satellite, heard: tuple[MqttProbe, Heard]) -> None:
+    """Anyone who may publish can send anything; the satellite logs and goes on (retained: it would come back)."""
+    probe, log = heard
+    log.wait_for(f"{BASE}/state")
+    for topic, payload in (
+        ("uspd/evil/carrier", '{"carrier_hz": 1' + "0" * 400 + "}"),
+        ("uspd/evil/carrier", "[" * 100_000),
+        ("uspd/bad id!/carrier", '{"carrier_hz": 40000}'),
+        (f"{BASE}/sensitivity/set", "1" * 100_000),
+    ):
+        assert probe.publish(topic, payload, retain=True)
+    mark = log.mark()
+    assert probe.publish(f"{BASE}/sensitivity/set", "42")
+    log.wait_for(f"{BASE}/state", state_where("sensitivity", 42.0), after=mark)
+    assert running.link.connected.is_set()
+
+
+def test_a_command_the_broker_kept_is_not_replayed(
+    mosquitto: MosquittoBroker, tmp_path: Path, mqtt_probe: Callable[..., MqttProbe]
+) -> None:
+    """`mqtt.publish` with retain: true would otherwise turn the tone off (or calibrate) at every reconnect."""
+    probe = mqtt_probe()
+    assert not probe.connect().is_failure
+    assert probe.publish(f"{BASE}/emission/set", "OFF", retain=True)
+    probe.subscribe(f"{BASE}/state")
+    heard = Heard(probe.messages)
+    satellite = Satellite(build_config(_settings(mosquitto, tmp_path), environ={}))
+    stop = threading.Event()
+    satellite.start()
+    thread = threading.Thread(target=satellite.run, args=(stop,), name="satellite")
+    thread.start()
+    try:
+        assert json.loads(heard.wait_for(f"{BASE}/state"))["emission"] == "ON"
+        assert satellite.link.connected.wait(10)
+        time.sleep(1)  # the retained command, delivered with the subscription, has been seen and ignored
+        assert satellite.options.emission
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()

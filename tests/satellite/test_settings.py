@@ -79,6 +79,8 @@ def test_the_password_comes_from_a_file_or_the_environment_and_is_never_shown(tm
         ({"name": "Den", "broker": "mqtt://x", "ca_file": "/etc/hostname"}, "TLS"),
         ({"name": "Den", "broker": BROKER, "ca_file": "/nonexistent/ca.crt"}, "no such file"),
         ({"name": "Den", "broker": BROKER, "discovery_prefix": "home/#"}, "cannot be a topic"),
+        ({"name": "Den", "broker": BROKER, "ca_file": "/etc/hostname"}, "cannot be used"),
+        ({"name": "Den", "broker": "mqtts://a..b"}, "host name"),
         ({"name": "###", "broker": BROKER}, "--id"),
     ],
 )

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -283,7 +283,7 @@ def calibrate(
     source: AudioSource,
     range_m: float = DEFAULT_RANGE_M,
     stop: threading.Event | None = None,
-    avoid_hz: Sequence[float] = (),
+    avoid_hz: Sequence[float] | Callable[[], Sequence[float]] = (),
 ) -> Calibration:
     """Sweep every candidate carrier on `source` (blocking; ~0.65 s of audio each), then choose."""
     if not source.closed_loop:
@@ -293,7 +293,8 @@ def calibrate(
         if stop is not None and stop.is_set():
             raise CalibrationError("calibration was interrupted")
         measurements.append(measure(source, fc))
-    return choose(measurements, range_m, avoid_hz)
+    # Read at the end: announcements heard during the sweep count (a satellite's first sweep starts before it connects).
+    return choose(measurements, range_m, avoid_hz() if callable(avoid_hz) else avoid_hz)
 
 
 # Recalibrate when the carrier SNR has been this far from what calibration

@@ -38,6 +38,16 @@ GATE_FRACTION = 0.9
 COPIES_FRACTION = 1e-6
 
 
+def _median(values: NDArray[np.float64]) -> float:
+    """np.median of all the values, the same float (NaN if any is), without its overhead (~4x, every block)."""
+    flat = values.ravel()
+    k = flat.size // 2
+    part = np.partition(flat, [k - 1, k, -1] if flat.size % 2 == 0 else [k, -1])
+    if np.isnan(part[-1]):  # NaNs sort last, and the last place was partitioned for
+        return float("nan")
+    return float(part[k]) if flat.size % 2 else float((part[k - 1] + part[k]) / 2)
+
+
 class SpeakerDistortionCanceller:
     """Removes, per Doppler bin, the part of the spectrum that arrives as the speaker's own distortion does."""
 
@@ -53,7 +63,7 @@ class SpeakerDistortionCanceller:
         total = (spectra.real**2 + spectra.imag**2).sum(axis=0)
         along_power = along.real**2 + along.imag**2
         across = 1.0 - along_power / np.maximum(total, 1e-300)
-        if float(np.median(across)) < COPIES_FRACTION:
+        if _median(across) < COPIES_FRACTION:
             return spectra
         speaker_borne = along_power > GATE_FRACTION * total
         out: NDArray[np.complex128] = spectra - unit[:, :, None] * (along * speaker_borne)[None, :, :]

@@ -40,6 +40,20 @@ class FirDecimator:
         # columns, instead of numpy casting every window to complex.
         self._taps_ri = np.ascontiguousarray(np.stack([self.taps.real, self.taps.imag], axis=1))
         self.factor = factor
+        # Polyphase, for real input (stage 1, the full-rate audio): windows D apart overlap, and numpy's
+        # matmul cannot hand overlapping rows to BLAS (its own loop is ~2x slower here). Cut into rows of
+        # D samples instead (a view), the taps, reversed and zero-padded to P·D, become P phases:
+        # [p·nc + c, r] = taps[p·D + r] (c: re, im), and output k sums row k+p's phase p.
+        self._phases = -(-len(self.taps) // factor)
+        padded = np.zeros(self._phases * factor, dtype=self.taps.dtype)
+        padded[: len(self.taps)] = self.taps
+        by_phase = padded.reshape(self._phases, factor)
+        self._polyphase = np.ascontiguousarray(
+            np.stack([by_phase.real, by_phase.imag], axis=1).reshape(-1, factor) if np.iscomplexobj(taps) else by_phase,
+            dtype=np.float64,
+        )
+        # The last rows reach past the last window by up to P·D - len(taps) samples, all on zero taps.
+        self._tail: NDArray[np.generic] = np.zeros((channels, self._phases * factor - len(self.taps)), dtype=dtype)
         self._history: NDArray[np.generic] = np.zeros((channels, len(taps) - 1), dtype=dtype)
         self._phase = 0  # index, in the next block, of the next output's newest sample
 
@@ -54,6 +68,8 @@ class FirDecimator:
         if n == 0:
             dtype = np.result_type(self._history, self.taps)
             return np.zeros((x.shape[0], 0), dtype=dtype)
+        if not np.iscomplexobj(x) and not np.iscomplexobj(self._history):
+            return self._process_polyphase(x)
         buf = np.concatenate([self._history, x], axis=1)
         self._history = buf[:, n:].copy()
         windows = np.lib.stride_tricks.sliding_window_view(buf, len(self.taps), axis=1)
@@ -66,6 +82,27 @@ class FirDecimator:
             ri: NDArray[np.float64] = windows @ self._taps_ri
             return ri[..., 0] + 1j * ri[..., 1]
         return windows @ self.taps
+
+    def _process_polyphase(self, x: NDArray[np.generic]) -> NDArray[np.generic]:
+        """process() for real input: the same sums, in another order (float64 rounding)."""
+        n, length, factor, phases = x.shape[1], len(self.taps), self.factor, self._phases
+        buf = np.concatenate([self._history, x, self._tail], axis=1)
+        total = self._history.shape[1] + n
+        self._history = buf[:, n:total].copy()
+        start = self._phase
+        count = max(0, -(-(total - length + 1 - start) // factor))
+        self._phase += count * factor - n
+        channels = buf.shape[0]
+        rows = count + phases - 1
+        cut = buf[:, start : start + rows * factor].reshape(channels, rows, factor)
+        nc = 2 if np.iscomplexobj(self.taps) else 1
+        z = (self._polyphase @ cut.transpose(0, 2, 1)).reshape(channels, phases, nc, rows)
+        y: NDArray[np.float64] = z[:, 0, :, :count].copy()
+        for p in range(1, phases):
+            y += z[:, p, :, p : p + count]
+        if nc == 2:
+            return y[:, 0] + 1j * y[:, 1]
+        return y[:, 0]
 
 
 class Demodulator:

@@ -116,6 +116,18 @@ class DopplerFramer:
         """The stream sample the next block starts at, unless it says otherwise."""
         return self._consumed + self._buf.shape[1]
 
+    def _frames(self, x: NDArray[np.complex128], count: int) -> NDArray[np.complex128]:
+        """(mics, count, window): x's first count frames, hop apart, as one C-contiguous copy.
+
+        The layout a fancy-indexed window view gives (numpy's sums may round
+        differently on another), without that view's overhead.
+        """
+        mics, step = x.strides
+        view = np.lib.stride_tricks.as_strided(
+            x, shape=(x.shape[0], count, self.window), strides=(mics, self.hop * step, step), writeable=False
+        )
+        return np.ascontiguousarray(view)
+
     def reset(self) -> None:
         """A new stream: its clock starts at zero and the noise floor afresh."""
         self._buf = self._buf[:, :0]
@@ -140,7 +152,7 @@ class DopplerFramer:
         if count <= 0:
             return []
         starts = np.arange(count) * self.hop
-        segs = np.lib.stride_tricks.sliding_window_view(self._buf, self.window, axis=1)[:, starts]
+        segs = self._frames(self._buf, count)
         # What clutter removal has not yet absorbed (a static path that just
         # changed, an AGC drifting) is ~constant over one frame; a window would
         # leak it into bins ±1 at −6 dB, the heart of the minor-motion band.
@@ -148,8 +160,7 @@ class DopplerFramer:
         segs = segs - segs.mean(axis=2, keepdims=True)
         spectra = np.fft.fftshift(np.fft.fft(segs * self._taper, axis=2), axes=2)
         if self.canceller.enabled:
-            windows = np.lib.stride_tricks.sliding_window_view(self._static, self.window, axis=1)[:, starts]
-            spectra = self.canceller.process(spectra, windows.mean(axis=2))
+            spectra = self.canceller.process(spectra, self._frames(self._static, count).mean(axis=2))
         power = (spectra.real**2 + spectra.imag**2).mean(axis=0)  # (frames, window)
         frames = []
         for i in range(count):

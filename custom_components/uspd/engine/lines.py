@@ -51,11 +51,15 @@ def _line(
     """(still, the line's place among the walking bins, the walking band in dB, the frames the line holds)."""
     walking = np.asarray(windows, dtype=np.float32)[..., _WALKING] * DB_SCALE
     peak = np.argmax(walking, axis=-1)
-    level = np.take_along_axis(walking, peak[..., None], axis=-1)[..., 0]
     # The commonest peak bin of each window and the frames that have it.
     agree = (peak[..., :, None] == peak[..., None, :]).sum(axis=-1)
     modal = np.take_along_axis(peak, np.argmax(agree, axis=-1)[..., None], axis=-1)
     on = peak == modal
+    if not (agree.max(axis=-1) >= min_frames).any():
+        # No window's commonest peak holds min_frames (the common case): setting frames aside can only
+        # lower the count, so none is still, and what follows would only confirm it.
+        return np.zeros(peak.shape[:-1], dtype=bool), modal[..., 0], walking, on
+    level = np.take_along_axis(walking, peak[..., None], axis=-1)[..., 0]
     if outlier_db is not None:
         # A frame that lifts the line's bin far over its usual level was taken by something else (a click).
         on &= level - _median_where(level, on)[..., None] <= outlier_db

@@ -31,8 +31,10 @@ vacancy after someone leaves; it never opens a room.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,34 +55,64 @@ def _detrended[T: (np.float64, np.complex128)](v: NDArray[T], x: NDArray[np.floa
     return out
 
 
+@dataclass(frozen=True)
+class _WindowConstants:
+    """What every window of one length and rate shares (made once, not per window: 20 windows a second)."""
+
+    x: NDArray[np.float64]  # sample index, centred on zero: the detrend's abscissa
+    taper: NDArray[np.float64]
+    breath: NDArray[np.bool_]  # rfft bins in BREATH_BAND_HZ
+    noise: NDArray[np.bool_]  # rfft bins in NOISE_BAND_HZ
+    breath_bins: int
+    smoother: NDArray[np.float64]  # a one-second moving mean
+    towards: NDArray[np.bool_]  # fft bins in BREATH_BAND_HZ, approaching
+    away: NDArray[np.bool_]  # the same, receding
+
+
+@functools.lru_cache(maxsize=8)
+def _window_constants(n: int, slow_hz: float) -> _WindowConstants:
+    f = np.fft.rfftfreq(n, 1 / slow_hz)
+    g = np.fft.fftfreq(n, 1 / slow_hz)
+    breath = (f >= BREATH_BAND_HZ[0]) & (f < BREATH_BAND_HZ[1])
+    constants = _WindowConstants(
+        x=np.asarray(np.arange(n) - (n - 1) / 2, dtype=np.float64),
+        taper=np.asarray(np.hanning(n), dtype=np.float64),
+        breath=breath,
+        noise=(f >= NOISE_BAND_HZ[0]) & (f < NOISE_BAND_HZ[1]),
+        breath_bins=int(breath.sum()),
+        smoother=np.ones(int(slow_hz)) / int(slow_hz),
+        towards=(g >= BREATH_BAND_HZ[0]) & (g < BREATH_BAND_HZ[1]),
+        away=(-g >= BREATH_BAND_HZ[0]) & (-g < BREATH_BAND_HZ[1]),
+    )
+    for value in vars(constants).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False  # shared by every window: nobody may change them
+    return constants
+
+
 def window_features(slow: NDArray[np.complex128], slow_hz: float) -> tuple[float, int, float]:
     """One window, (mics, samples) complex at slow_hz: (breathing band over noise dB, crossings, balance dB)."""
     n = slow.shape[1]
     ref = slow.mean(axis=1, keepdims=True)
     if not np.all(np.abs(ref) > 0):
         return -math.inf, 0, -math.inf  # no tone: nothing to see
+    c = _window_constants(n, slow_hz)
     u = np.angle(slow * np.conj(ref))
     u = u - u.mean(axis=1, keepdims=True)
     # For the spectra, a linear trend (drift) out of every mic at once: the residual of a least-squares line.
-    x = np.arange(n) - (n - 1) / 2
-    taper = np.hanning(n)
-    spectrum = np.abs(np.fft.rfft(_detrended(u, x) * taper, axis=1)) ** 2
-    f = np.fft.rfftfreq(n, 1 / slow_hz)
-    breath = (f >= BREATH_BAND_HZ[0]) & (f < BREATH_BAND_HZ[1])
-    noise = (f >= NOISE_BAND_HZ[0]) & (f < NOISE_BAND_HZ[1])
+    spectrum = np.abs(np.fft.rfft(_detrended(u, c.x) * c.taper, axis=1)) ** 2
     power = spectrum.sum(axis=0)
-    floor = float(power[noise].mean()) * int(breath.sum())
-    ratio_db = 10 * math.log10(float(power[breath].sum()) / floor + 1e-30) if floor > 0 else -math.inf
+    floor = float(power[c.noise].mean()) * c.breath_bins
+    ratio_db = 10 * math.log10(float(power[c.breath].sum()) / floor + 1e-30) if floor > 0 else -math.inf
     # Oscillation is judged before the detrend, which would make a step or a swing cross its line twice.
-    strong = u[int(np.argmax(spectrum[:, breath].sum(axis=1)))]
-    smooth = np.convolve(strong, np.ones(int(slow_hz)) / int(slow_hz), mode="valid")
+    strong = u[int(np.argmax(spectrum[:, c.breath].sum(axis=1)))]
+    smooth = np.convolve(strong, c.smoother, mode="valid")
     crossings = int(np.count_nonzero(np.diff(np.sign(smooth - smooth.mean())) != 0))
     # A chest comes and goes: its echo turns both ways, and the moving part's spectrum holds as much
     # approaching as receding. Another device's tone a hertz or two off the carrier turns one way only.
-    two_sided = (np.abs(np.fft.fft(_detrended(slow - ref, x) * taper, axis=1)) ** 2).sum(axis=0)
-    g = np.fft.fftfreq(n, 1 / slow_hz)
-    towards = float(two_sided[(g >= BREATH_BAND_HZ[0]) & (g < BREATH_BAND_HZ[1])].sum())
-    away = float(two_sided[(-g >= BREATH_BAND_HZ[0]) & (-g < BREATH_BAND_HZ[1])].sum())
+    two_sided = (np.abs(np.fft.fft(_detrended(slow - ref, c.x) * c.taper, axis=1)) ** 2).sum(axis=0)
+    towards = float(two_sided[c.towards].sum())
+    away = float(two_sided[c.away].sum())
     balance_db = 10 * math.log10(min(towards, away) / max(towards, away)) if min(towards, away) > 0 else -math.inf
     return ratio_db, crossings, balance_db
 

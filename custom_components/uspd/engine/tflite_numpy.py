@@ -65,33 +65,45 @@ class _Im2col:
     """The rows a convolution multiplies: the input padded into a buffer kept per input shape, cut into windows.
 
     The same values in the same order as padding afresh (np.pad) and cutting,
-    without allocating the padded copy on every frame.
+    without allocating the padded copy, the windows' view or the rows on every
+    frame: per input shape the padded buffer, its windows laid out as the rows
+    want them, and the rows are made once and refilled.
     """
 
     def __init__(self, kh: int, kw: int, sh: int, sw: int, padding: int) -> None:
         self.kernel, self.stride, self.padding = (kh, kw), (sh, sw), padding
-        self._buffers: dict[tuple[int, ...], tuple[Array, tuple[slice, slice], tuple[int, int]]] = {}
+        self._buffers: dict[tuple[int, ...], tuple[Array, tuple[slice, slice], Array, Array]] = {}
 
-    def _buffer(self, shape: tuple[int, ...]) -> tuple[Array, tuple[slice, slice], tuple[int, int]]:
+    def _buffer(self, shape: tuple[int, ...]) -> tuple[Array, tuple[slice, slice], Array, Array]:
         _, h, w, c = shape
         (kh, kw), (sh, sw) = self.kernel, self.stride
         oh, top, bottom = _pads(h, kh, sh, self.padding)
         ow, left, right = _pads(w, kw, sw, self.padding)
         padded = np.zeros((h + top + bottom, w + left + right, c), dtype=np.float32)
-        return padded, (slice(top, top + h), slice(left, left + w)), (oh, ow)
+        # numpy's stubs take one axis; the function itself takes several.
+        v = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(0, 1))  # type: ignore[call-overload]
+        windows = v[: oh * sh : sh, : ow * sw : sw].transpose(0, 1, 3, 4, 2)  # (OH, OW, kh, kw, C), a view
+        rows = np.empty((oh * ow, kh * kw * c), dtype=np.float32)
+        return padded, (slice(top, top + h), slice(left, left + w)), windows, rows
 
-    def __call__(self, x: Array) -> tuple[Array, int, int]:
-        """(OH·OW, kh·kw·C) rows of x (1, H, W, C), and OH, OW."""
+    def __call__(self, x: Array) -> Array:
+        """(OH·OW, kh·kw·C) rows of x (1, H, W, C); refilled by the next call with this shape."""
         found = self._buffers.get(x.shape)
         if found is None:
             found = self._buffers[x.shape] = self._buffer(x.shape)
-        padded, inside, (oh, ow) = found
+        padded, inside, windows, rows = found
         padded[inside] = x[0]  # the border stays zero: SAME padding
-        (kh, kw), (sh, sw) = self.kernel, self.stride
-        # numpy's stubs take one axis; the function itself takes several.
-        v = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(0, 1))  # type: ignore[call-overload]
-        rows = v[: oh * sh : sh, : ow * sw : sw].transpose(0, 1, 3, 4, 2).reshape(oh * ow, kh * kw * x.shape[3])
-        return rows, oh, ow
+        np.copyto(rows.reshape(windows.shape), windows)
+        return rows
+
+    def some(self, x: Array, out_rows: list[int]) -> Array:
+        """The rows of the output rows out_rows only (a fresh array), in the same layout."""
+        found = self._buffers.get(x.shape)
+        if found is None:
+            found = self._buffers[x.shape] = self._buffer(x.shape)
+        padded, inside, windows, rows = found
+        padded[inside] = x[0]
+        return windows[out_rows].reshape(-1, rows.shape[1])
 
 
 class _Matrix:
@@ -154,8 +166,8 @@ def _dense(op: _Op, shapes: list[tuple[int, ...]]) -> Run:
         b = t[ins[2]] if len(ins) > 2 and ins[2] >= 0 else None
         y = x.reshape(-1, w.shape[1]) @ w.T
         if b is not None:
-            y = y + b
-        t[out] = act(y).astype(np.float32)
+            y += b
+        t[out] = act(y).astype(np.float32, copy=False)
 
     return run
 
@@ -182,7 +194,11 @@ def _one_subgraph(model: Any) -> Any:
 
 
 class NumpyModel:
-    """Load once, then run(x) → output, like an interpreter with one input and one output."""
+    """Load once, then run(x) → output, like an interpreter with one input and one output.
+
+    One caller at a time (one per engine, as an interpreter): it keeps the
+    last run's input and outputs to reuse, and its buffers.
+    """
 
     def __init__(self, content: bytes) -> None:
         try:
@@ -199,6 +215,12 @@ class NumpyModel:
             raise ModelError("the model's output is not finite")
 
     def _load(self, content: bytes) -> None:
+        # The engine's window moves by one frame (the first axis of rows) per inference: where this
+        # input's rows are the last one's moved up by one, a convolution recomputes only the rows
+        # that changed. Per run: tensor → (shift, lo, hi): its rows lo…hi-1 are the last run's
+        # rows lo+shift…hi+shift-1. Reused rows are the very values computed before.
+        self._shifted: dict[int, tuple[int, int, int]] = {}
+        self._last_input: Array | None = None
         model = tflite.Model.GetRootAs(content, 0)
         self._graph = _one_subgraph(model)
         self._count = self._graph.TensorsLength()
@@ -314,19 +336,51 @@ class NumpyModel:
             raise ModelError(f"a convolution's bias must be ({kernel[0]},), not {self._shapes[op.ins[2]]}")
         im2col = _Im2col(kernel[1], kernel[2], sh, sw, o.Padding())
         weights = _Matrix()
+        out_shape = (1, oh, ow, kernel[0])
         ins, out = op.ins, op.out
+        kh, top = kernel[1], _pads(x[1], kernel[1], sh, o.Padding())[1]
+        shifted = self._shifted
+        last: list[Array | None] = [None, None, None]  # this operator's output, filter and bias in the last run
+        fresh_rows: dict[tuple[int, int], list[int]] = {}  # per rows reused, the rows computed
+
+        def reused(x: Array, w: Array, b: Array | None) -> Array | None:
+            """The output, computing only the rows the shift changed; None where nothing can be reused."""
+            found = shifted.get(ins[0])
+            previous = last[0]
+            if found is None or previous is None or sh != 1 or w is not last[1] or b is not last[2]:
+                return None
+            s, lo, hi = found
+            # Output row r reads input rows r - top … r - top + kh - 1: all of them must be ones that shifted.
+            lo_out, hi_out = max(lo + top, 0), min(hi - kh + 1 + top, oh - s)
+            if hi_out <= lo_out:
+                return None
+            y = np.empty(out_shape, dtype=np.float32)
+            y[0, lo_out:hi_out] = previous[0, lo_out + s : hi_out + s]
+            fresh = fresh_rows.get((lo_out, hi_out))
+            if fresh is None:
+                fresh = fresh_rows[lo_out, hi_out] = [r for r in range(oh) if not lo_out <= r < hi_out]
+            if fresh:
+                part = im2col.some(x, fresh) @ weights(w)
+                if b is not None:
+                    part += b
+                y[0, fresh] = act(part).reshape(len(fresh), ow, kernel[0])
+            shifted[out] = (s, lo_out, hi_out)
+            return y
 
         def run(t: list[Array | None]) -> None:
             x, w = t[ins[0]], t[ins[1]]
             assert x is not None
             assert w is not None
             b = t[ins[2]] if len(ins) > 2 and ins[2] >= 0 else None
-            oc = w.shape[0]
-            cols, oh, ow = im2col(np.asarray(x, dtype=np.float32))
-            y = cols @ weights(w)
-            if b is not None:
-                y = y + b
-            t[out] = act(y).reshape(1, oh, ow, oc).astype(np.float32)
+            x = np.asarray(x, dtype=np.float32)
+            y = reused(x, w, b)
+            if y is None:
+                y = im2col(x) @ weights(w)
+                if b is not None:
+                    y += b
+                y = act(y).reshape(out_shape).astype(np.float32, copy=False)
+            t[out] = last[0] = y
+            last[1], last[2] = w, b
 
         return run
 
@@ -342,10 +396,13 @@ class NumpyModel:
         if oh < 1 or ow < 1 or oh * ow * kh * kw * x[3] > MAX_TENSOR_ELEMENTS:
             raise ModelError(f"a max-pool of {x} is out of bounds")
         self._expect("a max-pool", (1, oh, ow, x[3]), out)
+        shifted = self._shifted
 
         def run(t: list[Array | None]) -> None:
             x = t[src]
             assert x is not None
+            if kh == 1 and sh == 1 and src in shifted:  # each output row is its own input row's
+                shifted[out] = shifted[src]
             _, h, w, _ = x.shape
             if (kh, kw) == (sh, sw) and (pad == _VALID or (h % kh == 0 and w % kw == 0)):
                 # Tiles that do not overlap: the maximum of kh·kw strided slices, no windows (the same maxima).
@@ -379,9 +436,14 @@ class NumpyModel:
         if tuple(x.shape) != self.input_shape:
             raise ValueError(f"model input must be {self.input_shape}, got {tuple(x.shape)}")
         tensors: list[Array | None] = list(self._tensors)
-        tensors[self._input] = np.asarray(x, dtype=np.float32)
+        x = tensors[self._input] = np.asarray(x, dtype=np.float32)
+        last, self._last_input = self._last_input, None  # a run that raises leaves nothing to reuse
+        self._shifted.clear()
+        if last is not None and x.ndim > 1 and x.shape[1] > 1 and np.array_equal(x[0, :-1], last[0, 1:]):
+            self._shifted[self._input] = (1, 0, x.shape[1] - 1)
         for op in self._ops:
             op(tensors)
         y = tensors[self._output]
         assert y is not None
+        self._last_input = x.copy()
         return np.asarray(y, dtype=np.float32)

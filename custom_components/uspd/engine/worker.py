@@ -289,7 +289,7 @@ class EngineWorker:
             if self._last_snapshot is not None:
                 self._on_snapshot(dataclasses.replace(self._last_snapshot, calibrating=True))
             try:
-                result = calibrate(source.calibration_twin(), stop=self._stop, avoid_hz=self._avoid_hz)
+                result = calibrate(source.calibration_twin(), stop=self._stop, avoid_hz=lambda: self._avoid_hz)
             except CalibrationError as err:
                 fail_future(future, err)
                 return False

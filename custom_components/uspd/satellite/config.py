@@ -8,6 +8,7 @@ environment, and no representation of the settings shows it.
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,18 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return raw
 
 
+def tls_context(broker: BrokerConfig) -> ssl.SSLContext:
+    """The TLS set-up for the broker: its authority (or the system's), our certificate if any; ConfigError if bad."""
+    try:
+        context = ssl.create_default_context(cafile=str(broker.ca_file) if broker.ca_file else None)
+        if broker.cert_file is not None:
+            context.load_cert_chain(str(broker.cert_file), str(broker.key_file) if broker.key_file else None)
+    except (OSError, ssl.SSLError, ValueError) as err:
+        which = broker.cert_file if broker.cert_file else broker.ca_file
+        raise ConfigError(f"certificate {which}: cannot be used ({getattr(err, 'strerror', None) or err})") from err
+    return context
+
+
 def build_config(settings: dict[str, Any], environ: Mapping[str, str] | None = None) -> SatelliteConfig:
     """Check and combine the settings (a file's, overlaid with the command line's; None means not given)."""
     env = os.environ if environ is None else environ
@@ -143,7 +156,11 @@ def _broker(given: dict[str, Any], env: Mapping[str, str]) -> BrokerConfig:
             raise ConfigError(f"{key.replace('_', '-')} {path}: no such file")
     if files and parts.scheme != "mqtts":
         raise ConfigError("certificates need TLS: give the broker as mqtts://…")
-    return BrokerConfig(
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError as err:
+        raise ConfigError(f"broker {url!r}: the host name cannot be used ({err})") from None
+    broker = BrokerConfig(
         host=parts.hostname,
         port=port,
         tls=parts.scheme == "mqtts",
@@ -154,6 +171,9 @@ def _broker(given: dict[str, Any], env: Mapping[str, str]) -> BrokerConfig:
         key_file=files.get("key_file"),
         keepalive_s=int(_number(given, "keepalive", DEFAULT_KEEPALIVE_S, 5, 3600)),
     )
+    if broker.tls:
+        tls_context(broker)  # a file that is not a certificate fails here, in one line, not at every retry
+    return broker
 
 
 def _source(given: dict[str, Any]) -> SourceConfig:

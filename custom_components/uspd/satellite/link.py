@@ -20,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from .config import BrokerConfig
+from .config import BrokerConfig, tls_context
 from .topics import OFFLINE, ONLINE, Topics
 
 _LOGGER = logging.getLogger(__name__)
@@ -30,6 +30,21 @@ HEALTHY_S = 30.0
 # How often the loop looks for something to publish while the socket is quiet: the latency it adds.
 POLL_S = 0.05
 QOS = 1
+
+
+def _why(err: OSError | ValueError) -> str:
+    """A connection failure in words a person can act on."""
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return f"the broker's certificate does not verify ({err.verify_message})"
+    if isinstance(err, ssl.SSLError):
+        return f"TLS failed ({err.reason or err})"
+    if isinstance(err, ConnectionRefusedError):
+        return "nothing accepts connections there (is the broker running, is the port right?)"
+    if isinstance(err, TimeoutError):
+        return "no answer in time (a firewall, or a TLS port that is not the broker's?)"
+    if isinstance(err, ValueError):
+        return f"the host name cannot be used ({err})"
+    return err.strerror or str(err) or type(err).__name__
 
 
 class Retained:
@@ -54,6 +69,12 @@ class Retained:
         """The payload `topic` has now."""
         with self._lock:
             return self._values.get(topic)
+
+    def mark_changed(self, topic: str) -> None:
+        """Send `topic` again at the next chance."""
+        with self._lock:
+            if topic in self._values:
+                self._changed.add(topic)
 
     def take_changed(self) -> list[tuple[str, str]]:
         """What changed since the last call, and forget that it did."""
@@ -91,8 +112,11 @@ class Link:
         self._command_topics = {topics.command(key): key for key in commands}
         self.connected = threading.Event()
         self._refused: str | None = None
+        self._failed_topics: set[str] = set()
+        self._sub_refusals_logged = False
         self._republish = threading.Event()
         self._last_error: str | None = None
+        self.client_id = client_id
         self._client = self._make_client(client_id)
 
     def _make_client(self, client_id: str) -> mqtt.Client:
@@ -103,16 +127,13 @@ class Link:
         if self.broker.username is not None:
             client.username_pw_set(self.broker.username, self.broker.password)
         if self.broker.tls:
-            context = ssl.create_default_context(cafile=str(self.broker.ca_file) if self.broker.ca_file else None)
-            if self.broker.cert_file is not None:
-                key = str(self.broker.key_file) if self.broker.key_file else None
-                context.load_cert_chain(str(self.broker.cert_file), key)
-            client.tls_set_context(context)
+            client.tls_set_context(tls_context(self.broker))
         # Only the latest of each topic matters; nothing piles up while the socket is slow.
         client.max_queued_messages_set(256)
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
         client.on_message = self._message
+        client.on_subscribe = self._subscribed
         return client
 
     def run(self, stop: threading.Event) -> None:
@@ -125,6 +146,9 @@ class Link:
                 break
             if time.monotonic() - started >= HEALTHY_S:
                 failures = 0
+            elif error == "the connection was lost" and failures == 3:
+                # A broker drops the older of two clients with one id: two satellites given one name fight so.
+                _LOGGER.warning("connections keep dropping: is another satellite using the id %s?", self.client_id)
             delay = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
             failures += 1
             self._report(error, delay)
@@ -134,26 +158,27 @@ class Link:
     def _session(self, stop: threading.Event) -> str:
         """One connection, from connect to its loss; returns why it ended."""
         self._refused = None
-        try:
-            self._client.connect(self.broker.host, self.broker.port, keepalive=self.broker.keepalive_s)
-        except ssl.SSLCertVerificationError as err:
-            return f"the broker's certificate does not verify ({err.verify_message})"
-        except ssl.SSLError as err:
-            return f"TLS failed ({err.reason or err})"
-        except ConnectionRefusedError:
-            return "nothing accepts connections there (is the broker running, is the port right?)"
-        except OSError as err:
-            return err.strerror or str(err) or type(err).__name__
+        failed = self._connect()
+        if failed is not None:
+            return failed
         while not stop.is_set():
             rc = self._client.loop(timeout=POLL_S)
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 break
             if self.connected.is_set():
                 self._flush()
-        self.connected.clear()
         if stop.is_set():
-            return "stopped"
+            return "stopped"  # still connected: run() says goodbye
+        self.connected.clear()
         return self._refused or "the connection was lost"
+
+    def _connect(self) -> str | None:
+        """Open the connection (TCP, TLS, CONNECT); why it failed, in words, or None."""
+        try:
+            self._client.connect(self.broker.host, self.broker.port, keepalive=self.broker.keepalive_s)
+        except (OSError, ValueError) as err:  # ssl's errors are OSErrors; ValueError: a host IDNA cannot encode
+            return _why(err)
+        return None
 
     def _flush(self) -> None:
         everything = self._republish.is_set()
@@ -162,7 +187,8 @@ class Link:
         if everything:
             self._client.publish(self.topics.availability, ONLINE, qos=QOS, retain=True)
         for topic, payload in self.retained.take_all() if everything else self.retained.take_changed():
-            self._client.publish(topic, payload, qos=QOS, retain=True)
+            if self._client.publish(topic, payload, qos=QOS, retain=True).rc != mqtt.MQTT_ERR_SUCCESS:
+                self.retained.mark_changed(topic)  # the queue is full (a stalled broker): try again next turn
 
     def _report(self, error: str, delay_s: float) -> None:
         # One line per distinct reason; a reason that repeats is logged at debug only.
@@ -174,7 +200,7 @@ class Link:
 
     def _goodbye(self) -> None:
         """Say offline ourselves (a clean disconnect sends no last will), then disconnect."""
-        if self.connected.is_set():
+        if self.connected.is_set() and self._client.is_connected():
             info = self._client.publish(self.topics.availability, OFFLINE, qos=QOS, retain=True)
             deadline = time.monotonic() + 2.0
             while not info.is_published() and time.monotonic() < deadline:
@@ -206,6 +232,19 @@ class Link:
         self._republish.set()  # availability, discovery and state, in the loop's next turn
         self.connected.set()
 
+    def _subscribed(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        # A broker whose ACL denies our topics answers the SUBSCRIBE with failures: say so, or controls die silently.
+        if any(r.is_failure for r in reasons) and not self._sub_refusals_logged:
+            self._sub_refusals_logged = True
+            _LOGGER.warning("the broker refused some subscriptions (its ACL?): Home Assistant's controls may not work")
+
     def _disconnected(
         self,
         client: mqtt.Client,
@@ -217,6 +256,15 @@ class Link:
         self.connected.clear()
 
     def _message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        # Whatever anyone publishes must not end the satellite: paho would raise it out of loop().
+        try:
+            self._handle(message)
+        except Exception as err:  # noqa: BLE001 - logged once per topic, and the message dropped
+            if message.topic not in self._failed_topics and len(self._failed_topics) < 64:
+                self._failed_topics.add(message.topic)
+                _LOGGER.warning("message on %r ignored: %s", message.topic[:80], type(err).__name__)
+
+    def _handle(self, message: mqtt.MQTTMessage) -> None:
         try:
             payload = message.payload.decode("utf-8")
         except UnicodeDecodeError:
@@ -228,7 +276,11 @@ class Link:
             return
         key = self._command_topics.get(message.topic)
         if key is not None:
-            self._on_command(key, payload)
+            if message.retain:
+                # A command kept by the broker would replay at every reconnect (a calibration each time).
+                _LOGGER.debug("retained command on %s ignored", message.topic)
+            else:
+                self._on_command(key, payload)
             return
         parts = message.topic.split("/")
         announcement = len(parts) == 3 and parts[2] == "carrier" and parts[1] != self.topics.node_id

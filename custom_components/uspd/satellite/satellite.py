@@ -30,11 +30,13 @@ from .discovery import COMMAND_KEYS, discovery_config, encode, state_payload
 from .link import Link, Retained
 from .options import CommandError, Options
 from .store import Store, Stored
-from .topics import OFFLINE, ONLINE
+from .topics import OFFLINE, ONLINE, TopicError, check_node_id
 
 _LOGGER = logging.getLogger(__name__)
 # Diagnostics (noise floor, SNR, …) reach Home Assistant at most this often: a recorder row a minute, not every 2 s.
 DIAGNOSTIC_INTERVAL_S = 60.0
+# Other uspd devices whose tones are kept clear of: more than a home has; the rest are ignored (bounded memory).
+MAX_OTHER_DEVICES = 32
 # What Home Assistant shows as the device's model.
 MODELS = {"soundcard": "uspd satellite (sound card)", "simulated": "uspd satellite (simulated room)"}
 # Keys of the state whose change is published at once.
@@ -67,6 +69,9 @@ class Satellite:
         self._opener = opener
         self._clock = clock
         self._lock = threading.Lock()  # the worker's and the broker's threads both update what follows
+        self._save_lock = threading.Lock()
+        self._save_error: str | None = None
+        self._model_error_logged = False
         self._snapshot: Snapshot | None = None
         self._published: dict[str, object] = {}
         self._published_at = 0.0
@@ -136,6 +141,8 @@ class Satellite:
         if key == "calibrate":
             if payload.strip() != "PRESS":
                 self._refuse(key, f"calibrate: {payload[:40]!r} is not PRESS")
+            elif worker is not None and worker.calibrating:
+                _LOGGER.info("calibrate: already calibrating")
             elif worker is not None and can_calibrate(self.config.source.backend):
                 _LOGGER.info("calibrating, as asked")
                 self._watch(worker.calibrate())
@@ -159,10 +166,14 @@ class Satellite:
     def carrier_heard(self, node_id: str, payload: str) -> None:
         """Another uspd device announced its tone (the broker's thread); keep clear of it."""
         carrier = _announced_carrier(payload)
+        try:
+            check_node_id(node_id)
+        except TopicError:
+            return  # not a uspd device's id: nothing to keep, nothing to log
         with self._lock:
             if carrier is None:
                 self._others_hz.pop(node_id, None)  # gone (its retained announcement cleared) or unreadable
-            else:
+            elif node_id in self._others_hz or len(self._others_hz) < MAX_OTHER_DEVICES:
                 self._others_hz[node_id] = carrier
             others = tuple(self._others_hz.values())
         if self.worker is not None:
@@ -200,6 +211,9 @@ class Satellite:
     # The worker thread's callbacks.
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
+        if snapshot.model_error is not None and not self._model_error_logged:
+            self._model_error_logged = True
+            _LOGGER.warning("the motion model failed (%s): the baseline detector senses on", snapshot.model_error)
         if self._source_failing is not None:
             _LOGGER.info("audio source is back")
             self._source_failing = None
@@ -207,7 +221,9 @@ class Satellite:
         with self._lock:
             before = self._snapshot
             self._snapshot = snapshot
-            changed = before is None or before.occupied != snapshot.occupied
+            # The first snapshot after a start changes nothing if the room is as it was kept.
+            was = self._stored.occupied if before is None else before.occupied
+            changed = was != snapshot.occupied
             if changed:
                 self._occupancy_changed = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="seconds")
                 self._stored = self._replace(occupied=snapshot.occupied, occupancy_changed=self._occupancy_changed)
@@ -265,13 +281,20 @@ class Satellite:
         return replace(self._stored, **changes)  # type: ignore[arg-type]
 
     def _save(self) -> None:
-        with self._lock:
-            stored = self._stored
-        try:
-            self.store.save(stored)
-        except OSError as err:
-            # Sensing goes on; only what survives a restart is at risk, and the next change tries again.
-            _LOGGER.warning("could not keep settings in %s: %s", self.store.path, err.strerror or err)
+        # One save at a time, of the newest state: the worker's and the broker's threads both save.
+        with self._save_lock:
+            with self._lock:
+                stored = self._stored
+            try:
+                self.store.save(stored)
+            except OSError as err:
+                # Sensing goes on; only what survives a restart is at risk, and the next change tries again.
+                why = err.strerror or str(err)
+                if why != self._save_error:
+                    _LOGGER.warning("could not keep settings in %s: %s", self.store.path, why)
+                self._save_error = why
+            else:
+                self._save_error = None
 
     def _refuse(self, key: str, why: str) -> None:
         # Once per control at warning level: a misbehaving publisher must not fill the log.
@@ -284,8 +307,9 @@ class Satellite:
     @staticmethod
     def _watch(future: Future[Calibration]) -> None:
         def done(f: Future[Calibration]) -> None:
-            if not f.cancelled() and f.exception() is not None:
-                _LOGGER.warning("calibration failed (%s); sensing with what it had", f.exception())
+            error = None if f.cancelled() else f.exception()
+            if error is not None and "interrupted" not in str(error) and "stopped" not in str(error):
+                _LOGGER.warning("calibration failed (%s); sensing with what it had", error)
 
         future.add_done_callback(done)
 
@@ -293,9 +317,9 @@ class Satellite:
 def _announced_carrier(payload: str) -> float | None:
     """The tone in another device's announcement; None for a cleared or unreadable one."""
     try:
-        value = json.loads(payload)["carrier_hz"]
+        value = json.loads(payload[:200])["carrier_hz"]
         carrier = float(value)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, ArithmeticError, RecursionError):
         return None
     return carrier if math.isfinite(carrier) and 1_000.0 <= carrier <= 200_000.0 else None
 

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,11 @@ class Store:
             return _parse(json.loads(self.path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return Stored()
-        except (OSError, ValueError, TypeError, KeyError) as err:
+        except OSError as err:
+            # Unreadable now (permissions, a failing card) is not damaged: keep it for when it reads again.
+            _LOGGER.warning("%s cannot be read (%s): starting from defaults", self.path, err.strerror or err)
+            return Stored()
+        except (ValueError, TypeError, KeyError, RecursionError) as err:
             _LOGGER.warning("%s unreadable (%s): starting from defaults and calibrating again", self.path, err)
             with contextlib.suppress(OSError):
                 self.path.replace(self.path.with_suffix(".bad"))
@@ -64,7 +69,7 @@ class Store:
         data["occupied"] = stored.occupied
         if stored.occupancy_changed is not None:
             data["occupancy_changed"] = stored.occupancy_changed
-        staged = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        staged = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}")
         try:
             with staged.open("w", encoding="utf-8") as f:
                 json.dump(data, f, indent=1)

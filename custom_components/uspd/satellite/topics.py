@@ -10,6 +10,8 @@ DISCOVERY_PREFIX = "homeassistant"
 BASE_PREFIX = "uspd"
 # What MQTT discovery accepts as a node id; the id also names the satellite's own topics.
 _NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Home Assistant's MQTT birth message topic (its default; it does not follow the discovery prefix).
+HA_STATUS = "homeassistant/status"
 ONLINE = "online"
 OFFLINE = "offline"
 
@@ -53,8 +55,8 @@ class Topics:
 
     @property
     def ha_status(self) -> str:
-        """Home Assistant announces itself here: "online" asks every device to publish again."""
-        return f"{self.discovery_prefix}/status"
+        """Home Assistant announces itself here ("online": publish again); its birth topic, whatever the prefix."""
+        return HA_STATUS
 
     @property
     def availability(self) -> str:

@@ -1,0 +1,67 @@
+"""The engine's shortcuts give what the plain computation gives: row reuse in the numpy executor, polyphase, lines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from custom_components.uspd.engine.classifier import MODEL_PATH
+from custom_components.uspd.engine.demodulate import FirDecimator
+from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_BINS, GRID_SPEEDS_MPS
+from custom_components.uspd.engine.lines import find_lines
+from custom_components.uspd.engine.tflite_numpy import NumpyModel
+
+SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
+
+
+def _sliding_windows(count: int, seed: int = 0) -> list[np.ndarray]:
+    """Windows as the engine's feature stack makes them: each the last one moved up a frame, a new frame below."""
+    rng = np.random.default_rng(seed)
+    stack = np.zeros((CONTEXT_FRAMES, GRID_BINS), dtype=np.float32)
+    windows = []
+    for _ in range(count):
+        stack[:-1] = stack[1:]
+        stack[-1] = rng.uniform(-0.5, 2.5, GRID_BINS).astype(np.float32)
+        windows.append(stack.reshape(SHAPE).copy())
+    return windows
+
+
+def test_a_sliding_window_gives_exactly_what_each_window_gives_alone() -> None:
+    content = MODEL_PATH.read_bytes()
+    streaming, alone = NumpyModel(content), NumpyModel(content)
+    unrelated = np.full(SHAPE, 0.25, dtype=np.float32)
+    windows = _sliding_windows(30)
+    got = [streaming.run(w) for w in windows]
+    want = []
+    for w in windows:
+        alone.run(unrelated)  # nothing of the last window is left to reuse
+        want.append(alone.run(w))
+    # The same values (here to the bit; a BLAS may round a product of fewer rows differently).
+    assert np.abs(np.asarray(got) - np.asarray(want)).max() < 1e-6
+    # A window that is not the last one moved (a reset stack) is computed afresh, not patched.
+    assert np.abs(streaming.run(unrelated) - alone.run(unrelated)).max() < 1e-6
+
+
+def test_polyphase_decimation_matches_the_direct_sums() -> None:
+    rng = np.random.default_rng(1)
+    taps = rng.standard_normal(37) * np.exp(1j * rng.uniform(0, 6, 37))
+    x = rng.standard_normal((2, 2000))
+    decimator = FirDecimator(taps, 5, 2, np.float64)
+    parts, i = [], 0
+    while i < x.shape[1]:  # blocks shorter than a phase, and longer than the filter
+        n = int(rng.integers(1, 200))
+        parts.append(decimator.process(x[:, i : i + n]))
+        i += n
+    got = np.concatenate(parts, axis=1)
+    padded = np.concatenate([np.zeros((2, len(taps) - 1)), x], axis=1)
+    want = np.stack([np.convolve(row, taps, mode="valid")[::5] for row in padded])
+    assert got.shape == want.shape
+    assert np.abs(got - want).max() < 1e-12
+
+
+def test_a_window_without_a_repeated_peak_has_no_line_and_one_with_it_has() -> None:
+    rng = np.random.default_rng(2)
+    noise = rng.uniform(0, 0.3, (CONTEXT_FRAMES, GRID_BINS)).astype(np.float32)
+    assert not find_lines(noise).still
+    toned = noise.copy()
+    toned[:, int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))] = 1.5  # a steady tone at +1.5 m/s, 30 dB
+    assert find_lines(toned).still
