@@ -130,3 +130,64 @@ def test_a_room_assumed_occupied_is_held_by_hands_and_goes_vacant_after_the_clea
     seated = [det.update(i * HOP, HAND if i % 20 < 4 else QUIET) for i in range(1, 200)]  # a hand every 0.5 s
     assert all(d.occupied for d in seated)
     assert any(d.reported == Motion.MINOR for d in seated)  # an occupied room's minor motion is reported
+
+
+def _seated(
+    det: Detector,
+    seconds: float,
+    hand: Evidence,
+    *,
+    hands: bool = True,
+    breathing: bool = True,
+    quiet: Evidence = QUIET,
+) -> list[bool]:
+    """Someone seated from t=0 (no walk-in): a hand every 2 s for 0.2 s, breathing seen from 8 s on: occupied per frame.
+
+    hands False: nothing moves; breathing False: the stillness meter never sees breathing (a curtain, a fan).
+    """
+    out = []
+    for i in range(int(seconds / HOP)):
+        t = i * HOP
+        ev = hand if hands and i % 80 < 8 else quiet
+        still = t - 8.0 if breathing and t >= 8.0 else None
+        out.append(det.update(t, ev, still).occupied)
+    return out
+
+
+def test_someone_seated_from_the_start_opens_the_room_within_a_minute_from_minor_motion_and_breathing() -> None:
+    got = _seated(Detector(DetectorConfig()), 60.0, HAND)
+    opened_s = got.index(True) * HOP
+    # Breathing's first window ends at 8 s; the rule needs minor motion in settle_minor_seconds seconds.
+    assert 2.0 * (TUNING.settle_minor_seconds - 1) <= opened_s <= 60.0
+    assert all(got[got.index(True) :])
+
+
+def test_minor_motion_alone_or_breathing_alone_never_opens_a_vacant_room() -> None:
+    # A curtain or a plant in a draft: minor motion every second, but no breathing.
+    curtain = [Detector(DetectorConfig()).update(i * HOP, HAND if i % 40 < 20 else QUIET).occupied for i in range(4800)]
+    assert not any(curtain)
+    assert not any(_seated(Detector(DetectorConfig()), 120.0, HAND, breathing=False))
+    # Breathing with nothing else moving: it keeps an occupied room, it opens none.
+    assert not any(_seated(Detector(DetectorConfig()), 120.0, HAND, hands=False))
+
+
+def test_one_burst_of_minor_motion_with_breathing_does_not_open_the_room() -> None:
+    det = Detector(DetectorConfig())
+    burst_frames = int((TUNING.settle_minor_seconds - 2) / HOP)  # one burst spanning fewer seconds than needed
+    got = [
+        det.update(i * HOP, HAND if 400 <= i < 400 + burst_frames else QUIET, i * HOP - 8.0 if i * HOP >= 8.0 else None)
+        for i in range(int(90.0 / HOP))
+    ]
+    assert not any(d.occupied for d in got)
+
+
+def test_fan_like_minor_motion_with_breathing_never_opens_the_room() -> None:
+    """Walking-band energy as much approaching as receding (symmetry.py), or energy beyond human speeds: a machine."""
+    even = {"major_db": TUNING.occupy_gate_db + 3.0, "occupy_cap": -np.inf}
+    for mark in (even, {"guard_db": TUNING.settle_guard_db + 6.0}, {"beside_line": True}):
+        # A fan runs all the time: its marks are on every frame, the hand's too.
+        machine = dataclasses.replace(QUIET, **mark)
+        hand = dataclasses.replace(HAND, **mark)
+        assert not any(_seated(Detector(DetectorConfig()), 120.0, hand, quiet=machine))
+    # The same pattern without the machine's marks opens it.
+    assert any(_seated(Detector(DetectorConfig()), 120.0, HAND))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import NDArray
 
+from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.emission import Emission
+from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.sim.library import TWO_MICS
 from custom_components.uspd.sim.motion import WalkerMover
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import SEATED_TORSO_Z_M, Room, Scene, Seated, Walker
@@ -65,3 +71,27 @@ def test_a_walker_rounds_its_corners() -> None:
     assert np.abs(np.diff(v, axis=0)).max() < 0.02  # m/s per ms: a turn, not a jump of 1 m/s
     assert np.allclose(v[0], (1.0, 0.0), atol=1e-6)
     assert np.allclose(v[-1], (0.0, 1.0), atol=1e-6)
+
+
+def test_someone_seated_when_sensing_starts_is_recognised_within_a_minute_without_a_walk_in() -> None:
+    """A reader already in the chair at t=0: minor motion and breathing open the room; nobody walked in."""
+    scene = Scene(
+        "already_seated", 60.0, sources=(Seated(0.0, 60.0, seat_m=(2.5, 1.35), activity=0.5),), device=TWO_MICS, seed=5
+    )
+    renderer = Renderer(scene)
+    config = EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels)
+    classifier = Classifier.load()
+    engine = Engine(config, classifier)
+    # The same engine without the slow way in: only a walk-in opens its room.
+    walk_in_only = Engine(
+        dataclasses.replace(config, tuning=dataclasses.replace(TUNING, settle_minor_seconds=10**9)), classifier
+    )
+    rate = engine.plan.baseband_rate_hz
+    occupied, without = [], []
+    for a in range(0, int(scene.duration_s * rate), int(rate)):
+        y = renderer.render_baseband(a, int(rate), rate, Emission(carrier_hz=40000.0, level=0.5))
+        occupied += [r.decision.occupied for r in engine.process_baseband(y)]
+        without += [r.decision.occupied for r in walk_in_only.process_baseband(y)]
+    assert not any(without)
+    assert any(occupied)
+    assert occupied[-1]

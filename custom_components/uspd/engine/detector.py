@@ -18,6 +18,16 @@ State machine (docs/how-it-works.md, "How it decides"):
   flash, a click) that is gone within that time, nor another device's tone
   (a spectral line that does not move, lines.py), nor a fan's or music's
   walking-band energy (as much approaching as receding, symmetry.py).
+- vacant → occupied, slowly, for someone already seated when sensing
+  starts (nobody walked in): over the last settle_window_s, MINOR motion in
+  at least settle_minor_seconds different seconds (spread out, not one
+  burst), breathing (stillness.py) over still_on_db for settle_breath_s
+  of it (a seated person's hands hide it much of the time; no empty
+  room's window reached it in the lab), and hardly any frame that looks like a
+  machine or music (walking-band energy as much approaching as receding,
+  symmetry.py; another device's still line, lines.py; energy beyond human
+  speeds). A curtain or a plant sways without breathing's slow phase, and
+  breathing alone opens nothing.
 - occupied: every MINOR or MAJOR frame restarts the hold; for
   context_window_s after the last MAJOR motion, MINOR motion is accepted
   a context boost below its usual threshold (1.5 logits for the
@@ -32,6 +42,7 @@ State machine (docs/how-it-works.md, "How it decides"):
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -106,6 +117,8 @@ class Detector:
         self._beside_line = False
         self._last_motion_s: float | None = None
         self._last_major_s: float | None = None
+        # Per whole second of the settle window: [second, frames, breathing frames, MINOR frames, machine frames].
+        self._seconds: deque[list[int]] = deque()
         self.occupied = False
 
     @property
@@ -135,11 +148,41 @@ class Detector:
             and t_s - self._last_major_s <= self.tuning.context_window_s
         )
 
+    def _machine_like(self, ev: Evidence) -> bool:
+        """The frame's energy looks like a fan, music or another device's tone rather than a person."""
+        gate = self.tuning.occupy_gate_db
+        symmetric = ev.occupy_cap == -math.inf and ev.major_db >= gate  # walking band even on both sides
+        return symmetric or ev.beside_line or ev.guard_db >= self.tuning.settle_guard_db
+
+    def _settle(self, t_s: float, ev: Evidence, motion: Motion, breathing: bool) -> bool:
+        """Someone seated all along: minor motion spread over the window, breathing in it, nothing machine-like."""
+        tuning = self.tuning
+        second = math.floor(t_s)
+        if not self._seconds or self._seconds[-1][0] != second:
+            self._seconds.append([second, 0, 0, 0, 0])
+        while self._seconds[0][0] <= second - tuning.settle_window_s:
+            self._seconds.popleft()
+        row = self._seconds[-1]
+        row[1] += 1
+        row[2] += breathing
+        row[3] += motion == Motion.MINOR
+        row[4] += self._machine_like(ev)
+        if self.occupied or motion != Motion.MINOR:
+            return False
+        frames = sum(r[1] for r in self._seconds)
+        return (
+            sum(r[3] > 0 for r in self._seconds) >= tuning.settle_minor_seconds
+            and sum(r[2] / r[1] for r in self._seconds) >= tuning.settle_breath_s
+            and sum(r[4] for r in self._seconds) <= tuning.settle_machine_share * frames
+        )
+
     def update(self, t_s: float, ev: Evidence, still_since_s: float | None = None) -> Decision:
         """Decide one frame.
 
         still_since_s: a still person was there from then on (stillness.py): it
-        keeps an occupied room occupied as if they had moved then, and opens none.
+        keeps an occupied room occupied as if they had moved then; with
+        sustained minor motion and nothing machine-like it opens a vacant one
+        (the settle rule, above).
         """
         theta = self.threshold_logit()
         boost = self.context_boost_logit if self.in_context(t_s) else 0.0
@@ -176,6 +219,10 @@ class Detector:
         if motion == Motion.MAJOR:
             self._last_major_s = t_s
         opens = self._major_run >= self.tuning.occupy_frames
+        settles = self._settle(t_s, ev, motion, still_since_s is not None)
+        if settles and not self.occupied:
+            self._last_motion_s = t_s
+            self.occupied = True
         if (motion == Motion.MAJOR and (self.occupied or opens)) or (motion == Motion.MINOR and self.occupied):
             self._last_motion_s = t_s
             self.occupied = True

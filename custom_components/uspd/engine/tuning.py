@@ -96,6 +96,21 @@ class Tuning:
     still_on_db: float = 34.0
     """Breathing's score over which an occupied room stays occupied; `scripts/lab stillness`."""
 
+    # Someone already seated when sensing starts (detector.py): minor motion and breathing together, sustained.
+    # Set by hand on the seated and negative scenes of `scripts/lab eval`; figures and commands: lab/results/settle.txt.
+    # No empty room of 1 h of negatives held breathing at all; 5 h with no machine guard opened none. The machine
+    # guard costs seated people most (a hand's walking-band energy is even too): 0.2 costs none of them.
+    settle_window_s: float = 30.0
+    """The window in which a seated person's minor motion and breathing open a vacant room; `scripts/lab eval`."""
+    settle_minor_seconds: int = 8
+    """Different seconds of that window that hold MINOR motion (spread, not one burst); by hand, `scripts/lab eval`."""
+    settle_breath_s: float = 2.0
+    """Seconds of that window with breathing over still_on_db; by hand, `scripts/lab eval`."""
+    settle_machine_share: float = 0.2
+    """Most of the window's frames that may look like a fan, music or a tone; by hand, `scripts/lab eval`."""
+    settle_guard_db: float = 3.0
+    """Energy beyond human speeds (fan blades) that makes a frame machine-like; by hand, `scripts/lab eval`."""
+
     @property
     def hysteresis_logit(self) -> float:
         """hysteresis_db in logits."""

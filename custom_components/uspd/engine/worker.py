@@ -29,7 +29,7 @@ from .blas import limit_blas_threads
 from .calibration import Calibration, CalibrationError, calibrate, recalibration_due
 from .classifier import Classifier
 from .detector import DetectorConfig
-from .pipeline import Engine, EngineConfig
+from .pipeline import Engine, EngineConfig, finite_samples
 from .rates import RateError, check_emission
 from .recorder import (
     AbortedByCalibration,
@@ -239,6 +239,10 @@ class EngineWorker:
             except SourceError as err:
                 if self._stop.is_set():
                     return  # stopped while a read hung: nobody is told (the entry may be gone, its issues removed)
+                # A recording must not span the gap (and maybe another carrier) until the source is back.
+                pending, self._pending = self._pending, []
+                for capture in pending:
+                    capture.abort(RecordingAborted(f"the audio source failed during the recording: {err}"))
                 if self._audio_s >= HEALTHY_AUDIO_S:
                     failures = 0
                 self._on_error(err)
@@ -374,7 +378,9 @@ class EngineWorker:
                     self._pending.extend(_drain(self._capture_requests))
             if self._pending:
                 rate, carrier = engine.plan.baseband_rate_hz, engine.plan.carrier_hz
-                self._pending = [c for c in self._pending if not c.feed(baseband, rate, carrier)]
+                # What the engine sees: a NaN burst is recorded as the zeros the engine replaced it with.
+                clean = finite_samples(baseband)[0]
+                self._pending = [c for c in self._pending if not c.feed(clean, rate, carrier)]
             session.power_save = self._power_save
             session.hold_s = self._detector.hold_s
             # Once per block: the source's position moves by blocks.
