@@ -33,6 +33,7 @@ pytestmark = [
 ]
 
 RUN_S = 150.0
+HALLWAY_CLEAR_DELAY = "number.hallway_clear_delay"
 SATELLITES = {  # room: its entities, as MQTT discovery names them
     "Kitchen": ("binary_sensor.kitchen_occupancy", "binary_sensor.kitchen_motion", "sensor.kitchen_motion_type"),
     "Bedroom": ("binary_sensor.bedroom_occupancy", "binary_sensor.bedroom_motion", "sensor.bedroom_motion_type"),
@@ -105,6 +106,9 @@ def test_three_satellites_through_the_broker_on_one_dashboard(tmp_path: Path, mo
             "/auth/token", {"grant_type": "authorization_code", "code": code, "client_id": f"{base}/"}, form=True
         )
         token = tokens["access_token"]
+        # A control through Home Assistant, the broker and the satellite: the Hallway (the demo's loop: in at
+        # ~5 s, out at ~45 s) clears 5 s after leaving, well within the run.
+        _call("/api/services/number/set_value", {"entity_id": HALLWAY_CLEAR_DELAY, "value": 5}, token=token)
 
         # One dashboard: each satellite's occupancy, motion and motion type beside the Living room.
         shown = repr(asyncio.run(_dashboard(base, token)))
@@ -139,6 +143,10 @@ def test_three_satellites_through_the_broker_on_one_dashboard(tmp_path: Path, mo
             for entity in (occupancy, motion, motion_type):
                 assert entity in states, (room, entity, sorted(states))
             assert states[occupancy] != "unavailable", (room, [(t, s.get(occupancy)) for t, s in timeline])
+    hallway = [s[SATELLITES["Hallway"][0]] for s in followed]
+    assert "on" in hallway, hallway  # the walk-in opened it
+    assert "off" in hallway[hallway.index("on") :], hallway  # and it cleared after leaving
+    assert followed[-1].get(HALLWAY_CLEAR_DELAY) == "5.0", followed[-1].get(HALLWAY_CLEAR_DELAY)
     kitchen = SATELLITES["Kitchen"][0]
     assert any(states[kitchen] == "on" for states in followed), [(t, s[kitchen]) for t, s in timeline]
     assert all(LIVING_ROOM in states for states in followed)

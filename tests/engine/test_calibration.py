@@ -126,3 +126,17 @@ def test_another_uspd_device_s_tone_and_its_doppler_band_are_kept_clear_of() -> 
     assert choose(ms, avoid_hz=(42000.0, 36500.0)).carrier_hz == 33000.0
     # When every carrier is near someone else's, a carrier is still chosen (sensing beats silence).
     assert choose(ms[:2], avoid_hz=(30500.0,)).carrier_hz == 31000.0
+
+
+def test_a_simulated_room_hears_another_device_s_tone_and_the_sweep_leaves_it() -> None:
+    room = SimulatedRoom(SourceConfig(scenario="empty_room", baseband=True))
+    first = calibrate(room)
+    # Another uspd device in the room plays 500 Hz off that tone: inside its Doppler band. (Exactly on it, it would
+    # look like a static echo, which the listen removes: announcements over MQTT cover that case.)
+    room.hear_tones([first.carrier_hz + 500.0])
+    second = calibrate(room)
+    heard = next(m for m in second.measurements if m.carrier_hz == first.carrier_hz)
+    assert heard.interferer_db >= 10.0  # measured with our tone off: the other device's, over the noise
+    assert second.carrier_hz != first.carrier_hz
+    room.hear_tones([])
+    assert calibrate(room).carrier_hz == first.carrier_hz  # gone again: the room is as it was

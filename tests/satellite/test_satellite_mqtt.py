@@ -149,9 +149,10 @@ def test_a_refusing_broker_is_one_clear_line_and_retried(
         satellite.close()
 
 
-def test_two_satellites_in_one_home_keep_their_tones_apart_and_both_sense(
+def test_two_satellites_in_one_simulated_room_keep_their_tones_apart_and_both_sense(
     mosquitto: MosquittoBroker, tmp_path: Path, mqtt_probe: Callable[..., MqttProbe]
 ) -> None:
+    """Simulated satellites share one room's air: each renders the tones the others announce (SimulatedRoom)."""
     probe = mqtt_probe()
     assert not probe.connect().is_failure
     probe.subscribe("uspd/+/state")

@@ -24,7 +24,7 @@ from ..engine.classifier import MODEL_PATH, SELF_CHECK_PATH, Classifier, ModelEr
 from ..engine.session import Snapshot
 from ..engine.sources import AudioSource, SourceConfig, SourceError, can_calibrate
 from ..engine.worker import EngineWorker
-from ..sim.source import open_source
+from ..sim.source import SimulatedRoom, open_source
 from .config import SatelliteConfig
 from .discovery import COMMAND_KEYS, discovery_config, encode, state_payload
 from .link import Link, Retained
@@ -92,6 +92,7 @@ class Satellite:
             client_id=f"uspd-{self.topics.node_id}",
         )
         self._others_hz: dict[str, float] = {}  # other uspd devices' announced tones, by node id
+        self._room: SimulatedRoom | None = None  # the simulated room being sensed, if that is the source
         self._moved_for: set[tuple[str, float]] = set()  # announcements already calibrated away from
         self.worker: EngineWorker | None = None
 
@@ -116,7 +117,7 @@ class Satellite:
             on_calibrated=self._on_calibrated,
             last_recalibration=stored.last_recalibration,
             on_recalibration=self._on_recalibration,
-            opener=self._opener,
+            opener=self._open,
             clock=self._clock,
         )
         if stored.occupied:
@@ -163,6 +164,16 @@ class Satellite:
             worker.set_power_save(options.power_save)
         self._publish_state(force=True)
 
+    def _open(self, config: SourceConfig) -> AudioSource:
+        """Open the source (the worker's thread); a simulated room hears the other satellites' tones."""
+        source = self._opener(config)
+        if isinstance(source, SimulatedRoom):
+            with self._lock:
+                self._room = source
+                others = tuple(self._others_hz.values())
+            source.hear_tones(others)
+        return source
+
     def carrier_heard(self, node_id: str, payload: str) -> None:
         """Another uspd device announced its tone (the broker's thread); keep clear of it."""
         carrier = _announced_carrier(payload)
@@ -176,6 +187,10 @@ class Satellite:
             elif node_id in self._others_hz or len(self._others_hz) < MAX_OTHER_DEVICES:
                 self._others_hz[node_id] = carrier
             others = tuple(self._others_hz.values())
+            room = self._room
+        if room is not None:
+            # Simulated satellites share one room's air: each hears the others as a real device would.
+            room.hear_tones(others)
         if self.worker is not None:
             self.worker.avoid_carriers(others)
         self._keep_clear()

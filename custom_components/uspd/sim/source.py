@@ -7,6 +7,8 @@ the lab, the demo) opens sources through ``open_source`` here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..engine import sources as engine_sources
@@ -15,9 +17,11 @@ from ..engine.rates import RateError, plan_baseband
 from ..engine.sources import CLOSED_LOOP, AudioSource, Block, SourceConfig, SourceError
 from .library import SCENARIOS
 from .render import Renderer
-from .scene import Scene
+from .scene import Interferer, Scene
 
 BLOCK_S = 0.05
+# Another device's tone at these mics: a speaker a few metres off at its usual level, well over the noise.
+NEIGHBOUR_DBFS = -45.0
 
 
 class SimulatedRoom:
@@ -51,6 +55,15 @@ class SimulatedRoom:
         )
         self._length = int(self.scene.duration_s * rate)
         self._pos = 0
+        self._own_tones = tuple(self.renderer.interferers)
+
+    def hear_tones(self, carriers_hz: Sequence[float], level_dbfs: float = NEIGHBOUR_DBFS) -> None:
+        """Other uspd devices in the same room: their tones reach these mics from the next block (any thread).
+
+        The calibration twin shares the renderer, so a sweep hears them too and counts them as interferers.
+        """
+        heard = [Interferer(float(f), level_dbfs) for f in carriers_hz]
+        self.renderer.interferers = [*self._own_tones, *heard]  # replaced whole: a render sees one list or the other
 
     @property
     def position_s(self) -> float:
