@@ -132,7 +132,10 @@ async def test_the_record_action_reports_a_calibration_that_cut_it_short(
             return_response=True,
         )
     )
-    await asyncio.sleep(0)  # the action reaches the engine
+    # The action reaches the engine after its free-space check (an executor job): wait for it, not for a turn.
+    async with asyncio.timeout(10):
+        while fake_worker.worker.held == 0:  # noqa: ASYNC110 - a fake worker has no event to await
+            await asyncio.sleep(0.01)
     await hass.services.async_call(DOMAIN, "calibrate", {"config_entry_id": init_integration.entry_id}, blocking=True)
     with pytest.raises(HomeAssistantError) as err:
         await record
