@@ -25,9 +25,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -35,13 +32,13 @@ from typing import Any, Self
 
 import aiohttp
 
+from lab.ha_http import ProcessExited, onboard_user, request, wait_until_answers
 from lab.mqtt_broker import MosquittoBroker, free_ports
 
 _LOGGER = logging.getLogger(__name__)
 USER, PASSWORD = "bench", "uspd-bench"
 START_TIMEOUT_S = 300.0
 STOP_TIMEOUT_S = 30.0
-REQUEST_TIMEOUT_S = 60.0
 CONFIG = """\
 homeassistant:
   name: uspd load benchmark
@@ -70,24 +67,6 @@ type Observer = Callable[[str, str, float, float | None], None]
 
 class HomeAssistantError(RuntimeError):
     """Home Assistant did not start, or refused a set-up step; the message says which and where its log is."""
-
-
-def request(url: str, data: dict[str, Any] | None = None, token: str | None = None, *, form: bool = False) -> Any:
-    """GET (or POST `data` as JSON, or as a form) and the decoded JSON answer (as scripts/demo.py's `_request`)."""
-    headers = {}
-    body = None
-    if data is not None:
-        if form:
-            body = urllib.parse.urlencode(data).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        else:
-            body = json.dumps(data).encode()
-            headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=body, headers=headers, method="POST" if data is not None else "GET")
-    with urllib.request.urlopen(req, timeout=REQUEST_TIMEOUT_S) as resp:
-        return json.loads(resp.read() or b"null")
 
 
 class HomeAssistantProcess:
@@ -133,33 +112,14 @@ class HomeAssistantProcess:
                 stderr=out,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if self._proc.poll() is not None:
-                raise HomeAssistantError(
-                    f"Home Assistant exited at start (code {self._proc.returncode}); see {self.log_path}"
-                )
-            try:
-                request(f"{self.base_url}/api/onboarding")
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise HomeAssistantError(
-                        f"Home Assistant did not answer within {timeout_s:.0f} s; see {self.log_path}"
-                    ) from None
-                time.sleep(0.5)
-            else:
-                break
-        client = f"{self.base_url}/"
-        created = request(
-            f"{self.base_url}/api/onboarding/users",
-            {"client_id": client, "name": "Bench", "username": USER, "password": PASSWORD, "language": "en"},
-        )
-        tokens = request(
-            f"{self.base_url}/auth/token",
-            {"grant_type": "authorization_code", "code": created["auth_code"], "client_id": client},
-            form=True,
-        )
-        self.token = tokens["access_token"]
+        try:
+            answered = wait_until_answers(self.base_url, self._proc.poll, timeout_s)
+        except ProcessExited as exited:
+            message = f"Home Assistant exited at start (code {exited.code}); see {self.log_path}"
+            raise HomeAssistantError(message) from None
+        if not answered:
+            raise HomeAssistantError(f"Home Assistant did not answer within {timeout_s:.0f} s; see {self.log_path}")
+        self.token = onboard_user(self.base_url, "Bench", USER, PASSWORD)
 
     def add_mqtt(self, broker: MosquittoBroker, timeout_s: float = 60.0) -> None:
         """Set up Home Assistant's MQTT integration on the broker's plain listener, through its config flow."""

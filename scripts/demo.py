@@ -27,10 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+REPO = Path(__file__).resolve().parents[1]
+# The lab's helpers (Home Assistant's HTTP API, the broker), which this script, run by path, does not see by itself.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from lab.ha_http import ProcessExited, onboard_user, wait_until_answers  # noqa: E402
+from lab.ha_http import request as _request  # noqa: E402
+
 if TYPE_CHECKING:
     from lab.mqtt_broker import MosquittoBroker
 
-REPO = Path(__file__).resolve().parents[1]
 USER, PASSWORD = "demo", "uspd-demo"
 DEFAULT_PORT = 8123
 MARKER = ".uspd-demo"
@@ -203,23 +210,6 @@ def _dashboard(rooms: tuple[Room, ...]) -> dict[str, Any]:
     return dashboard
 
 
-def _request(url: str, data: dict[str, Any] | None = None, token: str | None = None, form: bool = False) -> Any:
-    headers = {}
-    body = None
-    if data is not None:
-        if form:
-            body = urllib.parse.urlencode(data).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        else:
-            body = json.dumps(data).encode()
-            headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=body, headers=headers, method="POST" if data is not None else "GET")
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read() or b"null")
-
-
 class DemoError(Exception):
     """Something the person running the demo can act on: one line, no traceback."""
 
@@ -240,32 +230,17 @@ def _on_signal(signum: int, _frame: object) -> None:
 
 
 def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path, limit_s: float = 300) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise DemoError(f"Home Assistant exited during start-up (code {proc.returncode}); see {log}")
-        try:
-            _request(f"{base}/api/onboarding")
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-        else:
-            return
-    raise DemoError(f"Home Assistant did not answer on {base} within {limit_s:.0f} s; see {log}")
+    try:
+        answered = wait_until_answers(base, proc.poll, limit_s)
+    except ProcessExited as exited:
+        raise DemoError(f"Home Assistant exited during start-up (code {exited.code}); see {log}") from None
+    if not answered:
+        raise DemoError(f"Home Assistant did not answer on {base} within {limit_s:.0f} s; see {log}")
 
 
 def _onboard_and_configure(base: str) -> str:
     """Onboard the demo user and add uspd on the simulated room; the user's access token."""
-    client = f"{base}/"
-    created = _request(
-        f"{base}/api/onboarding/users",
-        {"client_id": client, "name": "Demo", "username": USER, "password": PASSWORD, "language": "en"},
-    )
-    tokens = _request(
-        f"{base}/auth/token",
-        {"grant_type": "authorization_code", "code": created["auth_code"], "client_id": client},
-        form=True,
-    )
-    token = tokens["access_token"]
+    token = onboard_user(base, "Demo", USER, PASSWORD)
     flow = _request(f"{base}/api/config/config_entries/flow", {"handler": "uspd"}, token)
     flow = _request(f"{base}/api/config/config_entries/flow/{flow['flow_id']}", {"backend": "simulated"}, token)
     flow = _request(
@@ -273,7 +248,7 @@ def _onboard_and_configure(base: str) -> str:
     )
     if flow.get("type") != "create_entry":
         raise DemoError(f"could not configure uspd: {flow.get('errors') or flow}")
-    return str(token)
+    return token
 
 
 def _upload(base: str, token: str, path: Path) -> str:
@@ -592,9 +567,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def _check_satellites_can_run() -> None:
     """DemoError before anything starts if this environment cannot run a broker or a satellite."""
-    # The broker comes from the lab (lab/mqtt_broker.py), which this script, run by path, does not see by itself.
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     from lab import mqtt_broker
 
     if not mqtt_broker.available():
