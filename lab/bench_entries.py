@@ -26,33 +26,18 @@ import lab  # noqa: F401  (registers the package without Home Assistant)
 from custom_components.uspd.engine.blas import limit_blas_threads
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import DetectorConfig
-from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.sources import AudioSource, Block, SourceConfig, SourceError
 from custom_components.uspd.engine.worker import EngineWorker, Snapshot
 from custom_components.uspd.sim.source import open_source
+from lab.wrapped_source import WrappedSource
 
 
-class TimedSource:
+class TimedSource(WrappedSource):
     """A source whose reads are timed in CPU seconds of the thread that reads (the render)."""
 
     def __init__(self, inner: AudioSource) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.cpu_s = 0.0
-        self.audio_rate_hz = inner.audio_rate_hz
-        self.channels = inner.channels
-        self.hardware_paced = inner.hardware_paced
-        self.block_seconds = inner.block_seconds
-        self.closed_loop = inner.closed_loop
-        self.xruns = inner.xruns
-
-    @property
-    def carrier_hz(self) -> float:
-        """The carrier the wrapped source emits."""
-        return self.inner.carrier_hz
-
-    @carrier_hz.setter
-    def carrier_hz(self, value: float) -> None:
-        self.inner.carrier_hz = value
 
     def read(self) -> Block | None:
         """The wrapped source's next block, its CPU time counted."""
@@ -60,22 +45,6 @@ class TimedSource:
         block = self.inner.read()
         self.cpu_s += time.thread_time() - start
         return block
-
-    def set_emission(self, emission: Emission) -> None:
-        """Pass the emission on."""
-        self.inner.set_emission(emission)
-
-    def ground_truth(self) -> str | None:
-        """What the wrapped room holds now."""
-        return self.inner.ground_truth()
-
-    def calibration_twin(self) -> AudioSource:
-        """The wrapped source's own twin (sweeps are not timed)."""
-        return self.inner.calibration_twin()
-
-    def close(self) -> None:
-        """Close the wrapped source."""
-        self.inner.close()
 
 
 def main() -> None:

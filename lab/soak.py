@@ -48,12 +48,12 @@ from custom_components.uspd.engine.blas import limit_blas_threads
 from custom_components.uspd.engine.calibration import CalibrationError
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import DetectorConfig
-from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.recorder import RecordingAborted
 from custom_components.uspd.engine.sources import AudioSource, Block, SourceConfig, SourceError
 from custom_components.uspd.engine.worker import EngineWorker, Snapshot
 from custom_components.uspd.sim.source import SimulatedRoom, open_source
 from lab.bench_entries import TimedSource
+from lab.wrapped_source import WrappedSource
 
 # Faults in the source, injected by the worker's own reads (its thread); the rest are asked for as the
 # integration asks (another thread).
@@ -214,29 +214,15 @@ class Entry:
         return None
 
 
-class FaultySource:
+class FaultySource(WrappedSource):
     """A simulated room (timed as bench_entries times it) whose reads inject its entry's source faults."""
 
     def __init__(self, inner: TimedSource, room: SimulatedRoom, entry: Entry, *, sweep: bool = False) -> None:
-        self.inner = inner
+        super().__init__(inner)
+        self.timed = inner
         self.room = room
         self.entry = entry
         self.sweep = sweep  # a calibration's twin: its audio is not the entry's sensing
-        self.audio_rate_hz = inner.audio_rate_hz
-        self.channels = inner.channels
-        self.hardware_paced = inner.hardware_paced
-        self.block_seconds = inner.block_seconds
-        self.closed_loop = inner.closed_loop
-        self.xruns = inner.xruns
-
-    @property
-    def carrier_hz(self) -> float:
-        """The carrier the wrapped source emits."""
-        return self.inner.carrier_hz
-
-    @carrier_hz.setter
-    def carrier_hz(self, value: float) -> None:
-        self.inner.carrier_hz = value
 
     def read(self) -> Block | None:
         """The next block, after the fault due now, through a burst if one runs."""
@@ -280,14 +266,6 @@ class FaultySource:
             message = "no audio within the read timeout" if fault.kind == "timeout" else "the device went away"
             raise SourceError("device_lost", f"soak: {message}")
 
-    def set_emission(self, emission: Emission) -> None:
-        """Pass the tone on."""
-        self.inner.set_emission(emission)
-
-    def ground_truth(self) -> str | None:
-        """What the room holds now."""
-        return self.inner.ground_truth()
-
     def calibration_twin(self) -> AudioSource:
         """The room's twin for a sweep, its reads through the same faults."""
         return FaultySource(TimedSource(self.room.calibration_twin()), self.room, self.entry, sweep=True)
@@ -295,7 +273,7 @@ class FaultySource:
     def close(self) -> None:
         """Close the room."""
         self.inner.close()
-        self.entry.closed(self.inner)
+        self.entry.closed(self.timed)
 
 
 def corrupt(block: Block) -> Block:

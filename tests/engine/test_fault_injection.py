@@ -32,13 +32,14 @@ from custom_components.uspd.engine.recorder import AbortedByCalibration, Recordi
 from custom_components.uspd.engine.sources import AudioSource, Block, SourceConfig, SourceError
 from custom_components.uspd.engine.worker import BACKOFF_S, HEALTHY_AUDIO_S, EngineWorker, Snapshot
 from custom_components.uspd.sim.source import open_source
+from lab.wrapped_source import WrappedSource
 
 FAST = 1e6  # playback speed: the simulated room as fast as it renders
 WALK = SourceConfig(scenario="walk_in_and_leave", baseband=True)  # enters at 2 s, leaves 12–15 s, 20 s long
 ENGINE_THREAD = "uspd-engine"
 
 
-class Faulty:
+class Faulty(WrappedSource):
     """An AudioSource around `inner` whose reads `before` may block or raise, and `alter` may corrupt.
 
     Both get the number of the read (1, 2, …, counted per source); the twin a
@@ -54,7 +55,7 @@ class Faulty:
         twin_before: Callable[[int], None] | None = None,
         twin_alter: Callable[[int, Block], Block] | None = None,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.before = before
         self.alter = alter
         self.twin_before = twin_before
@@ -62,21 +63,6 @@ class Faulty:
         self.reads = 0
         self.twins = 0  # calibration twins handed out: one per sweep
         self.closed = False
-        self.audio_rate_hz = inner.audio_rate_hz
-        self.channels = inner.channels
-        self.hardware_paced = inner.hardware_paced
-        self.block_seconds = inner.block_seconds
-        self.closed_loop = inner.closed_loop
-        self.xruns = inner.xruns
-
-    @property
-    def carrier_hz(self) -> float:
-        """The wrapped source's carrier."""
-        return self.inner.carrier_hz
-
-    @carrier_hz.setter
-    def carrier_hz(self, value: float) -> None:
-        self.inner.carrier_hz = value
 
     def read(self) -> Block | None:
         """The wrapped source's next block, after `before` and through `alter`."""
@@ -87,14 +73,6 @@ class Faulty:
         if block is not None and self.alter is not None:
             block = self.alter(self.reads, block)
         return block
-
-    def set_emission(self, emission: Emission) -> None:
-        """Pass the tone on."""
-        self.inner.set_emission(emission)
-
-    def ground_truth(self) -> str | None:
-        """What the wrapped room holds now."""
-        return self.inner.ground_truth()
 
     def calibration_twin(self) -> AudioSource:
         """The wrapped source's twin, its reads through `twin_before` and `twin_alter`."""
