@@ -107,8 +107,14 @@ class ImpulseSound:
             power[inside] += (self._scales[i, METER_HZ] * self._envelope(e, u[inside])) ** 2
         return np.sqrt(power)
 
-    def render(self, start: int, count: int, rate_hz: float, complex_out: bool) -> NDArray[np.complex128]:
-        """Samples start..start+count at rate_hz: complex (baseband) or real-valued (passband) noise bursts."""
+    def render(
+        self, start: int, count: int, rate_hz: float, complex_out: bool, analytic: bool = False
+    ) -> NDArray[np.complex128]:
+        """Samples start..start+count at rate_hz: complex (baseband) or real-valued (passband) noise bursts.
+
+        With ``analytic``, the passband bursts come as their analytic signals
+        (real part the same), so a mic's constant phase can turn them.
+        """
         out = np.zeros(count, dtype=np.complex128)
         t_lo, t_hi = start / rate_hz, (start + count) / rate_hz
         for i, e in enumerate(self.events):
@@ -124,7 +130,20 @@ class ImpulseSound:
                 burst = env * (noise[0] + 1j * noise[1])
             else:
                 burst = env * noise_rng.normal(size=length)
+                if analytic:  # of the whole event, whichever part this block holds
+                    burst = _analytic(burst)
             a, b = max(first, start), min(first + length, start + count)
             if a < b:
                 out[a - start : b - start] += burst[a - first : b - first]
         return out
+
+
+def _analytic(x: Array) -> NDArray[np.complex128]:
+    """The analytic signal x + j·H{x} (H the Hilbert transform), by the FFT."""
+    spectrum = np.fft.fft(x)
+    keep = np.zeros(len(x))
+    keep[0] = 1.0
+    keep[1 : (len(x) + 1) // 2] = 2.0
+    if len(x) % 2 == 0:
+        keep[len(x) // 2] = 1.0
+    return np.asarray(np.fft.ifft(spectrum * keep), dtype=np.complex128)

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .fastmath import sin
-from .scene import SEATED_TORSO_Z_M, Curtain, Fan, Music, PedestalFan, Room, Seated, Walker
+from .scene import CURTAIN_WAVE_POINTS, SEATED_TORSO_Z_M, Curtain, Fan, Music, PedestalFan, Room, Seated, Walker
 
 Array = NDArray[np.float64]
 
@@ -196,6 +196,11 @@ def _blade_angles(t: Array, rpm: float, blades: int, phase0: float) -> Array:
     return np.asarray((2 * np.pi * rpm / 60 * t)[None, :] + (phase0 + 2 * np.pi * np.arange(blades) / blades)[:, None])
 
 
+# A flat blade's specular lobe (Fan.flash_lobe_deg) peaks this far over blade_ts_db, on a floor this far below the peak.
+FLASH_PEAK_DB = 6.0
+FLASH_FLOOR_DB = -25.0
+
+
 class FanMover:
     """Points along each blade; blades flash when broadside to the device."""
 
@@ -212,7 +217,7 @@ class FanMover:
         present = ((t >= f.start_s) & (t <= f.end_s)).astype(np.float64)
         # Every point of every blade at once: (blades, points, knots).
         theta = _blade_angles(t, f.rpm, f.blades, self.phase0)
-        flash = 0.3 + 0.7 * np.abs(np.sin(theta - self.los)) ** 8
+        flash = self.flash(theta)
         radius = (np.asarray(self.POINTS) * f.radius_m)[None, :, None]
         p = np.empty((f.blades, len(self.POINTS), len(t), 3))
         p[..., 0] = f.center_m[0] + radius * np.cos(theta)[:, None, :]
@@ -220,6 +225,21 @@ class FanMover:
         p[..., 2] = f.center_m[2]
         amp = np.broadcast_to((present * flash * _amp(f.blade_ts_db))[:, None, :], p.shape[:3])
         return [Scatter(p.reshape(-1, len(t), 3), amp.reshape(-1, len(t)), fast=True)]
+
+    def flash(self, theta: Array) -> Array:
+        """Each blade's amplitude re blade_ts_db at blade angles theta: brightest broadside to the device.
+
+        Broadside is across the blade's length, in the plane it turns in. A
+        flat plate (flash_lobe_deg > 0) flashes in a narrow Gaussian lobe
+        there, twice a turn; otherwise a broad |sin|⁸ flash.
+        """
+        lobe_deg = self.f.flash_lobe_deg
+        if lobe_deg <= 0:
+            return np.asarray(0.3 + 0.7 * np.abs(np.sin(theta - self.los)) ** 8)
+        off = (theta - self.los) % np.pi - np.pi / 2  # from broadside, wrapped to [−90°, 90°)
+        lobe = np.exp(-0.5 * (off / np.deg2rad(lobe_deg)) ** 2)
+        floor = 10 ** (FLASH_FLOOR_DB / 20)
+        return np.asarray(10 ** (FLASH_PEAK_DB / 20) * (floor + (1 - floor) * lobe))
 
 
 class PedestalFanMover:
@@ -278,10 +298,13 @@ class CurtainMover:
     point peaks at that speed, 2π·sway_hz·sway_m, and the draft eases to a
     fifth of it between gusts. Curtains move at ~0.3 m/s at most (< 70 Hz of
     Doppler at 40 kHz); a gust that swung them further would reach walking
-    speed, which is not a curtain.
+    speed, which is not a curtain. With Curtain.wave_m > 0 the points
+    (WAVE_POINTS of them) sway together at sway_hz as a wave travelling along
+    the width, each a phase 2π·x/wave_m behind (x along the width).
     """
 
     POINTS = 5
+    WAVE_POINTS = CURTAIN_WAVE_POINTS
 
     def __init__(self, c: Curtain, rng: np.random.Generator) -> None:
         self.c = c
@@ -292,8 +315,9 @@ class CurtainMover:
         normal = np.asarray(c.normal, dtype=np.float64)
         self.normal = normal / np.linalg.norm(normal)
         along = np.cross(self.normal, [0.0, 0.0, 1.0])
-        offsets = np.linspace(-0.5, 0.5, n) * c.width_m
-        self.rest = np.asarray(c.center_m)[None, :] + offsets[:, None] * along[None, :]
+        # The same draws either way: a travelling wave takes its phase from the first point's.
+        self.offsets = np.linspace(-0.5, 0.5, self.WAVE_POINTS if c.wave_m > 0 else n) * c.width_m
+        self.rest = np.asarray(c.center_m)[None, :] + self.offsets[:, None] * along[None, :]
 
     def scatter(self, t: Array) -> list[Scatter]:
         """Each point of the curtain, swaying along its normal."""
@@ -302,6 +326,11 @@ class CurtainMover:
         # 0.2-1 of the full swing: calm spells and gusts (the jitter drifts at 0.02-0.2 Hz, so the swing's own
         # change adds little speed).
         gust = 0.6 + 0.4 * np.tanh(2 * self.gust(t))
+        if c.wave_m > 0:
+            phase = 2 * np.pi * c.sway_hz * t[None, :] + self.phase[0] - 2 * np.pi * self.offsets[:, None] / c.wave_m
+            disp = c.sway_m * gust * np.sin(phase)  # (points, knots)
+            pos = self.rest[:, None, :] + disp[..., None] * self.normal
+            return [Scatter(pos, np.broadcast_to(present * _amp(c.ts_db), disp.shape).copy())]
         out = []
         for k in range(self.POINTS):
             # Each point at its own rate, all at the curtain's peak speed.

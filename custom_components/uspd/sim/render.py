@@ -21,9 +21,11 @@ from .fastmath import cis
 from .grid import Knots
 from .impulses import ImpulseSound
 from .motion import Array, BassLine, Jitter, Mover, PedestalFanMover, SeatedMover, build_mover
+from .response import apply, capture_db, dense_offsets, design, half_taps, ripple_taps, shapes_capture
 from .scene import Device, Fan, Impulses, Interferer, Music, PedestalFan, Scene
 
 DIFFUSE_PATHS = 24
+IMAGES = 6  # first-order images: the static paths after the direct one, before the diffuse tail
 # A full-duplex codec clocks DAC and ADC together, so the emitter's phase noise
 # reaches a path only as φ(t − τ) − φ(t): the direct path (~0.15 ms) keeps
 # almost none of it, echoes (~10 ms) most. One echo delay stands for all.
@@ -47,7 +49,7 @@ def speaker_gain_db(device: Device, freq_hz: float) -> float:
 
 
 def mic_response(device: Device, freq_hz: float) -> NDArray[np.complex128]:
-    """Each mic's complex gain at freq_hz: its trim, its resonance (gain and phase) and its roll-off."""
+    """Each mic's complex gain at freq_hz: its trim, its resonance (gain and phase), its roll-off and its phase."""
     n = len(device.mics_m)
     h = 10 ** (np.asarray(device.mic_gain_db[:n], dtype=np.float64) / 20) + 0j
     for i, (f0, peak_db) in enumerate(zip(device.mic_resonance_hz, device.mic_resonance_db, strict=False)):
@@ -57,7 +59,19 @@ def mic_response(device: Device, freq_hz: float) -> NDArray[np.complex128]:
             h[i] *= 1 + a / (1 + 8j * (freq_hz / f0 - f0 / freq_hz))
     for i, corner in enumerate(device.mic_rolloff_hz[:n]):
         h[i] *= 10 ** (-max(0.0, freq_hz - corner) / 1000 * device.mic_rolloff_db_per_khz / 20)
+    for i, phase in enumerate(device.mic_phase_rad[:n]):
+        h[i] *= np.exp(1j * phase)
     return np.asarray(h, dtype=np.complex128)
+
+
+def mic_phase(device: Device) -> NDArray[np.complex128] | None:
+    """Each mic's constant phase as a unit factor (mics,), or None where no mic has one."""
+    n = len(device.mics_m)
+    if not any(device.mic_phase_rad[:n]):
+        return None
+    phase = np.zeros(n)
+    phase[: len(device.mic_phase_rad[:n])] = device.mic_phase_rad[:n]
+    return np.asarray(np.exp(1j * phase), dtype=np.complex128)
 
 
 def directivity(
@@ -124,7 +138,7 @@ class Renderer:
         self.static_len = np.asarray(lengths)  # (mics, paths)
         self.static_gain = np.asarray(gains)
         fans = [s for s in scene.sources if isinstance(s, Fan | PedestalFan)]
-        self.airflow = [(f, Jitter(rng, f.airflow_jitter_mps, 0.3, 15.0, 0.5)) for f in fans]
+        self.airflow = [(f, Jitter(rng, f.airflow_jitter_mps, *f.jitter_band_hz, 0.5)) for f in fans]
         # A pedestal fan's jet crosses the device's paths most when it blows at the device.
         self.jets = {id(m.f): m for m in self.movers if isinstance(m, PedestalFanMover)}
         self.phase_noise = Jitter(rng, dev.phase_noise_rad, 1.0, 2000.0, 1.0)
@@ -136,6 +150,16 @@ class Renderer:
         self.impulses = ImpulseSound(impulses, np.random.default_rng([scene.seed, 2]), scene.seed) if impulses else None
         self._alpha_cache: dict[float, float] = {}
         self._mic_cache: dict[float, NDArray[np.complex128]] = {}
+        self._taps: dict[tuple[float, float], NDArray[np.complex128]] = {}
+        self.ripple = bool(dev.speaker_ripple_db and self.music)
+        self._ripple_taps: dict[float, NDArray[np.complex128]] = {}
+        self.mic_phase = mic_phase(dev)
+        self.music_groups: NDArray[np.float32] | None = None
+        self.music_delays_s = np.zeros(0)
+        if any(m.multipath for m, _ in self.music):
+            self.music_groups, self.music_delays_s = _delay_groups(
+                self.static_len / self.c, self.static_gain / self.static_len
+            )
         self.agc = Agc(dev.agc, self._heard_rms) if dev.agc is not None else None
         self._tone_rms = 0.0
 
@@ -191,22 +215,38 @@ class Renderer:
         if not emission.on or emission.level <= 0 or count <= 0:
             return np.zeros((len(self.mics), max(count, 0)), dtype=np.complex128)
         knots = Knots.covering(start, count, rate_hz)
-        t = knots.sample_times
         fc = emission.carrier_hz
         inv_c = 1.0 / self._sound_speed(knots.times, (knots.first - 2, rate_hz / knots.step))
-        pn_direct = cis(self.pn_direct.on_grid(start, count, rate_hz)) * self._speaker(t - self.direct_s)
-        pn_echo = cis(self.pn_echo.on_grid(start, count, rate_hz)) * self._speaker(t - ECHO_DELAY_S)
-        direct, echoes = self._static(knots, inv_c, fc)
-        out = direct * pn_direct + (echoes + self._moving(knots, inv_c, fc, max_doppler_hz)) * pn_echo
+        noise_direct = cis(self.pn_direct.on_grid(start, count, rate_hz))
+        noise_echo = cis(self.pn_echo.on_grid(start, count, rate_hz))
+        moving = self._moving(knots, inv_c, fc, max_doppler_hz)
+        if self.music_groups is None:
+            pn_direct = noise_direct * self._speaker(start, count, rate_hz, self.direct_s)
+            pn_echo = noise_echo * self._speaker(start, count, rate_hz, ECHO_DELAY_S)
+            direct, echoes = self._static(knots, inv_c, fc)
+            out = direct * pn_direct + (echoes + moving) * pn_echo
+        else:
+            # Each group of fixed paths carries the music with its own delay; moving paths with the echo delay.
+            direct, groups = self._static(knots, inv_c, fc, self.music_groups)
+            delays = self.music_delays_s
+            echoes = moving * self._speaker(start, count, rate_hz, ECHO_DELAY_S)
+            for g, delay in enumerate(delays[1:]):
+                echoes += groups[g] * self._speaker(start, count, rate_hz, float(delay))
+            speaker = self._speaker(start, count, rate_hz, float(delays[0]))
+            out = direct * (noise_direct * speaker) + echoes * noise_echo
         g0 = emission.level * self.scene.device.acoustic_gain * 10 ** (speaker_gain_db(self.scene.device, fc) / 20)
         return out * (g0 * self._mic_response(fc)[:, None])
 
-    def _static(self, knots: Knots, inv_c: Array, fc: float) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+    def _static(
+        self, knots: Knots, inv_c: Array, fc: float, groups: NDArray[np.float32] | None = None
+    ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
         """The direct path and the sum of the room's fixed echoes at every sample, (mics, count) each.
 
         Fixed lengths, but the air they cross may move (at < 20 Hz): each
         phase is the still air's, exact, times a small turn
         −k·L·(1/c(t) − 1/c₀) that float32 carries well, taken at the knots.
+        With groups (a 0/1 mask, (groups, mics, echoes)), the echoes are
+        summed per group instead: (groups, mics, count).
         """
         k = 2 * np.pi * fc
         paths = self.static_gain * np.exp(-self._alpha_np_per_m(fc) * self.static_len) / self.static_len
@@ -214,6 +254,8 @@ class Renderer:
         turn = inv_c - 1.0 / self.c
         if not turn.any():
             ones = np.ones(knots.count)
+            if groups is not None:
+                return paths[:, :1] * ones, np.einsum("gmp,mp->gm", groups, paths[:, 1:])[..., None] * ones
             return paths[:, :1] * ones, paths[:, 1:].sum(axis=1, keepdims=True) * ones
         small = ((-k * self.static_len)[:, :, None] * turn[None, None, :]).astype(np.float32)
         cos, sin = np.cos(small), np.sin(small)
@@ -223,8 +265,11 @@ class Renderer:
         direct = paths[:, 0, None] * (cos[:, 0, whole] + 1j * sin[:, 0, whole])
         re, im = paths.real[:, 1:].astype(np.float32), paths.imag[:, 1:].astype(np.float32)
         c, s = cos[:, 1:, whole], sin[:, 1:, whole]
-        echo_re = np.einsum("mp,mpn->mn", re, c) - np.einsum("mp,mpn->mn", im, s)
-        echo_im = np.einsum("mp,mpn->mn", re, s) + np.einsum("mp,mpn->mn", im, c)
+        if groups is not None:
+            re, im = re * groups, im * groups
+        sums = "mp,mpn->mn" if groups is None else "gmp,mpn->gmn"
+        echo_re = np.einsum(sums, re, c) - np.einsum(sums, im, s)
+        echo_im = np.einsum(sums, re, s) + np.einsum(sums, im, c)
         return (
             knots.cubic(direct.real, 0) + 1j * knots.cubic(direct.imag, 0),
             knots.cubic(echo_re.astype(np.float64), 0) + 1j * knots.cubic(echo_im.astype(np.float64), 0),
@@ -325,7 +370,23 @@ class Renderer:
             self._mic_cache[carrier_hz] = mic_response(self.scene.device, carrier_hz)
         return self._mic_cache[carrier_hz]
 
-    def _speaker(self, t: Array) -> NDArray[np.complex128]:
+    def _speaker(self, start: int, count: int, rate_hz: float, delay_s: float) -> NDArray[np.complex128]:
+        """The emitted tone's modulation delay_s late, at samples start..start+count of rate_hz, through the speaker.
+
+        The speaker's ripple shapes only what music adds (m − 1): the steady
+        tone keeps its level. Its filter (response.ripple_taps) needs m
+        either side of the block: m is a function of time alone.
+        """
+        if not self.ripple:
+            return self._modulation((start + np.arange(count)) / rate_hz - delay_s)
+        if rate_hz not in self._ripple_taps:
+            self._ripple_taps[rate_hz] = ripple_taps(self.scene.device, rate_hz)
+        taps = self._ripple_taps[rate_hz]
+        half = taps.shape[1] // 2
+        added = self._modulation((start + np.arange(-half, count + half)) / rate_hz - delay_s) - 1
+        return np.asarray(1 + apply(taps, added[None, :])[0], dtype=np.complex128)
+
+    def _modulation(self, t: Array) -> NDArray[np.complex128]:
         """What music does to the emitted tone: e^{jβ b(t)} (cone excursion) × (1 + γ b(t)) (IMD)."""
         out = np.ones(len(t), dtype=np.complex128)
         for m, bass in self.music:
@@ -364,33 +425,73 @@ class Renderer:
         q = 2.0 ** (1 - dev.bits) / np.sqrt(12)
         return float(np.hypot(10 ** (dev.mic_noise_dbfs / 20), q))
 
+    def _captured(
+        self, start: int, count: int, rate_hz: float, emission: Emission, max_doppler_hz: float
+    ) -> NDArray[np.complex128]:
+        """phasors() as each mic's capture path shapes them across the band: its tilt, the anti-alias filter.
+
+        The filter's history is rendered with this block's emission (phasors
+        depend on the sample index alone), so blocks join exactly.
+        """
+        dev = self.scene.device
+        if not shapes_capture(dev) or count <= 0:
+            return self.phasors(start, count, rate_hz, emission, max_doppler_hz)
+        half = half_taps(rate_hz)
+        wide = self.phasors(start - half, count + 2 * half, rate_hz, emission, max_doppler_hz)
+        key = (emission.carrier_hz, rate_hz)
+        if key not in self._taps:
+            self._taps[key] = design(capture_db(dev, emission.carrier_hz, dense_offsets(rate_hz)), rate_hz)
+        return apply(self._taps[key], wide)
+
+    def _tone_gain(self, carrier_hz: float, freq_hz: float) -> NDArray[np.complex128] | None:
+        """Each mic's complex gain on a tone at freq_hz: its phase, tilt and anti-alias filter; None for all ones."""
+        dev = self.scene.device
+        if self.mic_phase is None and not shapes_capture(dev):
+            return None
+        db = capture_db(dev, carrier_hz, np.array([freq_hz - carrier_hz]))[:, 0]
+        gain = 10 ** (db / 20) + 0j
+        return np.asarray(gain if self.mic_phase is None else gain * self.mic_phase, dtype=np.complex128)
+
     def render_baseband(self, start: int, count: int, rate_hz: float, emission: Emission) -> NDArray[np.complex128]:
-        """Samples start..start+count at rate_hz, as the demodulator would output them."""
+        """Samples start..start+count at rate_hz, as the demodulator would output them.
+
+        Each mic's tilt and anti-alias filter shape our tone's echoes and other
+        devices' tones; mic noise and impulsive sounds stay white. Each mic's
+        phase turns all but the noise (which looks the same turned or not).
+        """
         t = (start + np.arange(count)) / rate_hz
-        y = self.phasors(start, count, rate_hz, emission, DOPPLER_EDGE * rate_hz)
+        y = self._captured(start, count, rate_hz, emission, DOPPLER_EDGE * rate_hz)
         # White passband noise of variance σ² becomes complex noise of 4σ²·B/fs.
         band = np.sqrt(2 * rate_hz / self.scene.device.audio_rate_hz)
         noise = self.noise_rng.normal(scale=self._noise_rms() * band, size=(2, *y.shape))
         y = y + noise[0] + 1j * noise[1]
         if self.impulses is not None:  # broadband too: the same mapping as the mic noise
-            y = y + band * self.impulses.render(start, count, rate_hz, complex_out=True)[None, :]
+            burst = band * self.impulses.render(start, count, rate_hz, complex_out=True)[None, :]
+            y = y + (burst if self.mic_phase is None else burst * self.mic_phase[:, None])
         for tone in self.interferers:
             offset = tone.freq_hz - emission.carrier_hz
             if abs(offset) < DOPPLER_EDGE * rate_hz:  # inside the demodulator's pass band
                 on = (t >= tone.start_s) & (t <= tone.end_s)
-                y = y + on * 10 ** (tone.level_dbfs / 20) * np.exp(2j * np.pi * offset * t)[None, :]
+                heard = on * 10 ** (tone.level_dbfs / 20) * np.exp(2j * np.pi * offset * t)[None, :]
+                gain = self._tone_gain(emission.carrier_hz, tone.freq_hz)
+                y = y + (heard if gain is None else heard * gain[:, None])
         if self.agc is not None:
             y = y * self._agc_gain(start, count, rate_hz, emission)[None, :]
         return np.asarray(y, dtype=np.complex128)
 
     def render_passband(self, start: int, count: int, emission: Emission) -> NDArray[np.float64]:
-        """Audio samples start..start+count at the device rate: (count, mics) in [-1, 1]."""
+        """Audio samples start..start+count at the device rate: (count, mics) in [-1, 1].
+
+        Tilt and anti-alias filter as in render_baseband: our tone's echoes
+        and other tones through them, noise, impulses and the music itself
+        left white (impulses turned by each mic's phase).
+        """
         fs = self.scene.device.audio_rate_hz
         n = start + np.arange(count)
         step = max(1, fs // PASSBAND_GRID_HZ)
         # Grid points at absolute multiples of step: the same whatever the blocks.
         grid = np.arange(start - start % step, start + count + step, step)
-        coarse = self.phasors(int(grid[0]) // step, len(grid), fs / step, emission, DOPPLER_EDGE * fs / step)
+        coarse = self._captured(int(grid[0]) // step, len(grid), fs / step, emission, DOPPLER_EDGE * fs / step)
         y = np.empty((coarse.shape[0], count), dtype=np.complex128)
         for m in range(coarse.shape[0]):
             y[m] = np.interp(n, grid, coarse[m].real) + 1j * np.interp(n, grid, coarse[m].imag)
@@ -401,9 +502,17 @@ class Renderer:
         for tone in self.interferers:
             on = (n / fs >= tone.start_s) & (n / fs <= tone.end_s)
             phase = 2 * np.pi * ((n * tone.freq_hz) % fs) / fs
-            x = x + (on * 10 ** (tone.level_dbfs / 20) * np.cos(phase))[:, None]
-        if self.impulses is not None:
+            gain = self._tone_gain(emission.carrier_hz, tone.freq_hz)
+            if gain is None:
+                x = x + (on * 10 ** (tone.level_dbfs / 20) * np.cos(phase))[:, None]
+            else:
+                level = on[:, None] * 10 ** (tone.level_dbfs / 20) * np.abs(gain)[None, :]
+                x = x + level * np.cos(phase[:, None] + np.angle(gain)[None, :])
+        if self.impulses is not None and self.mic_phase is None:
             x = x + self.impulses.render(start, count, fs, complex_out=False).real[:, None]
+        elif self.impulses is not None and self.mic_phase is not None:  # a constant phase on a real signal
+            burst = self.impulses.render(start, count, fs, complex_out=False, analytic=True)
+            x = x + (burst[:, None] * self.mic_phase[None, :]).real
         x = x + self.noise_rng.normal(scale=10 ** (self.scene.device.mic_noise_dbfs / 20), size=x.shape)
         if self.agc is not None:
             x = x * self._agc_gain(start, count, fs, emission)[:, None]
@@ -419,3 +528,21 @@ def _in_band(r: Array, t: Array, fc_over_c: Array, max_doppler_hz: float) -> Arr
     doppler = np.abs(rate) * fc_over_c
     edge = max_doppler_hz * (1 - DOPPLER_TAPER)
     return np.asarray(np.clip((max_doppler_hz - doppler) / (max_doppler_hz - edge), 0.0, 1.0))
+
+
+def _delay_groups(delays_s: Array, weights: Array) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """The fixed paths (mics, paths) in eight groups that each carry the music with one delay: masks and delays.
+
+    The direct path, each first-order image (nearly the same delay at every
+    mic, and nearly all the echoes' energy) and the diffuse tail (~2 % of
+    it): within 0.5 % of every path with its own delay, where quantiles of
+    the delays (paths of unlike delays summed) miss by 5 %. Returns the
+    echoes' masks (7, mics, paths − 1) and each group's delay, weighted by
+    its paths' amplitudes (8,).
+    """
+    echo_index = np.minimum(np.arange(delays_s.shape[1] - 1), IMAGES)  # six images, then the tail
+    masks = (echo_index[None, None, :] == np.arange(IMAGES + 1)[:, None, None]).astype(np.float32)
+    masks = np.broadcast_to(masks, (IMAGES + 1, *delays_s[:, 1:].shape)).copy()
+    mean = [float(np.average(delays_s[:, 0], weights=weights[:, 0]))]
+    mean += [float(np.average(delays_s[:, 1:], weights=weights[:, 1:] * mask)) for mask in masks]
+    return masks, np.asarray(mean)

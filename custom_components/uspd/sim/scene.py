@@ -14,6 +14,8 @@ from typing import Literal
 from ..base.labelled import MotionLabel, Span
 
 Vec = tuple[float, float, float]
+# Points across a curtain that sways as a travelling wave (Curtain.wave_m > 0).
+CURTAIN_WAVE_POINTS = 9
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class Device:
     speaker_rolloff_db_per_khz: float = 1.5
     speaker_resonance_hz: float = 31000.0
     speaker_resonance_db: float = 3.0
+    # The speaker's ripple near the carrier: ripple_db·sin(2π f / period) dB at offset f (0 dB at the carrier), so
+    # it shapes music's sidebands, not the steady tone. 0 for none.
+    speaker_ripple_db: float = 0.0
+    speaker_ripple_period_hz: float = 1500.0
     mic_gain_db: tuple[float, ...] = (0.0, -1.5, 1.0, -0.7)
     # Each mic's own response above 20 kHz (MEMS mics are lumpy there, unit to
     # unit): a resonance (centre, peak dB) and a roll-off corner, per mic. Empty
@@ -68,6 +74,13 @@ class Device:
     mic_resonance_db: tuple[float, ...] = ()
     mic_rolloff_hz: tuple[float, ...] = ()
     mic_rolloff_db_per_khz: float = 1.0
+    # Unit-to-unit: a constant phase per mic on all it hears, and a gain slope across the Doppler band (dB per kHz
+    # of offset from the carrier). Empty means none; a short tuple leaves the remaining mics alone.
+    mic_phase_rad: tuple[float, ...] = ()
+    mic_tilt_db_per_khz: tuple[float, ...] = ()
+    # The ADC's anti-alias filter: flat to this frequency, then down linearly in dB to −60 dB at half the audio
+    # rate. None for no filter.
+    antialias_hz: float | None = None
     # Pressure at 1 m from full-scale drive, as digital full scale at the mic
     # (sensitivities of both transducers folded in).
     acoustic_gain: float = 0.02
@@ -75,6 +88,14 @@ class Device:
     bits: int = 16
     phase_noise_rad: float = 2e-4  # tone phase jitter (rms), drives a skirt
     agc: OsAgc | None = None  # an OS gain control left on (it must be off for sensing)
+
+    def __post_init__(self) -> None:
+        """Reject responses the renderer cannot draw: an anti-alias corner past Nyquist, a ripple of no period."""
+        nyquist = self.audio_rate_hz / 2
+        if self.antialias_hz is not None and not 0 < self.antialias_hz < nyquist:
+            raise ValueError(f"antialias_hz {self.antialias_hz} must lie between 0 and half the audio rate ({nyquist})")
+        if self.speaker_ripple_db and not self.speaker_ripple_period_hz > 0:
+            raise ValueError(f"speaker_ripple_period_hz must be positive, not {self.speaker_ripple_period_hz}")
 
 
 @dataclass(frozen=True)
@@ -134,7 +155,15 @@ class Fan:
     blades: int = 4
     blade_ts_db: float = -22.0
     airflow_jitter_mps: float = 0.05  # rms speed-of-sound jitter on every path
+    # > 0: each blade is a flat plate flashing in a Gaussian lobe of this many degrees (std) as it turns broadside
+    # to the device, peaking 6 dB over blade_ts_db on a floor 25 dB below the peak; 0: a broad |sin|⁸ flash.
+    flash_lobe_deg: float = 0.0
+    jitter_band_hz: tuple[float, float] = (0.3, 15.0)  # the band of the draft's speed-of-sound jitter
     kind: Literal["fan"] = "fan"
+
+    def __post_init__(self) -> None:
+        """Reject a negative lobe or an empty jitter band."""
+        _check_fan(self.flash_lobe_deg, self.jitter_band_hz)
 
 
 @dataclass(frozen=True)
@@ -160,7 +189,19 @@ class PedestalFan:
     blade_ts_db: float = -28.0
     housing_ts_db: float = -22.0
     airflow_jitter_mps: float = 0.2  # rms sound-speed jitter on a path the jet crosses head-on
+    jitter_band_hz: tuple[float, float] = (0.3, 15.0)  # the band of the jet's speed-of-sound jitter
     kind: Literal["pedestal_fan"] = "pedestal_fan"
+
+    def __post_init__(self) -> None:
+        """Reject an empty jitter band."""
+        _check_fan(0.0, self.jitter_band_hz)
+
+
+def _check_fan(flash_lobe_deg: float, jitter_band_hz: tuple[float, float]) -> None:
+    if flash_lobe_deg < 0:
+        raise ValueError(f"flash_lobe_deg must not be negative, not {flash_lobe_deg}")
+    if not 0 < jitter_band_hz[0] < jitter_band_hz[1]:
+        raise ValueError(f"jitter_band_hz must be (low, high) with 0 < low < high, not {jitter_band_hz}")
 
 
 @dataclass(frozen=True)
@@ -169,7 +210,10 @@ class Music:
 
     Sidebands at f_c ± f_bass of ``pm_dbc`` (−8…−35 dBc) and electrical
     intermodulation of ``imd_dbc`` (−30…−70 dBc) relative to the tone; both
-    originate at the speaker, so every path carries them.
+    originate at the speaker, so every path carries them. With ``multipath``
+    each group of the room's fixed paths carries them with its own delay (so
+    their ratio to the tone differs across mics and with the note), instead
+    of the direct path's and one echo delay for all the rest.
     """
 
     start_s: float
@@ -179,12 +223,18 @@ class Music:
     bass_hz: tuple[float, float] = (40.0, 150.0)
     tempo_bpm: float = 120.0
     audible_dbfs: float = -20.0  # the music itself at the mics (passband only)
+    multipath: bool = False
     kind: Literal["music"] = "music"
 
 
 @dataclass(frozen=True)
 class Curtain:
-    """A curtain (or a plant) in a draft: a few points swaying slowly across a wall, gusting."""
+    """A curtain (or a plant) in a draft: a few points swaying slowly across a wall, gusting.
+
+    With ``wave_m`` > 0 it sways as a wave travelling along its width (this
+    wavelength), over CURTAIN_WAVE_POINTS points, each of ``ts_db``; with 0,
+    five points sway each at its own rate.
+    """
 
     start_s: float
     end_s: float
@@ -194,7 +244,13 @@ class Curtain:
     sway_m: float = 0.03
     sway_hz: float = 0.4
     ts_db: float = -22.0
+    wave_m: float = 0.0
     kind: Literal["curtain"] = "curtain"
+
+    def __post_init__(self) -> None:
+        """Reject a negative wavelength."""
+        if self.wave_m < 0:
+            raise ValueError(f"wave_m must not be negative, not {self.wave_m}")
 
 
 @dataclass(frozen=True)
