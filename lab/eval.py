@@ -63,9 +63,11 @@ from custom_components.uspd.sim.scene import Scene, Seated, Walker
 from . import seeds
 from .dataset import SIM_VERSION, Job, SceneFrames, build
 from .scenes import Kind, draw
+from .shifted import DISTRACTOR_CLASSES
 from .windows import Windows
 
 RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
+SHIFTED_RESULTS = RESULTS.with_name("eval_shifted.json")
 MAJOR_RANGE_M = 4.0
 
 
@@ -449,6 +451,83 @@ def suite(scale: float, negative_hours: float) -> dict[str, list[Job]]:
     }
 
 
+def figures(
+    row: dict[str, object],
+    name: str,
+    layouts: list[Scene],
+    scenes: list[SceneFrames],
+    runs: list[Run],
+    ranges: list[np.ndarray],
+    config: DetectorConfig,
+    rng: np.random.Generator,
+) -> None:
+    """The figures a set of this name reports, into its row (the shifted suite's sets by their plain names)."""
+    if name in ("walk", "walk_fan", "walk_music", "near_ultrasonic", "enter_sit", "enter_distracted"):
+        hit, total, lat, beyond = major_events(scenes, runs, ranges)
+        row["major_detected"] = (hit, total, *wilson(hit, total))
+        row["walks_never_within_4m"] = beyond
+        row["latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
+        row["latency_p95_s"] = percentile_ci(np.asarray(lat), 95, rng)
+        hit, total, lat, _ = major_events(scenes, runs, ranges, entity=True)
+        row["motion_entity_walks_detected"] = (hit, total, *wilson(hit, total))
+        row["motion_entity_latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
+    if name in ("seated", "enter_sit", "enter_distracted", "enter_read"):
+        hit, total = minor_events(scenes, runs)
+        row["minor_detected"] = (hit, total, *wilson(hit, total))
+    if name in ("enter_sit", "enter_distracted", "enter_read"):
+        opened, total, delays = rooms_opened(layouts, scenes, runs, ranges)
+        row["walk_ins_opening_the_room"] = (opened, total, *wilson(opened, total))
+        row["room_opened_after_median_s"] = percentile_ci(np.asarray(delays), 50, rng)
+        early = opened_before_walk_in(layouts, scenes, runs)
+        row["rooms_opened_before_the_walk_in"] = (early, len(scenes), *wilson(early, len(scenes)))
+    if name == "enter_distracted":
+        row["walk_ins_opening_the_room_by_distractor"] = by_distractor(layouts, scenes, runs, ranges)
+    if name == "enter_sit":
+        agree = sum(int((r.occupied == s.occupied).sum()) for s, r in zip(scenes, runs, strict=True))
+        frames = sum(len(s.t) for s in scenes)
+        row["occupancy_accuracy"] = (agree, frames, *wilson(agree, frames))
+    if name == "enter_read":
+        hit, times, hours, after, still = seated_called_vacant(layouts, scenes, runs, config.hold_s)
+        row["readers_called_vacant"] = (hit, len(scenes), *wilson(hit, len(scenes)))
+        row["readers_still_longer_than_the_hold"] = (still, len(scenes), *wilson(still, len(scenes)))
+        row["called_vacant_per_seated_h"] = (times, *poisson_rate(times, hours))
+        row["vacant_after_leaving_median_s"] = percentile_ci(np.asarray(after), 50, rng)
+        row["vacant_after_leaving_p95_s"] = percentile_ci(np.asarray(after), 95, rng)
+    if name.startswith("negative"):
+        fm, fo, hours = false_alarms(scenes, runs)
+        row["hours"] = round(hours, 2)
+        row["motion_false_alarms_per_h"] = (fm, *poisson_rate(fm, hours))
+        row["occupancy_false_alarms_per_h"] = (fo, *poisson_rate(fo, hours))
+        fmaj = major_onsets(runs)
+        row["major_false_alarms_per_h"] = (fmaj, *poisson_rate(fmaj, hours))
+        row["occupancy_false_alarms_by_source"] = by_source(layouts, scenes, runs)
+        fe = sum(entity_onsets(r) for r in runs)
+        row["motion_entity_false_alarms_per_h"] = (fe, *poisson_rate(fe, hours))
+        row["motion_entity_false_alarms_by_source"] = by_source(layouts, scenes, runs, entity=True)
+
+
+def shifted_suite(scale: float, negative_hours: float) -> dict[str, list[Job]]:
+    """The shifted suite's sets (lab/shifted.py), the same figures; each empty-room class gets a sixth of the hours."""
+    base = seeds.SHIFTED.start
+
+    def jobs(offset: int, count: int, kind: Kind, seconds: float) -> list[Job]:
+        return [(base + offset + i, kind, seconds, None) for i in range(max(1, int(count * scale)))]
+
+    sets = {
+        "shifted_walk": jobs(0, 300, "shifted_walk", 20.0),
+        "shifted_walk_fan": jobs(10_000, 100, "shifted_walk_fan", 20.0),
+        "shifted_walk_music": jobs(20_000, 100, "shifted_walk_music", 20.0),
+        "shifted_seated": jobs(30_000, 100, "shifted_seated", 30.0),
+        "shifted_enter_sit": jobs(40_000, 100, "shifted_enter_sit", 40.0),
+        "shifted_enter_distracted": jobs(50_000, 100, "shifted_enter_distracted", 40.0),
+    }
+    per_class = max(1, int(negative_hours * 60 / len(DISTRACTOR_CLASSES)))
+    for i, cls in enumerate(DISTRACTOR_CLASSES):
+        kind: Kind = f"shifted_{cls}"  # type: ignore[assignment]
+        sets[f"shifted_negative_{cls}"] = [(base + 60_000 + 5_000 * i + k, kind, 60.0, None) for k in range(per_class)]
+    return sets
+
+
 def main() -> None:
     """Run the benchmark and print its report (and write it with --out)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -457,17 +536,22 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
     parser.add_argument("--sets", nargs="+", help="only these sets (default: all)")
     parser.add_argument("--out", type=Path, help="also write the report here (with --model or --sets)")
+    parser.add_argument(
+        "--suite", choices=("standard", "shifted"), default="standard", help="shifted: lab/shifted.py's scenes"
+    )
     args = parser.parse_args()
     began = time.time()
     rng = np.random.default_rng(0)
     config = DetectorConfig()
     report: dict[str, object] = {
-        "command": f"scripts/lab eval --scale {args.scale} --negative-hours {args.negative_hours}",
+        "command": f"scripts/lab eval --scale {args.scale} --negative-hours {args.negative_hours}"
+        + (" --suite shifted" if args.suite == "shifted" else ""),
         "deployment": "each device calibrated in its room first (carrier and level from engine/calibration.py)",
         "simulator": f"frame cache v{SIM_VERSION}",
     }
     table: dict[str, dict[str, object]] = {}
-    for name, jobs in suite(args.scale, args.negative_hours).items():
+    sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
+    for name, jobs in sets.items():
         if args.sets and name not in args.sets:
             continue
         scenes = build(jobs, calibrated=True, still=True)
@@ -481,48 +565,7 @@ def main() -> None:
                 for s, p in zip(scenes, probs, strict=True)
             ]
             row = table.setdefault(f"{name}/{detector}", {})
-            if name in ("walk", "walk_fan", "walk_music", "near_ultrasonic", "enter_sit", "enter_distracted"):
-                hit, total, lat, beyond = major_events(scenes, runs, ranges)
-                row["major_detected"] = (hit, total, *wilson(hit, total))
-                row["walks_never_within_4m"] = beyond
-                row["latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
-                row["latency_p95_s"] = percentile_ci(np.asarray(lat), 95, rng)
-                hit, total, lat, _ = major_events(scenes, runs, ranges, entity=True)
-                row["motion_entity_walks_detected"] = (hit, total, *wilson(hit, total))
-                row["motion_entity_latency_median_s"] = percentile_ci(np.asarray(lat), 50, rng)
-            if name in ("seated", "enter_sit", "enter_distracted", "enter_read"):
-                hit, total = minor_events(scenes, runs)
-                row["minor_detected"] = (hit, total, *wilson(hit, total))
-            if name in ("enter_sit", "enter_distracted", "enter_read"):
-                opened, total, delays = rooms_opened(layouts, scenes, runs, ranges)
-                row["walk_ins_opening_the_room"] = (opened, total, *wilson(opened, total))
-                row["room_opened_after_median_s"] = percentile_ci(np.asarray(delays), 50, rng)
-                early = opened_before_walk_in(layouts, scenes, runs)
-                row["rooms_opened_before_the_walk_in"] = (early, len(scenes), *wilson(early, len(scenes)))
-            if name == "enter_distracted":
-                row["walk_ins_opening_the_room_by_distractor"] = by_distractor(layouts, scenes, runs, ranges)
-            if name == "enter_sit":
-                agree = sum(int((r.occupied == s.occupied).sum()) for s, r in zip(scenes, runs, strict=True))
-                frames = sum(len(s.t) for s in scenes)
-                row["occupancy_accuracy"] = (agree, frames, *wilson(agree, frames))
-            if name == "enter_read":
-                hit, times, hours, after, still = seated_called_vacant(layouts, scenes, runs, config.hold_s)
-                row["readers_called_vacant"] = (hit, len(scenes), *wilson(hit, len(scenes)))
-                row["readers_still_longer_than_the_hold"] = (still, len(scenes), *wilson(still, len(scenes)))
-                row["called_vacant_per_seated_h"] = (times, *poisson_rate(times, hours))
-                row["vacant_after_leaving_median_s"] = percentile_ci(np.asarray(after), 50, rng)
-                row["vacant_after_leaving_p95_s"] = percentile_ci(np.asarray(after), 95, rng)
-            if name.startswith("negative"):
-                fm, fo, hours = false_alarms(scenes, runs)
-                row["hours"] = round(hours, 2)
-                row["motion_false_alarms_per_h"] = (fm, *poisson_rate(fm, hours))
-                row["occupancy_false_alarms_per_h"] = (fo, *poisson_rate(fo, hours))
-                fmaj = major_onsets(runs)
-                row["major_false_alarms_per_h"] = (fmaj, *poisson_rate(fmaj, hours))
-                row["occupancy_false_alarms_by_source"] = by_source(layouts, scenes, runs)
-                fe = sum(entity_onsets(r) for r in runs)
-                row["motion_entity_false_alarms_per_h"] = (fe, *poisson_rate(fe, hours))
-                row["motion_entity_false_alarms_by_source"] = by_source(layouts, scenes, runs, entity=True)
+            figures(row, name.removeprefix("shifted_"), layouts, scenes, runs, ranges, config, rng)
         print(f"{name}: {len(scenes)} scenes done ({(time.time() - began) / 60:.1f} min)", flush=True)
     report["table"] = table
     report["minutes"] = round((time.time() - began) / 60, 1)
@@ -532,8 +575,9 @@ def main() -> None:
             args.out.write_text(json.dumps(report, indent=1, default=float) + "\n")
         print(format_table(table))
         return
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1, default=float) + "\n")
+    results = RESULTS if args.suite == "standard" else SHIFTED_RESULTS
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(report, indent=1, default=float) + "\n")
     print(format_table(table))
 
 

@@ -27,6 +27,8 @@ through other impulsive sounds.
   every 2.5–12 s: 0.08–0.4 bursts per second, below most of enter_sit's),
   then leaves a minute before the end. Does the room stay occupied while they
   sit, and go vacant after? Drawn only by name.
+- shifted_*: the shifted suite's scenes (lab/shifted.py), physics beyond
+  these draws' ranges; drawn only by name.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from custom_components.uspd.sim.scene import (
     Walker,
 )
 
-Kind = Literal[
+StandardKind = Literal[
     "walk",
     "seated",
     "enter_sit",
@@ -67,6 +69,22 @@ Kind = Literal[
     "enter_distracted",
     "enter_read",
 ]
+# The shifted suite's (lab/shifted.py), drawn only by name.
+ShiftedKind = Literal[
+    "shifted_walk",
+    "shifted_walk_fan",
+    "shifted_walk_music",
+    "shifted_seated",
+    "shifted_enter_sit",
+    "shifted_enter_distracted",
+    "shifted_ceiling_fan",
+    "shifted_pedestal_fan",
+    "shifted_music",
+    "shifted_curtain",
+    "shifted_tone",
+    "shifted_impulses",
+]
+Kind = StandardKind | ShiftedKind
 KINDS: tuple[Kind, ...] = ("walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music")
 NAMED_ONLY: tuple[Kind, ...] = ("negative_home", "enter_distracted", "enter_read")
 
@@ -325,6 +343,10 @@ def random_distractor(rng: np.random.Generator, room: Room, carrier_hz: float, s
 
 def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz: int | None = None) -> Draw:
     """The scene for a seed: its room, device, carrier, people and distractors (the kind drawn too unless given)."""
+    if kind is not None and kind.startswith("shifted_"):
+        from . import shifted  # the shifted suite's own draws (lab/shifted.py), which build on this module's
+
+        return shifted.draw(seed, kind, duration_s, rate_hz)  # type: ignore[arg-type]
     rng = np.random.default_rng([seed, 7919])
     if kind is None:
         kind = KINDS[int(rng.choice(len(KINDS), p=[0.25, 0.1, 0.15, 0.3, 0.08, 0.07, 0.05]))]
