@@ -1,6 +1,6 @@
 """The detection benchmark: the full engine (front end + network + detector) beside the baseline.
 
-    scripts/lab eval [--scale 1.0] [--negative-hours 20] [--model PATH] [--sets NAME ...]
+    scripts/lab eval [--scale 1.0] [--negative-hours 20] [--model PATH] [--sets NAME ...] [--suite shifted]
 
 A fixed, seeded suite from seeds.EVAL (never trained on): walks (in,
 through, approach, leave, wander), walks with a ceiling or pedestal fan and
@@ -26,6 +26,10 @@ alarms per hour, bootstrap for latency percentiles. Frames are the engine's
 own (lab/dataset.py); the network is the shipped .tflite on LiteRT (the
 numpy executor gives the same outputs: tests/engine/test_classifier.py) and both
 detectors are the engine's state machine, run frame by frame.
+
+--suite shifted runs the shifted suite instead (lab/shifted.py: physics
+beyond training's ranges, one distractor class per empty room, its sets
+named shifted_*) and writes lab/results/eval_shifted.json.
 
 --model benchmarks another .tflite (a retrained one) in the shipped one's
 place; --sets runs only the sets named. Either prints the table (and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -104,3 +105,33 @@ def test_seats_reach_further_than_training_s() -> None:
         reach.append(math.dist(seat, scene.device.speaker_m[:2]))
     assert max(reach) > 1.6
     assert max(reach) <= 2.5 + 1e-9
+
+
+def test_the_side_by_side_table_says_where_a_goal_holds_only_on_the_point_estimate() -> None:
+    from lab.compare_suites import compare
+    from lab.eval import poisson_rate, wilson
+
+    standard: dict[str, dict[str, Any]] = {
+        "negative/network": {
+            "motion_entity_false_alarms_by_source": {"music": [0, 3.0, *poisson_rate(0, 3.0)]},
+            "occupancy_false_alarms_by_source": {"music": [1, 3.0, *poisson_rate(1, 3.0)]},
+        },
+        "walk/network": {"motion_entity_walks_detected": [98, 100, *wilson(98, 100)]},
+    }
+    shifted: dict[str, dict[str, Any]] = {
+        "shifted_negative_music/network": {
+            "hours": 3.0,
+            "motion_entity_false_alarms_per_h": [0, *poisson_rate(0, 3.0)],  # 0 [0, 1.23]: the point only
+            "occupancy_false_alarms_per_h": [9, *poisson_rate(9, 3.0)],  # 3 / h: missed
+        },
+        "shifted_negative_tone/network": {"hours": 6.0, "motion_entity_false_alarms_per_h": [0, *poisson_rate(0, 6.0)]},
+        "shifted_walk/network": {"motion_entity_walks_detected": [300, 300, *wilson(300, 300)]},
+    }
+    rows = {line.split(" | ")[1]: line for line in compare(standard, shifted).splitlines()[2:]}
+    assert rows["Motion turn-ons, empty room, music"].endswith("| point only |")
+    assert rows["Motion turn-ons, empty room, tone"].endswith("| yes |")  # 0 in 6 h: under 1 / h on the interval
+    assert rows["false occupancies, music"].endswith("| no |")
+    assert "3.00 [" in rows["false occupancies, music"]
+    assert "98.0 %" in rows["walks reported by Motion (the room opens)"]
+    assert rows["walks reported by Motion (the room opens)"].endswith("| point only |")  # 300/300: lower bound < 99 %
+    assert rows["false occupancies, ceiling fan"].endswith("| — |")  # no data, no verdict
