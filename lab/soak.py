@@ -15,8 +15,10 @@ A fault counts as recovered when the worker shows it came through: a fresh
 snapshot after the fault ended (the tone switched off must also be seen off),
 and for a calibration or a capture, its Future ended as the worker promises
 (a result, CalibrationError, RecordingAborted, cancelled by its waiter). It
-reports memory (RSS) over time after warm-up, that no Future handed out is
-left pending after the workers stop, CPU per entry per second of audio, and
+reports memory (RSS; with --trace-python also Python's own allocations,
+which tell objects held from native memory) over time after warm-up, that
+no Future handed out is left pending after the workers stop, CPU per entry
+per second of audio, and
 per entry the faults injected and recovered. It exits 1 when an invariant
 fails (a future pending, a fault not recovered, an error nobody injected, a
 non-finite score); memory growth is reported against its goal (≤ 10 MB).
@@ -35,6 +37,7 @@ import resource
 import sys
 import threading
 import time
+import tracemalloc
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
@@ -345,6 +348,7 @@ class Report:
     cpu_s: float
     rss: list[tuple[float, float]]  # (hours of audio the slowest entry had sensed, MB)
     warmup_h: float
+    traced: list[tuple[float, float]]  # as rss, Python's own allocations (tracemalloc); empty unless asked for
     pending: int  # futures not ended after every worker stopped
     threads_left: int  # engine threads alive after stop
     stop_s: float  # the longest stop()
@@ -430,6 +434,9 @@ def run(args: argparse.Namespace) -> Report:
         )
     target_s = args.hours * 3600.0
     rss: list[tuple[float, float]] = []
+    traced: list[tuple[float, float]] = []
+    if args.trace_python:
+        tracemalloc.start()
     before = set(threading.enumerate())
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for entry in entries:
@@ -448,6 +455,8 @@ def run(args: argparse.Namespace) -> Report:
         if now - last_sample >= args.sample_s:
             last_sample = now
             rss.append((min(e.audio_s for e in entries) / 3600.0, rss_mb()))
+            if args.trace_python:
+                traced.append((rss[-1][0], tracemalloc.get_traced_memory()[0] / 1e6))
         if min(e.audio_s for e in entries) >= target_s:
             grace_until = min(grace_until, now + GRACE_S)
             waiting = any(f.injected and not f.recovered for e in entries for f in e.faults)
@@ -455,6 +464,9 @@ def run(args: argparse.Namespace) -> Report:
                 break
         time.sleep(0.02)
     rss.append((min(e.audio_s for e in entries) / 3600.0, rss_mb()))
+    if args.trace_python:
+        traced.append((rss[-1][0], tracemalloc.get_traced_memory()[0] / 1e6))
+        tracemalloc.stop()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     stop_s = 0.0
     for entry in entries:
@@ -476,6 +488,7 @@ def run(args: argparse.Namespace) -> Report:
         cpu_s=cpu,
         rss=rss,
         warmup_h=args.warmup * args.hours,
+        traced=traced,
         pending=pending,
         threads_left=threads_left,
         stop_s=stop_s,
@@ -520,6 +533,14 @@ def format_report(report: Report, args: argparse.Namespace) -> str:
         else "memory (RSS): no sample after warm-up (a longer run has some)"
     )
     series = report.rss_series()
+    traced = [mb for h, mb in report.traced if h >= report.warmup_h]
+    if traced:
+        # Python's own objects beside RSS: growth here is something held; RSS growth without it is native
+        # buffers or the allocator's arenas.
+        memory += (
+            f"\nPython objects (tracemalloc) after warm-up: {traced[0]:.2f} -> {traced[-1]:.2f} MB, "
+            f"range {min(traced):.2f}-{max(traced):.2f} MB"
+        )
     lines += [
         "",
         "faults injected/recovered: " + ", ".join(f"{k} {by_kind[k]}/{recovered_kind[k]}" for k in KINDS),
@@ -547,6 +568,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=0.1, help="fraction of the run before memory counts")
     parser.add_argument("--sample-s", type=float, default=2.0, help="wall seconds between memory samples")
     parser.add_argument("--out", type=Path, help="also write the report here")
+    parser.add_argument(
+        "--trace-python", action="store_true", help="also follow Python's own allocations (tracemalloc; slower)"
+    )
     args = parser.parse_args(argv)
     if args.entries < 1 or args.hours <= 0 or args.fault_every <= 0 or args.speed <= 1:
         parser.error("--entries ≥ 1, --hours > 0, --fault-every > 0 and --speed > 1, please")

@@ -37,5 +37,11 @@ def test_a_short_soak_injects_every_kind_of_fault_recovers_from_all_and_leaves_n
 
 def test_the_command_writes_its_report_and_exits_0_when_the_invariants_hold(tmp_path: Path) -> None:
     out = tmp_path / "soak.txt"
-    assert soak.main(["--entries", "1", "--hours", "0.005", "--fault-every", "3", "--out", str(out)]) == 0
-    assert "invariants: held" in out.read_text()
+    argv = ["--entries", "1", "--hours", "0.005", "--fault-every", "3", "--out", str(out), "--warmup", "0.0"]
+    assert soak.main([*argv, "--trace-python", "--sample-s", "0.2"]) == 0
+    text = out.read_text()
+    assert "invariants: held" in text
+    # Python's own allocations beside RSS, in MB: small next to the process (numpy, the model).
+    found = re.search(r"Python objects \(tracemalloc\) after warm-up: ([\d.]+) -> ([\d.]+) MB", text)
+    assert found, text
+    assert 0 < float(found[1]) < 200
