@@ -57,16 +57,12 @@ from custom_components.uspd.sim.scene import (
     Walker,
 )
 
-from .scenes import Draw, ShiftedKind, _door, _inside, _path
+from .scenes import Draw, ShiftedKind, _door, _inside, _path, _u
 
 SHIFTED_KINDS: tuple[ShiftedKind, ...] = get_args(ShiftedKind)
 # The empty-room classes goal 3 counts separately: each scene holds one.
 DISTRACTOR_CLASSES = ("ceiling_fan", "pedestal_fan", "music", "curtain", "tone", "impulses")
 RATES_HZ = (96000, 96000, 48000, 44100, 192000)
-
-
-def _u(rng: np.random.Generator, a: float, b: float) -> float:
-    return float(rng.uniform(a, b))
 
 
 def room(rng: np.random.Generator) -> Room:
