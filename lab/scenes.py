@@ -29,6 +29,8 @@ through other impulsive sounds.
   sit, and go vacant after? Drawn only by name.
 - shifted_*: the shifted suite's scenes (lab/shifted.py), physics beyond
   these draws' ranges; drawn only by name.
+- wide_*: training's scenes with the shifted suite's physics at ranges
+  inside the suite's (lab/widened.py); drawn only by name.
 """
 
 from __future__ import annotations
@@ -84,7 +86,9 @@ ShiftedKind = Literal[
     "shifted_tone",
     "shifted_impulses",
 ]
-Kind = StandardKind | ShiftedKind
+# Training's widened draws (lab/widened.py), drawn only by name.
+WideKind = Literal["wide_walk", "wide_walk_fan", "wide_walk_music", "wide_seated", "wide_enter_sit", "wide_negative"]
+Kind = StandardKind | ShiftedKind | WideKind
 KINDS: tuple[Kind, ...] = ("walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music")
 NAMED_ONLY: tuple[Kind, ...] = ("negative_home", "enter_distracted", "enter_read")
 
@@ -343,10 +347,12 @@ def random_distractor(rng: np.random.Generator, room: Room, carrier_hz: float, s
 
 def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz: int | None = None) -> Draw:
     """The scene for a seed: its room, device, carrier, people and distractors (the kind drawn too unless given)."""
-    if kind is not None and kind.startswith("shifted_"):
-        from . import shifted  # the shifted suite's own draws (lab/shifted.py), which build on this module's
+    if kind is not None and kind.startswith(("shifted_", "wide_")):
+        # The shifted suite's draws (lab/shifted.py) and training's widened ones (lab/widened.py) build on these.
+        from . import shifted, widened
 
-        return shifted.draw(seed, kind, duration_s, rate_hz)  # type: ignore[arg-type]
+        module_draw = shifted.draw if kind.startswith("shifted_") else widened.draw
+        return module_draw(seed, kind, duration_s, rate_hz)  # type: ignore[arg-type]
     rng = np.random.default_rng([seed, 7919])
     if kind is None:
         kind = KINDS[int(rng.choice(len(KINDS), p=[0.25, 0.1, 0.15, 0.3, 0.08, 0.07, 0.05]))]

@@ -26,12 +26,13 @@ def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
     # What the lab's commands actually draw, at their default sizes.
     evaluated = {job[0] for jobs in lab_eval.suite(1.0, 20.0).values() for job in jobs}
     mined = {job[0] for r in range(4) for job in train.mining_jobs(int(r * 5 * 60), 5.0)}
+    mined |= {job[0] for r in range(4) for job in train.wide_mining_jobs(int(r * 2 * 60), 2.0)}
     stream, home, distracted = tune_detector.tuning_jobs(20.0)
     tuned = {job[0] for job in [*stream, *home, *distracted]}
     assert tuned <= set(seeds.MINING)
     assert home  # the gates are tuned on curtains and tones too
     assert distracted  # and on walk-ins they must not lock out
-    trained = [job[0] for job in train.training_jobs(320, 120, 80)]
+    trained = [job[0] for job in train.training_jobs(320, 120, 80, 300)]
     assert set(trained) <= set(seeds.TRAIN)
     assert len(set(trained)) == len(trained)  # the extra walks with music or a fan are scenes of their own
     assert evaluated <= set(seeds.EVAL)
