@@ -81,6 +81,8 @@ class Run:
 
     motion: np.ndarray  # 0/1/2 per frame
     occupied: np.ndarray
+    # The Motion entity per frame (Decision.reported); None: motion while occupied, nothing lingering.
+    reported: np.ndarray | None = None
 
 
 def network_start(s: SceneFrames) -> int:
@@ -152,6 +154,7 @@ def run_detector(
     symmetry_beside_line: bool = True,
     line_outlier_db: float | None = TUNING.line_outlier_db,
     stillness: bool = True,
+    motion_clear_s: float = TUNING.motion_clear_s,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -173,6 +176,7 @@ def run_detector(
         line_min_frames=line_min_frames,
         steady_std_db=steady_std_db,
         line_outlier_db=line_outlier_db,
+        motion_clear_s=motion_clear_s,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -188,6 +192,7 @@ def run_detector(
             unlike = symmetric(windows, tuning, own)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
+    reported = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
     blank = network_start(s) if probs is not None else 0
     for k in range(len(s.t)):
@@ -203,8 +208,8 @@ def run_detector(
         )
         t = float(s.t[k])
         d = det.update(t, ev, still_since(t, float(s.still_db[k]), tuning) if stillness else None)
-        motion[k], occ[k] = code[d.motion], d.occupied
-    return Run(motion, occ)
+        motion[k], occ[k], reported[k] = code[d.motion], d.occupied, d.reported != Motion.NONE
+    return Run(motion, occ, reported)
 
 
 def network_windows(s: SceneFrames) -> np.ndarray:
@@ -400,8 +405,8 @@ def seated_called_vacant(
 
 
 def entity_onsets(run: Run) -> int:
-    """How often the Motion entity turned on: motion reported only while the room is occupied (Decision.reported)."""
-    m = (run.motion > 0) & run.occupied
+    """How often the Motion entity turned on (Decision.reported: only while the room is occupied, lingering)."""
+    m = run.reported if run.reported is not None else (run.motion > 0) & run.occupied
     return int(np.sum(m[1:] & ~m[:-1]) + m[0]) if len(m) else 0
 
 

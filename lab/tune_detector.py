@@ -77,6 +77,7 @@ from custom_components.uspd.engine.tuning import TUNING
 from .dataset import Job, SceneFrames, build
 from .eval import (
     Run,
+    entity_onsets,
     false_alarms,
     litert_probs,
     major_events,
@@ -88,7 +89,7 @@ from .eval import (
     walker_range_m,
 )
 from .scenes import draw
-from .train import mining_jobs
+from .train import mining_jobs, wide_mining_jobs
 
 OCCUPY_CHOICES = (6, 8, 12)
 GATE_CHOICES_DB = (6.0, 4.5, 3.0, 1.5)
@@ -126,6 +127,10 @@ class Setting:
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
+# --clear: how long the Motion entity stays on after the last motion in an occupied room.
+CLEAR_CHOICES_S = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
+# --clear also runs the widened mining stream's first hours (lab/widened.py): where fans and music open rooms.
+CLEAR_WIDE_HOURS = 4.0
 
 
 def tuning_jobs(hours: float) -> tuple[list[Job], list[Job], list[Job]]:
@@ -163,11 +168,41 @@ def motion_gate(scenes: list[SceneFrames], probs: list[np.ndarray], groups: tupl
         print(f"{gate:14.1f}  {motion}  {occupancy}  {total - hit:5d}/{total}")
 
 
+def motion_clear(
+    scenes: list[SceneFrames], probs: list[np.ndarray], groups: tuple[list[int], ...], seated: list[int]
+) -> None:
+    """Print the Motion entity's sweep: turn-ons in empty rooms and beside seated people, and how long it lingers."""
+    print(f"{len(seated)} scenes with seated hand motion; Motion turn-ons/h [95% CI] in empty rooms: fans, music,")
+    print("clicks, the wall | curtains, tones | the widened stream; seated: turn-ons per occupied hour, the share of")
+    print("occupied time Motion is on, hand bursts never seen")
+    print("motion_clear_s  Motion turn-ons/h, empty (three sets)  seated: turn-ons/h  Motion on  bursts never seen")
+    for clear in CLEAR_CHOICES_S:
+        runs = {
+            i: run_detector(scenes[i], probs[i], DetectorConfig(), motion_clear_s=clear)
+            for i in set(seated).union(*groups)
+        }
+        empty = []
+        for group in groups:
+            hours = sum(float(scenes[i].t[-1] - scenes[i].t[0]) for i in group) / 3600
+            k = sum(entity_onsets(runs[i]) for i in group)
+            rate = poisson_rate(k, hours)
+            empty.append(f"{rate[0]:6.2f} [{rate[1]:.2f}, {rate[2]:.2f}] ({k})")
+        occupied_h = sum(float(runs[i].occupied.sum()) * 0.025 for i in seated) / 3600
+        on_h = sum(float((runs[i].reported & runs[i].occupied).sum()) * 0.025 for i in seated) / 3600
+        turn_ons = sum(entity_onsets(runs[i]) for i in seated)
+        hit, total = minor_events([scenes[i] for i in seated], [runs[i] for i in seated])
+        print(
+            f"{clear:14.1f}  {'  '.join(empty)}  {turn_ons / occupied_h:18.1f}  {100 * on_h / occupied_h:7.1f} %"
+            f"  {total - hit:5d}/{total}"
+        )
+
+
 def main() -> None:
     """Print the sweep the options ask for."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hours", type=float, default=20.0)
     parser.add_argument("--motion", action="store_true", help="sweep the motion gate at the chosen pair")
+    parser.add_argument("--clear", action="store_true", help="sweep how long Motion stays on after the last motion")
     parser.add_argument(
         "--occupy", action="store_true", help="sweep the walking gate for reporting apart from the one for opening"
     )
@@ -186,11 +221,17 @@ def main() -> None:
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    scenes = build(jobs)
+    wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if args.clear else []
+    scenes = build(jobs + wide)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
     empty_home = [i for i in empty if len(stream) <= i < len(stream) + len(home)]
     empty_other = [i for i in empty if i < len(stream)]
+    if args.clear:
+        empty_wide = [i for i in empty if i >= len(jobs)]
+        seated = [i for i, s in enumerate(scenes[: len(stream)]) if (s.y == 1).any()]
+        motion_clear(scenes, probs, (empty_other, empty_home, empty_wide), seated)
+        return
     if args.motion:
         motion_gate(scenes, probs, (empty_other, empty_home))
         return

@@ -101,7 +101,8 @@ def test_the_opening_run_starts_again_once_a_still_line_is_recognised() -> None:
 
 def test_the_reported_motion_waits_for_what_opens_a_vacant_room_and_follows_hands_once_occupied() -> None:
     """Decision.reported (the Motion entity): nothing for hands or a glimpse in a vacant room, all once occupied."""
-    det = Detector(DetectorConfig(hold_s=1.0), dataclasses.replace(TUNING, occupy_frames=6))
+    # Without lingering: the raw state itself once occupied (the next test has it linger).
+    det = Detector(DetectorConfig(hold_s=1.0), dataclasses.replace(TUNING, occupy_frames=6, motion_clear_s=0.0))
     hands = [det.update(i * HOP, HAND) for i in range(40)]
     assert any(d.motion == Motion.MINOR for d in hands)  # the raw state (the Motion type sensor) saw them
     assert all(d.reported == Motion.NONE for d in hands)
@@ -191,3 +192,24 @@ def test_fan_like_minor_motion_with_breathing_never_opens_the_room() -> None:
         assert not any(_seated(Detector(DetectorConfig()), 120.0, hand, quiet=machine))
     # The same pattern without the machine's marks opens it.
     assert any(_seated(Detector(DetectorConfig()), 120.0, HAND))
+
+
+def test_motion_lingers_motion_clear_s_after_the_last_motion_in_an_occupied_room_and_never_in_a_vacant_one() -> None:
+    """Typing is one stretch of the Motion entity, not one per keystroke; it clears motion_clear_s after the last."""
+    tuning = dataclasses.replace(TUNING, occupy_frames=6, motion_clear_s=1.0)
+    det = Detector(DetectorConfig(hold_s=3.0), tuning)
+    frames = [WALK] * 20 + [HAND if i % 20 < 4 else QUIET for i in range(80)] + [QUIET] * 60  # a hand every 0.5 s
+    ds = [det.update(i * HOP, ev) for i, ev in enumerate(frames)]
+    assert ds[19].occupied
+    assert all(d.occupied for d in ds[19:])  # 1.5 s of quiet < hold_s
+    typing = ds[20:100]
+    assert any(d.motion == Motion.NONE for d in typing)  # the raw state (Motion type) drops between hands
+    assert all(d.reported != Motion.NONE for d in typing)
+    last = max(d.t_s for d in ds if d.motion != Motion.NONE)
+    after = [d for d in ds if d.t_s > last]
+    assert all(d.reported == Motion.MINOR for d in after if d.t_s - last < 1.0 - 1e-6)
+    assert all(d.reported == Motion.NONE for d in after if d.t_s - last >= 1.0 + 1e-6)
+    assert any(d.reported == Motion.NONE for d in after)
+    # A vacant room's hands are never reported, lingering or not.
+    vacant = Detector(DetectorConfig(hold_s=3.0), tuning)
+    assert all(vacant.update(i * HOP, ev).reported == Motion.NONE for i, ev in enumerate(frames[20:]))

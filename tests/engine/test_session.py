@@ -234,6 +234,22 @@ def test_snapshots_are_published_on_every_change_and_otherwise_every_publish_s()
     assert [s.motion for s in published if s.t_s in (2.5, 3.0)] == [Motion.NONE, Motion.MAJOR]
 
 
+def test_a_snapshot_is_published_when_the_motion_entity_clears_though_the_raw_state_did_not_change() -> None:
+    session = _session(CALIBRATION, publish_s=10.0)
+    decisions = [
+        Decision(1.0, Motion.MINOR, True, 0.5, 0.0, 0.0, 0.0, Motion.MINOR),
+        Decision(1.1, Motion.NONE, True, 0.5, 0.0, 0.0, 0.0, Motion.MINOR),  # lingering: Motion stays on
+        Decision(1.2, Motion.NONE, True, 0.5, 0.0, 0.0, 0.0, Motion.MINOR),
+        Decision(1.3, Motion.NONE, True, 0.5, 0.0, 0.0, 0.0, Motion.NONE),  # cleared
+    ]
+    published = session.feed([_result(session.engine, d) for d in decisions]).snapshots
+    assert [(s.t_s, s.motion, s.motion_type) for s in published] == [
+        (1.0, Motion.MINOR, Motion.MINOR),
+        (1.1, Motion.MINOR, Motion.NONE),
+        (1.3, Motion.NONE, Motion.NONE),
+    ]
+
+
 def test_a_snapshot_reports_the_source_the_calibration_and_the_frame() -> None:
     facts = SourceFacts(41000.0, 2, AUDIO_HZ, closed_loop=True)
     calibration = dataclasses.replace(

@@ -35,6 +35,8 @@ State machine (docs/how-it-works.md, "How it decides"):
   walked in and sat down is the likeliest source of small movements
   (reading, typing).
 - occupied → vacant after hold_s without motion.
+- reported (the Motion entity): what opens a vacant room, any motion in an
+  occupied one, lingering motion_clear_s after the last (Decision.reported).
 - sensitivity s % moves every threshold by (50 − s)·logit_per_pct
   (±3 logits at 0/100 %; for the baseline, 1.2 dB per 10 %).
 """
@@ -77,6 +79,8 @@ class Decision:
     minor_db: float
     major_db: float
     guard_db: float
+    # The last motion, for Tuning.motion_clear_s after it while the room stays occupied.
+    lingering: Motion = Motion.NONE
 
     @property
     def reported(self) -> Motion:
@@ -84,9 +88,13 @@ class Decision:
 
         The raw state (`motion`, the Motion type sensor) flickers beside fans,
         curtains and music; nothing opens a room unless walking holds for
-        occupy_frames, so a vacant room's Motion waits for that too.
+        occupy_frames, so a vacant room's Motion waits for that too. Once on,
+        it stays on until motion_clear_s pass without motion (or the room goes
+        vacant), so typing is one stretch of Motion, not one per keystroke.
         """
-        return self.motion if self.occupied else Motion.NONE
+        if not self.occupied:
+            return Motion.NONE
+        return self.motion if self.motion != Motion.NONE else self.lingering
 
 
 class Detector:
@@ -117,6 +125,8 @@ class Detector:
         self._beside_line = False
         self._last_motion_s: float | None = None
         self._last_major_s: float | None = None
+        self._lingering = Motion.NONE
+        self._lingering_s = -math.inf
         # Per whole second of the settle window: [second, frames, breathing frames, MINOR frames, machine frames].
         self._seconds: deque[list[int]] = deque()
         self.occupied = False
@@ -232,4 +242,8 @@ class Detector:
             self.occupied = False
         margin = max(ev.major_logit - theta, motion_ev - theta)
         score = 1.0 / (1.0 + math.exp(max(-60.0, min(60.0, -margin))))
-        return Decision(t_s, motion, self.occupied, score, ev.minor_db, ev.major_db, ev.guard_db)
+        if motion != Motion.NONE and self.occupied:
+            self._lingering, self._lingering_s = motion, t_s
+        elif not self.occupied or t_s - self._lingering_s >= self.tuning.motion_clear_s:
+            self._lingering = Motion.NONE
+        return Decision(t_s, motion, self.occupied, score, ev.minor_db, ev.major_db, ev.guard_db, self._lingering)

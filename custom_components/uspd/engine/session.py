@@ -163,6 +163,7 @@ class Session:
             changed = (
                 last is None
                 or r.decision.motion != last.decision.motion
+                or r.decision.reported != last.decision.reported
                 or r.decision.occupied != last.decision.occupied
                 or ground_truth != self._truth
             )

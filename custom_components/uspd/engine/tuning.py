@@ -33,6 +33,10 @@ class Tuning:
     # 6 frames at 6 dB: a room opens ~150 ms later (median), and the motion sensor is not delayed.
     occupy_frames: int = 12
     """Frames of MAJOR in a row, occupy_gate_db behind each, that open an empty room; `scripts/lab tune_detector`."""
+    # A falsely opened room beside a fan flickers MINOR dozens of times a minute, and so does a hand at work.
+    # The shortest that leaves one Motion turn-on per false opening (lab/results/tune_detector.txt, --clear).
+    motion_clear_s: float = 5.0
+    """How long Motion stays on after the last motion in an occupied room; `scripts/lab tune_detector --clear`."""
     context_window_s: float = 300.0
     """How long after the last MAJOR motion minor motion counts more; set by hand, `scripts/lab eval` measures it."""
     network_context_boost_logit: float = 1.5
