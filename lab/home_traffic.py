@@ -33,6 +33,8 @@ class HomeModel:
     vacant_mean_s: float = 1200.0
     visit_mean_s: float = 600.0
     visit_min_s: float = 30.0
+    # Motion here clears with each quiet spell, as it did before it lingered 5 s after the last motion
+    # (Tuning.motion_clear_s): more state changes than the integration makes now, an upper bound.
     quiet_mean_s: float = 4.0
     burst_s: tuple[float, float] = (0.5, 4.0)
     walk_share: float = 0.1

@@ -67,7 +67,10 @@ DISTRACTOR_CLASSES = ("ceiling_fan", "pedestal_fan", "music", "curtain", "tone",
 
 @dataclass(frozen=True)
 class Ranges:
-    """Every range the draws below take: the shifted suite's (SHIFTED) and training's widened ones (lab/widened.py)."""
+    """The ranges of the physics training's standard draws lack: the shifted suite's (SHIFTED), training's (WIDE).
+
+    What is not here (the speaker's and mics' other responses, carriers, levels, the impulses) both draw alike.
+    """
 
     rates_hz: tuple[int, ...] = (96000, 96000, 48000, 44100, 192000)
     room_w_m: tuple[float, float] = (3.0, 8.0)
@@ -294,7 +297,8 @@ def curtain(rng: np.random.Generator, rm: Room, start: float, end: float, r: Ran
 
 def tone(rng: np.random.Generator, carrier_hz: float, start: float, end: float, r: Ranges = SHIFTED) -> Interferer:
     """Another device's tone 1 Hz–1.5 kHz off ours, either side (log-uniform: as often a few Hz as a kHz)."""
-    offset = 10 ** _u(rng, *np.log10(r.tone_offset_hz)) * (1 if rng.uniform() < 0.5 else -1)
+    low, high = (math.log10(f) for f in r.tone_offset_hz)
+    offset = 10 ** _u(rng, low, high) * (1 if rng.uniform() < 0.5 else -1)
     return Interferer(carrier_hz + offset, level_dbfs=_u(rng, *r.tone_dbfs), start_s=start, end_s=end)
 
 

@@ -187,7 +187,7 @@ def motion_clear(
             k = sum(entity_onsets(runs[i]) for i in group)
             rate = poisson_rate(k, hours)
             empty.append(f"{rate[0]:6.2f} [{rate[1]:.2f}, {rate[2]:.2f}] ({k})")
-        occupied_h = sum(float(runs[i].occupied.sum()) * 0.025 for i in seated) / 3600
+        occupied_h = max(sum(float(runs[i].occupied.sum()) * 0.025 for i in seated) / 3600, 1e-9)
         on_h = sum(float((runs[i].reported & runs[i].occupied).sum()) * 0.025 for i in seated) / 3600
         turn_ons = sum(entity_onsets(runs[i]) for i in seated)
         hit, total = minor_events([scenes[i] for i in seated], [runs[i] for i in seated])

@@ -6,9 +6,11 @@ drafts at most 0.03 % of the speed of sound and walkers inside 1.5–6 m at
 0.4–1.8 m/s. A network trained on them alone turns Motion on ~170 times an
 hour under a ceiling fan whose draft reaches 0.3 % of c (lab/README.md, "The
 shifted suite"). These scenes draw the same physics as the shifted suite
-(lab/shifted.py) from ranges of their own (WIDE below), each inside the
-suite's, and never 44.1 kHz cards, so that the suite keeps measuring beyond
-what training saw. The ranges follow the physics real rooms have (the
+(lab/shifted.py) from ranges of their own (WIDE below), and never 44.1 kHz
+cards: in each of those ranges the suite draws values these never do, so
+that it keeps measuring beyond what training saw. The device's other
+responses, the carriers, levels and impulses are drawn as the suite draws
+them. The ranges follow the physics real rooms have (the
 simulator's "Physics for the shifted suite"); none was tuned against the
 suite's figures.
 

@@ -213,3 +213,9 @@ def test_motion_lingers_motion_clear_s_after_the_last_motion_in_an_occupied_room
     # A vacant room's hands are never reported, lingering or not.
     vacant = Detector(DetectorConfig(hold_s=3.0), tuning)
     assert all(vacant.update(i * HOP, ev).reported == Motion.NONE for i, ev in enumerate(frames[20:]))
+    # Nor does Motion outlast the room (a hold shorter than the lingering).
+    short = Detector(DetectorConfig(hold_s=0.5), tuning)
+    ds = [short.update(i * HOP, ev) for i, ev in enumerate([WALK] * 20 + [QUIET] * 40)]
+    assert ds[25].reported == Motion.MAJOR  # lingering
+    assert all(d.reported == Motion.NONE for d in ds if not d.occupied)
+    assert not ds[-1].occupied

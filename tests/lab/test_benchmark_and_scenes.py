@@ -90,6 +90,8 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does() -> None:
     assert [r.frame.t_s for r in results] == pytest.approx(frames.t.tolist(), abs=1e-3)
     assert [code[r.decision.motion] for r in results] == run.motion.tolist()
     assert [r.decision.occupied for r in results] == run.occupied.tolist()
+    assert run.reported is not None
+    assert [r.decision.reported != Motion.NONE for r in results] == run.reported.tolist()  # the Motion entity
     assert run.motion[: lab_eval.network_start(frames)].max() == 0  # nothing judged while the engine starts
     assert run.motion.max() == 2  # and the walk is seen once it may be
     assert run.occupied.any()

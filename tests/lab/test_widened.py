@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import pytest
 
 from custom_components.uspd.sim.scene import Fan, Music, PedestalFan
 from lab import seeds, train
 from lab.scenes import draw
-from lab.shifted import SHIFTED, Ranges
+from lab.shifted import SHIFTED, SHIFTED_KINDS, Ranges
 from lab.widened import WIDE, WIDE_KINDS
 
 
@@ -39,7 +40,9 @@ def test_widened_scenes_carry_the_new_physics_and_are_seeded() -> None:
     assert dev.antialias_hz > 0
     assert dev.speaker_ripple_db > 0
     assert repr(draw(base + 3, "wide_negative")) == repr(draw(base + 3, "wide_negative"))
-    assert repr(draw(base + 3, "wide_negative")) != repr(draw(base + 3, "shifted_music"))
+    # Its own stream of draws: the same seed and kind draw another room and device than the shifted suite's.
+    assert draw(base + 3, "wide_walk").scene.device != draw(base + 3, "shifted_walk").scene.device
+    assert draw(base + 3, "wide_walk").scene.room != draw(base + 3, "shifted_walk").scene.room
 
 
 def test_training_and_its_mining_draw_widened_scenes_on_their_own_seeds() -> None:
@@ -61,3 +64,11 @@ def test_training_and_its_mining_draw_widened_scenes_on_their_own_seeds() -> Non
         scene = draw(seed, kind, seconds).scene
         assert (kind == "wide_negative") == (scene.occupied() == [])
     assert any(isinstance(s, PedestalFan) for job in empty[:40] for s in draw(job[0], job[1], 60.0).scene.sources)
+
+
+def test_the_shifted_suite_draws_what_it_drew_before_training_shared_its_code() -> None:
+    """The suite's seeds and ranges were fixed before any model was compared on them: its draws never change."""
+    text = "\n".join(repr(draw(seed, kind)) for kind in SHIFTED_KINDS for seed in (3_000_000, 3_000_001))
+    assert hashlib.sha256(text.encode()).hexdigest() == (
+        "2699c02dcbb1ee4dbaacb4bb22219b42a53af277eeb9f26be2672b416bb56c7d"
+    )
