@@ -437,6 +437,12 @@ def run(args: argparse.Namespace) -> Report:
     traced: list[tuple[float, float]] = []
     if args.trace_python:
         tracemalloc.start()
+
+    def sample() -> None:
+        rss.append((min(e.audio_s for e in entries) / 3600.0, rss_mb()))
+        if args.trace_python:
+            traced.append((rss[-1][0], tracemalloc.get_traced_memory()[0] / 1e6))
+
     before = set(threading.enumerate())
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for entry in entries:
@@ -454,18 +460,15 @@ def run(args: argparse.Namespace) -> Report:
         now = time.perf_counter()
         if now - last_sample >= args.sample_s:
             last_sample = now
-            rss.append((min(e.audio_s for e in entries) / 3600.0, rss_mb()))
-            if args.trace_python:
-                traced.append((rss[-1][0], tracemalloc.get_traced_memory()[0] / 1e6))
+            sample()
         if min(e.audio_s for e in entries) >= target_s:
             grace_until = min(grace_until, now + GRACE_S)
             waiting = any(f.injected and not f.recovered for e in entries for f in e.faults)
             if not waiting or now >= grace_until:
                 break
         time.sleep(0.02)
-    rss.append((min(e.audio_s for e in entries) / 3600.0, rss_mb()))
+    sample()
     if args.trace_python:
-        traced.append((rss[-1][0], tracemalloc.get_traced_memory()[0] / 1e6))
         tracemalloc.stop()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     stop_s = 0.0

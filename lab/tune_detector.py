@@ -183,7 +183,7 @@ def motion_clear(
         }
         empty = []
         for group in groups:
-            hours = sum(float(scenes[i].t[-1] - scenes[i].t[0]) for i in group) / 3600
+            _, _, hours = false_alarms([scenes[i] for i in group], [runs[i] for i in group])
             k = sum(entity_onsets(runs[i]) for i in group)
             rate = poisson_rate(k, hours)
             empty.append(f"{rate[0]:6.2f} [{rate[1]:.2f}, {rate[2]:.2f}] ({k})")
