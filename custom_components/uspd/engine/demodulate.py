@@ -35,10 +35,13 @@ class FirDecimator:
     """y[k] = sum_i taps[i]·x[kD - i] for every k, block by block, with exact history."""
 
     def __init__(self, taps: NDArray[np.generic], factor: int, channels: int, dtype: type) -> None:
+        # Complex input through real taps (the later stages) is 2·channels real rows, its real and imaginary
+        # parts: every stage is then one real polyphase product (numpy's own loop over strided complex
+        # windows cost the second stage more than the first's full-rate product).
+        self._split = np.dtype(dtype).kind == "c"
+        if self._split and np.iscomplexobj(taps):
+            raise ValueError("complex input takes real taps")
         self.taps = np.ascontiguousarray(taps[::-1])
-        # Real input with complex taps: one real product against [Re, Im]
-        # columns, instead of numpy casting every window to complex.
-        self._taps_ri = np.ascontiguousarray(np.stack([self.taps.real, self.taps.imag], axis=1))
         self.factor = factor
         # Polyphase, for real input (stage 1, the full-rate audio): windows D apart overlap, and numpy's
         # matmul cannot hand overlapping rows to BLAS (its own loop is ~2x slower here). Cut into rows of
@@ -52,9 +55,10 @@ class FirDecimator:
             np.stack([by_phase.real, by_phase.imag], axis=1).reshape(-1, factor) if np.iscomplexobj(taps) else by_phase,
             dtype=np.float64,
         )
+        rows = 2 * channels if self._split else channels
         # The last rows reach past the last window by up to P·D - len(taps) samples, all on zero taps.
-        self._tail: NDArray[np.generic] = np.zeros((channels, self._phases * factor - len(self.taps)), dtype=dtype)
-        self._history: NDArray[np.generic] = np.zeros((channels, len(taps) - 1), dtype=dtype)
+        self._tail = np.zeros((rows, self._phases * factor - len(self.taps)), dtype=np.float64)
+        self._history = np.zeros((rows, len(taps) - 1), dtype=np.float64)
         self._phase = 0  # index, in the next block, of the next output's newest sample
 
     def reset(self) -> None:
@@ -64,27 +68,14 @@ class FirDecimator:
 
     def process(self, x: NDArray[np.generic]) -> NDArray[np.generic]:
         """The decimated outputs this block completes, (channels, outputs)."""
-        n = x.shape[1]
-        if n == 0:
-            dtype = np.result_type(self._history, self.taps)
-            return np.zeros((x.shape[0], 0), dtype=dtype)
-        if not np.iscomplexobj(x) and not np.iscomplexobj(self._history):
-            return self._process_polyphase(x)
-        buf = np.concatenate([self._history, x], axis=1)
-        self._history = buf[:, n:].copy()
-        windows = np.lib.stride_tricks.sliding_window_view(buf, len(self.taps), axis=1)
-        windows = windows[:, self._phase :: self.factor]
-        count = windows.shape[1]
-        self._phase += count * self.factor - n
-        if np.iscomplexobj(buf):
-            return windows.real @ self.taps + 1j * (windows.imag @ self.taps)
-        if np.iscomplexobj(self.taps):
-            ri: NDArray[np.float64] = windows @ self._taps_ri
-            return ri[..., 0] + 1j * ri[..., 1]
-        return windows @ self.taps
+        if not self._split:
+            return self._process_polyphase(np.asarray(x, dtype=np.float64))
+        y = self._process_polyphase(np.concatenate([x.real, x.imag]))
+        half = y.shape[0] // 2
+        return y[:half] + 1j * y[half:]
 
-    def _process_polyphase(self, x: NDArray[np.generic]) -> NDArray[np.generic]:
-        """process() for real input: the same sums, in another order (float64 rounding)."""
+    def _process_polyphase(self, x: NDArray[np.float64]) -> NDArray[np.generic]:
+        """Real rows in, y[k] = sum_i taps[i]·x[kD - i] out: the direct sums in another order (float64 rounding)."""
         n, length, factor, phases = x.shape[1], len(self.taps), self.factor, self._phases
         buf = np.concatenate([self._history, x, self._tail], axis=1)
         total = self._history.shape[1] + n
@@ -97,9 +88,13 @@ class FirDecimator:
         cut = buf[:, start : start + rows * factor].reshape(channels, rows, factor)
         nc = 2 if np.iscomplexobj(self.taps) else 1
         z = (self._polyphase @ cut.transpose(0, 2, 1)).reshape(channels, phases, nc, rows)
-        y: NDArray[np.float64] = z[:, 0, :, :count].copy()
-        for p in range(1, phases):
-            y += z[:, p, :, p : p + count]
+        # Output k sums z[:, p, :, k + p] over p: a view whose phase axis steps one row on too, summed in one
+        # call (its rows stay contiguous, numpy's inner loop).
+        c, p, part, r = z.strides
+        diagonal = np.lib.stride_tricks.as_strided(
+            z, (channels, phases, nc, count), (c, p + r, part, r), writeable=False
+        )
+        y: NDArray[np.float64] = diagonal.sum(axis=1)
         if nc == 2:
             return y[:, 0] + 1j * y[:, 1]
         return y[:, 0]
