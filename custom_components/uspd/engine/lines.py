@@ -38,19 +38,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .bands import MAJOR_BAND_MPS
-from .features import DB_SCALE, grid_bins
 from .tuning import TUNING, Tuning
-
-_WALKING = grid_bins(MAJOR_BAND_MPS)
+from .walking import WALKING_BINS as _WALKING
+from .walking import walking_db
 
 
 def _line(
-    windows: NDArray[np.floating], level_std_db: float, min_frames: int, outlier_db: float | None
-) -> tuple[NDArray[np.bool_], NDArray[np.intp], NDArray[np.float32], NDArray[np.bool_]]:
-    """(still, the line's place among the walking bins, the walking band in dB, the frames the line holds)."""
-    walking = np.asarray(windows, dtype=np.float32)[..., _WALKING] * DB_SCALE
-    peak = np.argmax(walking, axis=-1)
+    walking: NDArray[np.float32],
+    peak: NDArray[np.intp],
+    level_std_db: float,
+    min_frames: int,
+    outlier_db: float | None,
+) -> tuple[NDArray[np.bool_], NDArray[np.intp], NDArray[np.bool_]]:
+    """(still, the line's place among the walking bins, the frames the line holds) from the walking band in dB."""
     # The commonest peak bin of each window and the frames that have it.
     agree = (peak[..., :, None] == peak[..., None, :]).sum(axis=-1)
     modal = np.take_along_axis(peak, np.argmax(agree, axis=-1)[..., None], axis=-1)
@@ -58,13 +58,13 @@ def _line(
     if not (agree.max(axis=-1) >= min_frames).any():
         # No window's commonest peak holds min_frames (the common case): setting frames aside can only
         # lower the count, so none is still, and what follows would only confirm it.
-        return np.zeros(peak.shape[:-1], dtype=bool), modal[..., 0], walking, on
+        return np.zeros(peak.shape[:-1], dtype=bool), modal[..., 0], on
     level = np.take_along_axis(walking, peak[..., None], axis=-1)[..., 0]
     if outlier_db is not None:
         # A frame that lifts the line's bin far over its usual level was taken by something else (a click).
         on &= level - _median_where(level, on)[..., None] <= outlier_db
     count, _, spread = _mean_std_where(level, on, axis=-1)
-    return (count[..., 0] >= min_frames) & (spread[..., 0] <= level_std_db), modal[..., 0], walking, on
+    return (count[..., 0] >= min_frames) & (spread[..., 0] <= level_std_db), modal[..., 0], on
 
 
 def _mean_std_where(
@@ -112,8 +112,14 @@ def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING) -> Lines:
     the neighbours). The engine asks about its one feature stack, the lab
     about every window of a scene at once.
     """
+    walking = walking_db(windows)
+    return lines_in(walking, np.argmax(walking, axis=-1), tuning)
+
+
+def lines_in(walking: NDArray[np.float32], peak: NDArray[np.intp], tuning: Tuning = TUNING) -> Lines:
+    """find_lines from the windows' walking band in dB and each frame's strongest bin (walking.py)."""
     outlier_db, steady_std_db = tuning.line_outlier_db, tuning.steady_std_db
-    still, modal, walking, held = _line(windows, tuning.line_level_std_db, tuning.line_min_frames, outlier_db)
+    still, modal, held = _line(walking, peak, tuning.line_level_std_db, tuning.line_min_frames, outlier_db)
     own = np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool)
     if still.any():  # the common case is no tone in the room
         # In grid bins: the walking band's two sides are not neighbours.

@@ -18,11 +18,12 @@ from .detector import Decision, Detector, DetectorConfig
 from .doppler import DopplerFrame, DopplerFramer
 from .evidence import NO_EVIDENCE, BandEvidence, Evidence, network_evidence
 from .features import FeatureStack
-from .lines import beside_db, find_lines
+from .lines import beside_db, lines_in
 from .rates import BasebandPlan, plan_baseband
 from .stillness import StillnessMeter, still_since
-from .symmetry import symmetric
+from .symmetry import symmetric_power
 from .tuning import TUNING, Tuning
+from .walking import WalkingWindow
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class Engine:
         self.bands = BandEvidence(self.speeds_mps, config.tuning)
         self.classifier = classifier
         self.features = FeatureStack(self.speeds_mps)
+        self.walking = WalkingWindow()
         self.detector = Detector(config.detector, config.tuning, network=classifier is not None)
         self._far_bins = np.abs(self.speeds_mps) >= 0.5 * np.abs(self.speeds_mps).max()
         self._settle = self.demodulator.settle_samples
@@ -174,6 +176,7 @@ class Engine:
         self.stillness.restart()
         self.framer.reset()
         self.features.reset()
+        self.walking.reset()
         self.detector.reset()
 
     def process(self, audio: NDArray[np.floating]) -> list[FrameResult]:
@@ -255,23 +258,26 @@ class Engine:
             # those the switch disturbs. The network never saw either.
             self._blank_frames = max(0, self._blank_frames - 1)
             self.features.reset()  # the network starts afresh, as at a cold start
+            self.walking.reset()
             return NO_EVIDENCE, None
         if self.classifier is None:
             return self.bands(frame.ratio), None
         tuning = self.config.tuning
         stack = self.features.push(frame.normalized_db)
+        self.walking.push(stack[-1])
         try:
             probs = self.classifier.probs(stack)
         except Exception as err:  # noqa: BLE001 - whatever a damaged model raises, the baseline senses on
             return self._drop_network(f"the motion model failed: {err}", frame)
         if not np.all(np.isfinite(probs)):
             return self._drop_network("the motion model gave non-finite probabilities", frame)
-        lines = find_lines(stack, tuning)
+        walking = self.walking
+        lines = lines_in(walking.db, walking.peaks, tuning)
         beside = float(beside_db(lines))  # NaN: no still line
         return network_evidence(
             probs,
             self.bands.bands(frame.ratio),
             tuning,
-            opens_no_room=bool(symmetric(stack, tuning, without=lines.own)),
+            opens_no_room=bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
         ), probs

@@ -18,15 +18,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .bands import MAJOR_BAND_MPS
-from .features import DB_SCALE, grid_bins
+from .features import grid_bins
 from .tuning import TUNING, Tuning
+from .walking import WALKING_BINS, walking_power
 
 # A still line (another device's tone, lines.py) sits on one side and would
 # make a fan's or music's evenness look like a walker's direction, or hide a
 # walker's direction on the other side: the engine weighs the band without
 # the line's own bins (scripts/lab tune_detector --symmetry-beside; lab/results/tune_detector.txt).
-_WALKING = grid_bins(MAJOR_BAND_MPS)
-_TOWARDS = np.isin(_WALKING, grid_bins(MAJOR_BAND_MPS, +1))
+_TOWARDS = np.isin(WALKING_BINS, grid_bins(MAJOR_BAND_MPS, +1))
 
 
 def side_balance_db(windows: NDArray[np.floating], without: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
@@ -34,8 +34,12 @@ def side_balance_db(windows: NDArray[np.floating], without: NDArray[np.bool_] | 
 
     without: (..., walking bins) bins to leave out (a still line's own, lines.py); NaN where a side has none left.
     """
-    scaled = np.asarray(windows, dtype=np.float64)[..., _WALKING]
-    power = (10 ** (scaled * (DB_SCALE / 10))).mean(axis=-2)
+    return balance_db(walking_power(windows), without)
+
+
+def balance_db(walking: NDArray[np.float64], without: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
+    """side_balance_db from the windows' walking band as power over the floor (walking.py)."""
+    power = walking.mean(axis=-2)
     keep = np.ones(power.shape, dtype=bool) if without is None else ~without
     towards, away = keep & _TOWARDS, keep & ~_TOWARDS
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -52,4 +56,11 @@ def symmetric(
 
     without: bins left out of both sides, as side_balance_db.
     """
-    return np.asarray(np.abs(side_balance_db(windows, without)) < tuning.symmetry_db)
+    return symmetric_power(walking_power(windows), tuning, without)
+
+
+def symmetric_power(
+    walking: NDArray[np.float64], tuning: Tuning = TUNING, without: NDArray[np.bool_] | None = None
+) -> NDArray[np.bool_]:
+    """symmetric from the windows' walking band as power over the floor (walking.py)."""
+    return np.asarray(np.abs(balance_db(walking, without)) < tuning.symmetry_db)

@@ -1,0 +1,51 @@
+"""The walking band of the network's window, kept frame by frame for the window rules (lines.py, symmetry.py).
+
+The rules read the walking band of all CONTEXT_FRAMES frames on every
+frame; each frame's row (dB, power, strongest bin) is made once as the
+frame arrives, and the window slides, so the rules see the very values
+they would compute from the whole window again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .bands import MAJOR_BAND_MPS
+from .features import CONTEXT_FRAMES, DB_SCALE, grid_bins
+
+WALKING_BINS = grid_bins(MAJOR_BAND_MPS)
+
+
+def walking_db(windows: NDArray[np.floating]) -> NDArray[np.float32]:
+    """(..., frames, walking bins): the walking band of windows of the classifier's scaled input, in dB."""
+    return np.asarray(windows, dtype=np.float32)[..., WALKING_BINS] * DB_SCALE
+
+
+def walking_power(windows: NDArray[np.floating]) -> NDArray[np.float64]:
+    """(..., frames, walking bins): the same as linear power over the floor."""
+    return np.asarray(10 ** (np.asarray(windows, dtype=np.float64)[..., WALKING_BINS] * (DB_SCALE / 10)))
+
+
+class WalkingWindow:
+    """Streaming: push each frame's scaled grid row (newest last); db, power and peaks cover the window."""
+
+    def __init__(self) -> None:
+        self.db = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float32)
+        self.power = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float64)
+        self.peaks = np.zeros(CONTEXT_FRAMES, dtype=np.intp)
+        self.reset()
+
+    def reset(self) -> None:
+        """A window of silence (scaled 0), as the feature stack's after its reset."""
+        self.db[:] = 0.0
+        self.power[:] = 1.0
+        self.peaks[:] = 0
+
+    def push(self, row: NDArray[np.float32]) -> None:
+        """Add the newest frame's row of the classifier's scaled input."""
+        for kept in (self.db, self.power, self.peaks):
+            kept[:-1] = kept[1:]
+        self.db[-1] = walking_db(row)
+        self.power[-1] = walking_power(row)
+        self.peaks[-1] = np.argmax(self.db[-1])
