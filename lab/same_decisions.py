@@ -12,8 +12,9 @@ over one seeded scene of every standard and shifted kind, at the kinds' own
 rates and microphone counts, and keeps per frame: the decision (motion,
 occupied, the Motion entity's state), the network's probabilities, the
 frame's dB over the floor and breathing's score. Compared, it reports how
-many frames decide differently (the figures can only move through those)
-and the largest difference in each number.
+many frames decide differently (the figures can only move through those),
+the largest difference in each number (the probabilities where both runs
+asked the network), and how often each run asked it.
 """
 
 from __future__ import annotations
@@ -81,7 +82,13 @@ def compare(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> dict
     out = {"frames": float(len(differ)), "different": float(differ.sum())}
     for key in NUMBERS:
         a, b = before[key], after[key]
-        if np.any(np.isnan(a) != np.isnan(b)):
+        if key == "probs":
+            # A change may ask the network less often (where the band energy alone rules motion out):
+            # the probabilities compare where both asked it, and how often each did is reported.
+            asked_a, asked_b = ~np.isnan(a).any(axis=-1), ~np.isnan(b).any(axis=-1)
+            out["asked_before"], out["asked_after"] = float(asked_a.sum()), float(asked_b.sum())
+            a, b = a[asked_a & asked_b], b[asked_a & asked_b]
+        elif np.any(np.isnan(a) != np.isnan(b)):
             out[key] = float("inf")
             continue
         a, b = a[~np.isnan(a)], b[~np.isnan(b)]
@@ -102,6 +109,7 @@ def main() -> None:
     saved = dict(np.load(args.against)) if args.against else {}
     store: dict[str, np.ndarray] = {}
     moved = 0
+    totals = [0.0, 0.0, 0.0]
     for n, kind in enumerate(kinds()):
         out = outputs(kind, SAME_DECISIONS[n], classifier)
         store.update({f"{kind}/{k}": v for k, v in out.items()})
@@ -109,15 +117,20 @@ def main() -> None:
             before = {k: saved[f"{kind}/{k}"] for k in out}
             diff = compare(before, out)
             moved += int(diff["different"] > 0)
-            numbers = "  ".join(f"max |Δ{k}| {diff.get(k, float('inf')):.2e}" for k in NUMBERS)
-            print(f"{kind:26s} {diff['different']:.0f}/{diff['frames']:.0f} frames decide differently  {numbers}")
+            numbers = "  ".join(f"max |Δ{k}| {diff.get(k, float('inf')):.1e}" for k in NUMBERS)
+            asked = f"network asked {diff.get('asked_before', 0):.0f} → {diff.get('asked_after', 0):.0f}"
+            print(f"{kind:24s} {diff['different']:.0f}/{diff['frames']:.0f} differ  {numbers}  {asked}")
+            totals = [t + diff.get(k, 0.0) for t, k in zip(totals, ("frames", "asked_before", "asked_after"))]
     if args.save:
         np.savez_compressed(args.save, **store)  # type: ignore[arg-type]
         print(f"{len(kinds())} scenes saved to {args.save}")
-    elif moved:
+    else:
+        frames, before_n, after_n = totals
+        print(f"network asked on {before_n / frames:.1%} of {frames:.0f} frames before, {after_n / frames:.1%} now")
+    if moved:
         print(f"decisions moved in {moved} of {len(kinds())} scenes")
         sys.exit(1)
-    else:
+    elif args.against:
         print(f"the same decisions in all {len(kinds())} scenes")
 
 

@@ -22,7 +22,15 @@ def _outputs() -> dict[str, np.ndarray]:
 
 def test_the_same_outputs_compare_equal() -> None:
     diff = compare(_outputs(), _outputs())
-    assert diff == {"frames": 3.0, "different": 0.0, "probs": 0.0, "db": 0.0, "still_db": 0.0}
+    assert diff == {
+        "frames": 3.0,
+        "different": 0.0,
+        "asked_before": 2.0,
+        "asked_after": 2.0,
+        "probs": 0.0,
+        "db": 0.0,
+        "still_db": 0.0,
+    }
 
 
 def test_a_moved_decision_and_numbers_are_reported() -> None:
@@ -36,9 +44,15 @@ def test_a_moved_decision_and_numbers_are_reported() -> None:
     assert diff["still_db"] == math.inf
 
 
-def test_a_network_that_stops_or_starts_answering_is_reported() -> None:
+def test_frames_where_one_run_did_not_ask_the_network_are_counted_not_compared() -> None:
     after = _outputs()
-    after["probs"][0] = [0.9, 0.05, 0.05]
-    assert compare(_outputs(), after)["probs"] == math.inf
+    after["probs"][1] = np.nan  # not asked
+    diff = compare(_outputs(), after)
+    assert (diff["asked_before"], diff["asked_after"], diff["probs"]) == (2.0, 1.0, 0.0)
+    after["probs"][2, 1] = 0.5
+    assert math.isclose(compare(_outputs(), after)["probs"], 0.1, rel_tol=1e-9)
+
+
+def test_a_run_with_fewer_frames_differs_everywhere() -> None:
     fewer = {k: v[:2] for k, v in _outputs().items()}
     assert compare(_outputs(), fewer)["different"] == math.inf

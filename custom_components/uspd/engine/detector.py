@@ -150,6 +150,22 @@ class Detector:
         """Every logit's threshold at the user's sensitivity."""
         return (50.0 - self.config.sensitivity_pct) * self.tuning.logit_per_pct
 
+    def _bars(self) -> tuple[float, float]:
+        """(motion, major): what each logit must exceed this frame, hysteresis holding the present state."""
+        theta = self.threshold_logit()
+        hysteresis = self.tuning.hysteresis_logit
+        held = self._motion != Motion.NONE
+        return theta - (hysteresis if held else 0.0), theta - (hysteresis if self._motion == Motion.MAJOR else 0.0)
+
+    def rules_out_motion(self, motion_cap: float, major_cap: float) -> bool:
+        """Whether the next frame is no motion whatever the network says: its band energy caps each logit below its bar.
+
+        Then the network need not be asked (evidence.energy_caps); what the
+        frame decides cannot depend on it.
+        """
+        motion_bar, major_bar = self._bars()
+        return motion_cap <= motion_bar and major_cap <= major_bar
+
     def in_context(self, t_s: float) -> bool:
         """Within context_window_s of the last major motion while occupied: minor motion counts more."""
         return (
@@ -200,11 +216,10 @@ class Detector:
         held = self._motion != Motion.NONE
         # Hysteresis keeps a state; it never lowers the bar to escalate minor to major.
         hysteresis = self.tuning.hysteresis_logit
-        off = hysteresis if held else 0.0
-        off_major = hysteresis if self._motion == Motion.MAJOR else 0.0
-        if ev.major_logit > theta - off_major:
+        motion_bar, major_bar = self._bars()
+        if ev.major_logit > major_bar:
             candidate = Motion.MAJOR
-        elif motion_ev > theta - off:
+        elif motion_ev > motion_bar:
             candidate = Motion.MINOR
         else:
             candidate = Motion.NONE

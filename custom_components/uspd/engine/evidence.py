@@ -79,14 +79,21 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def energy_caps(bands: tuple[float, float, float], tuning: Tuning = TUNING) -> tuple[float, float]:
+    """(motion, major): the band energy's caps on the network's two logits (network_evidence)."""
+    minor_db, major_db, _ = bands
+    per_db = tuning.logit_per_db
+    return (max(minor_db, major_db) - tuning.motion_gate_db) * per_db, (major_db - tuning.major_gate_db) * per_db
+
+
 def network_evidence(
-    probs: NDArray[np.float32],
+    probs: NDArray[np.float32] | None,
     bands: tuple[float, float, float],
     tuning: Tuning = TUNING,
     opens_no_room: bool = False,
     occupy_db: float | None = None,
 ) -> Evidence:
-    """probs: (background, minor, major); bands: the baseline's (minor, major, guard) dB.
+    """probs: (background, minor, major), None where the network was not asked; bands: the baseline's (minor, major, guard) dB.
 
     The network says what moves; the band energy must agree that something
     does: each logit is capped by the band's excess over a gate well below
@@ -99,14 +106,21 @@ def network_evidence(
     room however sure the network is. occupy_db: the walking-band energy that
     must clear the opening gate, where not all of it may count (beside a
     still line, lines.py); by default the band's own.
+
+    Without probs (the band energy alone ruled motion out, Detector.rules_out_motion)
+    each logit is its cap: the most the network could have made of the frame.
     """
-    minor_db, major_db, _ = bands
+    major_db = bands[1]
     per_db = tuning.logit_per_db
-    energy_major = (major_db - tuning.major_gate_db) * per_db
-    energy_motion = (max(minor_db, major_db) - tuning.motion_gate_db) * per_db
+    energy_motion, energy_major = energy_caps(bands, tuning)
+    if probs is None:
+        motion_logit, major_logit = energy_motion, energy_major
+    else:
+        motion_logit = _logit(1.0 - float(probs[0])) - tuning.network_motion_bias_logit
+        major_logit = min(_logit(float(probs[2])) - tuning.network_major_bias_logit, energy_major)
     return Evidence(
-        motion_logit=_logit(1.0 - float(probs[0])) - tuning.network_motion_bias_logit,
-        major_logit=min(_logit(float(probs[2])) - tuning.network_major_bias_logit, energy_major),
+        motion_logit=motion_logit,
+        major_logit=major_logit,
         minor_db=bands[0],
         major_db=bands[1],
         guard_db=bands[2],

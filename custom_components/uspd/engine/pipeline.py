@@ -16,7 +16,7 @@ from .clutter import ClutterFilter
 from .demodulate import Demodulator
 from .detector import Decision, Detector, DetectorConfig
 from .doppler import DopplerFrame, DopplerFramer
-from .evidence import NO_EVIDENCE, BandEvidence, Evidence, network_evidence
+from .evidence import NO_EVIDENCE, BandEvidence, Evidence, energy_caps, network_evidence
 from .features import FeatureStack
 from .lines import beside_db, lines_in
 from .rates import BasebandPlan, plan_baseband
@@ -71,7 +71,9 @@ class FrameResult:
     frame: DopplerFrame
     noise_floor_db: float  # per Doppler bin, dB re full scale
     carrier_snr_db: float  # static paths over the noise floor
-    probs: NDArray[np.float32] | None = None  # the network's (background, minor, major), if it runs
+    # The network's (background, minor, major) where it was asked: not while blanked, nor where the band energy
+    # alone ruled motion out (Detector.rules_out_motion).
+    probs: NDArray[np.float32] | None = None
     stillness_db: float = math.nan  # breathing's score of the window ending here (stillness.py)
 
 
@@ -265,18 +267,23 @@ class Engine:
         tuning = self.config.tuning
         stack = self.features.push(frame.normalized_db)
         self.walking.push(stack[-1])
-        try:
-            probs = self.classifier.probs(stack)
-        except Exception as err:  # noqa: BLE001 - whatever a damaged model raises, the baseline senses on
-            return self._drop_network(f"the motion model failed: {err}", frame)
-        if not np.all(np.isfinite(probs)):
-            return self._drop_network("the motion model gave non-finite probabilities", frame)
+        bands = self.bands.bands(frame.ratio)
+        probs = None
+        # Most frames of a quiet room: the band energy alone keeps the detector at no motion, so the
+        # network's answer could not change what the frame decides (Detector.rules_out_motion).
+        if not self.detector.rules_out_motion(*energy_caps(bands, tuning)):
+            try:
+                probs = self.classifier.probs(stack)
+            except Exception as err:  # noqa: BLE001 - whatever a damaged model raises, the baseline senses on
+                return self._drop_network(f"the motion model failed: {err}", frame)
+            if not np.all(np.isfinite(probs)):
+                return self._drop_network("the motion model gave non-finite probabilities", frame)
         walking = self.walking
         lines = lines_in(walking.db, walking.peaks, tuning)
         beside = float(beside_db(lines))  # NaN: no still line
         return network_evidence(
             probs,
-            self.bands.bands(frame.ratio),
+            bands,
             tuning,
             opens_no_room=bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
