@@ -102,8 +102,11 @@ class DopplerFramer:
         self.hop = hop
         self.rate_hz = baseband_rate_hz
         taper = np.hanning(window + 2)[1:-1]
-        # Power normalised so a unit phasor in one bin reads 1.
-        self._taper = taper / taper.sum()
+        if window % 2:
+            raise ValueError(f"a Doppler window of {window} samples: rates.py makes it a power of two")
+        # Power normalised so a unit phasor in one bin reads 1; and (-1)^n, which moves the spectrum by
+        # half the (even) window: the FFT comes out fftshifted (0 Hz in the middle), with no roll after it.
+        self._taper = taper / taper.sum() * (1 - 2 * (np.arange(window) % 2))
         self.freqs_hz = np.fft.fftshift(np.fft.fftfreq(window, 1.0 / baseband_rate_hz))
         self._buf = np.zeros((channels, 0), dtype=np.complex128)
         self._static = np.zeros((channels, 0), dtype=np.complex128)
@@ -117,16 +120,16 @@ class DopplerFramer:
         return self._consumed + self._buf.shape[1]
 
     def _frames(self, x: NDArray[np.complex128], count: int) -> NDArray[np.complex128]:
-        """(mics, count, window): x's first count frames, hop apart, as one C-contiguous copy.
+        """(mics, count, window): a read-only view of x's first count frames, hop apart (x C-contiguous).
 
-        The layout a fancy-indexed window view gives (numpy's sums may round
-        differently on another), without that view's overhead.
+        Made by the array constructor: as_strided's Python costs more than the frames' arithmetic.
         """
         mics, step = x.strides
-        view = np.lib.stride_tricks.as_strided(
-            x, shape=(x.shape[0], count, self.window), strides=(mics, self.hop * step, step), writeable=False
+        view: NDArray[np.complex128] = np.ndarray(
+            (x.shape[0], count, self.window), x.dtype, buffer=x, strides=(mics, self.hop * step, step)
         )
-        return np.ascontiguousarray(view)
+        view.flags.writeable = False
+        return view
 
     def reset(self) -> None:
         """A new stream: its clock starts at zero and the noise floor afresh."""
@@ -157,11 +160,13 @@ class DopplerFramer:
         # changed, an AGC drifting) is ~constant over one frame; a window would
         # leak it into bins ±1 at −6 dB, the heart of the minor-motion band.
         # A whole-cycle Doppler component has zero mean and is untouched.
-        segs = segs - segs.mean(axis=2, keepdims=True)
-        spectra = np.fft.fftshift(np.fft.fft(segs * self._taper, axis=2), axes=2)
+        segs = segs - np.add.reduce(segs, axis=2, keepdims=True) / self.window
+        spectra = np.fft.fft(segs * self._taper, axis=2)  # fftshifted by the taper's sign
         if self.canceller.enabled:
-            spectra = self.canceller.process(spectra, self._frames(self._static, count).mean(axis=2))
-        power = (spectra.real**2 + spectra.imag**2).mean(axis=0)  # (frames, window)
+            spectra = self.canceller.process(
+                spectra, np.add.reduce(self._frames(self._static, count), axis=2) / self.window
+            )
+        power = np.add.reduce(spectra.real**2 + spectra.imag**2, axis=0) / spectra.shape[0]  # (frames, window)
         frames = []
         for i in range(count):
             ratio = power[i] / (self.floor.update(power[i]) + _TINY)

@@ -119,7 +119,9 @@ class Engine:
         self.features = FeatureStack(self.speeds_mps)
         self.walking = WalkingWindow()
         self.detector = Detector(config.detector, config.tuning, network=classifier is not None)
-        self._far_bins = np.abs(self.speeds_mps) >= 0.5 * np.abs(self.speeds_mps).max()
+        far = np.abs(self.speeds_mps) >= 0.5 * np.abs(self.speeds_mps).max()
+        # The mean over the far bins as one product (the noise floor's level, every frame).
+        self._far_mean = far / far.sum()
         self._settle = self.demodulator.settle_samples
         # Baseband samples since the stream started, the demodulator's dropped start-up transient
         # included: where the next block sits in the stream, so frame times count from the stream's start.
@@ -212,7 +214,7 @@ class Engine:
         for frame in self.framer.process(moving, self.clutter.static, start):
             floor = self.framer.floor.power
             assert floor is not None
-            noise_db = 10 * math.log10(float(floor[self._far_bins].mean()) + 1e-30)
+            noise_db = 10 * math.log10(float(floor @ self._far_mean) + 1e-30)
             if self.emitting and not self._blank_frames:
                 self._carrier_snr_db = carrier_snr_db(self.clutter.static_level, noise_db)
             evidence, probs = self._evidence(frame)
