@@ -23,7 +23,7 @@ from custom_components.uspd.engine.demodulate import Demodulator
 from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.doppler import NoiseFloor
 from custom_components.uspd.engine.emission import Emission
-from custom_components.uspd.engine.pipeline import Engine, EngineConfig, FrameResult
+from custom_components.uspd.engine.pipeline import Engine, EngineConfig, FrameResult, finite_samples
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.sources import AudioSource, SourceConfig, SourceError, open_source
 from custom_components.uspd.sim import library
@@ -333,3 +333,17 @@ def test_a_file_shorter_than_the_filters_start_up_is_no_crash(
     engine = Engine(EngineConfig(44100, 19000, 1))
     assert engine.process(np.zeros((127, 1))) == []
     assert engine.process(np.zeros((0, 1))) == []
+
+
+def test_the_door_passes_loud_sound_within_bounds_and_catches_one_sample_past_them() -> None:
+    loud = np.full((4800, 4), 0.9e6)  # energy far over the bound's square, every sample within it
+    clean, bad = finite_samples(loud)
+    assert clean is loud and bad == 0
+    quiet = np.zeros((4800, 4))
+    quiet[1234, 2] = 1.000001e6
+    clean, bad = finite_samples(quiet)
+    assert bad == 1 and not clean.any()
+    baseband = np.zeros((4, 200), dtype=np.complex128)
+    baseband[1, 7] = complex(0.0, np.nan)
+    clean, bad = finite_samples(baseband[:, 3:])  # a view, as after the demodulator's transient is dropped
+    assert bad == 1 and np.isfinite(clean).all() and clean.shape == (4, 197)

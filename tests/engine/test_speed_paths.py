@@ -65,3 +65,17 @@ def test_a_window_without_a_repeated_peak_has_no_line_and_one_with_it_has() -> N
     toned = noise.copy()
     toned[:, int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))] = 1.5  # a steady tone at +1.5 m/s, 30 dB
     assert find_lines(toned).still
+
+
+def test_one_window_finds_the_lines_a_batch_of_windows_finds() -> None:
+    rng = np.random.default_rng(3)
+    windows = rng.uniform(0, 0.3, (40, CONTEXT_FRAMES, GRID_BINS)).astype(np.float32)
+    tone = int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))
+    windows[::2, rng.integers(0, CONTEXT_FRAMES, 7), tone] = 1.5  # a tone in some frames of every other window
+    windows[::4, :, tone] = 1.5 + rng.normal(0, 0.01, (10, CONTEXT_FRAMES))  # and held in every fourth
+    batch = find_lines(windows)
+    assert 0 < batch.still.sum() < len(windows)
+    for i, window in enumerate(windows):
+        alone = find_lines(window)
+        assert alone.still == batch.still[i]
+        assert np.array_equal(alone.own, batch.own[i])

@@ -51,8 +51,9 @@ def _line(
     outlier_db: float | None,
 ) -> tuple[NDArray[np.bool_], NDArray[np.intp], NDArray[np.bool_]]:
     """(still, the line's place among the walking bins, the frames the line holds) from the walking band in dB."""
-    # The commonest peak bin of each window and the frames that have it.
-    agree = (peak[..., :, None] == peak[..., None, :]).sum(axis=-1)
+    # The commonest peak bin of each window and the frames that have it (for the engine's one window, a
+    # count per bin instead of every pair of frames).
+    agree = np.bincount(peak)[peak] if peak.ndim == 1 else (peak[..., :, None] == peak[..., None, :]).sum(axis=-1)
     modal = np.take_along_axis(peak, np.argmax(agree, axis=-1)[..., None], axis=-1)
     on = peak == modal
     if not (agree.max(axis=-1) >= min_frames).any():

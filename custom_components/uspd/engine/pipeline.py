@@ -37,15 +37,24 @@ MAX_ABS_SAMPLE = 1e6
 def finite_samples[T: (np.float64, np.complex128)](x: NDArray[T]) -> tuple[NDArray[T], int]:
     """X with every NaN, ±Inf or absurd sample (|x| > MAX_ABS_SAMPLE, per part) replaced by 0, and their count.
 
-    x itself is returned (not copied) when all is well, which is one min and
-    one max per part: no allocation on the common path.
+    x itself is returned (not copied) when all is well, which is one dot
+    product of its parts with themselves: no allocation on the common path.
+    Any NaN, Inf or absurd part makes that sum NaN, Inf or over
+    MAX_ABS_SAMPLE²; only then is each sample looked at.
     """
-    parts = (x.real, x.imag) if np.iscomplexobj(x) else (x,)
-    if all(p.size == 0 or (p.min() >= -MAX_ABS_SAMPLE and p.max() <= MAX_ABS_SAMPLE) for p in parts):
+    flat = np.ascontiguousarray(x).reshape(-1)
+    if flat.dtype == np.complex128:
+        flat = flat.view(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # a corrupt sample's square may overflow: that is the point
+        energy = float(np.dot(flat, flat))
+    if energy <= MAX_ABS_SAMPLE**2:  # NaN compares false
         return x, 0
+    parts = (x.real, x.imag) if np.iscomplexobj(x) else (x,)
     bad = np.zeros(x.shape, dtype=bool)
     for p in parts:
         bad |= ~(np.abs(p) <= MAX_ABS_SAMPLE)  # NaN compares false
+    if not bad.any():  # loud, yet every sample within bounds
+        return x, 0
     clean = x.copy()
     clean[bad] = 0
     return clean, int(bad.sum())
@@ -273,7 +282,8 @@ class Engine:
         probs = None
         # Most frames of a quiet room: the band energy alone keeps the detector at no motion, so the
         # network's answer could not change what the frame decides (Detector.rules_out_motion).
-        if not self.detector.rules_out_motion(*energy_caps(bands, tuning)):
+        ruled_out = self.detector.rules_out_motion(*energy_caps(bands, tuning))
+        if not ruled_out:
             try:
                 probs = self.classifier.probs(stack)
             except Exception as err:  # noqa: BLE001 - whatever a damaged model raises, the baseline senses on
@@ -283,10 +293,13 @@ class Engine:
         walking = self.walking
         lines = lines_in(walking.db, walking.peaks, tuning)
         beside = float(beside_db(lines))  # NaN: no still line
+        # Symmetry stops a room opening, impossible in a ruled-out frame, and marks a frame machine-like
+        # (Detector._machine_like) only where the walking band reaches the opening gate.
+        symmetry_counts = not ruled_out or bands[1] >= tuning.occupy_gate_db
         return network_evidence(
             probs,
             bands,
             tuning,
-            opens_no_room=bool(symmetric_power(walking.power, tuning, without=lines.own)),
+            opens_no_room=symmetry_counts and bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
         ), probs
