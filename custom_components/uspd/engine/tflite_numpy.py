@@ -46,10 +46,19 @@ class ModelError(ValueError):
     """The .tflite file cannot be read or uses something this executor does not implement."""
 
 
-def _activation(code: int) -> Callable[[Array], Array]:
+# The same, written over their argument: for a product's fresh output, which nothing else holds.
+_IN_PLACE: dict[int, Callable[[Array], Array]] = {
+    0: lambda x: x,
+    1: lambda x: np.maximum(x, 0, out=x),
+    2: lambda x: np.clip(x, -1, 1, out=x),
+    3: lambda x: np.clip(x, 0, 6, out=x),
+}
+
+
+def _activation(code: int, in_place: bool = False) -> Callable[[Array], Array]:
     if code not in _ACTIVATIONS:
         raise ModelError(f"fused activation {code} is not supported")
-    return _ACTIVATIONS[code]
+    return (_IN_PLACE if in_place else _ACTIVATIONS)[code]
 
 
 def _pads(size: int, kernel: int, stride: int, padding: int) -> tuple[int, int, int]:
@@ -149,7 +158,7 @@ class _Op:
 
 
 def _dense(op: _Op, shapes: list[tuple[int, ...]]) -> Run:
-    act = _activation(op.options(tflite.FullyConnectedOptions).FusedActivationFunction())
+    act = _activation(op.options(tflite.FullyConnectedOptions).FusedActivationFunction(), in_place=True)
     ins, out = op.ins, op.out
     if len(ins) < 2 or ins[1] < 0:
         raise ModelError("a dense layer needs weights")
@@ -181,8 +190,9 @@ def _softmax(op: _Op, shapes: list[tuple[int, ...]]) -> Run:
     def run(t: list[Array | None]) -> None:
         x = t[src]
         assert x is not None
-        e = np.exp(beta * (x - x.max(axis=-1, keepdims=True)))
-        t[out] = (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+        # The reductions as ufunc calls: the methods' Python wrappers cost more than three values' arithmetic.
+        e = np.exp(beta * (x - np.maximum.reduce(x, axis=-1, keepdims=True)))
+        t[out] = (e / np.add.reduce(e, axis=-1, keepdims=True)).astype(np.float32, copy=False)
 
     return run
 
@@ -319,7 +329,7 @@ class NumpyModel:
         o = op.options(tflite.Conv2DOptions)
         if o.DilationHFactor() != 1 or o.DilationWFactor() != 1:
             raise ModelError("dilated convolutions are not supported")
-        act = _activation(o.FusedActivationFunction())
+        act = _activation(o.FusedActivationFunction(), in_place=True)
         if len(op.ins) < 2 or op.ins[1] < 0:
             raise ModelError("a convolution needs a filter")
         x, kernel = self._shapes[op.ins[0]], self._shapes[op.ins[1]]
