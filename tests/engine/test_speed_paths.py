@@ -1,14 +1,17 @@
-"""The engine's shortcuts give what the plain computation gives: row reuse in the numpy executor, polyphase, lines."""
+"""The engine's shortcuts give what the plain computation gives: row reuse, polyphase, the oscillator's table, lines."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from custom_components.uspd.engine.classifier import MODEL_PATH
-from custom_components.uspd.engine.demodulate import FirDecimator
+from custom_components.uspd.engine.demodulate import Demodulator, FirDecimator
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_BINS, GRID_SPEEDS_MPS
 from custom_components.uspd.engine.lines import find_lines
+from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
+from custom_components.uspd.engine.walking import WalkingWindow, walking_db, walking_power
 
 SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
 
@@ -79,3 +82,35 @@ def test_one_window_finds_the_lines_a_batch_of_windows_finds() -> None:
         alone = find_lines(window)
         assert alone.still == batch.still[i]
         assert np.array_equal(alone.own, batch.own[i])
+
+
+@pytest.mark.parametrize(("rate", "carrier"), [(96000, 40000.0), (96000, 38517.0), (44100, 19000.0)])
+def test_the_oscillator_table_gives_what_the_phases_give(rate: int, carrier: float) -> None:
+    plan = plan_baseband(rate, carrier)
+    rng = np.random.default_rng(4)
+    audio = rng.standard_normal((rate, 2)) * 0.1
+    tabled, computed = Demodulator(plan, 2), Demodulator(plan, 2)
+    computed._phasors = None  # noqa: SLF001 - the table's fallback: exp of each phase
+    assert tabled._phasors is not None  # noqa: SLF001
+    got, want, i = [], [], 0
+    while i < len(audio):  # blocks of every length, across many periods
+        n = int(rng.integers(1, 3000))
+        got.append(tabled.process(audio[i : i + n]))
+        want.append(computed.process(audio[i : i + n]))
+        i += n
+    assert np.array_equal(np.concatenate(got, axis=1), np.concatenate(want, axis=1))
+
+
+def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
+    rng = np.random.default_rng(5)
+    stack = np.zeros((CONTEXT_FRAMES, GRID_BINS), dtype=np.float32)
+    window = WalkingWindow()
+    for _ in range(30):
+        stack[:-1] = stack[1:]
+        stack[-1] = rng.uniform(-0.5, 2.5, GRID_BINS).astype(np.float32)
+        window.push(stack[-1])
+        assert np.array_equal(window.db, walking_db(stack))
+        assert np.array_equal(window.power, walking_power(stack))
+        assert np.array_equal(window.peaks, np.argmax(walking_db(stack), axis=-1))
+    window.reset()
+    assert np.array_equal(window.power, walking_power(np.zeros_like(stack)))

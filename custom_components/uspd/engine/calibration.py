@@ -69,7 +69,12 @@ def carrier_snr_db(static_amplitude: NDArray[np.float64], noise_db: float) -> fl
     per-Doppler-bin noise power in dB. Not the mean of each mic's dB: with one
     mic 40 dB weaker that reads ~14 dB lower, a permanent "drift".
     """
-    return 20 * math.log10(float(np.mean(static_amplitude)) + 1e-30) - noise_db
+    return static_db(static_amplitude) - noise_db
+
+
+def static_db(static_amplitude: NDArray[np.float64]) -> float:
+    """carrier_snr_db's numerator: the dB of the mics' mean static amplitude (the same for a whole block)."""
+    return 20 * math.log10(float(np.mean(static_amplitude)) + 1e-30)
 
 
 class CalibrationError(Exception):

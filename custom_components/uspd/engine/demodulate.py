@@ -6,14 +6,18 @@ is touched once, by one real matrix product. Both stages keep exact history,
 so the output does not depend on how the audio was cut into blocks. The
 oscillator is an exact integer phase, carrier·n mod rate in units of
 2π/rate, advanced by a fixed step per stage-1 output: it never drifts over
-days of streaming, and nothing it holds grows with the rate (a table of
-rate/gcd(carrier, rate) phasors would take 320 MB at 20,000,003 Hz). The
+days of streaming. Its period is kept as a table only where it is short
+(MAX_PHASOR_TABLE; every whole-hertz carrier at the common rates), so what
+it holds never grows with the rate (a whole period would take 320 MB at
+20,000,003 Hz). The
 stop band (>= 100 dB) is where privacy is enforced: everything farther than
 the baseband's half-width from the carrier, the whole audible band included,
 is gone after this stage.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +26,7 @@ from scipy import signal
 from .rates import BasebandPlan
 
 STOPBAND_DB = 100.0
+MAX_PHASOR_TABLE = 1 << 14  # phasors kept for one period of the oscillator, at most (256 KB)
 PASSBAND_FRACTION = 0.4  # of the final baseband rate, each side of the carrier
 
 
@@ -89,12 +94,11 @@ class FirDecimator:
         nc = 2 if np.iscomplexobj(self.taps) else 1
         z = (self._polyphase @ cut.transpose(0, 2, 1)).reshape(channels, phases, nc, rows)
         # Output k sums z[:, p, :, k + p] over p: a view whose phase axis steps one row on too, summed in one
-        # call (its rows stay contiguous, numpy's inner loop).
+        # call (its rows stay contiguous, numpy's inner loop); made by the array constructor on the product's
+        # own buffer (as_strided's Python costs more than the sum).
         c, p, part, r = z.strides
-        diagonal = np.lib.stride_tricks.as_strided(
-            z, (channels, phases, nc, count), (c, p + r, part, r), writeable=False
-        )
-        y: NDArray[np.float64] = diagonal.sum(axis=1)
+        diagonal = np.ndarray((channels, phases, nc, count), z.dtype, buffer=z, strides=(c, p + r, part, r))
+        y: NDArray[np.float64] = np.add.reduce(diagonal, axis=1)
         if nc == 2:
             return y[:, 0] + 1j * y[:, 1]
         return y[:, 0]
@@ -129,7 +133,18 @@ class Demodulator:
         # rates.py makes the carrier whole hertz, so the phase is exact in integers.
         self._rate = int(fs)
         self._phase_step = (round(plan.carrier_hz) * first) % self._rate  # per stage-1 output
-        self._phase = 0  # carrier·n mod rate at the next stage-1 output n
+        self._phase = 0  # the next stage-1 output, counted from the stream's start, mod the period below
+        # The phasors repeat every rate/gcd(step, rate) outputs (at most rate/first for a whole-hertz carrier:
+        # 8000 at 96 kHz): where that is short, one period is made once and read, the same values as exp of
+        # the same phases; a period of one is all ones (a carrier the first stage's rate divides).
+        self._period = self._rate // math.gcd(self._phase_step, self._rate)
+        self._phasors = (
+            self._oscillator(np.arange(self._period, dtype=np.int64)) if self._period <= MAX_PHASOR_TABLE else None
+        )
+
+    def _oscillator(self, outputs: NDArray[np.int64]) -> NDArray[np.complex128]:
+        """The mixing phasors at these stage-1 outputs (counted from the stream's start, mod the period)."""
+        return np.exp((-2j * np.pi / self._rate) * ((self._phase_step * outputs) % self._rate))
 
     def reset(self) -> None:
         """Forget the filters' history and the oscillator's phase: the next block starts a new stream."""
@@ -143,9 +158,11 @@ class Demodulator:
         x = np.asarray(audio, dtype=np.float64).T
         y = self._stage1.process(x)
         n = y.shape[1]
-        phase = (self._phase + self._phase_step * np.arange(n, dtype=np.int64)) % self._rate
-        self._phase = (self._phase + self._phase_step * n) % self._rate
-        y = y * np.exp((-2j * np.pi / self._rate) * phase)
+        if self._phasors is None:
+            y = y * self._oscillator(np.arange(n, dtype=np.int64) + self._phase)
+        elif self._period > 1:
+            y = y * self._phasors.take(np.arange(self._phase, self._phase + n), mode="wrap")
+        self._phase = (self._phase + n) % self._period
         for stage in self._later:
             y = stage.process(y)
         return np.asarray(y, dtype=np.complex128)

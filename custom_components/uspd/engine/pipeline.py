@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..base.acoustics import speed_of_sound_mps
-from .calibration import carrier_snr_db
+from .calibration import static_db
 from .classifier import Classifier
 from .clutter import ClutterFilter
 from .demodulate import Demodulator
@@ -220,12 +220,14 @@ class Engine:
         if self.emitting:
             self.stillness.push(baseband, start)
         results = []
-        for frame in self.framer.process(moving, self.clutter.static, start):
+        frames = self.framer.process(moving, self.clutter.static, start)
+        static = static_db(self.clutter.static_level) if frames else math.nan  # carrier_snr_db's, once a block
+        for frame in frames:
             floor = self.framer.floor.power
             assert floor is not None
             noise_db = 10 * math.log10(float(floor @ self._far_mean) + 1e-30)
             if self.emitting and not self._blank_frames:
-                self._carrier_snr_db = carrier_snr_db(self.clutter.static_level, noise_db)
+                self._carrier_snr_db = static - noise_db  # calibration.carrier_snr_db
             evidence, probs = self._evidence(frame)
             still_db = self.stillness.score_at(frame.t_s)
             results.append(

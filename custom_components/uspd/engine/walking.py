@@ -46,6 +46,7 @@ class WalkingWindow:
         """Add the newest frame's row of the classifier's scaled input."""
         for kept in (self.db, self.power, self.peaks):
             kept[:-1] = kept[1:]
-        self.db[-1] = walking_db(row)
-        self.power[-1] = walking_power(row)
+        band = row[WALKING_BINS]  # walking_db's and walking_power's values, indexed once
+        self.db[-1] = band * DB_SCALE
+        self.power[-1] = 10 ** (band.astype(np.float64) * (DB_SCALE / 10))
         self.peaks[-1] = np.argmax(self.db[-1])
