@@ -119,6 +119,9 @@ def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING) -> Lines:
 
 def lines_in(walking: NDArray[np.float32], peak: NDArray[np.intp], tuning: Tuning = TUNING) -> Lines:
     """find_lines from the windows' walking band in dB and each frame's strongest bin (walking.py)."""
+    if peak.ndim == 1 and np.bincount(peak).max() < tuning.line_min_frames:
+        # The engine's one window, and no bin the strongest in enough frames (most frames): no line.
+        return Lines(np.zeros((), dtype=bool), np.zeros(walking.shape[-1], dtype=bool), walking[-1])
     outlier_db, steady_std_db = tuning.line_outlier_db, tuning.steady_std_db
     still, modal, held = _line(walking, peak, tuning.line_level_std_db, tuning.line_min_frames, outlier_db)
     own = np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool)
