@@ -56,6 +56,11 @@ def _detrended[T: (np.float64, np.complex128)](v: NDArray[T], x: NDArray[np.floa
     return out
 
 
+def _power(spectra: NDArray[np.complex128]) -> NDArray[np.float64]:
+    """|spectra|², without abs's square root."""
+    return np.asarray(spectra.real**2 + spectra.imag**2)
+
+
 @dataclass(frozen=True)
 class _WindowConstants:
     """What every window of one length and rate shares (made once, not per window: 20 windows a second)."""
@@ -68,6 +73,11 @@ class _WindowConstants:
     smoother: NDArray[np.float64]  # a one-second moving mean
     towards: NDArray[np.bool_]  # fft bins in BREATH_BAND_HZ, approaching
     away: NDArray[np.bool_]  # the same, receding
+    # The masks as weights, so each band's sum or mean is one product (twenty windows a second).
+    breath_sum: NDArray[np.float64]
+    noise_mean: NDArray[np.float64]
+    towards_sum: NDArray[np.float64]
+    away_sum: NDArray[np.float64]
 
 
 @functools.lru_cache(maxsize=8)
@@ -75,15 +85,22 @@ def _window_constants(n: int, slow_hz: float) -> _WindowConstants:
     f = np.fft.rfftfreq(n, 1 / slow_hz)
     g = np.fft.fftfreq(n, 1 / slow_hz)
     breath = (f >= BREATH_BAND_HZ[0]) & (f < BREATH_BAND_HZ[1])
+    noise = (f >= NOISE_BAND_HZ[0]) & (f < NOISE_BAND_HZ[1])
+    towards = (g >= BREATH_BAND_HZ[0]) & (g < BREATH_BAND_HZ[1])
+    away = (-g >= BREATH_BAND_HZ[0]) & (-g < BREATH_BAND_HZ[1])
     constants = _WindowConstants(
         x=np.asarray(np.arange(n) - (n - 1) / 2, dtype=np.float64),
         taper=np.asarray(np.hanning(n), dtype=np.float64),
         breath=breath,
-        noise=(f >= NOISE_BAND_HZ[0]) & (f < NOISE_BAND_HZ[1]),
+        noise=noise,
         breath_bins=int(breath.sum()),
         smoother=np.ones(int(slow_hz)) / int(slow_hz),
-        towards=(g >= BREATH_BAND_HZ[0]) & (g < BREATH_BAND_HZ[1]),
-        away=(-g >= BREATH_BAND_HZ[0]) & (-g < BREATH_BAND_HZ[1]),
+        towards=towards,
+        away=away,
+        breath_sum=breath.astype(np.float64),
+        noise_mean=noise / max(1, int(noise.sum())),
+        towards_sum=towards.astype(np.float64),
+        away_sum=away.astype(np.float64),
     )
     for value in vars(constants).values():
         if isinstance(value, np.ndarray):
@@ -94,26 +111,26 @@ def _window_constants(n: int, slow_hz: float) -> _WindowConstants:
 def window_features(slow: NDArray[np.complex128], slow_hz: float) -> tuple[float, int, float]:
     """One window, (mics, samples) complex at slow_hz: (breathing band over noise dB, crossings, balance dB)."""
     n = slow.shape[1]
-    ref = slow.mean(axis=1, keepdims=True)
+    ref = np.add.reduce(slow, axis=1, keepdims=True) / n
     if not np.all(np.abs(ref) > 0):
         return -math.inf, 0, -math.inf  # no tone: nothing to see
     c = _window_constants(n, slow_hz)
     u = np.angle(slow * np.conj(ref))
-    u = u - u.mean(axis=1, keepdims=True)
+    u -= np.add.reduce(u, axis=1, keepdims=True) / n
     # For the spectra, a linear trend (drift) out of every mic at once: the residual of a least-squares line.
-    spectrum = np.abs(np.fft.rfft(_detrended(u, c.x) * c.taper, axis=1)) ** 2
-    power = spectrum.sum(axis=0)
-    floor = float(power[c.noise].mean()) * c.breath_bins
-    ratio_db = 10 * math.log10(float(power[c.breath].sum()) / floor + 1e-30) if floor > 0 else -math.inf
+    spectrum = _power(np.fft.rfft(_detrended(u, c.x) * c.taper, axis=1))
+    power = np.add.reduce(spectrum, axis=0)
+    floor = float(power @ c.noise_mean) * c.breath_bins
+    ratio_db = 10 * math.log10(float(power @ c.breath_sum) / floor + 1e-30) if floor > 0 else -math.inf
     # Oscillation is judged before the detrend, which would make a step or a swing cross its line twice.
-    strong = u[int(np.argmax(spectrum[:, c.breath].sum(axis=1)))]
+    strong = u[int(np.argmax(spectrum @ c.breath_sum))]
     smooth = np.convolve(strong, c.smoother, mode="valid")
-    crossings = int(np.count_nonzero(np.diff(np.sign(smooth - smooth.mean())) != 0))
+    crossings = int(np.count_nonzero(np.diff(np.sign(smooth - np.add.reduce(smooth) / len(smooth)))))
     # A chest comes and goes: its echo turns both ways, and the moving part's spectrum holds as much
     # approaching as receding. Another device's tone a hertz or two off the carrier turns one way only.
-    two_sided = (np.abs(np.fft.fft(_detrended(slow - ref, c.x) * c.taper, axis=1)) ** 2).sum(axis=0)
-    towards = float(two_sided[c.towards].sum())
-    away = float(two_sided[c.away].sum())
+    two_sided = np.add.reduce(_power(np.fft.fft(_detrended(slow - ref, c.x) * c.taper, axis=1)), axis=0)
+    towards = float(two_sided @ c.towards_sum)
+    away = float(two_sided @ c.away_sum)
     balance_db = 10 * math.log10(min(towards, away) / max(towards, away)) if min(towards, away) > 0 else -math.inf
     return ratio_db, crossings, balance_db
 
