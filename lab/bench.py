@@ -61,9 +61,11 @@ class _Timed:
 
 
 def run_once(audio: NDArray[np.float64], fs: int, classifier: Classifier | None) -> tuple[dict[str, float], float]:
-    """CPU seconds of each part over one pass of `audio` through a fresh engine, counted from WARM_S on, and the
-    share of those frames it asked the network about (engine/pipeline.py asks only where the band energy leaves
-    motion possible)."""
+    """CPU seconds of each part over one pass of `audio` through a fresh engine (from WARM_S on), and how often.
+
+    How often: the share of those frames it asked the network about
+    (engine/pipeline.py asks only where the band energy leaves motion possible).
+    """
     timed = _Timed(classifier) if classifier is not None else None
     engine = Engine(EngineConfig(fs, 40000, audio.shape[1]), timed)  # type: ignore[arg-type]
     block = int(0.05 * fs)

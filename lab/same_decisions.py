@@ -120,7 +120,8 @@ def main() -> None:
             numbers = "  ".join(f"max |Δ{k}| {diff.get(k, float('inf')):.1e}" for k in NUMBERS)
             asked = f"network asked {diff.get('asked_before', 0):.0f} → {diff.get('asked_after', 0):.0f}"
             print(f"{kind:24s} {diff['different']:.0f}/{diff['frames']:.0f} differ  {numbers}  {asked}")
-            totals = [t + diff.get(k, 0.0) for t, k in zip(totals, ("frames", "asked_before", "asked_after"))]
+            counted = ("frames", "asked_before", "asked_after")
+            totals = [t + diff.get(k, 0.0) for t, k in zip(totals, counted, strict=True)]
     if args.save:
         np.savez_compressed(args.save, **store)  # type: ignore[arg-type]
         print(f"{len(kinds())} scenes saved to {args.save}")

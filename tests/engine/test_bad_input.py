@@ -338,12 +338,16 @@ def test_a_file_shorter_than_the_filters_start_up_is_no_crash(
 def test_the_door_passes_loud_sound_within_bounds_and_catches_one_sample_past_them() -> None:
     loud = np.full((4800, 4), 0.9e6)  # energy far over the bound's square, every sample within it
     clean, bad = finite_samples(loud)
-    assert clean is loud and bad == 0
+    assert clean is loud
+    assert bad == 0
     quiet = np.zeros((4800, 4))
     quiet[1234, 2] = 1.000001e6
     clean, bad = finite_samples(quiet)
-    assert bad == 1 and not clean.any()
+    assert bad == 1
+    assert not clean.any()
     baseband = np.zeros((4, 200), dtype=np.complex128)
     baseband[1, 7] = complex(0.0, np.nan)
     clean, bad = finite_samples(baseband[:, 3:])  # a view, as after the demodulator's transient is dropped
-    assert bad == 1 and np.isfinite(clean).all() and clean.shape == (4, 197)
+    assert bad == 1
+    assert np.isfinite(clean).all()
+    assert clean.shape == (4, 197)

@@ -1,4 +1,4 @@
-"""Where the band energy alone rules motion out, the network is not asked: the frame decides the same whatever it says."""
+"""Where the band energy alone rules motion out, the network is not asked: the frame decides the same regardless."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def test_a_ruled_out_frame_decides_the_same_whatever_the_network_says(sensitivit
         states.add(detector.update(t, ev).motion)
     assert states == {Motion.NONE, Motion.MINOR, Motion.MAJOR}
     # At high sensitivity the bars sit under the noise (100 %: -4 dB) and the network is asked nearly always.
-    assert ruled_out > 10 and asked > 500
+    assert ruled_out > 10
+    assert asked > 500
 
 
 def _asked(scene_seconds: float, scene: Scene) -> tuple[float, bool]:
@@ -65,6 +66,8 @@ def _asked(scene_seconds: float, scene: Scene) -> tuple[float, bool]:
 
 def test_an_empty_room_seldom_asks_the_network_and_a_walk_asks_it() -> None:
     quiet, opened = _asked(8.0, library.empty_room(duration_s=8.0))
-    assert quiet < 0.2 and not opened
+    assert quiet < 0.2
+    assert not opened
     busy, opened = _asked(8.0, library.walk_in_and_leave(duration_s=8.0))
-    assert busy > 0.2 and opened
+    assert busy > 0.2
+    assert opened

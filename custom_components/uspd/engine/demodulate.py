@@ -18,6 +18,7 @@ is gone after this stage.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,15 +72,15 @@ class FirDecimator:
         self._history[:] = 0
         self._phase = 0
 
-    def process(self, x: NDArray[np.generic]) -> NDArray[np.generic]:
-        """The decimated outputs this block completes, (channels, outputs)."""
+    def process(self, x: NDArray[Any]) -> NDArray[Any]:
+        """The decimated outputs this block completes, (channels, outputs): complex unless input and taps are real."""
         if not self._split:
             return self._process_polyphase(np.asarray(x, dtype=np.float64))
         y = self._process_polyphase(np.concatenate([x.real, x.imag]))
         half = y.shape[0] // 2
         return y[:half] + 1j * y[half:]
 
-    def _process_polyphase(self, x: NDArray[np.float64]) -> NDArray[np.generic]:
+    def _process_polyphase(self, x: NDArray[np.float64]) -> NDArray[Any]:
         """Real rows in, y[k] = sum_i taps[i]·x[kD - i] out: the direct sums in another order (float64 rounding)."""
         n, length, factor, phases = x.shape[1], len(self.taps), self.factor, self._phases
         buf = np.concatenate([self._history, x, self._tail], axis=1)
@@ -144,7 +145,9 @@ class Demodulator:
 
     def _oscillator(self, outputs: NDArray[np.int64]) -> NDArray[np.complex128]:
         """The mixing phasors at these stage-1 outputs (counted from the stream's start, mod the period)."""
-        return np.exp((-2j * np.pi / self._rate) * ((self._phase_step * outputs) % self._rate))
+        phases: NDArray[np.int64] = (self._phase_step * outputs) % self._rate
+        phasors: NDArray[np.complex128] = np.exp((-2j * np.pi / self._rate) * phases)
+        return phasors
 
     def reset(self) -> None:
         """Forget the filters' history and the oscillator's phase: the next block starts a new stream."""

@@ -93,7 +93,7 @@ def network_evidence(
     opens_no_room: bool = False,
     occupy_db: float | None = None,
 ) -> Evidence:
-    """probs: (background, minor, major), None where the network was not asked; bands: the baseline's (minor, major, guard) dB.
+    """probs: (background, minor, major), None where it was not asked; bands: the baseline's (minor, major, guard) dB.
 
     The network says what moves; the band energy must agree that something
     does: each logit is capped by the band's excess over a gate well below

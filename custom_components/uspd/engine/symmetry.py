@@ -62,5 +62,5 @@ def symmetric(
 def symmetric_power(
     walking: NDArray[np.float64], tuning: Tuning = TUNING, without: NDArray[np.bool_] | None = None
 ) -> NDArray[np.bool_]:
-    """symmetric from the windows' walking band as power over the floor (walking.py)."""
+    """The same as symmetric, from the windows' walking band as power over the floor (walking.py)."""
     return np.asarray(np.abs(balance_db(walking, without)) < tuning.symmetry_db)
