@@ -42,7 +42,7 @@ LONGER = {"enter_sit": 40.0, "enter_distracted": 40.0, "shifted_enter_sit": 40.0
 LONGER |= {"enter_read": 90.0}
 BLOCK_S = 0.05
 DECISIONS = ("motion", "occupied", "reported")
-NUMBERS = ("probs", "db", "still_db")
+NUMBERS = ("probs", "score", "db", "still_db")
 
 
 def kinds() -> list[Kind]:
@@ -67,6 +67,7 @@ def outputs(kind: Kind, seed: int, classifier: Classifier) -> dict[str, np.ndarr
         "occupied": np.array([r.decision.occupied for r in results]),
         "reported": np.array([r.decision.reported.value for r in results]),
         "probs": np.array([nan3 if r.probs is None else r.probs for r in results], dtype=np.float64).reshape(-1, 3),
+        "score": np.array([r.decision.score for r in results], dtype=np.float64),
         "db": np.array([r.frame.normalized_db for r in results], dtype=np.float64),
         "still_db": np.array([r.stillness_db for r in results], dtype=np.float64),
     }
@@ -80,13 +81,15 @@ def compare(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> dict
     for key in DECISIONS:
         differ |= before[key] != after[key]
     out = {"frames": float(len(differ)), "different": float(differ.sum())}
+    # A change may ask the network less often (where the band energy alone rules motion out, and the frame
+    # scores 0): the probabilities and scores compare where both asked it, and how often each did is reported.
+    asked_a, asked_b = ~np.isnan(before["probs"]).any(axis=-1), ~np.isnan(after["probs"]).any(axis=-1)
+    out["asked_before"], out["asked_after"] = float(asked_a.sum()), float(asked_b.sum())
     for key in NUMBERS:
+        if key not in before or key not in after:
+            continue
         a, b = before[key], after[key]
-        if key == "probs":
-            # A change may ask the network less often (where the band energy alone rules motion out):
-            # the probabilities compare where both asked it, and how often each did is reported.
-            asked_a, asked_b = ~np.isnan(a).any(axis=-1), ~np.isnan(b).any(axis=-1)
-            out["asked_before"], out["asked_after"] = float(asked_a.sum()), float(asked_b.sum())
+        if key in ("probs", "score"):
             a, b = a[asked_a & asked_b], b[asked_a & asked_b]
         elif np.any(np.isnan(a) != np.isnan(b)):
             out[key] = float("inf")
@@ -114,10 +117,10 @@ def main() -> None:
         out = outputs(kind, SAME_DECISIONS[n], classifier)
         store.update({f"{kind}/{k}": v for k, v in out.items()})
         if args.against:
-            before = {k: saved[f"{kind}/{k}"] for k in out}
+            before = {k: saved[f"{kind}/{k}"] for k in out if f"{kind}/{k}" in saved}  # older files: fewer numbers
             diff = compare(before, out)
             moved += int(diff["different"] > 0)
-            numbers = "  ".join(f"max |Δ{k}| {diff.get(k, float('inf')):.1e}" for k in NUMBERS)
+            numbers = "  ".join(f"max |Δ{k}| {diff[k]:.1e}" if k in diff else f"{k}: not saved" for k in NUMBERS)
             asked = f"network asked {diff.get('asked_before', 0):.0f} → {diff.get('asked_after', 0):.0f}"
             print(f"{kind:24s} {diff['different']:.0f}/{diff['frames']:.0f} differ  {numbers}  {asked}")
             counted = ("frames", "asked_before", "asked_after")

@@ -71,3 +71,14 @@ def test_an_empty_room_seldom_asks_the_network_and_a_walk_asks_it() -> None:
     busy, opened = _asked(8.0, library.walk_in_and_leave(duration_s=8.0))
     assert busy > 0.2
     assert opened
+
+
+def test_a_ruled_out_frame_scores_zero_and_a_sensitivity_raised_meanwhile_cannot_make_it_motion() -> None:
+    detector = Detector(DetectorConfig(sensitivity_pct=0.0), network=True)
+    bands = (1.0, 1.0, 0.0)
+    assert detector.rules_out_motion(*energy_caps(bands))
+    # The worker may raise the sensitivity between the check and the update (another thread): still no motion.
+    detector.reconfigure(DetectorConfig(sensitivity_pct=100.0))
+    d = detector.update(0.0, network_evidence(None, bands))
+    assert d.motion == Motion.NONE
+    assert d.score < 1e-20

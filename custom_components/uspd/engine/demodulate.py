@@ -7,9 +7,10 @@ so the output does not depend on how the audio was cut into blocks. The
 oscillator is an exact integer phase, carrier·n mod rate in units of
 2π/rate, advanced by a fixed step per stage-1 output: it never drifts over
 days of streaming. Its period is kept as a table only where it is short
-(MAX_PHASOR_TABLE; every whole-hertz carrier at the common rates), so what
-it holds never grows with the rate (a whole period would take 320 MB at
-20,000,003 Hz). The
+(MAX_PHASOR_TABLE: every whole-hertz carrier at 48, 96, 192 and 384 kHz;
+about half of them in the 44.1 kHz family, where the rest compute each
+phasor), so what it holds never grows with the rate (a whole period would
+take 320 MB at 20,000,003 Hz). The
 stop band (>= 100 dB) is where privacy is enforced: everything farther than
 the baseband's half-width from the carrier, the whole audible band included,
 is gone after this stage.
@@ -135,9 +136,10 @@ class Demodulator:
         self._rate = int(fs)
         self._phase_step = (round(plan.carrier_hz) * first) % self._rate  # per stage-1 output
         self._phase = 0  # the next stage-1 output, counted from the stream's start, mod the period below
-        # The phasors repeat every rate/gcd(step, rate) outputs (at most rate/first for a whole-hertz carrier:
-        # 8000 at 96 kHz): where that is short, one period is made once and read, the same values as exp of
-        # the same phases; a period of one is all ones (a carrier the first stage's rate divides).
+        # The phasors repeat every rate/gcd(step, rate) outputs (at most rate/first for a whole-hertz carrier
+        # where first divides the rate: 8000 at 96 kHz): where that is short, one period is made once and read,
+        # the same values as exp of the same phases; a period of one is all ones (a carrier the first stage's
+        # rate divides).
         self._period = self._rate // math.gcd(self._phase_step, self._rate)
         self._phasors = (
             self._oscillator(np.arange(self._period, dtype=np.int64)) if self._period <= MAX_PHASOR_TABLE else None

@@ -108,13 +108,14 @@ def network_evidence(
     still line, lines.py); by default the band's own.
 
     Without probs (the band energy alone ruled motion out, Detector.rules_out_motion)
-    each logit is its cap: the most the network could have made of the frame.
+    both logits are -inf: the frame is no motion whatever the network would
+    say, and scores 0; the caps and band energies stand as they are.
     """
     major_db = bands[1]
     per_db = tuning.logit_per_db
     energy_motion, energy_major = energy_caps(bands, tuning)
     if probs is None:
-        motion_logit, major_logit = energy_motion, energy_major
+        motion_logit = major_logit = -math.inf
     else:
         motion_logit = _logit(1.0 - float(probs[0])) - tuning.network_motion_bias_logit
         major_logit = min(_logit(float(probs[2])) - tuning.network_major_bias_logit, energy_major)

@@ -81,7 +81,7 @@ class FrameResult:
     noise_floor_db: float  # per Doppler bin, dB re full scale
     carrier_snr_db: float  # static paths over the noise floor
     # The network's (background, minor, major) where it was asked: not while blanked, nor where the band energy
-    # alone ruled motion out (Detector.rules_out_motion).
+    # alone ruled motion out (Detector.rules_out_motion; the decision's score is 0 there).
     probs: NDArray[np.float32] | None = None
     stillness_db: float = math.nan  # breathing's score of the window ending here (stillness.py)
 
