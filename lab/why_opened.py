@@ -1,0 +1,103 @@
+"""Why an empty room opened: every false opening of a negative set, with what the rules saw before it.
+
+    scripts/env python -m lab.why_opened --suite shifted --set shifted_negative_tone
+    scripts/env python -m lab.why_opened --set negative --scale 1 --negative-hours 2
+
+The benchmark counts false occupancies per distractor class; this says
+what each one was. For every scene of the set that opened while nobody was
+in the room (shipped model on the numpy executor, the benchmark's frames
+and detector, lab/eval.run_detector): its seed, when it opened, the
+device (carrier after calibration, rate, mics), the sources the scene
+holds, and over the 13 frames that ended at the opening (the 12 that
+opened it and the one before) what the window rules saw: a still line
+(L) or not (.), the walking band's energy beside the line's own bins (dB;
+'-' where there is no line), symmetry (S: it opens no room), the
+network's P(major) and the walking band's energy (dB). It looks at the
+suite's frames and tunes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+import numpy as np
+
+import lab  # noqa: F401  (registers the package without Home Assistant)
+from custom_components.uspd.engine.blas import limit_blas_threads
+from custom_components.uspd.engine.detector import DetectorConfig
+from custom_components.uspd.engine.lines import beside_db, find_lines
+from custom_components.uspd.engine.symmetry import symmetric
+from custom_components.uspd.engine.tuning import TUNING
+
+from . import dataset
+from .eval import network_windows, numpy_probs, run_detector, shifted_suite, suite
+from .scenes import draw
+
+
+def _source(s: object) -> str:
+    """A source in one line: its kind and its fields, numbers rounded."""
+    fields = []
+    for f in dataclasses.fields(s):  # type: ignore[arg-type]
+        v = getattr(s, f.name)
+        if f.name == "kind":
+            continue
+        if isinstance(v, float):
+            v = round(v, 3)
+        elif isinstance(v, tuple) and len(v) > 4:
+            v = f"({len(v)} values)"
+        fields.append(f"{f.name}={v}")
+    return f"{type(s).__name__}({', '.join(fields)})"
+
+
+def explain(job: tuple[int, object, float, int | None]) -> list[str] | None:
+    """The lines that explain one scene's first opening; None where the room never opened."""
+    s = dataset.load_or_make(job, calibrated=True, still=True)  # type: ignore[arg-type]
+    probs = numpy_probs([s])[0]
+    run = run_detector(s, probs, DetectorConfig())
+    if not run.occupied.any():
+        return None
+    k = int(np.argmax(run.occupied))
+    lo = max(0, k - TUNING.occupy_frames)
+    windows = network_windows(s)[lo : k + 1]
+    lines = find_lines(windows)
+    beside = beside_db(lines)
+    unlike = symmetric(windows, TUNING, lines.own)
+    d = draw(*job)  # type: ignore[arg-type]
+    out = [
+        f"seed {job[0]}: opened at {s.t[k]:.2f} s; carrier {s.carrier_hz:.0f} Hz after calibration "
+        f"(drawn {d.carrier_hz:.0f}), {s.rate_hz} Hz, {s.mics} mic(s)",
+        *(f"  {_source(src)}" for src in d.scene.sources),
+        "  still line    " + " ".join(f"{'L' if x else '.':>4}" for x in lines.still),
+        "  beside, dB    " + " ".join("   -" if np.isnan(b) else f"{b:4.0f}" for b in beside),
+        "  symmetric     " + " ".join(f"{'S' if x else '.':>4}" for x in unlike),
+        "  P(major)      " + " ".join(f"{p:4.2f}" for p in probs[lo : k + 1, 2]),
+        "  walking, dB   " + " ".join(f"{b:4.0f}" for b in s.bands[lo : k + 1, 1]),
+    ]
+    return out
+
+
+def main() -> None:
+    """Explain every false opening of one negative set."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite", choices=("standard", "shifted"), default="standard")
+    parser.add_argument("--set", required=True, help="a negative set of that suite, e.g. shifted_negative_tone")
+    parser.add_argument("--scale", type=float, default=0.3, help="as scripts/lab eval's")
+    parser.add_argument("--negative-hours", type=float, default=18.0, help="as scripts/lab eval's")
+    args = parser.parse_args()
+    limit_blas_threads()
+    sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
+    negatives = [name for name in sets if "negative" in name]
+    if args.set not in negatives:
+        parser.error(f"{args.set!r} is not a negative set of the {args.suite} suite: {', '.join(negatives)}")
+    opened = 0
+    for job in sets[args.set]:
+        lines = explain(job)
+        if lines is not None:
+            opened += 1
+            print("\n".join(lines))
+    print(f"{opened} of {len(sets[args.set])} scenes opened")
+
+
+if __name__ == "__main__":
+    main()

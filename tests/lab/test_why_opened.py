@@ -1,0 +1,24 @@
+"""lab.why_opened: sources in one line, and only negative sets."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from custom_components.uspd.sim.scene import Interferer
+from lab import why_opened
+
+
+def test_a_source_reads_in_one_line_with_its_numbers_rounded() -> None:
+    line = why_opened._source(Interferer(40107.33333, level_dbfs=-41.66666, start_s=3.3333))  # noqa: SLF001
+    assert line == "Interferer(freq_hz=40107.333, level_dbfs=-41.667, start_s=3.333, end_s=1000000000.0)"
+
+
+def test_a_set_with_people_in_it_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["why_opened", "--suite", "shifted", "--set", "shifted_walk"])
+    with pytest.raises(SystemExit):
+        why_opened.main()
+    assert "shifted_negative_tone" in capsys.readouterr().err
