@@ -11,6 +11,7 @@ microphones: noise alone reads ~0 dB on average.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,7 +80,7 @@ class NoiseFloor:
         else:
             quiet = power < self._power * self._gate
             floor = np.where(quiet, self._power + self._alpha * (power - self._power), self._power * self._creep)
-        if not np.isfinite(floor).all():
+        if not math.isfinite(float(np.add.reduce(floor))):  # any NaN or Inf makes the sum so
             # Start over: this frame's finite part stands in until the next frame seeds the floor afresh.
             self._power = np.where(np.isfinite(power), power, 0.0)
             self._seen = 0
@@ -167,19 +168,20 @@ class DopplerFramer:
                 spectra, np.add.reduce(self._frames(self._static, count), axis=2) / self.window
             )
         power = np.add.reduce(spectra.real**2 + spectra.imag**2, axis=0) / spectra.shape[0]  # (frames, window)
-        frames = []
-        for i in range(count):
-            ratio = power[i] / (self.floor.update(power[i]) + _TINY)
-            end = self._consumed + int(starts[i]) + self.window
-            frames.append(
-                DopplerFrame(
-                    t_s=end / self.rate_hz,
-                    power=power[i],
-                    ratio=ratio,
-                    normalized_db=10 * np.log10(ratio + _TINY),
-                    freqs_hz=self.freqs_hz,
-                )
+        # The floor moves frame by frame; the ratios and their dB are then one operation for the block.
+        floors = np.stack([self.floor.update(power[i]) for i in range(count)])
+        ratio = power / (floors + _TINY)
+        normalized_db = 10 * np.log10(ratio + _TINY)
+        frames = [
+            DopplerFrame(
+                t_s=(self._consumed + int(starts[i]) + self.window) / self.rate_hz,
+                power=power[i],
+                ratio=ratio[i],
+                normalized_db=normalized_db[i],
+                freqs_hz=self.freqs_hz,
             )
+            for i in range(count)
+        ]
         drop = count * self.hop
         self._buf = self._buf[:, drop:]
         self._static = self._static[:, drop:]
