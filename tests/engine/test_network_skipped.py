@@ -55,20 +55,20 @@ def test_a_ruled_out_frame_decides_the_same_whatever_the_network_says(sensitivit
     assert asked > 500
 
 
-def _asked(scene_seconds: float, scene: Scene) -> tuple[float, bool]:
+def _asked(scene: Scene) -> tuple[float, bool]:
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(96000, 40000.0, renderer.channels), Classifier.load(prefer="numpy"))
     rate = engine.plan.baseband_rate_hz
-    results = engine.process_baseband(renderer.render_baseband(0, int(scene_seconds * rate), rate, Emission()))
+    results = engine.process_baseband(renderer.render_baseband(0, int(scene.duration_s * rate), rate, Emission()))
     judged = [r for r in results if r.frame.t_s > 1.5]  # past the cold start, when the network is not asked at all
     return sum(r.probs is not None for r in judged) / len(judged), any(r.decision.occupied for r in results)
 
 
 def test_an_empty_room_seldom_asks_the_network_and_a_walk_asks_it() -> None:
-    quiet, opened = _asked(8.0, library.empty_room(duration_s=8.0))
+    quiet, opened = _asked(library.empty_room(duration_s=8.0))
     assert quiet < 0.2
     assert not opened
-    busy, opened = _asked(8.0, library.walk_in_and_leave(duration_s=8.0))
+    busy, opened = _asked(library.walk_in_and_leave(duration_s=8.0))
     assert busy > 0.2
     assert opened
 

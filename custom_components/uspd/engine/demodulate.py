@@ -50,7 +50,7 @@ class FirDecimator:
             raise ValueError("complex input takes real taps")
         self.taps = np.ascontiguousarray(taps[::-1])
         self.factor = factor
-        # Polyphase, for real input (stage 1, the full-rate audio): windows D apart overlap, and numpy's
+        # Polyphase, every stage on real rows: windows D apart overlap, and numpy's
         # matmul cannot hand overlapping rows to BLAS (its own loop is ~2x slower here). Cut into rows of
         # D samples instead (a view), the taps, reversed and zero-padded to P·D, become P phases:
         # [p·nc + c, r] = taps[p·D + r] (c: re, im), and output k sums row k+p's phase p.

@@ -67,17 +67,13 @@ class _WindowConstants:
 
     x: NDArray[np.float64]  # sample index, centred on zero: the detrend's abscissa
     taper: NDArray[np.float64]
-    breath: NDArray[np.bool_]  # rfft bins in BREATH_BAND_HZ
-    noise: NDArray[np.bool_]  # rfft bins in NOISE_BAND_HZ
     breath_bins: int
     smoother: NDArray[np.float64]  # a one-second moving mean
-    towards: NDArray[np.bool_]  # fft bins in BREATH_BAND_HZ, approaching
-    away: NDArray[np.bool_]  # the same, receding
-    # The masks as weights, so each band's sum or mean is one product (twenty windows a second).
-    breath_sum: NDArray[np.float64]
-    noise_mean: NDArray[np.float64]
-    towards_sum: NDArray[np.float64]
-    away_sum: NDArray[np.float64]
+    # The bands as weights, so each band's sum or mean is one product (twenty windows a second).
+    breath_sum: NDArray[np.float64]  # 1 on rfft bins in BREATH_BAND_HZ
+    noise_mean: NDArray[np.float64]  # the mean over rfft bins in NOISE_BAND_HZ
+    towards_sum: NDArray[np.float64]  # 1 on fft bins in BREATH_BAND_HZ, approaching
+    away_sum: NDArray[np.float64]  # the same, receding
 
 
 @functools.lru_cache(maxsize=8)
@@ -91,12 +87,8 @@ def _window_constants(n: int, slow_hz: float) -> _WindowConstants:
     constants = _WindowConstants(
         x=np.asarray(np.arange(n) - (n - 1) / 2, dtype=np.float64),
         taper=np.asarray(np.hanning(n), dtype=np.float64),
-        breath=breath,
-        noise=noise,
         breath_bins=int(breath.sum()),
         smoother=np.ones(int(slow_hz)) / int(slow_hz),
-        towards=towards,
-        away=away,
         breath_sum=breath.astype(np.float64),
         noise_mean=noise / max(1, int(noise.sum())),
         towards_sum=towards.astype(np.float64),

@@ -30,11 +30,12 @@ _DTYPES: dict[int, type[np.generic]] = {
     9: np.int8,
 }
 _SAME, _VALID = 0, 1
-_ACTIVATIONS: dict[int, Callable[[Array], Array]] = {
-    0: lambda x: x,
-    1: lambda x: np.maximum(x, 0),
-    2: lambda x: np.clip(x, -1, 1),
-    3: lambda x: np.clip(x, 0, 6),
+# Each writes to out where given (None: a fresh array).
+_ACTIVATIONS: dict[int, Callable[[Array, Array | None], Array]] = {
+    0: lambda x, out: x,
+    1: lambda x, out: np.maximum(x, 0, out=out),
+    2: lambda x, out: np.clip(x, -1, 1, out=out),
+    3: lambda x, out: np.clip(x, 0, 6, out=out),
 }
 
 
@@ -46,19 +47,12 @@ class ModelError(ValueError):
     """The .tflite file cannot be read or uses something this executor does not implement."""
 
 
-# The same, written over their argument: for a product's fresh output, which nothing else holds.
-_IN_PLACE: dict[int, Callable[[Array], Array]] = {
-    0: lambda x: x,
-    1: lambda x: np.maximum(x, 0, out=x),
-    2: lambda x: np.clip(x, -1, 1, out=x),
-    3: lambda x: np.clip(x, 0, 6, out=x),
-}
-
-
 def _activation(code: int, in_place: bool = False) -> Callable[[Array], Array]:
+    """The fused activation; in_place writes over its argument (a product's fresh output, which nothing else holds)."""
     if code not in _ACTIVATIONS:
         raise ModelError(f"fused activation {code} is not supported")
-    return (_IN_PLACE if in_place else _ACTIVATIONS)[code]
+    f = _ACTIVATIONS[code]
+    return (lambda x: f(x, x)) if in_place else (lambda x: f(x, None))
 
 
 def _pads(size: int, kernel: int, stride: int, padding: int) -> tuple[int, int, int]:

@@ -19,12 +19,22 @@ WALKING_BINS = grid_bins(MAJOR_BAND_MPS)
 
 def walking_db(windows: NDArray[np.floating]) -> NDArray[np.float32]:
     """(..., frames, walking bins): the walking band of windows of the classifier's scaled input, in dB."""
-    return np.asarray(windows, dtype=np.float32)[..., WALKING_BINS] * DB_SCALE
+    return _db(np.asarray(windows, dtype=np.float32)[..., WALKING_BINS])
 
 
 def walking_power(windows: NDArray[np.floating]) -> NDArray[np.float64]:
     """(..., frames, walking bins): the same as linear power over the floor."""
-    return np.asarray(10 ** (np.asarray(windows, dtype=np.float64)[..., WALKING_BINS] * (DB_SCALE / 10)))
+    return _power(np.asarray(windows)[..., WALKING_BINS])
+
+
+def _db(band: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The walking band's scaled input (float32), in dB."""
+    return np.asarray(band * DB_SCALE, dtype=np.float32)
+
+
+def _power(band: NDArray[np.floating]) -> NDArray[np.float64]:
+    """The walking band's scaled input as linear power over the floor (float64)."""
+    return np.asarray(10 ** (np.asarray(band, dtype=np.float64) * (DB_SCALE / 10)))
 
 
 class WalkingWindow:
@@ -46,7 +56,7 @@ class WalkingWindow:
         """Add the newest frame's row of the classifier's scaled input."""
         for kept in (self.db, self.power, self.peaks):
             kept[:-1] = kept[1:]
-        band = row[WALKING_BINS]  # walking_db's and walking_power's values, indexed once
-        self.db[-1] = band * DB_SCALE
-        self.power[-1] = 10 ** (band.astype(np.float64) * (DB_SCALE / 10))
+        band = row[WALKING_BINS]  # indexed once for both
+        self.db[-1] = _db(band)
+        self.power[-1] = _power(band)
         self.peaks[-1] = np.argmax(self.db[-1])
