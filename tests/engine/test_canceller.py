@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from custom_components.uspd.engine.canceller import SpeakerDistortionCanceller
+from custom_components.uspd.engine.canceller import COPIES_FRACTION, SpeakerDistortionCanceller, _mostly_copies
 from custom_components.uspd.engine.clutter import ClutterFilter
 from custom_components.uspd.engine.doppler import DopplerFramer
 from custom_components.uspd.engine.emission import Emission
@@ -54,6 +54,30 @@ def test_one_mic_passes_through() -> None:
     spectra = np.exp(1j * np.arange(12.0)).reshape(1, 3, 4)
     out = SpeakerDistortionCanceller(1).process(spectra, np.ones((1, 3), dtype=np.complex128))
     assert np.array_equal(out, spectra)
+
+
+def test_copies_are_told_by_the_count_as_the_median_tells_them() -> None:
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 5, 255, 256):
+        for _ in range(300):
+            across = rng.uniform(0, 1, n)
+            below = rng.integers(0, n + 1)  # around half under the fraction, on either side, and all or none
+            across[rng.permutation(n)[:below]] = rng.uniform(0, 2 * COPIES_FRACTION, below)
+            if rng.random() < 0.1:
+                across[rng.integers(0, n)] = np.nan
+            assert _mostly_copies(across) == bool(np.median(across) < COPIES_FRACTION)
+
+
+def test_a_frame_with_nothing_to_take_comes_back_as_it_was() -> None:
+    rng = np.random.default_rng(5)
+    spectra = rng.standard_normal((4, 2, 128)) + 1j * rng.standard_normal((4, 2, 128))
+    static = rng.standard_normal((4, 2)) + 1j * rng.standard_normal((4, 2))
+    assert SpeakerDistortionCanceller(4).process(spectra, static) is spectra
+    borne = spectra.copy()
+    borne[:, :, 40] = static * 50  # one bin that arrives as the static paths do
+    out = SpeakerDistortionCanceller(4).process(borne, static)
+    assert np.abs(out[:, :, 40]).max() < 1e-9 * np.abs(borne[:, :, 40]).max()
+    assert np.array_equal(np.delete(out, 40, axis=2), np.delete(borne, 40, axis=2))
 
 
 def test_copied_channels_are_treated_as_one_mic() -> None:

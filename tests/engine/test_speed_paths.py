@@ -44,11 +44,15 @@ def test_a_sliding_window_gives_exactly_what_each_window_gives_alone() -> None:
     assert np.abs(streaming.run(unrelated) - alone.run(unrelated)).max() < 1e-6
 
 
-def test_polyphase_decimation_matches_the_direct_sums() -> None:
-    rng = np.random.default_rng(1)
-    taps = rng.standard_normal(37) * np.exp(1j * rng.uniform(0, 6, 37))
-    x = rng.standard_normal((2, 2000))
-    decimator = FirDecimator(taps, 5, 2, np.float64)
+@pytest.mark.parametrize(
+    ("length", "factor", "complex_taps"),
+    [(37, 5, True), (130, 12, True), (66, 2, False), (7, 3, False), (5, 8, True)],  # first stages take real input
+)
+def test_polyphase_decimation_matches_the_direct_sums(length: int, factor: int, complex_taps: bool) -> None:
+    rng = np.random.default_rng(length)
+    taps = rng.standard_normal(length) * (np.exp(1j * rng.uniform(0, 6, length)) if complex_taps else 1)
+    x = rng.standard_normal((2, 2000)) * (1 if complex_taps else np.exp(1j * rng.uniform(0, 6, (2, 2000))))
+    decimator = FirDecimator(taps, factor, 2, x.dtype.type)
     parts, i = [], 0
     while i < x.shape[1]:  # blocks shorter than a phase, and longer than the filter
         n = int(rng.integers(1, 200))
@@ -56,7 +60,7 @@ def test_polyphase_decimation_matches_the_direct_sums() -> None:
         i += n
     got = np.concatenate(parts, axis=1)
     padded = np.concatenate([np.zeros((2, len(taps) - 1)), x], axis=1)
-    want = np.stack([np.convolve(row, taps, mode="valid")[::5] for row in padded])
+    want = np.stack([np.convolve(row, taps, mode="valid")[::factor] for row in padded])
     assert got.shape == want.shape
     assert np.abs(got - want).max() < 1e-12
 

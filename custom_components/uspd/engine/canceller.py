@@ -48,23 +48,45 @@ def _median(values: NDArray[np.float64]) -> float:
     return float(part[k]) if flat.size % 2 else float((part[k - 1] + part[k]) / 2)
 
 
+def _mostly_copies(across: NDArray[np.float64]) -> bool:
+    """_median(across) < COPIES_FRACTION; counted first, the median taken only where the count cannot tell.
+
+    With at most (n-1)//2 values under the fraction, the median (the middle value, or the mean of the two
+    middle ones) is not under it, or is NaN: either way not copies. Independent mics are always so.
+    """
+    if np.count_nonzero(across < COPIES_FRACTION) <= (across.size - 1) // 2:
+        return False
+    return _median(across) < COPIES_FRACTION
+
+
 class SpeakerDistortionCanceller:
     """Removes, per Doppler bin, the part of the spectrum that arrives as the speaker's own distortion does."""
 
     def __init__(self, channels: int) -> None:
         self.enabled = channels > 1
 
-    def process(self, spectra: NDArray[np.complex128], static: NDArray[np.complex128]) -> NDArray[np.complex128]:
-        """spectra: (mics, frames, bins); static: (mics, frames), the static phasors during each frame."""
+    def process(
+        self,
+        spectra: NDArray[np.complex128],
+        static: NDArray[np.complex128],
+        total: NDArray[np.float64] | None = None,
+    ) -> NDArray[np.complex128]:
+        """spectra: (mics, frames, bins); static: (mics, frames), the static phasors during each frame.
+
+        total: the spectra's power summed over mics, where the caller has it. Where nothing is removed,
+        spectra itself comes back (the same object: its power stands).
+        """
         if not self.enabled or spectra.shape[1] == 0:
             return spectra
-        unit = static / np.maximum(np.sqrt((static.real**2 + static.imag**2).sum(axis=0)), 1e-30)
-        along = (unit.conj()[:, :, None] * spectra).sum(axis=0)
-        total = (spectra.real**2 + spectra.imag**2).sum(axis=0)
+        unit = static / np.maximum(np.sqrt(np.add.reduce(static.real**2 + static.imag**2, axis=0)), 1e-30)
+        along = np.add.reduce(unit.conj()[:, :, None] * spectra, axis=0)
+        if total is None:
+            total = np.add.reduce(spectra.real**2 + spectra.imag**2, axis=0)
         along_power = along.real**2 + along.imag**2
-        across = 1.0 - along_power / np.maximum(total, 1e-300)
-        if _median(across) < COPIES_FRACTION:
+        if _mostly_copies(1.0 - along_power / np.maximum(total, 1e-300)):
             return spectra
         speaker_borne = along_power > GATE_FRACTION * total
+        if not speaker_borne.any():  # most frames: nothing to take (subtracting zeros gives the same values)
+            return spectra
         out: NDArray[np.complex128] = spectra - unit[:, :, None] * (along * speaker_borne)[None, :, :]
         return out

@@ -30,6 +30,7 @@ from .rates import BasebandPlan
 STOPBAND_DB = 100.0
 MAX_PHASOR_TABLE = 1 << 14  # phasors kept for one period of the oscillator, at most (256 KB)
 PASSBAND_FRACTION = 0.4  # of the final baseband rate, each side of the carrier
+MAX_PHASES = 4  # a polyphase stage's phases, at most (FirDecimator)
 
 
 def _lowpass(rate_hz: float, pass_hz: float, stop_hz: float) -> NDArray[np.float64]:
@@ -50,21 +51,28 @@ class FirDecimator:
             raise ValueError("complex input takes real taps")
         self.taps = np.ascontiguousarray(taps[::-1])
         self.factor = factor
-        # Polyphase, every stage on real rows: windows D apart overlap, and numpy's
-        # matmul cannot hand overlapping rows to BLAS (its own loop is ~2x slower here). Cut into rows of
-        # D samples instead (a view), the taps, reversed and zero-padded to P·D, become P phases:
-        # [p·nc + c, r] = taps[p·D + r] (c: re, im), and output k sums row k+p's phase p.
-        self._phases = -(-len(self.taps) // factor)
-        padded = np.zeros(self._phases * factor, dtype=self.taps.dtype)
-        padded[: len(self.taps)] = self.taps
-        by_phase = padded.reshape(self._phases, factor)
-        self._polyphase = np.ascontiguousarray(
-            np.stack([by_phase.real, by_phase.imag], axis=1).reshape(-1, factor) if np.iscomplexobj(taps) else by_phase,
-            dtype=np.float64,
-        )
+        # Polyphase, every stage on real rows: windows D apart overlap, and numpy's matmul cannot hand
+        # overlapping rows to BLAS (its own loop is ~2x slower here). Cut into rows of S = C·D samples
+        # instead (a view), each row gives C outputs: output c of row m sums, over P phases q, row m+q
+        # times the matrix [r, q, part, c] = taps[q·S + r - c·D] (zero off the taps; part: re, im).
+        # C is the fewest that leaves at most MAX_PHASES: one product with a long enough inner dimension
+        # for BLAS, and a short sum after it (rows of D alone left the second stage 33 phases of 2).
+        for outputs in range(1, len(self.taps) + 1):
+            phases = -(-(len(self.taps) + (outputs - 1) * factor) // (outputs * factor))
+            if phases <= MAX_PHASES:
+                break
+        self._outputs, self._phases, self._row = outputs, phases, outputs * factor
+        parts = [self.taps.real, self.taps.imag] if np.iscomplexobj(taps) else [self.taps]
+        matrix = np.zeros((self._row, phases, len(parts), outputs), dtype=np.float64)
+        r, q, c = np.meshgrid(np.arange(self._row), np.arange(phases), np.arange(outputs), indexing="ij")
+        i = q * self._row + r - c * factor
+        on = (i >= 0) & (i < len(self.taps))
+        for part, values in enumerate(parts):
+            matrix[r[on], q[on], part, c[on]] = values[i[on]]
+        self._polyphase = matrix.reshape(self._row, -1)
         rows = 2 * channels if self._split else channels
-        # The last rows reach past the last window by up to P·D - len(taps) samples, all on zero taps.
-        self._tail = np.zeros((rows, self._phases * factor - len(self.taps)), dtype=np.float64)
+        # The last row's phases reach past the last window by less than two rows, all on zero taps.
+        self._tail = np.zeros((rows, 2 * self._row), dtype=np.float64)
         self._history = np.zeros((rows, len(taps) - 1), dtype=np.float64)
         self._phase = 0  # index, in the next block, of the next output's newest sample
 
@@ -83,27 +91,27 @@ class FirDecimator:
 
     def _process_polyphase(self, x: NDArray[np.float64]) -> NDArray[Any]:
         """Real rows in, y[k] = sum_i taps[i]·x[kD - i] out: the direct sums in another order (float64 rounding)."""
-        n, length, factor, phases = x.shape[1], len(self.taps), self.factor, self._phases
+        n, length, factor = x.shape[1], len(self.taps), self.factor
         buf = np.concatenate([self._history, x, self._tail], axis=1)
         total = self._history.shape[1] + n
         self._history = buf[:, n:total].copy()
         start = self._phase
         count = max(0, -(-(total - length + 1 - start) // factor))
         self._phase += count * factor - n
-        channels = buf.shape[0]
-        rows = count + phases - 1
-        cut = buf[:, start : start + rows * factor].reshape(channels, rows, factor)
+        channels, outputs, phases, row = buf.shape[0], self._outputs, self._phases, self._row
+        whole = -(-count // outputs)  # rows whose outputs are wanted (the last one's perhaps not all)
+        rows = whole + phases - 1
+        cut = buf[:, start : start + rows * row].reshape(channels * rows, row)
         nc = 2 if np.iscomplexobj(self.taps) else 1
-        z = (self._polyphase @ cut.transpose(0, 2, 1)).reshape(channels, phases, nc, rows)
-        # Output k sums z[:, p, :, k + p] over p: a view whose phase axis steps one row on too, summed in one
-        # call (its rows stay contiguous, numpy's inner loop); made by the array constructor on the product's
-        # own buffer (as_strided's Python costs more than the sum).
-        c, p, part, r = z.strides
-        diagonal = np.ndarray((channels, phases, nc, count), z.dtype, buffer=z, strides=(c, p + r, part, r))
-        y: NDArray[np.float64] = np.add.reduce(diagonal, axis=1)
+        z = (cut @ self._polyphase).reshape(channels, rows, phases, nc, outputs)
+        # Row m's outputs sum z[:, m + q, q] over q: a view whose phase axis steps one row on too, summed in
+        # one call; made by the array constructor on the product's own buffer (as_strided's Python costs more).
+        c, m, q, part, o = z.strides
+        diagonal = np.ndarray((channels, whole, phases, nc, outputs), z.dtype, buffer=z, strides=(c, m, m + q, part, o))
+        y = np.add.reduce(diagonal, axis=2)
         if nc == 2:
-            return y[:, 0] + 1j * y[:, 1]
-        return y[:, 0]
+            return (y[:, :, 0] + 1j * y[:, :, 1]).reshape(channels, -1)[:, :count]
+        return y.reshape(channels, -1)[:, :count]
 
 
 class Demodulator:

@@ -163,11 +163,14 @@ class DopplerFramer:
         # A whole-cycle Doppler component has zero mean and is untouched.
         segs = segs - np.add.reduce(segs, axis=2, keepdims=True) / self.window
         spectra = np.fft.fft(segs * self._taper, axis=2)  # fftshifted by the taper's sign
+        total = np.add.reduce(spectra.real**2 + spectra.imag**2, axis=0)  # (frames, window), over mics
         if self.canceller.enabled:
-            spectra = self.canceller.process(
-                spectra, np.add.reduce(self._frames(self._static, count), axis=2) / self.window
+            cancelled = self.canceller.process(
+                spectra, np.add.reduce(self._frames(self._static, count), axis=2) / self.window, total
             )
-        power = np.add.reduce(spectra.real**2 + spectra.imag**2, axis=0) / spectra.shape[0]  # (frames, window)
+            if cancelled is not spectra:
+                spectra, total = cancelled, np.add.reduce(cancelled.real**2 + cancelled.imag**2, axis=0)
+        power = total / spectra.shape[0]
         # The floor moves frame by frame; the ratios and their dB are then one operation for the block.
         floors = np.stack([self.floor.update(power[i]) for i in range(count)])
         ratio = power / (floors + _TINY)
