@@ -74,7 +74,7 @@ def carrier_snr_db(static_amplitude: NDArray[np.float64], noise_db: float) -> fl
 
 def static_db(static_amplitude: NDArray[np.float64]) -> float:
     """carrier_snr_db's numerator: the dB of the mics' mean static amplitude (the same for a whole block)."""
-    return 20 * math.log10(float(np.mean(static_amplitude)) + 1e-30)
+    return 20 * math.log10(float(np.add.reduce(static_amplitude, axis=None)) / static_amplitude.size + 1e-30)
 
 
 class CalibrationError(Exception):

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import signal
 
 CORNER_HZ = 1.0
+CHUNK = 256  # samples the closed form takes at once: r^-256 is 1.5 at a 4 kHz baseband, 2.3 at 2 kHz
 
 
 class ClutterFilter:
@@ -25,6 +25,9 @@ class ClutterFilter:
     def __init__(self, baseband_rate_hz: float, channels: int, corner_hz: float = CORNER_HZ) -> None:
         self.alpha = 1.0 - float(np.exp(-2 * np.pi * corner_hz / baseband_rate_hz))
         self._warmup = int(np.ceil(1.0 / self.alpha))
+        j = np.arange(CHUNK)
+        self._rise = self.alpha * (1.0 - self.alpha) ** -j  # a·r^-j
+        self._fall = (1.0 - self.alpha) ** j  # r^j
         self._seen = 0
         self._mean = np.zeros(channels, dtype=np.complex128)
         # Per-sample static phasors of the last block (the canceller's reference).
@@ -56,12 +59,17 @@ class ClutterFilter:
             mean[:, :done] = sums / counts
             self._mean = mean[:, done - 1].copy()
             self._seen += done
-        if done < n:
-            a = self.alpha
-            zi = ((1 - a) * self._mean)[:, None]
-            mean[:, done:], _ = signal.lfilter([a], [1.0, a - 1.0], x[:, done:], axis=1, zi=zi)
-            self._mean = mean[:, -1].copy()
-            self._seen += n - done
+        for begin in range(done, n, CHUNK):
+            # The exponential mean in closed form, a chunk at a time (scipy's lfilter costs its Python more):
+            # m[k] = r^k·(r·m[-1] + a·sum_{j<=k} r^-j·x[j]), r = 1 - a; r^-j stays under 1.5 within a chunk.
+            end = min(n, begin + CHUNK)
+            rise, fall = self._rise[: end - begin], self._fall[: end - begin]
+            chunk = np.cumsum(x[:, begin:end] * rise, axis=1)
+            chunk += (1.0 - self.alpha) * self._mean[:, None]
+            chunk *= fall
+            mean[:, begin:end] = chunk
+            self._mean = chunk[:, -1].copy()
+        self._seen += n - done
         moving = x - mean
         if not np.isfinite(self._mean).all():
             self.reset()

@@ -54,7 +54,8 @@ class FirDecimator:
         # Polyphase, every stage on real rows: windows D apart overlap, and numpy's matmul cannot hand
         # overlapping rows to BLAS (its own loop is ~2x slower here). Cut into rows of S = C·D samples
         # instead (a view), each row gives C outputs: output c of row m sums, over P phases q, row m+q
-        # times the matrix [r, q, part, c] = taps[q·S + r - c·D] (zero off the taps; part: re, im).
+        # times the matrix [r, q, c, part] = taps[q·S + r - c·D] (zero off the taps; part: re, im, so a
+        # complex output comes out as numpy lays complex numbers out).
         # C is the fewest that leaves at most MAX_PHASES: one product with a long enough inner dimension
         # for BLAS, and a short sum after it (rows of D alone left the second stage 33 phases of 2).
         for outputs in range(1, len(self.taps) + 1):
@@ -63,12 +64,12 @@ class FirDecimator:
                 break
         self._outputs, self._phases, self._row = outputs, phases, outputs * factor
         parts = [self.taps.real, self.taps.imag] if np.iscomplexobj(taps) else [self.taps]
-        matrix = np.zeros((self._row, phases, len(parts), outputs), dtype=np.float64)
+        matrix = np.zeros((self._row, phases, outputs, len(parts)), dtype=np.float64)
         r, q, c = np.meshgrid(np.arange(self._row), np.arange(phases), np.arange(outputs), indexing="ij")
         i = q * self._row + r - c * factor
         on = (i >= 0) & (i < len(self.taps))
         for part, values in enumerate(parts):
-            matrix[r[on], q[on], part, c[on]] = values[i[on]]
+            matrix[r[on], q[on], c[on], part] = values[i[on]]
         self._polyphase = matrix.reshape(self._row, -1)
         rows = 2 * channels if self._split else channels
         # The last row's phases reach past the last window by less than two rows, all on zero taps.
@@ -86,8 +87,9 @@ class FirDecimator:
         if not self._split:
             return self._process_polyphase(np.asarray(x, dtype=np.float64))
         y = self._process_polyphase(np.concatenate([x.real, x.imag]))
-        half = y.shape[0] // 2
-        return y[:half] + 1j * y[half:]
+        out = np.empty((y.shape[0] // 2, y.shape[1]), dtype=np.complex128)
+        out.real, out.imag = y[: len(out)], y[len(out) :]
+        return out
 
     def _process_polyphase(self, x: NDArray[np.float64]) -> NDArray[Any]:
         """Real rows in, y[k] = sum_i taps[i]·x[kD - i] out: the direct sums in another order (float64 rounding)."""
@@ -103,14 +105,14 @@ class FirDecimator:
         rows = whole + phases - 1
         cut = buf[:, start : start + rows * row].reshape(channels * rows, row)
         nc = 2 if np.iscomplexobj(self.taps) else 1
-        z = (cut @ self._polyphase).reshape(channels, rows, phases, nc, outputs)
+        z = (cut @ self._polyphase).reshape(channels, rows, phases, outputs, nc)
         # Row m's outputs sum z[:, m + q, q] over q: a view whose phase axis steps one row on too, summed in
         # one call; made by the array constructor on the product's own buffer (as_strided's Python costs more).
-        c, m, q, part, o = z.strides
-        diagonal = np.ndarray((channels, whole, phases, nc, outputs), z.dtype, buffer=z, strides=(c, m, m + q, part, o))
-        y = np.add.reduce(diagonal, axis=2)
+        c, m, q, o, part = z.strides
+        diagonal = np.ndarray((channels, whole, phases, outputs, nc), z.dtype, buffer=z, strides=(c, m, m + q, o, part))
+        y = np.add.reduce(diagonal, axis=2)  # a fresh array: (channels, rows, C, re and im) is complex's layout
         if nc == 2:
-            return (y[:, :, 0] + 1j * y[:, :, 1]).reshape(channels, -1)[:, :count]
+            return y.view(np.complex128).reshape(channels, -1)[:, :count]
         return y.reshape(channels, -1)[:, :count]
 
 

@@ -127,25 +127,25 @@ def window_features(slow: NDArray[np.complex128], slow_hz: float) -> tuple[float
     """One window, (mics, samples) complex at slow_hz: (breathing band over noise dB, crossings, balance dB)."""
     n = slow.shape[1]
     ref = (np.add.reduce(slow, axis=1) / n)[:, None]
-    if not (np.abs(ref) > 0).all():
+    if not np.abs(ref).min() > 0:  # NaN too
         return -math.inf, 0, -math.inf  # no tone: nothing to see
     c = _window_constants(n, slow_hz)
     u = np.angle(slow * np.conj(ref))
     # The breathing and noise bins of each mic's phase, mean and linear trend (drift) out, tapered; as re, im.
     z = u @ c.one_sided
     per_mic = np.multiply(z, z, out=z) @ c.one_sided_bands  # (mics, 2): breathing band's sum, noise band's mean
-    breath, noise = np.add.reduce(per_mic, axis=0)
-    floor = float(noise) * c.breath_bins
-    ratio_db = 10 * math.log10(float(breath) / floor + 1e-30) if floor > 0 else -math.inf
+    breath, noise = np.add.reduce(per_mic, axis=0).tolist()
+    floor = noise * c.breath_bins
+    ratio_db = 10 * math.log10(breath / floor + 1e-30) if floor > 0 else -math.inf
     # Oscillation is judged before the detrend, which would make a step or a swing cross its line twice.
-    strong = u[int(np.argmax(per_mic[:, 0]))]
+    strong = u[per_mic[:, 0].argmax()]
     smooth = np.convolve(strong - np.add.reduce(strong) / n, c.smoother, mode="valid")
     side = np.sign(smooth - np.add.reduce(smooth) / len(smooth))
     crossings = int(np.count_nonzero(side[1:] != side[:-1]))
     # A chest comes and goes: its echo turns both ways, and the moving part's spectrum holds as much
     # approaching as receding. Another device's tone a hertz or two off the carrier turns one way only.
     w = np.subtract(slow, ref).view(np.float64) @ c.two_sided
-    towards, away = (float(v) for v in np.add.reduce(np.multiply(w, w, out=w) @ c.two_sided_bands, axis=0))
+    towards, away = np.add.reduce(np.multiply(w, w, out=w) @ c.two_sided_bands, axis=0).tolist()
     balance_db = 10 * math.log10(min(towards, away) / max(towards, away)) if min(towards, away) > 0 else -math.inf
     return ratio_db, crossings, balance_db
 
