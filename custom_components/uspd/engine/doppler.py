@@ -78,8 +78,12 @@ class NoiseFloor:
         elif self._seen <= self.SEED_FRAMES:
             floor = self._power + (power - self._power) / self._seen
         else:
-            quiet = power < self._power * self._gate
-            floor = np.where(quiet, self._power + self._alpha * (power - self._power), self._power * self._creep)
+            # The same values as np.where(quiet, floor + alpha·(power - floor), floor·creep), in fewer arrays.
+            floor = self._power * self._creep
+            follow = power - self._power
+            follow *= self._alpha
+            follow += self._power
+            np.copyto(floor, follow, where=power < self._power * self._gate)
         if not math.isfinite(float(np.add.reduce(floor))):  # any NaN or Inf makes the sum so
             # Start over: this frame's finite part stands in until the next frame seeds the floor afresh.
             self._power = np.where(np.isfinite(power), power, 0.0)

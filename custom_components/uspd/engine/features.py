@@ -51,7 +51,7 @@ def resample_matrix(speeds_mps: NDArray[np.float64]) -> NDArray[np.float32]:
 
 def scale_db(db: NDArray[np.floating]) -> NDArray[np.float32]:
     """Decibels clipped to DB_RANGE and scaled to about [0, 1], as the network was trained."""
-    return (np.clip(db, *DB_RANGE) / DB_SCALE).astype(np.float32)
+    return (np.minimum(np.maximum(db, DB_RANGE[0]), DB_RANGE[1]) / DB_SCALE).astype(np.float32)  # np.clip's values
 
 
 class FeatureStack:
@@ -72,5 +72,9 @@ class FeatureStack:
     def push(self, normalized_db: NDArray[np.floating]) -> NDArray[np.float32]:
         """Add one frame (newest last) and return the whole window."""
         self._stack[:-1] = self._stack[1:]
-        self._stack[-1] = self.grid(normalized_db)
+        # grid()'s arithmetic, written into the newest row (forty frames a second).
+        row = self._stack[-1]
+        np.matmul(np.asarray(normalized_db, dtype=np.float32), self._matrix, out=row)
+        np.minimum(np.maximum(row, DB_RANGE[0], out=row), DB_RANGE[1], out=row)
+        np.divide(row, DB_SCALE, out=row)
         return self._stack

@@ -59,4 +59,4 @@ class WalkingWindow:
         band = row[WALKING_BINS]  # indexed once for both
         self.db[-1] = _db(band)
         self.power[-1] = _power(band)
-        self.peaks[-1] = np.argmax(self.db[-1])
+        self.peaks[-1] = self.db[-1].argmax()
