@@ -76,6 +76,7 @@ class _Im2col:
     def __init__(self, kh: int, kw: int, sh: int, sw: int, padding: int) -> None:
         self.kernel, self.stride, self.padding = (kh, kw), (sh, sw), padding
         self._buffers: dict[tuple[int, ...], tuple[Array, tuple[slice, slice], Array, Array]] = {}
+        self._outside: dict[tuple[tuple[int, ...], int, int], Array] = {}
 
     def _buffer(self, shape: tuple[int, ...]) -> tuple[Array, tuple[slice, slice], Array, Array]:
         _, h, w, c = shape
@@ -99,14 +100,24 @@ class _Im2col:
         np.copyto(rows.reshape(windows.shape), windows)
         return rows
 
-    def some(self, x: Array, out_rows: list[int]) -> Array:
-        """The rows of the output rows out_rows only (a fresh array), in the same layout."""
+    def outside(self, x: Array, lo: int, hi: int) -> Array:
+        """The rows of the output rows before lo and from hi on only, in the same layout (refilled per call).
+
+        Two slices copied into a buffer kept per (shape, lo, hi): indexing the windows by a list of
+        rows costs several times more.
+        """
         found = self._buffers.get(x.shape)
         if found is None:
             found = self._buffers[x.shape] = self._buffer(x.shape)
         padded, inside, windows, rows = found
         padded[inside] = x[0]
-        return windows[out_rows].reshape(-1, rows.shape[1])
+        key = (x.shape, lo, hi)
+        part = self._outside.get(key)
+        if part is None:
+            part = self._outside[key] = np.empty((len(windows) - (hi - lo),) + windows.shape[1:], dtype=np.float32)
+        np.copyto(part[:lo], windows[:lo])
+        np.copyto(part[lo:], windows[hi:])
+        return part.reshape(-1, rows.shape[1])
 
 
 class _Matrix:
@@ -345,7 +356,6 @@ class NumpyModel:
         kh, top = kernel[1], _pads(x[1], kernel[1], sh, o.Padding())[1]
         shifted = self._shifted
         last: list[Array | None] = [None, None, None]  # this operator's output, filter and bias in the last run
-        fresh_rows: dict[tuple[int, int], list[int]] = {}  # per rows reused, the rows computed
 
         def reused(x: Array, w: Array, b: Array | None) -> Array | None:
             """The output, computing only the rows the shift changed; None where nothing can be reused."""
@@ -360,14 +370,13 @@ class NumpyModel:
                 return None
             y = np.empty(out_shape, dtype=np.float32)
             y[0, lo_out:hi_out] = previous[0, lo_out + s : hi_out + s]
-            fresh = fresh_rows.get((lo_out, hi_out))
-            if fresh is None:
-                fresh = fresh_rows[lo_out, hi_out] = [r for r in range(oh) if not lo_out <= r < hi_out]
-            if fresh:
-                part = im2col.some(x, fresh) @ weights(w)
+            if hi_out - lo_out < oh:  # the rows before lo_out and from hi_out on are computed
+                part = im2col.outside(x, lo_out, hi_out) @ weights(w)
                 if b is not None:
                     part += b
-                y[0, fresh] = act(part).reshape(len(fresh), ow, kernel[0])
+                fresh = act(part).reshape(-1, ow, kernel[0])
+                y[0, :lo_out] = fresh[:lo_out]
+                y[0, hi_out:] = fresh[lo_out:]
             shifted[out] = (s, lo_out, hi_out)
             return y
 
@@ -443,7 +452,7 @@ class NumpyModel:
         x = tensors[self._input] = np.asarray(x, dtype=np.float32)
         last, self._last_input = self._last_input, None  # a run that raises leaves nothing to reuse
         self._shifted.clear()
-        if last is not None and x.ndim > 1 and x.shape[1] > 1 and np.array_equal(x[0, :-1], last[0, 1:]):
+        if last is not None and x.ndim > 1 and x.shape[1] > 1 and (x[0, :-1] == last[0, 1:]).all():
             self._shifted[self._input] = (1, 0, x.shape[1] - 1)
         for op in self._ops:
             op(tensors)
