@@ -159,7 +159,6 @@ class DopplerFramer:
         count = (self._buf.shape[1] - self.window) // self.hop + 1
         if count <= 0:
             return []
-        starts = np.arange(count) * self.hop
         segs = self._frames(self._buf, count)
         # What clutter removal has not yet absorbed (a static path that just
         # changed, an AGC drifting) is ~constant over one frame; a window would
@@ -176,12 +175,14 @@ class DopplerFramer:
                 spectra, total = cancelled, np.add.reduce(cancelled.real**2 + cancelled.imag**2, axis=0)
         power = total / spectra.shape[0]
         # The floor moves frame by frame; the ratios and their dB are then one operation for the block.
-        floors = np.stack([self.floor.update(power[i]) for i in range(count)])
+        floors = np.empty_like(power)
+        for i in range(count):
+            floors[i] = self.floor.update(power[i])
         ratio = power / (floors + _TINY)
         normalized_db = 10 * np.log10(ratio + _TINY)
         frames = [
             DopplerFrame(
-                t_s=(self._consumed + int(starts[i]) + self.window) / self.rate_hz,
+                t_s=(self._consumed + i * self.hop + self.window) / self.rate_hz,
                 power=power[i],
                 ratio=ratio[i],
                 normalized_db=normalized_db[i],

@@ -294,7 +294,7 @@ class Engine:
                 return self._drop_network("the motion model gave non-finite probabilities", frame)
         walking = self.walking
         lines = lines_in(walking.db, walking.peaks, tuning)
-        beside = float(beside_db(lines))  # NaN: no still line
+        beside = float(beside_db(lines)) if lines.still else math.nan  # NaN: no still line (most frames)
         # Symmetry stops a room opening, impossible in a ruled-out frame, and marks a frame machine-like
         # (Detector._machine_like) only where the walking band reaches the opening gate.
         symmetry_counts = not ruled_out or bands[1] >= tuning.occupy_gate_db

@@ -130,7 +130,8 @@ def window_features(slow: NDArray[np.complex128], slow_hz: float) -> tuple[float
     if not np.abs(ref).min() > 0:  # NaN too
         return -math.inf, 0, -math.inf  # no tone: nothing to see
     c = _window_constants(n, slow_hz)
-    u = np.angle(slow * np.conj(ref))
+    p = slow * np.conj(ref)
+    u = np.arctan2(p.imag, p.real)  # np.angle's values, without its wrapper
     # The breathing and noise bins of each mic's phase, mean and linear trend (drift) out, tapered; as re, im.
     z = u @ c.one_sided
     per_mic = np.multiply(z, z, out=z) @ c.one_sided_bands  # (mics, 2): breathing band's sum, noise band's mean
@@ -207,11 +208,10 @@ class StillnessMeter:
             self._ignore -= drop
             self._start_window(self.next_sample + drop)
             baseband = baseband[:, drop:]
-        x = np.concatenate([self._partial, baseband], axis=1)
+        x = np.concatenate([self._partial, baseband], axis=1) if self._partial.shape[1] else baseband
         count = x.shape[1] // self.per
-        slow = np.concatenate(
-            [self._slow, np.add.reduce(x[:, : count * self.per].reshape(self.channels, count, self.per), axis=2) / self.per], axis=1
-        )
+        means = np.add.reduce(x[:, : count * self.per].reshape(self.channels, count, self.per), axis=2) / self.per
+        slow = np.concatenate([self._slow, means], axis=1)
         first = self._slow.shape[1]
         for j in range(max(first, self.size - 1), slow.shape[1]):
             end = self._clock + (j - first + 1) * self.per
@@ -220,7 +220,7 @@ class StillnessMeter:
             )
         self._slow = slow[:, -(self.size - 1) :]
         self._clock += count * self.per
-        self._partial = x[:, count * self.per :]
+        self._partial = x[:, count * self.per :].copy()  # x may be the caller's block
 
     def score_at(self, t_s: float) -> float:
         """The score of the last window that ended by t_s (nan: none since the last restart)."""
