@@ -110,10 +110,10 @@ class FirDecimator:
         # one call; made by the array constructor on the product's own buffer (as_strided's Python costs more).
         c, m, q, o, part = z.strides
         diagonal = np.ndarray((channels, whole, phases, outputs, nc), z.dtype, buffer=z, strides=(c, m, m + q, o, part))
-        y = np.add.reduce(diagonal, axis=2)  # a fresh array: (channels, rows, C, re and im) is complex's layout
-        if nc == 2:
-            return y.view(np.complex128).reshape(channels, -1)[:, :count]
-        return y.reshape(channels, -1)[:, :count]
+        # A fresh array laid out (channels, rows, C, re and im): complex numbers' own layout, so a view.
+        y: NDArray[np.float64] = np.add.reduce(diagonal, axis=2)
+        out: NDArray[Any] = (y.view(np.complex128) if nc == 2 else y).reshape(channels, -1)[:, :count]
+        return out
 
 
 class Demodulator:

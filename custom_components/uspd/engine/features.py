@@ -51,7 +51,8 @@ def resample_matrix(speeds_mps: NDArray[np.float64]) -> NDArray[np.float32]:
 
 def scale_db(db: NDArray[np.floating]) -> NDArray[np.float32]:
     """Decibels clipped to DB_RANGE and scaled to about [0, 1], as the network was trained."""
-    return (np.minimum(np.maximum(db, DB_RANGE[0]), DB_RANGE[1]) / DB_SCALE).astype(np.float32)  # np.clip's values
+    clipped = np.minimum(np.maximum(db, DB_RANGE[0]), DB_RANGE[1])  # np.clip's values, without its wrapper
+    return np.asarray(clipped / DB_SCALE, dtype=np.float32)
 
 
 class FeatureStack:

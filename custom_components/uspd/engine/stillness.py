@@ -60,7 +60,7 @@ class _WindowConstants:
     trend), instead of a detrend, a taper and a whole FFT per window.
     """
 
-    one_sided: NDArray[np.float64]  # (n, 2·bins): re and im of the breathing and noise bins, of u with mean and trend out
+    one_sided: NDArray[np.float64]  # (n, 2·bins): re, im of the breathing and noise bins of u, mean and trend out
     one_sided_bands: NDArray[np.float64]  # (2·bins, 2): the breathing band's sum and the noise band's mean, per mic
     breath_bins: int
     # (2n, 2·bins): the approaching bins, then the receding, of a mean-free window with its trend out, as re then
@@ -71,9 +71,10 @@ class _WindowConstants:
 
 
 def _projected(rows: NDArray[np.complex128], x: NDArray[np.float64], mean: bool) -> NDArray[np.complex128]:
-    """rows (n, k) as applied to a window whose linear trend along x (and, if mean, its mean) was taken out first.
+    """The (n, k) matrix that gives v @ rows of v with its linear trend along x (and, if mean, its mean) taken out.
 
-    Least squares along a centred x and the mean are orthogonal projections that commute: v·(I - P)·rows.
+    Taking out a least-squares slope along a centred x, and the mean, are orthogonal projections that
+    commute, and symmetric: (v·Q) @ rows = v @ (Q·rows).
     """
     out = rows - np.outer(x, x @ rows) / (x @ x)
     if mean:

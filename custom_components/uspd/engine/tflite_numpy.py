@@ -114,7 +114,7 @@ class _Im2col:
         key = (x.shape, lo, hi)
         part = self._outside.get(key)
         if part is None:
-            part = self._outside[key] = np.empty((len(windows) - (hi - lo),) + windows.shape[1:], dtype=np.float32)
+            part = self._outside[key] = np.empty((len(windows) - (hi - lo), *windows.shape[1:]), dtype=np.float32)
         np.copyto(part[:lo], windows[:lo])
         np.copyto(part[lo:], windows[hi:])
         return part.reshape(-1, rows.shape[1])
