@@ -3,6 +3,7 @@
     scripts/env python -m lab.same_decisions --save before.npz
     (change the engine)
     scripts/env python -m lab.same_decisions --against before.npz
+    scripts/env python -m lab.same_decisions --kinds walk seated --save before.npz   (only these kinds)
 
 A speed change must not move a detection figure. The lab's benchmark runs
 on cached baseband frames and would not notice a change to demodulation or
@@ -106,14 +107,16 @@ def main() -> None:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--save", type=Path, help="write every scene's outputs here (.npz)")
     what.add_argument("--against", type=Path, help="compare with outputs saved by --save")
+    parser.add_argument("--kinds", nargs="+", choices=kinds(), metavar="KIND", help="only these kinds (default: all)")
     args = parser.parse_args()
+    chosen = [(n, kind) for n, kind in enumerate(kinds()) if not args.kinds or kind in args.kinds]
     limit_blas_threads()
     classifier = Classifier.load(prefer="numpy")
     saved = dict(np.load(args.against)) if args.against else {}
     store: dict[str, np.ndarray] = {}
     moved = 0
     totals = [0.0, 0.0, 0.0]
-    for n, kind in enumerate(kinds()):
+    for n, kind in chosen:  # each kind keeps its own seed, whichever are run
         out = outputs(kind, SAME_DECISIONS[n], classifier)
         store.update({f"{kind}/{k}": v for k, v in out.items()})
         if args.against:
@@ -127,15 +130,15 @@ def main() -> None:
             totals = [t + diff.get(k, 0.0) for t, k in zip(totals, counted, strict=True)]
     if args.save:
         np.savez_compressed(args.save, **store)  # type: ignore[arg-type]
-        print(f"{len(kinds())} scenes saved to {args.save}")
+        print(f"{len(chosen)} scenes saved to {args.save}")
     else:
         frames, before_n, after_n = totals
         print(f"network asked on {before_n / frames:.1%} of {frames:.0f} frames before, {after_n / frames:.1%} now")
     if moved:
-        print(f"decisions moved in {moved} of {len(kinds())} scenes")
+        print(f"decisions moved in {moved} of {len(chosen)} scenes")
         sys.exit(1)
     elif args.against:
-        print(f"the same decisions in all {len(kinds())} scenes")
+        print(f"the same decisions in all {len(chosen)} scenes")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from custom_components.uspd.engine.detector import Detector
+from lab import same_decisions
 from lab.same_decisions import compare
 
 
@@ -59,3 +64,23 @@ def test_frames_where_one_run_did_not_ask_the_network_are_counted_not_compared()
 def test_a_run_with_fewer_frames_differs_everywhere() -> None:
     fewer = {k: v[:2] for k, v in _outputs().items()}
     assert compare(_outputs(), fewer)["different"] == math.inf
+
+
+def test_the_command_as_written_saves_compares_and_catches_a_moved_decision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lab.same_decisions --save, then --against: the same engine decides the same, a changed one is caught."""
+    saved = tmp_path / "before.npz"
+    monkeypatch.setattr(sys, "argv", ["same_decisions", "--kinds", "walk", "--save", str(saved)])
+    same_decisions.main()
+    assert "1 scenes saved" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["same_decisions", "--kinds", "walk", "--against", str(saved)])
+    same_decisions.main()
+    assert "the same decisions in all 1 scenes" in capsys.readouterr().out
+    # A detector whose threshold sits 3 logits higher: some of the walk's frames must decide differently.
+    threshold = Detector.threshold_logit
+    monkeypatch.setattr(Detector, "threshold_logit", lambda self: threshold(self) + 3.0)
+    with pytest.raises(SystemExit) as stop:
+        same_decisions.main()
+    assert stop.value.code == 1
+    assert "decisions moved in 1 of 1 scenes" in capsys.readouterr().out
