@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import signal
 
 from custom_components.uspd.engine.classifier import MODEL_PATH
+from custom_components.uspd.engine.clutter import CHUNK, ClutterFilter
 from custom_components.uspd.engine.demodulate import Demodulator, FirDecimator
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_BINS, GRID_SPEEDS_MPS
 from custom_components.uspd.engine.lines import find_lines
@@ -118,3 +120,29 @@ def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
         assert np.array_equal(window.peaks, np.argmax(walking_db(stack), axis=-1))
     window.reset()
     assert np.array_equal(window.power, walking_power(np.zeros_like(stack)))
+
+
+@pytest.mark.parametrize("rate", [4000.0, 3675.0, 2000.0])
+def test_clutter_removal_in_closed_form_tracks_the_sample_by_sample_filter(rate: float) -> None:
+    """The exponential mean a chunk at a time against scipy's recursion, past the warm-up, in blocks of every size."""
+    rng = np.random.default_rng(int(rate))
+    static = 1e5 * np.exp(1j * rng.uniform(0, 6, (3, 1)))  # the static paths far over the moving part, as in rooms
+    clutter = ClutterFilter(rate, 3)
+    a = clutter.alpha
+    seen, mean, worst = 0, np.zeros(3, dtype=np.complex128), 0.0
+    for k in range(120):
+        n = int(rng.integers(0, 3 * CHUNK)) if k % 3 else 200
+        x = static * (1 + 1e-3 * np.sin(k / 9)) + rng.normal(size=(3, n)) + 1j * rng.normal(size=(3, n))
+        clutter.process(x)
+        want = np.empty_like(x)
+        done = min(n, max(0, clutter._warmup - seen))  # noqa: SLF001 - the same running average at first
+        if done:
+            want[:, :done] = (mean[:, None] * seen + np.cumsum(x[:, :done], axis=1)) / (seen + np.arange(1, done + 1))
+            mean = want[:, done - 1]
+        if done < n:
+            want[:, done:], _ = signal.lfilter([a], [1.0, a - 1.0], x[:, done:], axis=1, zi=((1 - a) * mean)[:, None])
+            mean = want[:, -1]
+        seen += n
+        if n:
+            worst = max(worst, float(np.abs(clutter.static - want).max()))
+    assert worst < 1e-13 * 1e5  # to the static phasor's last digits: the moving part (unit noise) is untouched

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 CORNER_HZ = 1.0
-CHUNK = 256  # samples the closed form takes at once: r^-256 is 1.5 at a 4 kHz baseband, 2.3 at 2 kHz
+CHUNK = 256  # samples the closed form takes at once: r^-256 is 1.5 at a 4 kHz baseband, 2.2 at 2 kHz
 
 
 class ClutterFilter:

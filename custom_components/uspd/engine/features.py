@@ -49,10 +49,10 @@ def resample_matrix(speeds_mps: NDArray[np.float64]) -> NDArray[np.float32]:
     return m.astype(np.float32)
 
 
-def scale_db(db: NDArray[np.floating]) -> NDArray[np.float32]:
-    """Decibels clipped to DB_RANGE and scaled to about [0, 1], as the network was trained."""
-    clipped = np.minimum(np.maximum(db, DB_RANGE[0]), DB_RANGE[1])  # np.clip's values, without its wrapper
-    return np.asarray(clipped / DB_SCALE, dtype=np.float32)
+def scale_db(db: NDArray[np.floating], out: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+    """Decibels clipped to DB_RANGE and scaled to about [0, 1], as the network was trained (into out if given)."""
+    clipped = np.minimum(np.maximum(db, DB_RANGE[0], out=out), DB_RANGE[1], out=out)  # np.clip's, without its wrapper
+    return np.asarray(np.divide(clipped, DB_SCALE, out=out), dtype=np.float32)
 
 
 class FeatureStack:
@@ -66,16 +66,12 @@ class FeatureStack:
         """Forget every frame: the next window starts from silence, as at a cold start."""
         self._stack[:] = 0.0
 
-    def grid(self, normalized_db: NDArray[np.floating]) -> NDArray[np.float32]:
-        """One frame on the grid, scaled (what the lab stores per frame)."""
-        return scale_db(np.asarray(normalized_db, dtype=np.float32) @ self._matrix)
+    def grid(self, normalized_db: NDArray[np.floating], out: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+        """One frame on the grid, scaled (what the lab stores per frame); into out if given."""
+        return scale_db(np.matmul(np.asarray(normalized_db, dtype=np.float32), self._matrix, out=out), out=out)
 
     def push(self, normalized_db: NDArray[np.floating]) -> NDArray[np.float32]:
         """Add one frame (newest last) and return the whole window."""
         self._stack[:-1] = self._stack[1:]
-        # grid()'s arithmetic, written into the newest row (forty frames a second).
-        row = self._stack[-1]
-        np.matmul(np.asarray(normalized_db, dtype=np.float32), self._matrix, out=row)
-        np.minimum(np.maximum(row, DB_RANGE[0], out=row), DB_RANGE[1], out=row)
-        np.divide(row, DB_SCALE, out=row)
+        self.grid(normalized_db, out=self._stack[-1])  # written in place: forty frames a second
         return self._stack
