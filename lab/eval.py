@@ -56,12 +56,13 @@ from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
 from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import beside_db, find_lines
+from custom_components.uspd.engine.lines import beside_db, find_lines, held_still
 from custom_components.uspd.engine.pipeline import network_start_frames
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.stillness import still_since
 from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.engine.walking import walking_db
 from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
 from . import seeds
@@ -155,6 +156,8 @@ def run_detector(
     line_outlier_db: float | None = TUNING.line_outlier_db,
     stillness: bool = True,
     motion_clear_s: float = TUNING.motion_clear_s,
+    occupy_fast_frames: int = TUNING.occupy_fast_frames,
+    occupy_fast_logit: float = TUNING.occupy_fast_logit,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -177,6 +180,8 @@ def run_detector(
         steady_std_db=steady_std_db,
         line_outlier_db=line_outlier_db,
         motion_clear_s=motion_clear_s,
+        occupy_fast_frames=occupy_fast_frames,
+        occupy_fast_logit=occupy_fast_logit,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -190,6 +195,10 @@ def run_detector(
             own = lines.own if symmetry_beside_line else None
         if symmetry_db is not None:
             unlike = symmetric(windows, tuning, own)
+    still = np.zeros(len(s.t), dtype=bool)
+    if probs is not None and occupy_fast_frames < occupy_frames:
+        walking = walking_db(network_windows(s))
+        still = held_still(walking, walking.argmax(axis=-1), occupy_fast_frames, tuning)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     reported = np.zeros(len(s.t), dtype=bool)
@@ -203,7 +212,12 @@ def run_detector(
             else band_evidence(bands, tuning)
             if probs is None
             else network_evidence(
-                probs[k], bands, tuning, bool(unlike[k]), None if np.isnan(beside[k]) else float(beside[k])
+                probs[k],
+                bands,
+                tuning,
+                bool(unlike[k]),
+                None if np.isnan(beside[k]) else float(beside[k]),
+                bool(still[k]),
             )
         )
         t = float(s.t[k])

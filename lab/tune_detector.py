@@ -1,7 +1,7 @@
 """The detector's knobs for opening rooms and reporting walking, chosen on training data, never on the benchmark.
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
-                                             | --symmetry-beside | --line-outliers | --motion]
+                                             | --symmetry-beside | --line-outliers | --fast | --motion | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -44,7 +44,12 @@ whether the symmetry rule weighs the walking band without a still line's own
 bins (a tone on one side would otherwise hide a fan's or music's evenness).
 With --line-outliers, how far a frame's level on a still line's bin may rise
 over the line's median and still be the line's (a click lifts it for a
-frame).
+frame). With --fast, the shorter run (Tuning.occupy_fast_frames) that opens a
+room when each of its frames is some logits over both opening bars (the
+network's and the gate's) and the walking band's strongest bin did not hold
+still through it (lines.held_still), against the plain run alone (off); it
+also counts false occupancies in the widened mining stream's first hours
+(lab/widened.py: strong ceiling-fan drafts make clear walking energy fast).
 
 Each sweep sets the other knobs as they were when its choice was made, as
 far as the code can; the tables are in lab/results/tune_detector.txt, whose
@@ -63,6 +68,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -109,6 +115,8 @@ STEADY_CHOICES_DB = (None, 1.5, 2.0, 3.0)
 SYMMETRY_BESIDE_CHOICES_DB = (3.0, 4.0)
 # --line-outliers: how far a frame's level may rise over a still line's median and be the line's (None: any).
 LINE_OUTLIER_CHOICES_DB = (None, 8.0, 6.0, 4.5)
+# --fast: a shorter run that opens a room when every frame of it is far over the bars (frames, logits over).
+FAST_CHOICES = ((12, math.inf), (4, 1.0), (4, 2.0), (4, 3.0), (6, 3.0))
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,8 @@ class Setting:
     steady_std_db: float | None = None
     symmetry_beside_line: bool = False
     line_outlier_db: float | None = None
+    fast_frames: int = TUNING.occupy_fast_frames
+    fast_logit: float = TUNING.occupy_fast_logit
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -218,10 +228,13 @@ def main() -> None:
     parser.add_argument(
         "--line-outliers", action="store_true", help="sweep how far a frame may rise over a still line's level"
     )
+    parser.add_argument(
+        "--fast", action="store_true", help="sweep a shorter opening run for walking far over every bar"
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if args.clear else []
+    wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if args.clear or args.fast else []
     scenes = build(jobs + wide)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
@@ -250,7 +263,9 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.line_outliers:
+    if args.fast:
+        settings = [dataclasses.replace(now, fast_frames=n, fast_logit=m) for n, m in FAST_CHOICES]
+    elif args.line_outliers:
         settings = [dataclasses.replace(now, line_outlier_db=db) for db in LINE_OUTLIER_CHOICES_DB]
     elif args.symmetry_beside:
         settings = [
@@ -287,11 +302,13 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
+    # --fast also counts the widened stream's empty rooms (strong ceiling-fan drafts: fast walking-like energy).
+    wide_groups = ([i for i in empty if i >= len(jobs)],) if args.fast else ()
     sweep(
         jobs,
         scenes,
         probs,
-        (empty_other, empty_home),
+        (empty_other, empty_home, *wide_groups),
         walked,
         list(range(len(jobs) - len(distracted), len(jobs))),
         settings,
@@ -306,7 +323,7 @@ def sweep(
     jobs: list[Job],
     scenes: list[SceneFrames],
     probs: list[np.ndarray],
-    groups: tuple[list[int], list[int]],
+    groups: tuple[list[int], ...],
     walked: list[int],
     distracted: list[int],
     settings: list[Setting],
@@ -317,11 +334,12 @@ def sweep(
     _SWEEP.update(
         scenes=scenes, probs=probs, groups=groups, walked=walked, entered=entered, ranges=ranges, distracted=distracted
     )
-    print(
-        f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: fans, music, clicks, the wall | curtains, tones"
-    )
+    wide = " | the widened stream" if len(groups) > 2 else ""
+    sets_named = f"fans, music, clicks, the wall | curtains, tones{wide}"
+    print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
+    sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db  false occupancies/h (two sets)  MAJOR onsets/h (two sets)  walks never MAJOR"
+          f"  outlier_db  fast  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
@@ -331,7 +349,7 @@ def sweep(
 def _sweep_line(setting: Setting) -> str:
     scenes: list[SceneFrames] = _SWEEP["scenes"]  # type: ignore[assignment]
     probs: list[np.ndarray] = _SWEEP["probs"]  # type: ignore[assignment]
-    groups: tuple[list[int], list[int]] = _SWEEP["groups"]  # type: ignore[assignment]
+    groups: tuple[list[int], ...] = _SWEEP["groups"]  # type: ignore[assignment]
     walked: list[int] = _SWEEP["walked"]  # type: ignore[assignment]
     entered: list[int] = _SWEEP["entered"]  # type: ignore[assignment]
     ranges: dict[int, np.ndarray] = _SWEEP["ranges"]  # type: ignore[assignment]
@@ -351,6 +369,8 @@ def _sweep_line(setting: Setting) -> str:
             steady_std_db=setting.steady_std_db,
             symmetry_beside_line=setting.symmetry_beside_line,
             line_outlier_db=setting.line_outlier_db,
+            occupy_fast_frames=setting.fast_frames,
+            occupy_fast_logit=setting.fast_logit,
         )
         for i in use
     }
@@ -377,12 +397,14 @@ def _sweep_line(setting: Setting) -> str:
         first_walk = runs_of(scenes[i].y == 2)[0][0]
         d_early += bool(runs[i].occupied[:first_walk].any())
         d_missed += not runs[i].occupied[first_walk:].any()
+    fast = "off" if setting.fast_frames >= setting.occupy_frames else f"{setting.fast_frames}@{setting.fast_logit:g}"
     std, sym, steady, outlier = setting.line_std_db, setting.symmetry_db, setting.steady_std_db, setting.line_outlier_db
     return (
         f"{setting.gate_db:7.1f}  {setting.occupy_gate_db:14.1f}  {setting.occupy_frames:13d}"
         f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
         f"  {'off' if steady is None else steady:>9}  {'beside' if setting.symmetry_beside_line else 'all':>8}"
         f"  {'off' if outlier is None else outlier:>10}"
+        f"  {fast:>5}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -12,6 +13,8 @@ from custom_components.uspd.engine.tuning import TUNING
 
 MAJOR_GATE_DB = TUNING.major_gate_db
 ONSET_FRAMES = TUNING.onset_frames
+# Only the plain opening run of occupy_frames, without the fast one for clear walking (its own test below).
+PLAIN = dataclasses.replace(TUNING, occupy_fast_logit=math.inf)
 
 HOP = 0.025
 WALK = Evidence(motion_logit=5.0, major_logit=5.0, minor_db=20.0, major_db=20.0, guard_db=0.0)
@@ -29,7 +32,7 @@ def _feed(det: Detector, frames: list[Evidence], t0: float = 0.0) -> list[tuple[
 
 
 def test_a_glimpse_of_walking_shorter_than_occupy_frames_leaves_the_room_empty() -> None:
-    det = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=6))
+    det = Detector(DetectorConfig(), dataclasses.replace(PLAIN, occupy_frames=6))
     # MAJOR is reported after ONSET_FRAMES, then for 3 frames: 5 in all < 6.
     got = _feed(det, [WALK] * (ONSET_FRAMES + 3) + [QUIET] * 10)
     assert any(m == Motion.MAJOR for m, _ in got)  # the motion sensor still says what it saw
@@ -37,7 +40,7 @@ def test_a_glimpse_of_walking_shorter_than_occupy_frames_leaves_the_room_empty()
 
 
 def test_walking_that_holds_opens_the_room_after_occupy_frames_and_the_hold_closes_it() -> None:
-    det = Detector(DetectorConfig(hold_s=1.0), dataclasses.replace(TUNING, occupy_frames=6))
+    det = Detector(DetectorConfig(hold_s=1.0), dataclasses.replace(PLAIN, occupy_frames=6))
     got = _feed(det, [WALK] * 20 + [QUIET] * 60)
     first_major = next(i for i, (m, _) in enumerate(got) if m == Motion.MAJOR)
     first_occupied = next(i for i, (_, occ) in enumerate(got) if occ)
@@ -47,7 +50,7 @@ def test_walking_that_holds_opens_the_room_after_occupy_frames_and_the_hold_clos
 
 
 def test_with_one_frame_major_opens_at_once_and_minor_motion_never_does() -> None:
-    det = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=1))
+    det = Detector(DetectorConfig(), dataclasses.replace(PLAIN, occupy_frames=1))
     assert not any(occ for _, occ in _feed(det, [HAND] * 40))
     got = _feed(det, [WALK] * 4, t0=1.0)
     assert got[ONSET_FRAMES - 1] == (Motion.MAJOR, True)
@@ -74,13 +77,45 @@ def test_walking_energy_between_the_two_gates_is_reported_but_opens_no_room() ->
     gates = dataclasses.replace(TUNING, major_gate_db=3.0, occupy_gate_db=6.0)
     faint = network_evidence(sure_walk, (20.0, 4.5, 0.0), gates)
     strong = network_evidence(sure_walk, (20.0, 9.0, 0.0), gates)
-    det = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=6))
+    det = Detector(DetectorConfig(), dataclasses.replace(PLAIN, occupy_frames=6))
     got = _feed(det, [faint] * 40)
     assert got[-1][0] == Motion.MAJOR  # the motion sensor reports the walk
     assert not any(occ for _, occ in got)
     # The same walk with its energy over the opening gate opens the room after occupy_frames.
     got = _feed(det, [strong] * 6, t0=1.0)
     assert [occ for _, occ in got] == [False] * 5 + [True]
+
+
+def test_walking_far_over_every_bar_opens_the_room_sooner_and_walking_at_the_edge_does_not() -> None:
+    """Tuning.occupy_fast_frames: a sequential test, the clearer the walk the sooner it is decided."""
+    fast = dataclasses.replace(TUNING, occupy_frames=12, occupy_fast_frames=6, occupy_fast_logit=3.0)
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    gate = TUNING.occupy_gate_db
+    # Walking-band energy 8 dB over the opening gate: 4 logits over its bar, as is the network's call.
+    clear = network_evidence(sure_walk, (20.0, gate + 8.0, 0.0), fast)
+    # 4 dB over it: 2 logits, under occupy_fast_logit.
+    edge = network_evidence(sure_walk, (20.0, gate + 4.0, 0.0), fast)
+    assert min(clear.major_logit, clear.occupy_cap) >= 3.0 > min(edge.major_logit, edge.occupy_cap) > 0.0
+    got = _feed(Detector(DetectorConfig(), fast), [clear] * 20)
+    first_major = next(i for i, (m, _) in enumerate(got) if m == Motion.MAJOR)
+    assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 5  # the sixth frame
+    got = _feed(Detector(DetectorConfig(), fast), [edge] * 20)
+    first_major = next(i for i, (m, _) in enumerate(got) if m == Motion.MAJOR)
+    assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11  # the twelfth, as without the rule
+    # One frame at the edge starts the fast count again: 4 clear MAJOR frames, 1 at the edge, 5 clear open
+    # nothing; the sixth clear frame in a row opens it, while the plain run (11 frames) is still one short.
+    det = Detector(DetectorConfig(), fast)
+    got = _feed(det, [clear] * (ONSET_FRAMES + 3) + [edge] + [clear] * 5)
+    assert not any(occ for _, occ in got)
+    assert _feed(det, [clear], t0=1.0)[0][1]
+    # The same run holding still (lines.held_still: perhaps a tone too young to be known as a line) waits.
+    young = dataclasses.replace(clear, held_still=True)
+    got = _feed(Detector(DetectorConfig(), fast), [young] * 20)
+    assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11
+    # Without the fast run the same clear walk waits for occupy_frames.
+    plain = Detector(DetectorConfig(), dataclasses.replace(PLAIN, occupy_frames=12))
+    got = _feed(plain, [clear] * 20)
+    assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11
 
 
 def test_the_opening_run_starts_again_once_a_still_line_is_recognised() -> None:
@@ -90,19 +125,19 @@ def test_the_opening_run_starts_again_once_a_still_line_is_recognised() -> None:
     beside it from then on may open the room.
     """
     beside = dataclasses.replace(WALK, beside_line=True)
-    det = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=12))
+    det = Detector(DetectorConfig(), dataclasses.replace(PLAIN, occupy_frames=12))
     # MAJOR from the ONSET_FRAMES-th frame: eleven frames of the run on the whole band, one short of opening.
     got = _feed(det, [WALK] * (ONSET_FRAMES + 10) + [beside] * 11)
     assert not any(occ for _, occ in got)  # 22 frames of MAJOR, but never 12 judged the same way
     assert _feed(det, [beside], t0=1.0)[0][1]  # the twelfth beside the line opens it
-    plain = Detector(DetectorConfig(), dataclasses.replace(TUNING, occupy_frames=12))
+    plain = Detector(DetectorConfig(), dataclasses.replace(PLAIN, occupy_frames=12))
     assert _feed(plain, [WALK] * (ONSET_FRAMES + 11))[-1][1]  # without a line, the twelfth frame opens it
 
 
 def test_the_reported_motion_waits_for_what_opens_a_vacant_room_and_follows_hands_once_occupied() -> None:
     """Decision.reported (the Motion entity): nothing for hands or a glimpse in a vacant room, all once occupied."""
     # Without lingering: the raw state itself once occupied (the next test has it linger).
-    det = Detector(DetectorConfig(hold_s=1.0), dataclasses.replace(TUNING, occupy_frames=6, motion_clear_s=0.0))
+    det = Detector(DetectorConfig(hold_s=1.0), dataclasses.replace(PLAIN, occupy_frames=6, motion_clear_s=0.0))
     hands = [det.update(i * HOP, HAND) for i in range(40)]
     assert any(d.motion == Motion.MINOR for d in hands)  # the raw state (the Motion type sensor) saw them
     assert all(d.reported == Motion.NONE for d in hands)
@@ -196,7 +231,7 @@ def test_fan_like_minor_motion_with_breathing_never_opens_the_room() -> None:
 
 def test_motion_lingers_motion_clear_s_after_the_last_motion_in_an_occupied_room_and_never_in_a_vacant_one() -> None:
     """Typing is one stretch of the Motion entity, not one per keystroke; it clears motion_clear_s after the last."""
-    tuning = dataclasses.replace(TUNING, occupy_frames=6, motion_clear_s=1.0)
+    tuning = dataclasses.replace(PLAIN, occupy_frames=6, motion_clear_s=1.0)
     det = Detector(DetectorConfig(hold_s=3.0), tuning)
     frames = [WALK] * 20 + [HAND if i % 20 < 4 else QUIET for i in range(80)] + [QUIET] * 60  # a hand every 0.5 s
     ds = [det.update(i * HOP, ev) for i, ev in enumerate(frames)]

@@ -13,9 +13,10 @@ from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.evidence import network_evidence
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MPS, scale_db
-from custom_components.uspd.engine.lines import beside_db, find_lines
+from custom_components.uspd.engine.lines import beside_db, find_lines, held_still
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.engine.walking import walking_db
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Interferer, Scene, Walker
 
@@ -166,3 +167,36 @@ def test_someone_walking_in_while_the_tone_sounds_still_opens_the_room() -> None
     d = [r.decision for r in engine.process_baseband(y)]
     assert not any(x.occupied for x in d if x.t_s < 5.0)  # the tone alone opened nothing
     assert any(x.occupied for x in d if x.t_s < 7.0)  # the walker, beside it, did
+
+
+def _held_still(window: NDArray[np.float32], frames: int = 6) -> bool:
+    """lines.held_still over one window's last `frames` frames."""
+    walking = walking_db(window)
+    return bool(held_still(walking, walking.argmax(axis=-1), frames))
+
+
+def test_a_tone_that_just_came_on_holds_still_before_it_can_be_known_as_a_line() -> None:
+    """lines.held_still: what keeps a young tone from a fast opening (Tuning.occupy_fast_frames)."""
+    quiet, on = CONTEXT_FRAMES - 6, 6
+    young = _window([_bin(0.2)] * quiet + [_bin(1.2)] * on, [0.0] * quiet + list(40.0 + RNG.normal(0, 0.2, on)))
+    assert not stationary_line(young)  # six frames are too few for the line rule
+    assert _held_still(young)
+    # Between two neighbouring bins, as a tone between grid bins flickers: still too.
+    flicker = [_bin(1.2) + (k % 2) for k in range(CONTEXT_FRAMES)]
+    assert _held_still(_window(flicker, [40.0] * CONTEXT_FRAMES))
+
+
+def test_a_walker_holds_neither_their_bin_nor_its_level() -> None:
+    # The torso's radial speed swings about a fifth of the pace at two steps a second.
+    speeds = 1.2 + 0.25 * np.sin(2 * np.pi * 2.0 * 0.025 * np.arange(CONTEXT_FRAMES))
+    assert not _held_still(_window([_bin(v) for v in speeds], [30.0] * CONTEXT_FRAMES))
+    # On one bin, but their echo's level swings with the stride.
+    swing = list(30.0 + 5.0 * np.sin(2 * np.pi * 2.0 * 0.025 * np.arange(CONTEXT_FRAMES)))
+    assert not _held_still(_window([_bin(1.2)] * CONTEXT_FRAMES, swing))
+    # The walking band's two sides are no neighbours, though their grid bins may be next in the band's list.
+    sides = [_bin(0.5 if k % 2 else -0.5) for k in range(CONTEXT_FRAMES)]
+    assert not _held_still(_window(sides, [30.0] * CONTEXT_FRAMES))
+    # Over fewer frames a slow change is still: the count is the caller's (Tuning.occupy_fast_frames).
+    drift = [_bin(1.2)] * (CONTEXT_FRAMES - 3) + [_bin(1.2) + 3] * 3
+    assert _held_still(_window(drift, [30.0] * CONTEXT_FRAMES), frames=3)
+    assert not _held_still(_window(drift, [30.0] * CONTEXT_FRAMES), frames=6)

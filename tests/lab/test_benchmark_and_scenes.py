@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,10 @@ from custom_components.uspd.base.acoustics import speed_of_sound_mps
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import DetectorConfig, Motion
 from custom_components.uspd.engine.emission import Emission
+from custom_components.uspd.engine.lines import held_still
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.engine.walking import walking_db
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Curtain, Interferer, Scene, Seated, Walker
 from lab import seeds
@@ -60,25 +65,33 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     assert missed[:2] == (0, 1)
 
 
-def test_the_benchmark_decides_frame_for_frame_as_the_engine_does() -> None:
+@pytest.mark.parametrize("tone", [False, True])
+def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(tone: bool) -> None:
     """The lab's detector run over cached frames makes the engine's decisions, cold start included.
 
     The walker is already moving when sensing starts: the engine does not ask
-    the network about its first second, so neither may the benchmark.
+    the network about its first second, so neither may the benchmark. With
+    another device's tone coming on in the walking band (1.3 m/s) as they walk
+    and the fast opening on (Tuning.occupy_fast_frames, off as shipped): the
+    window rules (a young tone held still, then a line) judge alike too.
     """
     from lab import eval as lab_eval
     from lab.dataset import BLOCK_S, frames_of
     from lab.scenes import Draw
 
-    scene = Scene("walk_in", 5.0, sources=(Walker(((0.0, 0.5, 3.5), (5.0, 2.5, 1.0))),), seed=11)
+    walker = Walker(((0.0, 0.5, 3.5), (5.0, 2.5, 1.0)))
+    others = (Interferer(40300.0, -70.0, start_s=1.5),) if tone else ()
+    scene = Scene("walk_in", 5.0, sources=(walker, *others), seed=11)
     emission = Emission(carrier_hz=40000.0)
     frames = frames_of(Draw(scene, emission.carrier_hz, emission.level, "walk"))
     classifier = Classifier.load(prefer="numpy")
     probs = np.stack([classifier.probs(w) for w in lab_eval.network_windows(frames)])
-    run = lab_eval.run_detector(frames, probs, DetectorConfig())
+    fast = (4, 1.0) if tone else (TUNING.occupy_fast_frames, TUNING.occupy_fast_logit)
+    run = lab_eval.run_detector(frames, probs, DetectorConfig(), occupy_fast_frames=fast[0], occupy_fast_logit=fast[1])
 
     renderer = Renderer(scene)
-    engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels), classifier)
+    tuning = dataclasses.replace(TUNING, occupy_fast_frames=fast[0], occupy_fast_logit=fast[1])
+    engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels, tuning=tuning), classifier)
     rate = engine.plan.baseband_rate_hz
     block, total = int(BLOCK_S * rate), int(scene.duration_s * rate)
     results = [
@@ -95,6 +108,11 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does() -> None:
     assert run.motion[: lab_eval.network_start(frames)].max() == 0  # nothing judged while the engine starts
     assert run.motion.max() == 2  # and the walk is seen once it may be
     assert run.occupied.any()
+    if tone:  # the young tone was there to be judged, and the fast run opened the room sooner
+        walking = walking_db(lab_eval.network_windows(frames))
+        assert held_still(walking, walking.argmax(axis=-1), 4).any()
+        plain = lab_eval.run_detector(frames, probs, DetectorConfig())
+        assert np.argmax(run.occupied) < np.argmax(plain.occupied)
 
 
 def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:

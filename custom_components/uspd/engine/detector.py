@@ -18,6 +18,11 @@ State machine (docs/how-it-works.md, "How it decides"):
   flash, a click) that is gone within that time, nor another device's tone
   (a spectral line that does not move, lines.py), nor a fan's or music's
   walking-band energy (as much approaching as receding, symmetry.py).
+  With occupy_fast_frames under occupy_frames (off as shipped, tuning.py),
+  walking clearly over both opening bars (occupy_fast_logit) opens it after
+  that many frames instead, a sequential test, unless the walking band's
+  strongest bin held still through them (lines.held_still: a tone that just
+  came on, not yet known as a line).
 - vacant → occupied, slowly, for someone already seated when sensing
   starts (nobody walked in): over the last settle_window_s, MINOR motion in
   at least settle_minor_seconds different seconds (spread out, not one
@@ -122,6 +127,7 @@ class Detector:
         self._motion = Motion.NONE
         self._above = 0
         self._major_run = 0
+        self._strong_run = 0  # the frames of that run clearly over both opening bars (Tuning.occupy_fast_frames)
         self._beside_line = False
         self._last_motion_s: float | None = None
         self._last_major_s: float | None = None
@@ -235,15 +241,21 @@ class Detector:
         # held still long enough to be known as a line: the frames counted so
         # far were the tone's own, so the run starts again beside it.
         if ev.beside_line and not self._beside_line:
-            self._major_run = 0
+            self._major_run = self._strong_run = 0
         self._beside_line = ev.beside_line
         # The opening run has hysteresis of its own: it starts over the full bar and holds down to the lowered one.
         off_open = hysteresis if self._major_run else 0.0
         opening = motion == Motion.MAJOR and min(ev.major_logit, ev.occupy_cap) > theta - off_open
         self._major_run = self._major_run + 1 if opening else 0
+        strong = (
+            opening
+            and not ev.held_still
+            and min(ev.major_logit, ev.occupy_cap) - theta >= self.tuning.occupy_fast_logit
+        )
+        self._strong_run = self._strong_run + 1 if strong else 0
         if motion == Motion.MAJOR:
             self._last_major_s = t_s
-        opens = self._major_run >= self.tuning.occupy_frames
+        opens = self._major_run >= self.tuning.occupy_frames or self._strong_run >= self.tuning.occupy_fast_frames
         settles = self._settle(t_s, ev, motion, still_since_s is not None)
         if settles and not self.occupied:
             self._last_motion_s = t_s

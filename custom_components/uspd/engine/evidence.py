@@ -37,6 +37,9 @@ class Evidence:
     occupy_cap: float = math.inf
     # The cap was judged beside a still line (lines.py), not on the whole band.
     beside_line: bool = False
+    # The walking band's strongest bin and its level held still over the last frames (lines.held_still): maybe
+    # a tone too young to be known as a line, so this frame does not count towards a fast opening.
+    held_still: bool = False
 
 
 # What a frame without a tone (or just after one changed) says: nothing moved that we could see.
@@ -92,6 +95,7 @@ def network_evidence(
     tuning: Tuning = TUNING,
     opens_no_room: bool = False,
     occupy_db: float | None = None,
+    held_still: bool = False,
 ) -> Evidence:
     """probs: (background, minor, major), None where it was not asked; bands: the baseline's (minor, major, guard) dB.
 
@@ -105,7 +109,8 @@ def network_evidence(
     makes (the same energy approaching as receding, symmetry.py): it opens no
     room however sure the network is. occupy_db: the walking-band energy that
     must clear the opening gate, where not all of it may count (beside a
-    still line, lines.py); by default the band's own.
+    still line, lines.py); by default the band's own. held_still: the walking
+    band's strongest bin held still of late (lines.held_still).
 
     Without probs (the band energy alone ruled motion out, Detector.rules_out_motion)
     both logits are -inf: the frame is no motion whatever the network would
@@ -130,4 +135,5 @@ def network_evidence(
         if opens_no_room
         else ((occupy_db if occupy_db is not None else major_db) - tuning.occupy_gate_db) * per_db,
         beside_line=occupy_db is not None,
+        held_still=held_still,
     )

@@ -143,6 +143,25 @@ def lines_in(walking: NDArray[np.float32], peak: NDArray[np.intp], tuning: Tunin
     return Lines(still, own, walking[..., -1, :])
 
 
+def held_still(
+    walking: NDArray[np.float32], peak: NDArray[np.intp], frames: int, tuning: Tuning = TUNING
+) -> NDArray[np.bool_]:
+    """(...,): whether the walking band's strongest bin held still over the window's last `frames` frames.
+
+    Still: within a grid bin of itself, its level spreading by at most
+    tuning.line_level_std_db; perhaps a tone too young yet to be known as a
+    line (find_lines wants line_min_frames of the window). A walker's gait
+    moves their strongest bin or its level within that time; a tone that just
+    came on holds both (Tuning.occupy_fast_frames: such a run opens a room no
+    sooner than any other).
+    """
+    where = _WALKING[peak[..., -frames:]]
+    near: NDArray[np.bool_] = where.max(axis=-1) - where.min(axis=-1) <= 1
+    level = np.take_along_axis(walking[..., -frames:, :], peak[..., -frames:, None], axis=-1)[..., 0]
+    steady: NDArray[np.bool_] = level.std(axis=-1) <= tuning.line_level_std_db
+    return near & steady
+
+
 def beside_db(lines: Lines) -> NDArray[np.float64]:
     """The walking band's energy over the floor (dB) in each window's newest frame, less a still line's bins.
 

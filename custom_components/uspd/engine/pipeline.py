@@ -18,7 +18,7 @@ from .detector import Decision, Detector, DetectorConfig
 from .doppler import DopplerFrame, DopplerFramer
 from .evidence import NO_EVIDENCE, BandEvidence, Evidence, energy_caps, network_evidence
 from .features import FeatureStack
-from .lines import beside_db, lines_in
+from .lines import beside_db, held_still, lines_in
 from .rates import BasebandPlan, plan_baseband
 from .stillness import StillnessMeter, still_since
 from .symmetry import symmetric_power
@@ -298,10 +298,18 @@ class Engine:
         # Symmetry stops a room opening, impossible in a ruled-out frame, and marks a frame machine-like
         # (Detector._machine_like) only where the walking band reaches the opening gate.
         symmetry_counts = not ruled_out or bands[1] >= tuning.occupy_gate_db
+        # Only a frame the network was asked about can count towards a fast opening (Tuning.occupy_fast_frames).
+        fast = tuning.occupy_fast_frames
+        still = (
+            probs is not None
+            and fast < tuning.occupy_frames
+            and bool(held_still(walking.db, walking.peaks, fast, tuning))
+        )
         return network_evidence(
             probs,
             bands,
             tuning,
             opens_no_room=symmetry_counts and bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
+            held_still=still,
         ), probs

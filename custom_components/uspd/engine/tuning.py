@@ -12,6 +12,7 @@ the noise floor (noise alone reads ~0 dB), machines' energy subtracted.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -33,6 +34,15 @@ class Tuning:
     # 6 frames at 6 dB: a room opens ~150 ms later (median), and the motion sensor is not delayed.
     occupy_frames: int = 12
     """Frames of MAJOR in a row, occupy_gate_db behind each, that open an empty room; `scripts/lab tune_detector`."""
+    # A sequential test: walking clearly over both opening bars decided sooner than walking at their edge,
+    # unless the walking band's strongest bin holds still (lines.held_still: a tone just come on). Off: 4 frames
+    # at 1 logit opened rooms 125 ms sooner on the training streams, widened too, with no more false openings
+    # (lab/results/tune_detector.txt, --fast), but twice as many beside the shifted suite's strong ceiling-fan
+    # drafts (lab/README.md, the shifted suite).
+    occupy_fast_frames: int = 12
+    """MAJOR frames in a row, each occupy_fast_logit over the bars, opening a room; `scripts/lab tune_detector`."""
+    occupy_fast_logit: float = math.inf
+    """How far over both opening bars (network, gate) such a frame is; `scripts/lab tune_detector --fast`."""
     # A falsely opened room beside a fan flickers MINOR dozens of times a minute, and so does a hand at work.
     # The shortest that leaves one Motion turn-on per false opening (lab/results/tune_detector.txt, --clear).
     motion_clear_s: float = 5.0
