@@ -186,8 +186,8 @@ def run_detector(
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
     beside = np.full(len(s.t), np.nan)
-    if probs is not None and (line_std_db is not None or symmetry_db is not None):
-        windows = network_windows(s)
+    windows = network_windows(s) if probs is not None else None
+    if windows is not None and (line_std_db is not None or symmetry_db is not None):
         own = None
         if line_std_db is not None:
             lines = find_lines(windows, tuning)
@@ -196,8 +196,8 @@ def run_detector(
         if symmetry_db is not None:
             unlike = symmetric(windows, tuning, own)
     still = np.zeros(len(s.t), dtype=bool)
-    if probs is not None and occupy_fast_frames < occupy_frames:
-        walking = walking_db(network_windows(s))
+    if windows is not None and occupy_fast_frames < occupy_frames:
+        walking = walking_db(windows)
         still = held_still(walking, walking.argmax(axis=-1), occupy_fast_frames, tuning)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)

@@ -116,7 +116,7 @@ SYMMETRY_BESIDE_CHOICES_DB = (3.0, 4.0)
 # --line-outliers: how far a frame's level may rise over a still line's median and be the line's (None: any).
 LINE_OUTLIER_CHOICES_DB = (None, 8.0, 6.0, 4.5)
 # --fast: a shorter run that opens a room when every frame of it is far over the bars (frames, logits over).
-FAST_CHOICES = ((12, math.inf), (4, 1.0), (4, 2.0), (4, 3.0), (6, 3.0))
+FAST_CHOICES = ((12, math.inf), (3, 2.0), *((4, m) for m in (0.0, 0.5, 1.0, 2.0, 3.0)), (6, 3.0))
 
 
 @dataclass(frozen=True)

@@ -245,13 +245,10 @@ class Detector:
         self._beside_line = ev.beside_line
         # The opening run has hysteresis of its own: it starts over the full bar and holds down to the lowered one.
         off_open = hysteresis if self._major_run else 0.0
-        opening = motion == Motion.MAJOR and min(ev.major_logit, ev.occupy_cap) > theta - off_open
+        open_logit = min(ev.major_logit, ev.occupy_cap)  # the network's call and the gate's, the lower
+        opening = motion == Motion.MAJOR and open_logit > theta - off_open
         self._major_run = self._major_run + 1 if opening else 0
-        strong = (
-            opening
-            and not ev.held_still
-            and min(ev.major_logit, ev.occupy_cap) - theta >= self.tuning.occupy_fast_logit
-        )
+        strong = opening and not ev.held_still and open_logit - theta >= self.tuning.occupy_fast_logit
         self._strong_run = self._strong_run + 1 if strong else 0
         if motion == Motion.MAJOR:
             self._last_major_s = t_s
