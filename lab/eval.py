@@ -54,6 +54,7 @@ from scipy import stats
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
+from custom_components.uspd.engine.direction import one_way_shares
 from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
 from custom_components.uspd.engine.lines import beside_db, find_lines, held_still
@@ -62,7 +63,7 @@ from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.stillness import still_since
 from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.engine.walking import walking_db
+from custom_components.uspd.engine.walking import walking_db, walking_power
 from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
 from . import seeds
@@ -158,6 +159,8 @@ def run_detector(
     motion_clear_s: float = TUNING.motion_clear_s,
     occupy_fast_frames: int = TUNING.occupy_fast_frames,
     occupy_fast_logit: float = TUNING.occupy_fast_logit,
+    one_way_frames: int = TUNING.one_way_frames,
+    one_way_share: float = TUNING.one_way_share,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -182,6 +185,8 @@ def run_detector(
         motion_clear_s=motion_clear_s,
         occupy_fast_frames=occupy_fast_frames,
         occupy_fast_logit=occupy_fast_logit,
+        one_way_frames=one_way_frames,
+        one_way_share=one_way_share,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -199,6 +204,9 @@ def run_detector(
     if windows is not None and occupy_fast_frames < occupy_frames:
         walking = walking_db(windows)
         still = held_still(walking, walking.argmax(axis=-1), occupy_fast_frames, tuning)
+    two_way = np.zeros(len(s.t), dtype=bool)
+    if windows is not None and one_way_share > 0:
+        two_way = one_way_shares(walking_power(windows[:, -1, :]), one_way_frames) < one_way_share
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     reported = np.zeros(len(s.t), dtype=bool)
@@ -218,6 +226,7 @@ def run_detector(
                 bool(unlike[k]),
                 None if np.isnan(beside[k]) else float(beside[k]),
                 bool(still[k]),
+                bool(two_way[k]),
             )
         )
         t = float(s.t[k])

@@ -1,7 +1,8 @@
 """The detector's knobs for opening rooms and reporting walking, chosen on training data, never on the benchmark.
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
-                                             | --symmetry-beside | --line-outliers | --fast | --motion | --clear]
+                                             | --symmetry-beside | --line-outliers | --fast | --one-way
+                                             | --motion | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -50,6 +51,10 @@ network's and the gate's) and the walking band's strongest bin did not hold
 still through it (lines.held_still), against the plain run alone (off); it
 also counts false occupancies in the widened mining stream's first hours
 (lab/widened.py: strong ceiling-fan drafts make clear walking energy fast).
+With --one-way (the widened stream too), over how many frames and by what
+share the walking band's energy must have kept one side of the carrier for
+a frame to count towards opening a room (engine/direction.py: a draft swings
+every echo both ways within a second, a walker keeps coming or going).
 
 Each sweep sets the other knobs as they were when its choice was made, as
 far as the code can; the tables are in lab/results/tune_detector.txt, whose
@@ -117,6 +122,8 @@ SYMMETRY_BESIDE_CHOICES_DB = (3.0, 4.0)
 LINE_OUTLIER_CHOICES_DB = (None, 8.0, 6.0, 4.5)
 # --fast: a shorter run that opens a room when every frame of it is far over the bars (frames, logits over).
 FAST_CHOICES = ((12, math.inf), (3, 2.0), *((4, m) for m in (0.0, 0.5, 1.0, 2.0, 3.0)), (6, 3.0))
+# --one-way: over how many frames the walking band must keep one direction, and what share of it (0: off).
+ONE_WAY_CHOICES = ((40, 0.0), (40, 0.3), (40, 0.4), (40, 0.5), (60, 0.4), (80, 0.4))
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,8 @@ class Setting:
     line_outlier_db: float | None = None
     fast_frames: int = TUNING.occupy_fast_frames
     fast_logit: float = TUNING.occupy_fast_logit
+    one_way_frames: int = TUNING.one_way_frames
+    one_way_share: float = TUNING.one_way_share
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -231,10 +240,13 @@ def main() -> None:
     parser.add_argument(
         "--fast", action="store_true", help="sweep a shorter opening run for walking far over every bar"
     )
+    parser.add_argument(
+        "--one-way", action="store_true", help="sweep how steadily walking energy must keep one direction to open"
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if args.clear or args.fast else []
+    wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if args.clear or args.fast or args.one_way else []
     scenes = build(jobs + wide)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
@@ -265,6 +277,8 @@ def main() -> None:
     )
     if args.fast:
         settings = [dataclasses.replace(now, fast_frames=n, fast_logit=m) for n, m in FAST_CHOICES]
+    elif args.one_way:
+        settings = [dataclasses.replace(now, one_way_frames=n, one_way_share=m) for n, m in ONE_WAY_CHOICES]
     elif args.line_outliers:
         settings = [dataclasses.replace(now, line_outlier_db=db) for db in LINE_OUTLIER_CHOICES_DB]
     elif args.symmetry_beside:
@@ -302,8 +316,8 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast also counts the widened stream's empty rooms (strong ceiling-fan drafts: fast walking-like energy).
-    wide_groups = ([i for i in empty if i >= len(jobs)],) if args.fast else ()
+    # --fast and --one-way also count the widened stream's empty rooms (strong ceiling-fan drafts).
+    wide_groups = ([i for i in empty if i >= len(jobs)],) if args.fast or args.one_way else ()
     sweep(
         jobs,
         scenes,
@@ -339,7 +353,8 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          f"  outlier_db  fast  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
+          "  outlier_db  fast  one_way"
+          f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
@@ -371,6 +386,8 @@ def _sweep_line(setting: Setting) -> str:
             line_outlier_db=setting.line_outlier_db,
             occupy_fast_frames=setting.fast_frames,
             occupy_fast_logit=setting.fast_logit,
+            one_way_frames=setting.one_way_frames,
+            one_way_share=setting.one_way_share,
         )
         for i in use
     }
@@ -398,13 +415,14 @@ def _sweep_line(setting: Setting) -> str:
         d_early += bool(runs[i].occupied[:first_walk].any())
         d_missed += not runs[i].occupied[first_walk:].any()
     fast = "off" if setting.fast_frames >= setting.occupy_frames else f"{setting.fast_frames}@{setting.fast_logit:g}"
+    one_way = f"{setting.one_way_share:g}/{setting.one_way_frames}" if setting.one_way_share > 0 else "off"
     std, sym, steady, outlier = setting.line_std_db, setting.symmetry_db, setting.steady_std_db, setting.line_outlier_db
     return (
         f"{setting.gate_db:7.1f}  {setting.occupy_gate_db:14.1f}  {setting.occupy_frames:13d}"
         f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
         f"  {'off' if steady is None else steady:>9}  {'beside' if setting.symmetry_beside_line else 'all':>8}"
         f"  {'off' if outlier is None else outlier:>10}"
-        f"  {fast:>5}"
+        f"  {fast:>5}  {one_way:>7}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
     )

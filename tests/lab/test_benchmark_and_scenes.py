@@ -10,13 +10,14 @@ import pytest
 from custom_components.uspd.base.acoustics import speed_of_sound_mps
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import DetectorConfig, Motion
+from custom_components.uspd.engine.direction import one_way_shares
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.lines import held_still
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.engine.walking import walking_db
+from custom_components.uspd.engine.walking import walking_db, walking_power
 from custom_components.uspd.sim.render import Renderer
-from custom_components.uspd.sim.scene import Curtain, Interferer, Scene, Seated, Walker
+from custom_components.uspd.sim.scene import Curtain, Fan, Interferer, Scene, Seated, Walker
 from lab import seeds
 
 
@@ -65,32 +66,46 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     assert missed[:2] == (0, 1)
 
 
-@pytest.mark.parametrize("tone", [False, True])
-def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(tone: bool) -> None:
+@pytest.mark.parametrize("other", ["nothing", "tone", "draft"])
+def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) -> None:
     """The lab's detector run over cached frames makes the engine's decisions, cold start included.
 
     The walker is already moving when sensing starts: the engine does not ask
     the network about its first second, so neither may the benchmark. With
     another device's tone coming on in the walking band (1.3 m/s) as they walk
     and the fast opening on (Tuning.occupy_fast_frames, off as shipped): the
-    window rules (a young tone held still, then a line) judge alike too.
+    window rules (a young tone held still, then a line) judge alike too. With
+    a ceiling fan's strong draft and the one-way rule at a share it must
+    judge (direction.py): that rule's second of history too.
     """
     from lab import eval as lab_eval
     from lab.dataset import BLOCK_S, frames_of
     from lab.scenes import Draw
 
     walker = Walker(((0.0, 0.5, 3.5), (5.0, 2.5, 1.0)))
-    others = (Interferer(40300.0, -70.0, start_s=1.5),) if tone else ()
+    sounds: dict[str, tuple[Interferer | Fan, ...]] = {
+        "nothing": (),
+        "tone": (Interferer(40300.0, -70.0, start_s=1.5),),
+        "draft": (Fan(0.0, 5.0, airflow_jitter_mps=1.5, jitter_band_hz=(0.5, 20.0)),),
+    }
+    others = sounds[other]
     scene = Scene("walk_in", 5.0, sources=(walker, *others), seed=11)
     emission = Emission(carrier_hz=40000.0)
     frames = frames_of(Draw(scene, emission.carrier_hz, emission.level, "walk"))
     classifier = Classifier.load(prefer="numpy")
     probs = np.stack([classifier.probs(w) for w in lab_eval.network_windows(frames)])
-    fast = (4, 1.0) if tone else (TUNING.occupy_fast_frames, TUNING.occupy_fast_logit)
-    run = lab_eval.run_detector(frames, probs, DetectorConfig(), occupy_fast_frames=fast[0], occupy_fast_logit=fast[1])
+    fast = (4, 1.0) if other == "tone" else (TUNING.occupy_fast_frames, TUNING.occupy_fast_logit)
+    one_way = (40, 0.9) if other == "draft" else (TUNING.one_way_frames, TUNING.one_way_share)
+    knobs = {
+        "occupy_fast_frames": fast[0],
+        "occupy_fast_logit": fast[1],
+        "one_way_frames": one_way[0],
+        "one_way_share": one_way[1],
+    }
+    run = lab_eval.run_detector(frames, probs, DetectorConfig(), **knobs)  # type: ignore[arg-type]
 
     renderer = Renderer(scene)
-    tuning = dataclasses.replace(TUNING, occupy_fast_frames=fast[0], occupy_fast_logit=fast[1])
+    tuning = dataclasses.replace(TUNING, **knobs)  # type: ignore[arg-type]
     engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels, tuning=tuning), classifier)
     rate = engine.plan.baseband_rate_hz
     block, total = int(BLOCK_S * rate), int(scene.duration_s * rate)
@@ -108,11 +123,15 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(tone: bool) ->
     assert run.motion[: lab_eval.network_start(frames)].max() == 0  # nothing judged while the engine starts
     assert run.motion.max() == 2  # and the walk is seen once it may be
     assert run.occupied.any()
-    if tone:  # the young tone was there to be judged, and the fast run opened the room sooner
+    plain = lab_eval.run_detector(frames, probs, DetectorConfig())
+    if other == "tone":  # the young tone was there to be judged, and the fast run opened the room sooner
         walking = walking_db(lab_eval.network_windows(frames))
         assert held_still(walking, walking.argmax(axis=-1), 4).any()
-        plain = lab_eval.run_detector(frames, probs, DetectorConfig())
         assert np.argmax(run.occupied) < np.argmax(plain.occupied)
+    if other == "draft":  # the draft swung the band both ways as the walker came: those frames were judged
+        two_way = one_way_shares(walking_power(lab_eval.network_windows(frames)[:, -1, :]), 40) < 0.9
+        assert (two_way & (run.motion == 2)).any()
+        assert np.argmax(run.occupied) >= np.argmax(plain.occupied)
 
 
 def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:

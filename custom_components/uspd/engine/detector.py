@@ -17,7 +17,9 @@ State machine (docs/how-it-works.md, "How it decides"):
   a room, and nor does a glimpse of something walking-fast (a blade's
   flash, a click) that is gone within that time, nor another device's tone
   (a spectral line that does not move, lines.py), nor a fan's or music's
-  walking-band energy (as much approaching as receding, symmetry.py).
+  walking-band energy (as much approaching as receding, symmetry.py), nor a
+  draft's (energy that swung both ways over the last one_way_frames,
+  direction.py).
   With occupy_fast_frames under occupy_frames (off as shipped, tuning.py),
   walking clearly over both opening bars (occupy_fast_logit) opens it after
   that many frames instead, a sequential test, unless the walking band's
@@ -246,7 +248,7 @@ class Detector:
         # The opening run has hysteresis of its own: it starts over the full bar and holds down to the lowered one.
         off_open = hysteresis if self._major_run else 0.0
         open_logit = min(ev.major_logit, ev.occupy_cap)  # the network's call and the gate's, the lower
-        opening = motion == Motion.MAJOR and open_logit > theta - off_open
+        opening = motion == Motion.MAJOR and open_logit > theta - off_open and not ev.two_way
         self._major_run = self._major_run + 1 if opening else 0
         strong = opening and not ev.held_still and open_logit - theta >= self.tuning.occupy_fast_logit
         self._strong_run = self._strong_run + 1 if strong else 0

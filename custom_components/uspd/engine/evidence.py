@@ -40,6 +40,9 @@ class Evidence:
     # The walking band's strongest bin and its level held still over the last frames (lines.held_still): maybe
     # a tone too young to be known as a line, so this frame does not count towards a fast opening.
     held_still: bool = False
+    # The walking band's energy swung both ways over the last second (direction.py): a draft, not a walker, so this
+    # frame counts towards no opening.
+    two_way: bool = False
 
 
 # What a frame without a tone (or just after one changed) says: nothing moved that we could see.
@@ -96,6 +99,7 @@ def network_evidence(
     opens_no_room: bool = False,
     occupy_db: float | None = None,
     held_still: bool = False,
+    two_way: bool = False,
 ) -> Evidence:
     """probs: (background, minor, major), None where it was not asked; bands: the baseline's (minor, major, guard) dB.
 
@@ -110,7 +114,8 @@ def network_evidence(
     room however sure the network is. occupy_db: the walking-band energy that
     must clear the opening gate, where not all of it may count (beside a
     still line, lines.py); by default the band's own. held_still: the walking
-    band's strongest bin held still of late (lines.held_still).
+    band's strongest bin held still of late (lines.held_still). two_way: its
+    energy swung both ways over the last second (direction.py).
 
     Without probs (the band energy alone ruled motion out, Detector.rules_out_motion)
     both logits are -inf: the frame is no motion whatever the network would
@@ -136,4 +141,5 @@ def network_evidence(
         else ((occupy_db if occupy_db is not None else major_db) - tuning.occupy_gate_db) * per_db,
         beside_line=occupy_db is not None,
         held_still=held_still,
+        two_way=two_way,
     )

@@ -15,6 +15,7 @@ from .classifier import Classifier
 from .clutter import ClutterFilter
 from .demodulate import Demodulator
 from .detector import Decision, Detector, DetectorConfig
+from .direction import DirectionHistory
 from .doppler import DopplerFrame, DopplerFramer
 from .evidence import NO_EVIDENCE, BandEvidence, Evidence, energy_caps, network_evidence
 from .features import FeatureStack
@@ -127,6 +128,7 @@ class Engine:
         self.classifier = classifier
         self.features = FeatureStack(self.speeds_mps)
         self.walking = WalkingWindow()
+        self.direction = DirectionHistory(config.tuning.one_way_frames)
         self.detector = Detector(config.detector, config.tuning, network=classifier is not None)
         far = np.abs(self.speeds_mps) >= 0.5 * np.abs(self.speeds_mps).max()
         # The mean over the far bins as one product (the noise floor's level, every frame).
@@ -190,6 +192,7 @@ class Engine:
         self.framer.reset()
         self.features.reset()
         self.walking.reset()
+        self.direction.reset()
         self.detector.reset()
 
     def process(self, audio: NDArray[np.floating]) -> list[FrameResult]:
@@ -274,12 +277,14 @@ class Engine:
             self._blank_frames = max(0, self._blank_frames - 1)
             self.features.reset()  # the network starts afresh, as at a cold start
             self.walking.reset()
+            self.direction.reset()
             return NO_EVIDENCE, None
         if self.classifier is None:
             return self.bands(frame.ratio), None
         tuning = self.config.tuning
         stack = self.features.push(frame.normalized_db)
         self.walking.push(stack[-1])
+        self.direction.push(self.walking.power[-1])
         bands = self.bands.bands(frame.ratio)
         probs = None
         # Most frames of a quiet room: the band energy alone keeps the detector at no motion, so the
@@ -312,4 +317,5 @@ class Engine:
             opens_no_room=symmetry_counts and bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
             held_still=still,
+            two_way=probs is not None and tuning.one_way_share > 0 and self.direction.share() < tuning.one_way_share,
         ), probs

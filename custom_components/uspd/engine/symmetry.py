@@ -17,16 +17,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .bands import MAJOR_BAND_MPS
-from .features import grid_bins
 from .tuning import TUNING, Tuning
-from .walking import WALKING_BINS, walking_power
+from .walking import TOWARDS, walking_power
 
 # A still line (another device's tone, lines.py) sits on one side and would
 # make a fan's or music's evenness look like a walker's direction, or hide a
 # walker's direction on the other side: the engine weighs the band without
 # the line's own bins (scripts/lab tune_detector --symmetry-beside; lab/results/tune_detector.txt).
-_TOWARDS = np.isin(WALKING_BINS, grid_bins(MAJOR_BAND_MPS, +1))
 
 
 def side_balance_db(windows: NDArray[np.floating], without: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
@@ -41,7 +38,7 @@ def balance_db(walking: NDArray[np.float64], without: NDArray[np.bool_] | None =
     """side_balance_db from the windows' walking band as power over the floor (walking.py)."""
     power = np.add.reduce(walking, axis=-2) / walking.shape[-2]  # the mean's values, without its wrapper
     keep = np.ones(power.shape, dtype=bool) if without is None else ~without
-    towards, away = keep & _TOWARDS, keep & ~_TOWARDS
+    towards, away = keep & TOWARDS, keep & ~TOWARDS
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = ((power * towards).sum(axis=-1) / towards.sum(axis=-1)) / (
             (power * away).sum(axis=-1) / away.sum(axis=-1)

@@ -104,6 +104,14 @@ class Tuning:
     symmetry_db: float = 3.0
     """How even the walking band's two sides must be to open no room; `scripts/lab tune_detector --symmetry`."""
 
+    # A draft (direction.py): the walking band's energy swinging both ways within a second, as no walker's does.
+    # The highest share and longest window swept that cost no walk-in on the training streams, the widened one
+    # included (lab/results/tune_detector.txt, --one-way); 0.5 or 60 frames lose one with a distractor there.
+    one_way_frames: int = 40
+    """Frames over which the walking band keeps one way to open a room; `scripts/lab tune_detector --one-way`."""
+    one_way_share: float = 0.4
+    """Least share of that window's side difference on its net side (0: off); `scripts/lab tune_detector --one-way`."""
+
     # Breathing (stillness.py).
     # 3.4 dB over the highest window of 3.5 h of empty rooms with fans, curtains, music, tones and clicks on
     # training seeds (30.6 dB, a curtain swaying slowly); seated readers' still stretches score 35-70 dB.

@@ -15,6 +15,8 @@ from .bands import MAJOR_BAND_MPS
 from .features import CONTEXT_FRAMES, DB_SCALE, grid_bins
 
 WALKING_BINS = grid_bins(MAJOR_BAND_MPS)
+# The walking bins on the approaching side of the carrier (the rest recede).
+TOWARDS = np.isin(WALKING_BINS, grid_bins(MAJOR_BAND_MPS, +1))
 
 
 def walking_db(windows: NDArray[np.floating]) -> NDArray[np.float32]:

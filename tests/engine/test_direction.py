@@ -1,0 +1,81 @@
+"""direction.py: a walker's walking-band energy keeps one side of the carrier; a draft's swings both ways."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
+from custom_components.uspd.engine.direction import DirectionHistory, one_way_share, one_way_shares, side_difference
+from custom_components.uspd.engine.evidence import Evidence
+from custom_components.uspd.engine.features import GRID_BINS, GRID_SPEEDS_MPS, scale_db
+from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.engine.walking import TOWARDS, WALKING_BINS, walking_power
+
+RNG = np.random.default_rng(5)
+
+
+def _rows(speeds_mps: list[float], level_db: float = 20.0) -> NDArray[np.float64]:
+    """Walking-band power over the floor, a frame per speed: noise (~0 dB) and echo energy around that speed."""
+    db = RNG.normal(0.0, 2.0, (len(speeds_mps), GRID_BINS))
+    for row, v in enumerate(speeds_mps):
+        db[row] += level_db * np.exp(-0.5 * ((GRID_SPEEDS_MPS - v) / 0.2) ** 2)
+    return walking_power(scale_db(db))
+
+
+def test_the_approaching_side_is_the_positive_one() -> None:
+    coming, going = (side_difference(row) for row in _rows([1.0, -1.0]))
+    assert coming > 0 > going
+    # The sign follows the grid's approaching bins, the same the symmetry rule weighs.
+    assert (GRID_SPEEDS_MPS[WALKING_BINS][TOWARDS] > 0).all()
+
+
+def _differences(rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.array([side_difference(row) for row in rows])
+
+
+def test_a_walker_keeps_one_way_and_a_draft_does_not() -> None:
+    walker = _differences(_rows([1.1 + 0.1 * np.sin(k / 3) for k in range(40)]))  # gait wobbles its speed
+    assert one_way_share(walker) > 0.95
+    # The draft: every echo seems to move one way, then the other, a few times a second.
+    draft = _differences(_rows([0.8 * np.sign(np.sin(2 * np.pi * 3 * k * 0.025 + 0.3)) for k in range(40)]))
+    assert one_way_share(draft) < 0.3
+    assert one_way_share(np.zeros(40)) == 1.0  # silence says nothing either way
+
+
+def test_the_history_covers_the_last_frames_and_a_reset_forgets() -> None:
+    rows = _rows(list(RNG.uniform(-2.0, 2.0, 100)))
+    d = _differences(rows)
+    history = DirectionHistory(40)
+    streamed = []
+    for k, row in enumerate(rows):
+        if k == 70:  # a reset (the tone switched) is a window of silence
+            history.reset()
+        history.push(row)
+        streamed.append(history.share())
+    padded = np.concatenate([np.zeros(39), d[:70], np.zeros(39), d[70:]])
+    expected = [one_way_share(padded[k : k + 40]) for k in range(70)]
+    expected += [one_way_share(padded[109 + k : 149 + k]) for k in range(30)]
+    assert streamed == pytest.approx(expected, abs=1e-12)
+    assert one_way_shares(rows[:70], 40).tolist() == streamed[:70]  # the lab's, bit for bit
+
+
+def test_walking_that_swings_both_ways_opens_no_room() -> None:
+    walk = Evidence(motion_logit=5.0, major_logit=5.0, minor_db=20.0, major_db=20.0, guard_db=0.0)
+    tuning = dataclasses.replace(TUNING, one_way_share=0.4)
+
+    def feed(frames: list[Evidence]) -> list[tuple[Motion, bool]]:
+        det = Detector(DetectorConfig(), tuning, network=True)
+        return [(d.motion, d.occupied) for d in (det.update(k * 0.025, ev) for k, ev in enumerate(frames))]
+
+    draft = dataclasses.replace(walk, two_way=True)
+    got = feed([draft] * 80)
+    assert all(m == Motion.MAJOR for m, _ in got[TUNING.onset_frames :])  # the raw motion sensor still says so
+    assert not any(occ for _, occ in got)
+    # One frame the draft swung back breaks the run: occupy_frames of one-way walking after it open the room.
+    got = feed([walk] * 10 + [draft] + [walk] * (TUNING.occupy_frames - 1))
+    assert not any(occ for _, occ in got)
+    assert feed([walk] * 10 + [draft] + [walk] * TUNING.occupy_frames)[-1][1]
