@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -310,12 +310,17 @@ class Engine:
             and fast < tuning.occupy_frames
             and bool(held_still(walking.db, walking.peaks, fast, tuning))
         )
-        return network_evidence(
+        evidence = network_evidence(
             probs,
             bands,
             tuning,
             opens_no_room=symmetry_counts and bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
             held_still=still,
-            two_way=probs is not None and tuning.one_way_share > 0 and self.direction.share() < tuning.one_way_share,
-        ), probs
+        )
+        # Whether the band kept one way (direction.py) matters only to a frame that may be MAJOR, and so open a
+        # room: its major logit over the lowest bar walking has (the threshold less hysteresis).
+        lowest = self.detector.threshold_logit() - tuning.hysteresis_logit
+        if tuning.one_way_share > 0 and evidence.major_logit > lowest and self.direction.share() < tuning.one_way_share:
+            evidence = replace(evidence, two_way=True)
+        return evidence, probs
