@@ -20,11 +20,6 @@ from numpy.typing import NDArray
 from .tuning import TUNING, Tuning
 from .walking import TOWARDS, walking_power
 
-# A still line (another device's tone, lines.py) sits on one side and would
-# make a fan's or music's evenness look like a walker's direction, or hide a
-# walker's direction on the other side: the engine weighs the band without
-# the line's own bins (scripts/lab tune_detector --symmetry-beside; lab/results/tune_detector.txt).
-
 
 def side_balance_db(windows: NDArray[np.floating], without: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
     """windows: (..., frames, GRID_BINS) of the classifier's scaled input → approaching over receding power, dB.
@@ -37,6 +32,9 @@ def side_balance_db(windows: NDArray[np.floating], without: NDArray[np.bool_] | 
 def balance_db(walking: NDArray[np.float64], without: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
     """side_balance_db from the windows' walking band as power over the floor (walking.py)."""
     power = np.add.reduce(walking, axis=-2) / walking.shape[-2]  # the mean's values, without its wrapper
+    # A still line (another device's tone, lines.py) sits on one side and would make a fan's or music's evenness
+    # look like a walker's direction, or hide a walker's direction on the other side: the engine weighs the band
+    # without the line's own bins (scripts/lab tune_detector --symmetry-beside; lab/results/tune_detector.txt).
     keep = np.ones(power.shape, dtype=bool) if without is None else ~without
     towards, away = keep & TOWARDS, keep & ~TOWARDS
     with np.errstate(divide="ignore", invalid="ignore"):
