@@ -65,10 +65,9 @@ def test_the_history_covers_the_last_frames_and_a_reset_forgets() -> None:
 
 def test_walking_that_swings_both_ways_opens_no_room() -> None:
     walk = Evidence(motion_logit=5.0, major_logit=5.0, minor_db=20.0, major_db=20.0, guard_db=0.0)
-    tuning = dataclasses.replace(TUNING, one_way_share=0.4)
 
     def feed(frames: list[Evidence]) -> list[tuple[Motion, bool]]:
-        det = Detector(DetectorConfig(), tuning, network=True)
+        det = Detector(DetectorConfig(), TUNING, network=True)
         return [(d.motion, d.occupied) for d in (det.update(k * 0.025, ev) for k, ev in enumerate(frames))]
 
     draft = dataclasses.replace(walk, two_way=True)

@@ -39,8 +39,8 @@ def one_way_share(differences: NDArray[np.float64]) -> float:
 class DirectionHistory:
     """Streaming: push each frame's walking-band power (WalkingWindow's newest row); share() covers the last frames.
 
-    A ring: a frame's push writes one value, and the sums are taken only for
-    frames that could open a room (the network was asked).
+    A ring: a frame's push writes one value, and the engine takes the sums
+    only on frames that may be MAJOR and so open a room.
     """
 
     def __init__(self, frames: int) -> None:

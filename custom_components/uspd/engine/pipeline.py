@@ -320,7 +320,10 @@ class Engine:
         )
         # Whether the band kept one way (direction.py) matters only to a frame that may be MAJOR, and so open a
         # room: its major logit over the lowest bar walking has (the threshold less hysteresis).
-        lowest = self.detector.threshold_logit() - tuning.hysteresis_logit
-        if tuning.one_way_share > 0 and evidence.major_logit > lowest and self.direction.share() < tuning.one_way_share:
+        if (
+            tuning.one_way_share > 0
+            and evidence.major_logit > self.detector.threshold_logit() - tuning.hysteresis_logit
+            and self.direction.share() < tuning.one_way_share
+        ):
             evidence = replace(evidence, two_way=True)
         return evidence, probs

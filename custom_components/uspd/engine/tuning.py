@@ -37,8 +37,8 @@ class Tuning:
     # A sequential test: walking clearly over both opening bars decided sooner than walking at their edge,
     # unless the walking band's strongest bin holds still (lines.held_still: a tone just come on). Off: 4 frames
     # at 1 logit opened rooms 125 ms sooner on the training streams, widened too, with no more false openings
-    # (lab/results/tune_detector.txt, --fast), but twice as many beside the shifted suite's strong ceiling-fan
-    # drafts (lab/README.md, the shifted suite).
+    # (lab/results/tune_detector.txt, --fast), but beside the shifted suite's strong ceiling-fan drafts 6 rooms
+    # in 3 h instead of 1, the draft rule (one_way_share) on (lab/README.md, the shifted suite).
     occupy_fast_frames: int = 12
     """MAJOR frames in a row, each occupy_fast_logit over the bars, opening a room; `scripts/lab tune_detector`."""
     occupy_fast_logit: float = math.inf
