@@ -55,7 +55,7 @@ def main() -> None:
     def rules(walking: WalkingWindow, rows: Iterator[np.ndarray]) -> None:
         """One frame as the engine does it: the newest row into the walking window, then both rules."""
         walking.push(next(rows))
-        lines = lines_in(walking.db, walking.peaks)
+        lines = lines_in(walking.line_db, walking.peaks, walking.slow_peaks)
         beside_db(lines)
         symmetric_power(walking.power, without=lines.own)
 
@@ -71,7 +71,8 @@ def main() -> None:
         rows = itertools.cycle(window)  # the window's frames again and again: the same window every 12 frames
         for _ in range(len(window)):
             walking.push(next(rows))
-        assert bool(lines_in(walking.db, walking.peaks).still) == bool(find_lines(window).still)
+        lines = lines_in(walking.line_db, walking.peaks, walking.slow_peaks)
+        assert bool(lines.still) == bool(find_lines(window).still)
         step = functools.partial(rules, walking, rows)
         rules_us = min(timeit.repeat(step, number=2400, repeat=5)) / 2400 * 1e6
         print(f"still line and symmetry: {rules_us:.1f} µs per frame{name}")

@@ -161,6 +161,8 @@ def run_detector(
     occupy_fast_logit: float = TUNING.occupy_fast_logit,
     one_way_frames: int = TUNING.one_way_frames,
     one_way_share: float = TUNING.one_way_share,
+    line_skirt_db: float | None = TUNING.line_skirt_db,
+    weak_line_db: float = TUNING.weak_line_db,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -187,6 +189,8 @@ def run_detector(
         occupy_fast_logit=occupy_fast_logit,
         one_way_frames=one_way_frames,
         one_way_share=one_way_share,
+        line_skirt_db=line_skirt_db,
+        weak_line_db=weak_line_db,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)

@@ -2,7 +2,7 @@
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
                                              | --symmetry-beside | --line-outliers | --fast | --one-way
-                                             | --motion | --clear]
+                                             | --tones | --motion | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -54,7 +54,16 @@ also counts false occupancies in the widened mining stream's first hours
 With --one-way (the widened stream too), over how many frames and by what
 share the walking band's energy must have kept one side of the carrier for
 a frame to count towards opening a room (engine/direction.py: a draft swings
-every echo both ways within a second, a walker keeps coming or going).
+every echo both ways within a second, a walker keeps coming or going). With
+--tones (the widened stream too: its tones lie 2 Hz-1.2 kHz off the
+carrier), two more rules against other devices' tones (engine/lines.py):
+how far a walking bin may rise over the one nearer a still line and still
+be the line's skirt (a strong tone's leakage falls away over many bins,
+wavering too much for --steady), and how far over the floor a still line
+must stand to be known in the slow bins between the walking band's sides
+(a tone a few hertz off the carrier peaks there) or split evenly between
+two neighbouring bins (a tone between them): a walker's weak echo at a
+steady speed can do either for 300 ms.
 
 Each sweep sets the other knobs as they were when its choice was made, as
 far as the code can; the tables are in lab/results/tune_detector.txt, whose
@@ -124,6 +133,9 @@ LINE_OUTLIER_CHOICES_DB = (None, 8.0, 6.0, 4.5)
 FAST_CHOICES = ((12, math.inf), (3, 2.0), *((4, m) for m in (0.0, 0.5, 1.0, 2.0, 3.0)), (6, 3.0))
 # --one-way: over how many frames the walking band must keep one direction, and what share of it (0: off).
 ONE_WAY_CHOICES = ((40, 0.0), (40, 0.3), (40, 0.4), (40, 0.5), (60, 0.4), (80, 0.4))
+# --tones: how far a bin may rise over the one nearer a still line and be its skirt (None: no skirt), and the least
+# level over the floor of a still line in the slow bins or split over two (inf: no such line).
+TONE_CHOICES_DB = ((None, math.inf), (0.0, math.inf), (0.0, 30.0), (0.0, 25.0))
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,8 @@ class Setting:
     fast_logit: float = TUNING.occupy_fast_logit
     one_way_frames: int = TUNING.one_way_frames
     one_way_share: float = TUNING.one_way_share
+    line_skirt_db: float | None = TUNING.line_skirt_db
+    weak_line_db: float = TUNING.weak_line_db
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -243,10 +257,12 @@ def main() -> None:
     parser.add_argument(
         "--one-way", action="store_true", help="sweep how steadily walking energy must keep one direction to open"
     )
+    parser.add_argument("--tones", action="store_true", help="sweep a still line's skirt and how strong a line must be")
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if args.clear or args.fast or args.one_way else []
+    widened = args.clear or args.fast or args.one_way or args.tones
+    wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if widened else []
     scenes = build(jobs + wide)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
@@ -275,7 +291,9 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.fast:
+    if args.tones:
+        settings = [dataclasses.replace(now, line_skirt_db=sk, weak_line_db=weak) for sk, weak in TONE_CHOICES_DB]
+    elif args.fast:
         settings = [dataclasses.replace(now, fast_frames=n, fast_logit=m) for n, m in FAST_CHOICES]
     elif args.one_way:
         settings = [dataclasses.replace(now, one_way_frames=n, one_way_share=m) for n, m in ONE_WAY_CHOICES]
@@ -316,8 +334,8 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast and --one-way also count the widened stream's empty rooms (strong ceiling-fan drafts).
-    wide_groups = ([i for i in empty if i >= len(jobs)],) if args.fast or args.one_way else ()
+    # --fast, --one-way and --tones also count the widened stream's empty rooms (drafts, tones).
+    wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     sweep(
         jobs,
         scenes,
@@ -353,7 +371,7 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db  fast  one_way"
+          "  outlier_db  fast  one_way  skirt  weak_line"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
@@ -388,6 +406,8 @@ def _sweep_line(setting: Setting) -> str:
             occupy_fast_logit=setting.fast_logit,
             one_way_frames=setting.one_way_frames,
             one_way_share=setting.one_way_share,
+            line_skirt_db=setting.line_skirt_db,
+            weak_line_db=setting.weak_line_db,
         )
         for i in use
     }
@@ -422,7 +442,8 @@ def _sweep_line(setting: Setting) -> str:
         f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
         f"  {'off' if steady is None else steady:>9}  {'beside' if setting.symmetry_beside_line else 'all':>8}"
         f"  {'off' if outlier is None else outlier:>10}"
-        f"  {fast:>5}  {one_way:>7}"
+        f"  {fast:>5}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
+        f"  {setting.weak_line_db:9g}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
     )

@@ -16,13 +16,15 @@ from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRI
 from custom_components.uspd.engine.lines import beside_db, find_lines, held_still
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.engine.walking import walking_db
+from custom_components.uspd.engine.walking import WALKING_BINS, walking_db
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Interferer, Scene, Walker
 
 RNG = np.random.default_rng(3)
 OUTLIERS_ANY = dataclasses.replace(TUNING, line_outlier_db=None)
 OUTLIERS_4_5 = dataclasses.replace(TUNING, line_outlier_db=4.5)
+# Slow lines and tones split over two bins, as tune_detector --tones tried them (the shipped Tuning has them off).
+WEAK_30 = dataclasses.replace(TUNING, weak_line_db=30.0)
 
 
 def stationary_line(windows: NDArray[np.float32], min_frames: int = TUNING.line_min_frames) -> NDArray[np.bool_]:
@@ -67,10 +69,72 @@ def test_a_still_bin_whose_level_swings_is_not() -> None:
     assert not stationary_line(_window([_bin(1.2)] * CONTEXT_FRAMES, list(swinging)))
 
 
-def test_a_line_outside_the_walking_band_does_not_count() -> None:
-    # A hand-speed tone: the walking band's strongest bin is noise, and it wanders.
-    hand = _window([_bin(0.2)] * CONTEXT_FRAMES, [25.0] * CONTEXT_FRAMES)
-    assert not stationary_line(hand)
+def _spectrum(levels_db: dict[int, list[float]]) -> NDArray[np.float32]:
+    """The classifier's scaled input: noise (~0 dB) with these bins at these levels, frame by frame."""
+    db = np.random.default_rng(7).normal(0.0, 2.0, (CONTEXT_FRAMES, GRID_BINS))
+    for b, levels in levels_db.items():
+        db[:, b] = levels
+    return scale_db(db)
+
+
+# A walker's echo swings with the gait and the range, frame by frame: no steady bin.
+GAIT_DB = np.resize([0.0, -5.0, 3.0, -2.0, 4.0, -6.0], CONTEXT_FRAMES)
+
+
+def _few_hertz_off(walker_db: float | None = None) -> NDArray[np.float32]:
+    """A strong tone at 0.13 m/s whose skirt spills into the walking band's slowest bins, wavering there."""
+    waver = np.resize([0.0, -7.0], CONTEXT_FRAMES)
+    levels = {
+        _bin(0.134): [49.0] * CONTEXT_FRAMES,
+        _bin(0.268): [40.0] * CONTEXT_FRAMES,
+        _bin(0.402): list(27.0 + waver),
+        _bin(0.536): list(17.0 + 0.5 * waver),
+        _bin(0.67): list(9.0 + 0.3 * waver),
+    }
+    if walker_db is not None:
+        levels[_bin(1.5)] = list(walker_db + GAIT_DB)
+    return _spectrum(levels)
+
+
+def test_a_tone_a_few_hertz_off_is_a_line_and_its_skirt_opens_nothing() -> None:
+    # Its peak lies between the walking band's two sides, where it holds; in the band its skirt wavers by 7 dB.
+    tone = _few_hertz_off()
+    assert not find_lines(tone, TUNING).still  # off as shipped: the walking band alone sees no line
+    lines = find_lines(tone, WEAK_30)
+    assert lines.still
+    assert lines.own[np.isin(WALKING_BINS, [_bin(0.402), _bin(0.536)])].all()  # the skirt is the tone's
+    assert beside_db(lines) < TUNING.occupy_gate_db
+    # Someone walking in beside it still shows.
+    assert beside_db(find_lines(_few_hertz_off(walker_db=30.0), WEAK_30)) > TUNING.occupy_gate_db
+
+
+def test_a_tone_at_the_carrier_itself_is_no_line() -> None:
+    # The still bin holds the static echoes' residue and breathing: what sits there is nobody's walking.
+    still = _window([_bin(0.0)] * CONTEXT_FRAMES, [25.0] * CONTEXT_FRAMES)
+    assert not stationary_line(still)
+
+
+def test_a_tone_between_two_bins_is_a_line_and_a_weak_echo_so_split_is_not() -> None:
+    # Its power splits between two bins in a fixed share; noise decides which is the stronger, frame by frame.
+    a = _bin(1.2)
+    for level, line in ((WEAK_30.weak_line_db + 5, True), (WEAK_30.weak_line_db - 10, False)):
+        split = _spectrum({a: [level] * CONTEXT_FRAMES, a + 1: list(level + np.resize([0.3, -0.3], CONTEXT_FRAMES))})
+        assert len(set(walking_db(split).argmax(axis=-1).tolist())) == 2
+        assert bool(find_lines(split, WEAK_30).still) == line
+
+
+def test_a_strong_tones_wavering_skirt_is_its_own() -> None:
+    # A tone 45 dB over the floor: its leakage falls away over many bins, wavering by several dB each.
+    waver = np.resize([4.0, -4.0, 1.0, -3.0], CONTEXT_FRAMES)
+    skirt = {_bin(1.2) + i: list(45.0 - 6 * i + np.roll(waver, i)) for i in range(1, 8)}
+    tone = _spectrum({_bin(1.2): [45.0] * CONTEXT_FRAMES, **skirt})
+    assert beside_db(find_lines(tone)) < TUNING.occupy_gate_db
+    assert beside_db(find_lines(tone, dataclasses.replace(TUNING, line_skirt_db=None))) > TUNING.occupy_gate_db
+    # A walker beyond the skirt rises out of it, and is not the tone's.
+    walker = _bin(1.2) + 10
+    walked = _spectrum({_bin(1.2): [45.0] * CONTEXT_FRAMES, **skirt, walker: list(35.0 + GAIT_DB)})
+    assert not find_lines(walked).own[np.flatnonzero(np.isin(WALKING_BINS, walker))].any()
+    assert beside_db(find_lines(walked)) > TUNING.occupy_gate_db
 
 
 def test_many_windows_at_once_give_the_same_answers() -> None:
@@ -200,3 +264,16 @@ def test_a_walker_holds_neither_their_bin_nor_its_level() -> None:
     drift = [_bin(1.2)] * (CONTEXT_FRAMES - 3) + [_bin(1.2) + 3] * 3
     assert _held_still(_window(drift, [30.0] * CONTEXT_FRAMES), frames=3)
     assert not _held_still(_window(drift, [30.0] * CONTEXT_FRAMES), frames=6)
+
+
+def test_a_line_at_the_top_of_the_scale_takes_no_skirt() -> None:
+    # A walker passing within a metre clips a run of bins flat, and their echo falls away from it as a skirt does:
+    # at the top of the scale a tone and a walker look alike, so the fall beside it stays someone's.
+    plateau = {_bin(1.2) + i: [50.0] * CONTEXT_FRAMES for i in range(3)}
+    falling = {_bin(1.2) + 2 + i: list(50.0 - 6 * i + GAIT_DB) for i in range(1, 7)}
+    clipped = _spectrum({**plateau, **falling})
+    assert find_lines(clipped).still
+    assert beside_db(find_lines(clipped)) > TUNING.occupy_gate_db
+    # Slow bins clipped flat are no line at all.
+    slow = _spectrum({b: [50.0] * CONTEXT_FRAMES for b in (_bin(-0.268), _bin(-0.134), _bin(0.134), _bin(0.268))})
+    assert not find_lines(slow, WEAK_30).still

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import signal
@@ -13,7 +15,8 @@ from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_BINS, GR
 from custom_components.uspd.engine.lines import find_lines
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
-from custom_components.uspd.engine.walking import WalkingWindow, walking_db, walking_power
+from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.engine.walking import SLOW_IN_LINE, WalkingWindow, line_db, walking_db, walking_power
 
 SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
 
@@ -82,12 +85,15 @@ def test_one_window_finds_the_lines_a_batch_of_windows_finds() -> None:
     tone = int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))
     windows[::2, rng.integers(0, CONTEXT_FRAMES, 7), tone] = 1.5  # a tone in some frames of every other window
     windows[::4, :, tone] = 1.5 + rng.normal(0, 0.01, (10, CONTEXT_FRAMES))  # and held in every fourth
-    batch = find_lines(windows)
-    assert 0 < batch.still.sum() < len(windows)
-    for i, window in enumerate(windows):
-        alone = find_lines(window)
-        assert alone.still == batch.still[i]
-        assert np.array_equal(alone.own, batch.own[i])
+    windows[1::4, :, tone + 1] = windows[1::4, :, tone] = 1.5  # between two bins: noise picks the peak
+    # As shipped, and with slow lines and tones split over two bins (tune_detector --tones) on.
+    for tuning in (TUNING, dataclasses.replace(TUNING, weak_line_db=20.0)):
+        batch = find_lines(windows, tuning)
+        assert 0 < batch.still.sum() < len(windows)
+        for i, window in enumerate(windows):
+            alone = find_lines(window, tuning)
+            assert alone.still == batch.still[i]
+            assert np.array_equal(alone.own, batch.own[i])
 
 
 @pytest.mark.parametrize(("rate", "carrier"), [(96000, 40000.0), (96000, 38517.0), (44100, 19000.0)])
@@ -118,6 +124,8 @@ def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
         assert np.array_equal(window.db, walking_db(stack))
         assert np.array_equal(window.power, walking_power(stack))
         assert np.array_equal(window.peaks, np.argmax(walking_db(stack), axis=-1))
+        assert np.array_equal(window.line_db, line_db(stack))
+        assert np.array_equal(window.slow_peaks, np.argmax(line_db(stack)[:, SLOW_IN_LINE], axis=-1))
     window.reset()
     assert np.array_equal(window.power, walking_power(np.zeros_like(stack)))
 

@@ -14,13 +14,36 @@ as motion, but only the walking band beside the line counts towards
 opening an empty room (detector.py): the tone alone opens none, and
 someone walking in while it sounds, weaker than it, still does.
 
+The slow bins between the walking band's two sides are asked the same
+(walking.SLOW_IN_LINE, the still bin aside: static echoes' residue and
+breathing live there). A tone less than 0.4 m/s of Doppler off the carrier
+(another device on our nominal frequency, its clock some parts per million
+off, or a supply's whine near it) peaks there, steady, and reaches the
+walking band only as its skirt, which wavers by several dB from frame to
+frame: the walking band alone never sees a line. A tone between two grid
+bins splits evenly, and noise picks the stronger frame by frame, so a
+frame whose strongest bin is the line's neighbour, beating it by at most
+TIE_DB, is the line's too where that neighbour holds as steadily (a
+walker's echo moving between two bins trades one for the other). Both only
+where the line stands at least weak_line_db over the floor: a walker's weak
+echo at a steady speed (someone slowing down to sit) may hold a slow bin,
+or two neighbours, as steadily for 300 ms, but not as strongly as a tone
+that could open a room. Tuning ships it off (inf): on the training streams
+it cost a walk-in for the false opening it saved (tuning.py).
+
 A line's own bins are its neighbours (its window's leakage and the grid's
 interpolation spread it over a few) and more: a strong tone reaches further
 (the analysis window's sidelobes carry it many bins out: a tone 50 dB over
 the floor read 10 dB "beside" itself in a training-stream scene) and may
 bring steady copies elsewhere in the band, so every walking bin whose level
 holds over the window counts as the tone's too: noise spreads by 2-5 dB
-frame to frame, and a person's echo moves with the gait and the range.
+frame to frame, and a person's echo moves with the gait and the range. A
+strong tone's skirt wavers more than that, so the bins it falls through,
+outwards from the line while each stays no more than line_skirt_db over the
+one before it, are the tone's as well; someone beside it rises out of it.
+Not where the line is at the top of the scale (CLIPPED_DB): a walker
+passing within a metre clips a run of bins as flat as a tone, and their echo
+falls away from it in the same way.
 
 A click (or a beat of music) lifts a tone's bin for a frame: a frame more
 than line_outlier_db over the line's median level is not the line's, or a
@@ -33,39 +56,94 @@ below the median too leaves walk-ins unopened.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .features import DB_RANGE
 from .tuning import TUNING, Tuning
+from .walking import LINE_BINS, SLOW_IN_LINE, WALKING_IN_LINE, line_db
 from .walking import WALKING_BINS as _WALKING
-from .walking import walking_db
+
+# A frame whose strongest bin is next to a line's, and beats the line's own by at most this, is still the line's:
+# a tone between two grid bins splits evenly, and noise picks the stronger frame by frame (a tone that opened a room
+# on the training stream held 40.7 ± 0.2 dB while its peak flipped between two bins).
+TIE_DB = 1.0
+# At the top of the scale a bin's level says nothing of how steady it is: a walker passing within a metre clips a
+# dozen bins at once, flat. Ties and slow lines are judged only under it (the walking band's line, found on one bin,
+# may sit there: a clipped tone's first clipped bin stays put, a walker's moves with their speed).
+CLIPPED_DB = DB_RANGE[1] - 0.5
 
 
 def _line(
-    walking: NDArray[np.float32],
+    band: NDArray[np.float32],
     peak: NDArray[np.intp],
     level_std_db: float,
     min_frames: int,
     outlier_db: float | None,
+    min_db: float,
+    tie_min_db: float,
+    clipped_too: bool,
 ) -> tuple[NDArray[np.bool_], NDArray[np.intp], NDArray[np.bool_]]:
-    """(still, the line's place among the walking bins, the frames the line holds) from the walking band in dB."""
-    # The commonest peak bin of each window and the frames that have it (for the engine's one window, a
-    # count per bin instead of every pair of frames).
-    agree = np.bincount(peak)[peak] if peak.ndim == 1 else (peak[..., :, None] == peak[..., None, :]).sum(axis=-1)
-    modal = np.take_along_axis(peak, np.argmax(agree, axis=-1)[..., None], axis=-1)
-    on = peak == modal
+    """(still, the line's place among the line bins, the frames the line holds) from the line band in dB.
+
+    peak: each frame's strongest bin, as a place among the line bins, in the part of the band looked at.
+    clipped_too: frames whose level there is at the top of the scale may be the line's.
+    """
+    # [..., j, i]: frame j is the line's if the line is at frame i's peak: its own peak is there, or a grid
+    # neighbour that beats it by at most TIE_DB (a tone between two bins, noise picking the stronger) where
+    # the line is at least tie_min_db strong (weaker, a walker's echo spread over two bins ties as often).
+    if math.isinf(tie_min_db) and peak.ndim == 1:
+        # No ties, the engine's one window: a count per bin instead of every pair of frames.
+        agree = np.bincount(peak)[peak]
+        modal = peak[np.argmax(agree)][None]
+        on = peak == modal
+    else:
+        where = LINE_BINS[peak]
+        holds = where[..., :, None] == where[..., None, :]
+        if math.isfinite(tie_min_db):
+            top = np.take_along_axis(band, peak[..., None], axis=-1)
+            at = np.take_along_axis(band, np.broadcast_to(peak[..., None, :], holds.shape), axis=-1)
+            tie = (np.abs(where[..., :, None] - where[..., None, :]) == 1) & (at >= top - TIE_DB)
+            holds |= tie & (at >= tie_min_db) & (at < CLIPPED_DB)
+        agree = holds.sum(axis=-2)
+        best = np.argmax(agree, axis=-1)[..., None]
+        modal = np.take_along_axis(peak, best, axis=-1)
+        on = np.take_along_axis(holds, best[..., None, :], axis=-1)[..., 0]
     if not (agree.max(axis=-1) >= min_frames).any():
         # No window's commonest peak holds min_frames (the common case): setting frames aside can only
         # lower the count, so none is still, and what follows would only confirm it.
         return np.zeros(peak.shape[:-1], dtype=bool), modal[..., 0], on
-    level = np.take_along_axis(walking, peak[..., None], axis=-1)[..., 0]
+    # Its level in every frame at its own bin (where a tie left the peak on the neighbour, within TIE_DB of it).
+    level = np.take_along_axis(band, np.broadcast_to(modal, peak.shape)[..., None], axis=-1)[..., 0]
     if outlier_db is not None:
         # A frame that lifts the line's bin far over its usual level was taken by something else (a click).
         on &= level - _median_where(level, on)[..., None] <= outlier_db
-    count, _, spread = _mean_std_where(level, on, axis=-1)
-    return (count[..., 0] >= min_frames) & (spread[..., 0] <= level_std_db), modal[..., 0], on
+    if not clipped_too:
+        on &= level < CLIPPED_DB
+    # A tone split over two bins holds both, in a fixed share; a walker's echo moving between them trades one
+    # for the other. Frames that tied count only where the neighbour they tied on held as steadily.
+    up = (on & (peak == modal + 1)).sum(axis=-1, keepdims=True)
+    down = (on & (peak == modal - 1)).sum(axis=-1, keepdims=True)
+    if (up + down).any():
+        other = np.clip(np.where(up >= down, modal + 1, modal - 1), 0, band.shape[-1] - 1)
+        beside = np.take_along_axis(band, np.broadcast_to(other, peak.shape)[..., None], axis=-1)[..., 0]
+        _, _, other_spread = _mean_std_where(beside, on, axis=-1)
+        on &= (peak == modal) | (other_spread <= level_std_db)
+    count, mean, spread = _mean_std_where(level, on, axis=-1)
+    still = (count[..., 0] >= min_frames) & (spread[..., 0] <= level_std_db) & (mean[..., 0] >= min_db)
+    return still, modal[..., 0], on
+
+
+def _near_counts(where: NDArray[np.intp]) -> NDArray[np.intp]:
+    """For each grid bin, in how many frames the strongest bin is it or a neighbour (what a line can gather)."""
+    counts = np.bincount(where, minlength=int(where.max()) + 2)
+    near = counts.copy()
+    near[1:] += counts[:-1]
+    near[:-1] += counts[1:]
+    return near
 
 
 def _mean_std_where(
@@ -103,44 +181,108 @@ class Lines:
 def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING) -> Lines:
     """windows: (..., frames, GRID_BINS) of the classifier's scaled input → each one's still line and its own bins.
 
-    Still: the walking band's strongest bin is one and the same in at least
+    Still: the walking band's strongest bin, or the slow bins' (at least
+    tuning.weak_line_db strong), is one and the same in at least
     tuning.line_min_frames of the window's frames (a click or a curtain's sway
     may take the others), and its level over those frames spreads by at most
     tuning.line_level_std_db. With tuning.line_outlier_db, a frame whose level
     there rises more than that over the line's median is not the line's
     (None: every frame on its bin is). Its own bins: its neighbours and, with
     tuning.steady_std_db, every steady bin over the line's frames (None: only
-    the neighbours). The engine asks about its one feature stack, the lab
-    about every window of a scene at once.
+    the neighbours) and, with tuning.line_skirt_db, its skirt. The engine asks
+    about its one feature stack, the lab about every window of a scene at once.
     """
-    walking = walking_db(windows)
-    return lines_in(walking, np.argmax(walking, axis=-1), tuning)
+    band = line_db(windows)
+    return lines_in(band, band[..., WALKING_IN_LINE].argmax(axis=-1), band[..., SLOW_IN_LINE].argmax(axis=-1), tuning)
 
 
-def lines_in(walking: NDArray[np.float32], peak: NDArray[np.intp], tuning: Tuning = TUNING) -> Lines:
-    """find_lines from the windows' walking band in dB and each frame's strongest bin (walking.py)."""
-    if peak.ndim == 1 and np.bincount(peak).max() < tuning.line_min_frames:
-        # The engine's one window, and no bin the strongest in enough frames (most frames): no line.
-        return Lines(np.zeros((), dtype=bool), np.zeros(walking.shape[-1], dtype=bool), walking[-1])
-    outlier_db, steady_std_db = tuning.line_outlier_db, tuning.steady_std_db
-    still, modal, held = _line(walking, peak, tuning.line_level_std_db, tuning.line_min_frames, outlier_db)
-    own = np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool)
-    if still.any():  # the common case is no tone in the room
-        # In grid bins: the walking band's two sides are not neighbours.
-        own = np.abs(_WALKING - _WALKING[modal][..., None]) <= tuning.line_guard_bins
-        if steady_std_db is not None:
-            # With outlier_db, over the frames the line holds (what took the others moved every bin); else all.
-            frames = held if outlier_db is not None else np.ones_like(held)
-            _, mean, std = _mean_std_where(walking.astype(np.float64), frames[..., None], axis=-2)
-            steady = (std[..., 0, :] <= steady_std_db) & (mean[..., 0, :] >= tuning.steady_min_db)
-            # The flanks of a steady run are the tone's too, where noise on a few dB of leakage makes them waver.
-            for shift in range(1, tuning.steady_reach_bins + 1):
-                near = (_WALKING[shift:] - _WALKING[:-shift]) == shift
-                own[..., shift:] |= steady[..., :-shift] & near
-                own[..., :-shift] |= steady[..., shift:] & near
-            own |= steady
-        own &= still[..., None]
-    return Lines(still, own, walking[..., -1, :])
+def lines_in(
+    band: NDArray[np.float32], walking_peak: NDArray[np.intp], slow_peak: NDArray[np.intp], tuning: Tuning = TUNING
+) -> Lines:
+    """find_lines from the windows' line band in dB (walking.py LINE_BINS) and each frame's strongest bin.
+
+    walking_peak: among the walking bins; slow_peak: among the slow ones (walking.SLOW_IN_LINE).
+    """
+    still = np.zeros(band.shape[:-2], dtype=bool)
+    own = np.zeros(band.shape[:-2] + band.shape[-1:], dtype=bool)
+    strong = tuning.weak_line_db
+    for peak, min_db, clipped_too in (
+        (WALKING_IN_LINE[walking_peak], 0.0, True),
+        (SLOW_IN_LINE[slow_peak], strong, False),
+    ):
+        if math.isinf(min_db):
+            continue  # slow lines off (Tuning.weak_line_db)
+        if peak.ndim == 1:
+            # The engine's one window, and no bin the strongest (or next to it, where ties count) in enough
+            # frames: no line (most frames).
+            counts = _near_counts(LINE_BINS[peak]) if math.isfinite(strong) else np.bincount(peak)
+            if counts.max() < tuning.line_min_frames:
+                continue
+        args = (band, peak, tuning.line_level_std_db, tuning.line_min_frames, tuning.line_outlier_db, min_db)
+        # One bin alone first; where that finds no line, a tone between two: ties count towards another modal
+        # bin only if they make a line of it, never at the cost of one the single bin makes.
+        found, modal, held = _line(*args, math.inf, clipped_too)
+        if math.isfinite(strong) and not found.all():
+            tied, tied_modal, tied_held = _line(*args, strong, clipped_too)
+            modal = np.where(found, modal, tied_modal)
+            held = np.where(found[..., None], held, tied_held)
+            found = found | tied
+        if found.any():  # the common case is no tone in the room
+            own |= _own(band, modal, held, tuning) & found[..., None]
+            still |= found
+    return Lines(still, own[..., WALKING_IN_LINE], band[..., -1, WALKING_IN_LINE])
+
+
+def _own(
+    band: NDArray[np.float32], modal: NDArray[np.intp], held: NDArray[np.bool_], tuning: Tuning
+) -> NDArray[np.bool_]:
+    """(..., line bins): the bins that are a line's own, given its bin and the frames it holds."""
+    # In grid bins: the walking band's two sides are not neighbours.
+    own: NDArray[np.bool_] = np.abs(LINE_BINS - LINE_BINS[modal][..., None]) <= tuning.line_guard_bins
+    if tuning.steady_std_db is None:
+        return own
+    # With outlier_db, over the frames the line holds (what took the others moved every bin); else all.
+    frames = held if tuning.line_outlier_db is not None else np.ones_like(held)
+    _, mean, std = _mean_std_where(band.astype(np.float64), frames[..., None], axis=-2)
+    steady = (std[..., 0, :] <= tuning.steady_std_db) & (mean[..., 0, :] >= tuning.steady_min_db)
+    # The flanks of a steady run are the tone's too, where noise on a few dB of leakage makes them waver.
+    for shift in range(1, tuning.steady_reach_bins + 1):
+        near = (LINE_BINS[shift:] - LINE_BINS[:-shift]) == shift
+        own[..., shift:] |= steady[..., :-shift] & near
+        own[..., :-shift] |= steady[..., shift:] & near
+    own |= steady
+    if tuning.line_skirt_db is not None:
+        # Not for a line at the top of the scale: a walker passing within a metre clips a run of bins as flat, and
+        # their echo falls away from it as a skirt does.
+        clipped = np.take_along_axis(mean[..., 0, :], modal[..., None], axis=-1) >= CLIPPED_DB
+        own |= _skirt(mean[..., 0, :], modal, tuning.line_skirt_db, tuning.steady_min_db) & ~clipped
+    return own
+
+
+def _skirt(mean_db: NDArray[np.float64], modal: NDArray[np.intp], slack_db: float, min_db: float) -> NDArray[np.bool_]:
+    """(..., walking bins): the bins the line's skirt falls through, outwards from it on either side.
+
+    A tone's leakage falls away from its bin, and a strong one's reaches many
+    bins, wavering by several dB from frame to frame (too much for the steady
+    rule). Outwards from the line, each walking bin (in grid order: across the
+    still band, the skirt goes on) whose mean level rises at most slack_db over
+    the one before it and stays min_db over the floor is the line's; the first
+    that rises more, a walker beside the tone, ends the skirt there.
+    """
+    idx = np.arange(mean_db.shape[-1])
+    on = mean_db >= min_db
+    # falls[i]: bin i is no higher than bin i-1 allows (going right); rises[i]: than bin i+1 allows (going left).
+    falls = np.ones_like(on)
+    falls[..., 1:] = on[..., 1:] & (mean_db[..., 1:] <= mean_db[..., :-1] + slack_db)
+    rises = np.ones_like(on)
+    rises[..., :-1] = on[..., :-1] & (mean_db[..., :-1] <= mean_db[..., 1:] + slack_db)
+    m = modal[..., None]
+    # Right of the line: no break between it and here; left of it, likewise.
+    broke_right = np.cumsum(~falls, axis=-1)
+    right = (idx > m) & (broke_right == np.take_along_axis(broke_right, m, axis=-1))
+    broke_left = np.cumsum((~rises)[..., ::-1], axis=-1)[..., ::-1]
+    left = (idx < m) & (broke_left == np.take_along_axis(broke_left, m, axis=-1))
+    return np.asarray(right | left)
 
 
 def held_still(

@@ -94,6 +94,15 @@ class Tuning:
     """Least mean level over the floor of such a steady bin; set by hand with `scripts/lab tune_detector --steady`."""
     steady_reach_bins: int = 2
     """Bins either side of a steady run that are the line's too; set by hand, `scripts/lab tune_detector --steady`."""
+    # Off: at 25 or 30 dB it takes out one of the training streams' three tone openings but leaves one more walk-in
+    # beside a distractor unopened (lab/results/tune_detector.txt, --tones; what it does on the shifted suite is in
+    # lab/README.md).
+    weak_line_db: float = math.inf
+    """Least level of a slow line or one split over two bins (lines.py); `scripts/lab tune_detector --tones`."""
+    # Each bin no higher than the one nearer the line, as a window's leakage falls. The training streams hold no
+    # tone whose skirt matters (lab/results/tune_detector.txt, --tones: the same figures with it and without).
+    line_skirt_db: float | None = 0.0
+    """How far a skirt's bin may rise over the one nearer its line (None: none); `scripts/lab tune_detector --tones`."""
     # The tightest swept, and it costs no walk-in on the training stream.
     line_outlier_db: float | None = 4.5
     """A frame this far over the line's median is not its (None: any); `scripts/lab tune_detector --line-outliers`."""

@@ -1,5 +1,8 @@
 """The walking band of the network's window, kept frame by frame for the window rules (lines.py, symmetry.py).
 
+Beside it, the band a tone's line is looked for in (LINE_BINS: the walking
+band and the slow bins between its sides).
+
 The rules read the walking band of all CONTEXT_FRAMES frames on every
 frame; each frame's row (dB, power, strongest bin) is made once as the
 frame arrives, and the window slides, so the rules see the very values
@@ -12,16 +15,29 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .bands import MAJOR_BAND_MPS
-from .features import CONTEXT_FRAMES, DB_SCALE, grid_bins
+from .features import CONTEXT_FRAMES, DB_SCALE, GRID_SPEEDS_MPS, grid_bins
 
 WALKING_BINS = grid_bins(MAJOR_BAND_MPS)
 # The walking bins on the approaching side of the carrier (the rest recede).
 TOWARDS = np.isin(WALKING_BINS, grid_bins(MAJOR_BAND_MPS, +1))
+# Where a tone's line is looked for (lines.py): the walking band and the slow bins between its sides, all but
+# the still bin. A tone a few hertz off the carrier peaks there and shows in the walking band only as its
+# skirt, which wavers too much to be known as a line by itself.
+_STILL_BIN = int(np.argmin(np.abs(GRID_SPEEDS_MPS)))
+LINE_BINS = np.array([b for b in range(int(WALKING_BINS.min()), int(WALKING_BINS.max()) + 1) if b != _STILL_BIN])
+# The walking bins' places among the line bins, and the slow bins' (the rest).
+WALKING_IN_LINE = np.searchsorted(LINE_BINS, WALKING_BINS)
+SLOW_IN_LINE = np.setdiff1d(np.arange(len(LINE_BINS)), WALKING_IN_LINE)
 
 
 def walking_db(windows: NDArray[np.floating]) -> NDArray[np.float32]:
     """(..., frames, walking bins): the walking band of windows of the classifier's scaled input, in dB."""
     return _db(np.asarray(windows, dtype=np.float32)[..., WALKING_BINS])
+
+
+def line_db(windows: NDArray[np.floating]) -> NDArray[np.float32]:
+    """(..., frames, line bins): the band a tone's line is looked for in, in dB."""
+    return _db(np.asarray(windows, dtype=np.float32)[..., LINE_BINS])
 
 
 def walking_power(windows: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -46,6 +62,8 @@ class WalkingWindow:
         self.db = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float32)
         self.power = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float64)
         self.peaks = np.zeros(CONTEXT_FRAMES, dtype=np.intp)
+        self.line_db = np.zeros((CONTEXT_FRAMES, len(LINE_BINS)), dtype=np.float32)
+        self.slow_peaks = np.zeros(CONTEXT_FRAMES, dtype=np.intp)
         self.reset()
 
     def reset(self) -> None:
@@ -53,12 +71,15 @@ class WalkingWindow:
         self.db[:] = 0.0
         self.power[:] = 1.0
         self.peaks[:] = 0
+        self.line_db[:] = 0.0
+        self.slow_peaks[:] = 0
 
     def push(self, row: NDArray[np.float32]) -> None:
         """Add the newest frame's row of the classifier's scaled input."""
-        for kept in (self.db, self.power, self.peaks):
+        for kept in (self.db, self.power, self.peaks, self.line_db, self.slow_peaks):
             kept[:-1] = kept[1:]
-        band = row[WALKING_BINS]  # indexed once for both
-        self.db[-1] = _db(band)
-        self.power[-1] = _power(band)
+        self.line_db[-1] = _db(row[LINE_BINS])
+        self.slow_peaks[-1] = self.line_db[-1][SLOW_IN_LINE].argmax()
+        self.db[-1] = self.line_db[-1][WALKING_IN_LINE]
+        self.power[-1] = _power(row[WALKING_BINS])
         self.peaks[-1] = self.db[-1].argmax()
