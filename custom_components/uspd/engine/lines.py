@@ -260,12 +260,12 @@ def _own(
 
 
 def _skirt(mean_db: NDArray[np.float64], modal: NDArray[np.intp], slack_db: float, min_db: float) -> NDArray[np.bool_]:
-    """(..., walking bins): the bins the line's skirt falls through, outwards from it on either side.
+    """(..., line bins): the bins the line's skirt falls through, outwards from it on either side.
 
     A tone's leakage falls away from its bin, and a strong one's reaches many
     bins, wavering by several dB from frame to frame (too much for the steady
-    rule). Outwards from the line, each walking bin (in grid order: across the
-    still band, the skirt goes on) whose mean level rises at most slack_db over
+    rule). Outwards from the line, each line bin (in grid order: across the
+    still bin, the skirt goes on) whose mean level rises at most slack_db over
     the one before it and stays min_db over the floor is the line's; the first
     that rises more, a walker beside the tone, ends the skirt there.
     """
