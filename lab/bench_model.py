@@ -52,10 +52,13 @@ def main() -> None:
     detector_us = min(timeit.repeat(decide, number=2000, repeat=5)) / 2000 * 1e6
     print(f"detector:       {detector_us:.1f} µs per frame (evidence + state machine)")
 
-    def rules(walking: WalkingWindow, rows: Iterator[np.ndarray]) -> None:
-        """One frame as the engine does it: the newest row into the walking window, then both rules."""
-        walking.push(next(rows))
-        lines = lines_in(walking.line_db, walking.peaks, walking.slow_peaks)
+    def rules(walking: WalkingWindow, stack: np.ndarray, rows: Iterator[np.ndarray]) -> None:
+        """One frame as the engine does it: the newest row into the feature stack and the walking window, both rules."""
+        row = next(rows)
+        stack[:-1] = stack[1:]  # as features.FeatureStack.push slides it
+        stack[-1] = row
+        walking.push(row)
+        lines = lines_in(stack, walking.db, walking.peaks)
         beside_db(lines)
         symmetric_power(walking.power, without=lines.own)
 
@@ -69,11 +72,15 @@ def main() -> None:
     for name, window in (("", stack), (", a tone in the window", toned)):
         walking = WalkingWindow()
         rows = itertools.cycle(window)  # the window's frames again and again: the same window every 12 frames
+        held = np.zeros_like(window)
         for _ in range(len(window)):
-            walking.push(next(rows))
-        lines = lines_in(walking.line_db, walking.peaks, walking.slow_peaks)
+            row = next(rows)
+            held[:-1] = held[1:]
+            held[-1] = row
+            walking.push(row)
+        lines = lines_in(held, walking.db, walking.peaks)
         assert bool(lines.still) == bool(find_lines(window).still)
-        step = functools.partial(rules, walking, rows)
+        step = functools.partial(rules, walking, held, rows)
         rules_us = min(timeit.repeat(step, number=2400, repeat=5)) / 2400 * 1e6
         print(f"still line and symmetry: {rules_us:.1f} µs per frame{name}")
 

@@ -2,7 +2,7 @@
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
                                              | --symmetry-beside | --line-outliers | --fast | --one-way
-                                             | --tones | --motion | --clear]
+                                             | --tones | --regate | --motion | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -75,6 +75,13 @@ alarms per hour in the empty rooms (both sets), false occupancies, and how
 many bursts of seated hand motion (≥ 0.5 s, as the benchmark counts them)
 were never reported as motion.
 
+With --regate (the widened stream too), occupy_gate_db again, with every
+rule chosen after it on as shipped: the gate was chosen when it alone stood
+between a fan's, music's or a tone's walking-band energy and an opened
+room; the rules now judge that energy's shape (a still line, two even
+sides, a draft's swing), and a walker 4-5.5 m away or across the line of
+sight brings little energy.
+
 The benchmark is run once, after the choice.
 """
 
@@ -136,6 +143,8 @@ ONE_WAY_CHOICES = ((40, 0.0), (40, 0.3), (40, 0.4), (40, 0.5), (60, 0.4), (80, 0
 # --tones: how far a bin may rise over the one nearer a still line and be its skirt (None: no skirt), and the least
 # level over the floor of a still line in the slow bins or split over two (inf: no such line).
 TONE_CHOICES_DB = ((None, math.inf), (0.0, math.inf), (0.0, 30.0), (0.0, 25.0))
+# --regate: the walking-band energy behind the network's call that opens an empty room, with every later rule on.
+REGATE_CHOICES_DB = (4.5, 3.5, 2.5, 1.5)
 
 
 @dataclass(frozen=True)
@@ -258,10 +267,11 @@ def main() -> None:
         "--one-way", action="store_true", help="sweep how steadily walking energy must keep one direction to open"
     )
     parser.add_argument("--tones", action="store_true", help="sweep a still line's skirt and how strong a line must be")
+    parser.add_argument("--regate", action="store_true", help="sweep the opening gate again with every later rule on")
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    widened = args.clear or args.fast or args.one_way or args.tones
+    widened = args.clear or args.fast or args.one_way or args.tones or args.regate
     wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if widened else []
     scenes = build(jobs + wide)
     probs = litert_probs(scenes)
@@ -291,7 +301,9 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.tones:
+    if args.regate:
+        settings = [dataclasses.replace(now, occupy_gate_db=db) for db in REGATE_CHOICES_DB]
+    elif args.tones:
         settings = [dataclasses.replace(now, line_skirt_db=sk, weak_line_db=weak) for sk, weak in TONE_CHOICES_DB]
     elif args.fast:
         settings = [dataclasses.replace(now, fast_frames=n, fast_logit=m) for n, m in FAST_CHOICES]
@@ -334,7 +346,7 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way and --tones also count the widened stream's empty rooms (drafts, tones).
+    # --fast, --one-way, --tones and --regate also count the widened stream's empty rooms (drafts, tones).
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     sweep(
         jobs,

@@ -2,6 +2,7 @@
 
     scripts/env python -m lab.why_opened --suite shifted --set shifted_negative_tone
     scripts/env python -m lab.why_opened --set negative --scale 1 --negative-hours 2
+    USPD_LAB=1 scripts/env python -m lab.why_opened --suite tuning --set home
 
 The benchmark counts false occupancies per distractor class; this says
 what each one was. For every scene of the set that opened while nobody was
@@ -14,6 +15,12 @@ opened it and the one before) what the window rules saw: a still line
 '-' where there is no line), symmetry (S: it opens no room), the
 network's P(major) and the walking band's energy (dB). It looks at the
 suite's frames and tunes nothing.
+
+--suite tuning reads the streams scripts/lab tune_detector chooses the
+detector's knobs on (training seeds, uncalibrated, the network on LiteRT
+where the lab has it, as there): its empty rooms with fans, music, clicks
+or the wall (stream), with curtains or tones (home), and the widened
+stream's (widened). Only scenes with nobody in them count.
 """
 
 from __future__ import annotations
@@ -31,8 +38,10 @@ from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tuning import TUNING
 
 from . import dataset
-from .eval import network_windows, numpy_probs, run_detector, shifted_suite, suite
+from .eval import litert_probs, network_windows, numpy_probs, run_detector, shifted_suite, suite
 from .scenes import draw
+from .train import wide_mining_jobs
+from .tune_detector import CLEAR_WIDE_HOURS, tuning_jobs
 
 
 def _source(s: object) -> str:
@@ -50,10 +59,15 @@ def _source(s: object) -> str:
     return f"{type(s).__name__}({', '.join(fields)})"
 
 
-def explain(job: tuple[int, object, float, int | None]) -> list[str] | None:
-    """The lines that explain one scene's first opening; None where the room never opened."""
-    s = dataset.load_or_make(job, calibrated=True, still=True)  # type: ignore[arg-type]
-    probs = numpy_probs([s])[0]
+def explain(job: tuple[int, object, float, int | None], tuning: bool = False) -> list[str] | None:
+    """The lines that explain one scene's first opening; None where the room never opened or someone was in it.
+
+    tuning: a scene of tune_detector's streams, read as it reads them.
+    """
+    s = dataset.load_or_make(job, calibrated=not tuning, still=not tuning)  # type: ignore[arg-type]
+    if s.occupied.any():
+        return None
+    probs = (litert_probs if tuning else numpy_probs)([s])[0]
     run = run_detector(s, probs, DetectorConfig())
     if not run.occupied.any():
         return None
@@ -65,8 +79,9 @@ def explain(job: tuple[int, object, float, int | None]) -> list[str] | None:
     unlike = symmetric(windows, TUNING, lines.own)
     d = draw(*job)  # type: ignore[arg-type]
     out = [
-        f"seed {job[0]}: opened at {s.t[k]:.2f} s; carrier {s.carrier_hz:.0f} Hz after calibration "
-        f"(drawn {d.carrier_hz:.0f}), {s.rate_hz} Hz, {s.mics} mic(s)",
+        f"seed {job[0]}: opened at {s.t[k]:.2f} s; carrier {s.carrier_hz:.0f} Hz"
+        + ("" if tuning else f" after calibration (drawn {d.carrier_hz:.0f})")
+        + f", {s.rate_hz} Hz, {s.mics} mic(s)",
         *(f"  {_source(src)}" for src in d.scene.sources),
         "  still line    " + " ".join(f"{'L' if x else '.':>4}" for x in lines.still),
         "  beside, dB    " + " ".join("   -" if np.isnan(b) else f"{b:4.0f}" for b in beside),
@@ -80,19 +95,24 @@ def explain(job: tuple[int, object, float, int | None]) -> list[str] | None:
 def main() -> None:
     """Explain every false opening of one negative set."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--suite", choices=("standard", "shifted"), default="standard")
+    parser.add_argument("--suite", choices=("standard", "shifted", "tuning"), default="standard")
     parser.add_argument("--set", required=True, help="a negative set of that suite, e.g. shifted_negative_tone")
     parser.add_argument("--scale", type=float, default=0.3, help="as scripts/lab eval's")
     parser.add_argument("--negative-hours", type=float, default=18.0, help="as scripts/lab eval's")
+    parser.add_argument("--hours", type=float, default=20.0, help="--suite tuning: as scripts/lab tune_detector's")
     args = parser.parse_args()
     limit_blas_threads()
-    sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
-    negatives = [name for name in sets if "negative" in name]
+    if args.suite == "tuning":
+        stream, home, _ = tuning_jobs(args.hours)
+        sets = {"stream": stream, "home": home, "widened": wide_mining_jobs(0, CLEAR_WIDE_HOURS)}
+    else:
+        sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
+    negatives = [name for name in sets if "negative" in name or args.suite == "tuning"]
     if args.set not in negatives:
         parser.error(f"{args.set!r} is not a negative set of the {args.suite} suite: {', '.join(negatives)}")
     opened = 0
     for job in sets[args.set]:
-        lines = explain(job)
+        lines = explain(job, tuning=args.suite == "tuning")
         if lines is not None:
             opened += 1
             print("\n".join(lines))

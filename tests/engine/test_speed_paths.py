@@ -16,7 +16,7 @@ from custom_components.uspd.engine.lines import find_lines
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.engine.walking import SLOW_IN_LINE, WalkingWindow, line_db, walking_db, walking_power
+from custom_components.uspd.engine.walking import WalkingWindow, walking_db, walking_power
 
 SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
 
@@ -124,8 +124,6 @@ def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
         assert np.array_equal(window.db, walking_db(stack))
         assert np.array_equal(window.power, walking_power(stack))
         assert np.array_equal(window.peaks, np.argmax(walking_db(stack), axis=-1))
-        assert np.array_equal(window.line_db, line_db(stack))
-        assert np.array_equal(window.slow_peaks, np.argmax(line_db(stack)[:, SLOW_IN_LINE], axis=-1))
     window.reset()
     assert np.array_equal(window.power, walking_power(np.zeros_like(stack)))
 

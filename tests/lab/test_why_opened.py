@@ -1,4 +1,4 @@
-"""lab.why_opened: sources in one line, and only negative sets."""
+"""lab.why_opened: sources in one line, and only negative sets (or the tuning streams' empty rooms)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,12 @@ def test_a_set_with_people_in_it_is_refused(
     with pytest.raises(SystemExit):
         why_opened.main()
     assert "shifted_negative_tone" in capsys.readouterr().err
+
+
+def test_the_tuning_streams_are_named_as_tune_detector_names_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["why_opened", "--suite", "tuning", "--set", "shifted_negative_tone"])
+    with pytest.raises(SystemExit):
+        why_opened.main()
+    assert "stream, home, widened" in capsys.readouterr().err

@@ -64,8 +64,7 @@ from numpy.typing import NDArray
 
 from .features import DB_RANGE
 from .tuning import TUNING, Tuning
-from .walking import LINE_BINS, SLOW_IN_LINE, WALKING_IN_LINE, line_db
-from .walking import WALKING_BINS as _WALKING
+from .walking import LINE_BINS, SLOW_IN_LINE, WALKING_BINS, WALKING_IN_LINE, line_db, walking_db
 
 # A frame whose strongest bin is next to a line's, and beats the line's own by at most this, is still the line's:
 # a tone between two grid bins splits evenly, and noise picks the stronger frame by frame (a tone that opened a room
@@ -192,32 +191,40 @@ def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING) -> Lines:
     the neighbours) and, with tuning.line_skirt_db, its skirt. The engine asks
     about its one feature stack, the lab about every window of a scene at once.
     """
-    band = line_db(windows)
-    return lines_in(band, band[..., WALKING_IN_LINE].argmax(axis=-1), band[..., SLOW_IN_LINE].argmax(axis=-1), tuning)
+    walking = walking_db(windows)
+    return lines_in(windows, walking, walking.argmax(axis=-1), tuning)
 
 
 def lines_in(
-    band: NDArray[np.float32], walking_peak: NDArray[np.intp], slow_peak: NDArray[np.intp], tuning: Tuning = TUNING
+    rows: NDArray[np.floating], walking: NDArray[np.float32], walking_peak: NDArray[np.intp], tuning: Tuning = TUNING
 ) -> Lines:
-    """find_lines from the windows' line band in dB (walking.py LINE_BINS) and each frame's strongest bin.
+    """find_lines from the windows of the classifier's scaled input, their walking band in dB and its strongest bin.
 
-    walking_peak: among the walking bins; slow_peak: among the slow ones (walking.SLOW_IN_LINE).
+    The line band (walking.LINE_BINS, in dB) is made only where a line may be: the engine's one window,
+    forty times a second, mostly holds none (walking.WalkingWindow keeps the walking band and its peaks).
     """
-    still = np.zeros(band.shape[:-2], dtype=bool)
-    own = np.zeros(band.shape[:-2] + band.shape[-1:], dtype=bool)
+    still = np.zeros(rows.shape[:-2], dtype=bool)
     strong = tuning.weak_line_db
-    for peak, min_db, clipped_too in (
-        (WALKING_IN_LINE[walking_peak], 0.0, True),
-        (SLOW_IN_LINE[slow_peak], strong, False),
-    ):
+    if walking_peak.ndim == 1 and math.isinf(strong) and np.bincount(walking_peak).max() < tuning.line_min_frames:
+        # The engine's one window, no bin the strongest in enough frames, slow lines off: no line (most frames).
+        return Lines(still, np.zeros(walking.shape[-1], dtype=bool), walking[-1])
+    band: NDArray[np.float32] | None = None
+    own: NDArray[np.bool_] | None = None
+    for slow, min_db, clipped_too in ((False, 0.0, True), (True, strong, False)):
         if math.isinf(min_db):
             continue  # slow lines off (Tuning.weak_line_db)
+        if slow:
+            band = line_db(rows) if band is None else band
+            peak = SLOW_IN_LINE[band[..., SLOW_IN_LINE].argmax(axis=-1)]
+        else:
+            peak = WALKING_IN_LINE[walking_peak]
         if peak.ndim == 1:
             # The engine's one window, and no bin the strongest (or next to it, where ties count) in enough
-            # frames: no line (most frames).
+            # frames: no line.
             counts = _near_counts(LINE_BINS[peak]) if math.isfinite(strong) else np.bincount(peak)
             if counts.max() < tuning.line_min_frames:
                 continue
+        band = line_db(rows) if band is None else band
         args = (band, peak, tuning.line_level_std_db, tuning.line_min_frames, tuning.line_outlier_db, min_db)
         # One bin alone first; where that finds no line, a tone between two: ties count towards another modal
         # bin only if they make a line of it, never at the cost of one the single bin makes.
@@ -228,9 +235,12 @@ def lines_in(
             held = np.where(found[..., None], held, tied_held)
             found = found | tied
         if found.any():  # the common case is no tone in the room
-            own |= _own(band, modal, held, tuning) & found[..., None]
+            line_own = _own(band, modal, held, tuning) & found[..., None]
+            own = line_own if own is None else own | line_own
             still |= found
-    return Lines(still, own[..., WALKING_IN_LINE], band[..., -1, WALKING_IN_LINE])
+    if own is None:
+        return Lines(still, np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool), walking[..., -1, :])
+    return Lines(still, own[..., WALKING_IN_LINE], walking[..., -1, :])
 
 
 def _own(
@@ -297,7 +307,7 @@ def held_still(
     came on holds both (Tuning.occupy_fast_frames: such a run opens a room no
     sooner than any other).
     """
-    where = _WALKING[peak[..., -frames:]]
+    where = WALKING_BINS[peak[..., -frames:]]
     near: NDArray[np.bool_] = where.max(axis=-1) - where.min(axis=-1) <= 1
     level = np.take_along_axis(walking[..., -frames:, :], peak[..., -frames:, None], axis=-1)[..., 0]
     steady: NDArray[np.bool_] = level.std(axis=-1) <= tuning.line_level_std_db

@@ -298,7 +298,7 @@ class Engine:
             if not np.all(np.isfinite(probs)):
                 return self._drop_network("the motion model gave non-finite probabilities", frame)
         walking = self.walking
-        lines = lines_in(walking.line_db, walking.peaks, walking.slow_peaks, tuning)
+        lines = lines_in(stack, walking.db, walking.peaks, tuning)
         beside = float(beside_db(lines)) if lines.still else math.nan  # NaN: no still line (most frames)
         # Symmetry stops a room opening, impossible in a ruled-out frame, and marks a frame machine-like
         # (Detector._machine_like) only where the walking band reaches the opening gate.

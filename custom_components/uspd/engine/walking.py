@@ -1,7 +1,8 @@
 """The walking band of the network's window, kept frame by frame for the window rules (lines.py, symmetry.py).
 
 Beside it, the band a tone's line is looked for in (LINE_BINS: the walking
-band and the slow bins between its sides).
+band and the slow bins between its sides), which lines.py makes from the
+whole window only where a line may be.
 
 The rules read the walking band of all CONTEXT_FRAMES frames on every
 frame; each frame's row (dB, power, strongest bin) is made once as the
@@ -62,8 +63,6 @@ class WalkingWindow:
         self.db = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float32)
         self.power = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float64)
         self.peaks = np.zeros(CONTEXT_FRAMES, dtype=np.intp)
-        self.line_db = np.zeros((CONTEXT_FRAMES, len(LINE_BINS)), dtype=np.float32)
-        self.slow_peaks = np.zeros(CONTEXT_FRAMES, dtype=np.intp)
         self.reset()
 
     def reset(self) -> None:
@@ -71,15 +70,11 @@ class WalkingWindow:
         self.db[:] = 0.0
         self.power[:] = 1.0
         self.peaks[:] = 0
-        self.line_db[:] = 0.0
-        self.slow_peaks[:] = 0
 
     def push(self, row: NDArray[np.float32]) -> None:
         """Add the newest frame's row of the classifier's scaled input."""
-        for kept in (self.db, self.power, self.peaks, self.line_db, self.slow_peaks):
+        for kept in (self.db, self.power, self.peaks):
             kept[:-1] = kept[1:]
-        self.line_db[-1] = _db(row[LINE_BINS])
-        self.slow_peaks[-1] = self.line_db[-1][SLOW_IN_LINE].argmax()
-        self.db[-1] = self.line_db[-1][WALKING_IN_LINE]
+        self.db[-1] = _db(row[WALKING_BINS])
         self.power[-1] = _power(row[WALKING_BINS])
         self.peaks[-1] = self.db[-1].argmax()

@@ -1,0 +1,150 @@
+"""Why walks went unreported: each walk of a set that came within 4 m and never opened the room, and why.
+
+    scripts/env python -m lab.why_missed --suite shifted --set shifted_walk_fan
+    scripts/env python -m lab.why_missed --set walk_music --scale 0.3
+
+The benchmark counts walks the Motion entity reported (the room opened and
+MAJOR was reported within the walk or 0.5 s after, lab/eval.major_events);
+this says what each miss was. For every such walk (shipped model on the
+numpy executor, the benchmark's frames and detector, lab/eval.run_detector):
+its seed and times, how near it came, its radial speed (the median rate at
+which its distance to the speaker changed while within 4 m: a walk across
+the line of sight, or slow, brings little Doppler), the walker's own speed,
+the device and the other sources in the room; what the network made of it
+while within 4 m (its highest P(major), the longest run of frames reported
+MAJOR against the occupy_frames that open a room, and the walking band's
+energy); and which of the detector's window rules, turned off alone, would
+have let the room open: the still-line rule (lines.py), symmetry
+(symmetry.py), one-way (direction.py), the opening gate (occupy_gate_db),
+both walking gates (major_gate_db too), or only all of them together.
+"nothing" means the network itself never held MAJOR long enough.
+It looks at the suite's frames and tunes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+
+import numpy as np
+
+import lab  # noqa: F401  (registers the package without Home Assistant)
+from custom_components.uspd.engine.blas import limit_blas_threads
+from custom_components.uspd.engine.detector import DetectorConfig
+from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.sim.scene import Walker
+
+from . import dataset
+from .eval import MAJOR_RANGE_M, Run, numpy_probs, run_detector, runs_of, shifted_suite, suite, walker_range_m
+from .scenes import draw
+from .why_opened import _source
+
+# Each window rule off alone (run_detector's arguments), then all of them; a gate "off" is one no frame fails.
+OFF = -100.0
+WITHOUT: dict[str, dict[str, float | None]] = {
+    "the still-line rule": {"line_std_db": None},
+    "symmetry": {"symmetry_db": None},
+    "one-way": {"one_way_share": 0.0},
+    "the opening gate": {"occupy_gate_db": OFF},
+    "both walking gates": {"occupy_gate_db": OFF, "major_gate_db": OFF},
+}
+ALL_OFF: dict[str, float | None] = {k: v for kw in WITHOUT.values() for k, v in kw.items()}
+WALK_SETS = ("walk", "walk_fan", "walk_music", "enter_sit", "enter_distracted")
+
+
+def walks(s: dataset.SceneFrames, rng: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """The walks the benchmark counts (lab/eval.major_events): (start, end, the frames within 4 m)."""
+    out = []
+    for a, b in runs_of(s.y == 2):
+        if s.t[b - 1] - s.t[a] < 0.5:
+            continue
+        near = np.flatnonzero(rng[a:b] <= MAJOR_RANGE_M)
+        if len(near):
+            out.append((a, b, a + near))
+    return out
+
+
+def reported(s: dataset.SceneFrames, r: Run, a: int, b: int) -> bool:
+    """Whether the Motion entity reported MAJOR during the walk or 0.5 s after (as major_events(entity=True))."""
+    end = min(len(s.t), b + 20)
+    return bool(((r.motion[a:end] == 2) & r.occupied[a:end]).any())
+
+
+def longest_run(mask: np.ndarray) -> int:
+    """The longest run of True."""
+    return max((b - a for a, b in runs_of(mask)), default=0)
+
+
+def explain(job: tuple[int, object, float, int | None]) -> tuple[list[str], list[str]]:
+    """(lines explaining each missed walk of one scene, each miss's cause)."""
+    s = dataset.load_or_make(job, calibrated=True, still=True)  # type: ignore[arg-type]
+    probs = numpy_probs([s])[0]
+    d = draw(*job)  # type: ignore[arg-type]
+    t = s.t.astype(np.float64)
+    rng = walker_range_m(d.scene, t)
+    shipped = run_detector(s, probs, DetectorConfig())
+    missed = [(a, b, near) for a, b, near in walks(s, rng) if not reported(s, shipped, a, b)]
+    if not missed:
+        return [], []
+    variants = {name: run_detector(s, probs, DetectorConfig(), **kw) for name, kw in WITHOUT.items()}  # type: ignore[arg-type]
+    every = run_detector(s, probs, DetectorConfig(), **ALL_OFF)  # type: ignore[arg-type]
+    walker = next(src for src in d.scene.sources if isinstance(src, Walker))
+    wp = np.asarray(walker.waypoints)
+    legs = np.diff(wp, axis=0)
+    moving = legs[:, 0] > 0
+    pace = np.hypot(legs[moving, 1], legs[moving, 2]) / legs[moving, 0]
+    others = [_source(src) for src in d.scene.sources if not isinstance(src, Walker)]
+    radial = np.abs(np.gradient(np.where(np.isfinite(rng), rng, np.nan), t))
+    lines, causes = [], []
+    for a, b, near in missed:
+        opens = [name for name, r in variants.items() if reported(s, r, a, b)]
+        if opens:
+            cause = ", ".join(opens)
+        elif reported(s, every, a, b):
+            cause = "all of them together"
+        else:
+            cause = "nothing"
+        causes.append(cause)
+        walking = s.bands[near, 1]
+        moved = pace[pace > 0]
+        lines += [
+            f"seed {job[0]}: walk {t[a]:.2f}-{t[b - 1]:.2f} s, nearest {rng[a:b].min():.2f} m, radial speed "
+            f"{np.nanmedian(radial[near]):.2f} m/s (median within {MAJOR_RANGE_M:.0f} m; walker "
+            f"{np.median(moved) if len(moved) else 0.0:.2f} m/s), {s.mics} mic(s) at {s.rate_hz} Hz, "
+            f"carrier {s.carrier_hz:.0f} Hz",
+            *(f"  {o}" for o in others),
+            f"  within {MAJOR_RANGE_M:.0f} m: P(major) up to {probs[near, 2].max():.2f}, MAJOR at most "
+            f"{longest_run(shipped.motion[a:b] == 2)} frames in a row (a room opens after {TUNING.occupy_frames}), "
+            f"walking band {np.median(walking):.1f} dB median, {walking.max():.1f} dB at most",
+            f"  opens without: {cause}",
+        ]
+    return lines, causes
+
+
+def main() -> None:
+    """Explain every missed walk of one walk set."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite", choices=("standard", "shifted"), default="standard")
+    parser.add_argument("--set", required=True, help="a walk set of that suite, e.g. shifted_walk_fan")
+    parser.add_argument("--scale", type=float, default=0.3, help="as scripts/lab eval's")
+    parser.add_argument("--negative-hours", type=float, default=18.0, help="as scripts/lab eval's")
+    args = parser.parse_args()
+    limit_blas_threads()
+    sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
+    named = [name for name in sets if name.removeprefix("shifted_") in WALK_SETS]
+    if args.set not in named:
+        parser.error(f"{args.set!r} is not a walk set of the {args.suite} suite: {', '.join(named)}")
+    causes: Counter[str] = Counter()
+    for job in sets[args.set]:
+        lines, why = explain(job)
+        if lines:
+            print("\n".join(lines))
+        causes.update(why)
+    total = sum(causes.values())
+    print(f"{total} walks missed in {len(sets[args.set])} scenes; opens without:")
+    for cause, n in causes.most_common():
+        print(f"  {n:3d}  {cause}")
+
+
+if __name__ == "__main__":
+    main()

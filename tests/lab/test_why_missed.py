@@ -1,0 +1,77 @@
+"""lab.why_missed: the benchmark's walks, counted as the Motion entity counts them, and only walk sets."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from lab import why_missed
+from lab.dataset import SceneFrames
+from lab.eval import Run, major_events
+
+
+def _scene(y: np.ndarray) -> SceneFrames:
+    n = len(y)
+    return SceneFrames(
+        name="s",
+        kind="walk",
+        t=(np.arange(n, dtype=np.float32) + 1) * 0.025,
+        x=np.zeros((n, 8), dtype=np.float16),
+        y=y.astype(np.int8),
+        occupied=y > 0,
+        bands=np.zeros((n, 3), dtype=np.float32),
+        rate_hz=96000,
+        carrier_hz=40000.0,
+        mics=1,
+        still_db=np.full(n, np.nan, dtype=np.float32),
+    )
+
+
+def test_only_walks_of_half_a_second_that_come_within_4_m_are_weighed() -> None:
+    y = np.zeros(200, dtype=np.int8)
+    y[10:15] = 2  # 0.1 s: too short
+    y[30:80] = 2  # near from frame 60
+    y[100:180] = 2  # never within 4 m
+    rng = np.full(200, 6.0)
+    rng[60:70] = 3.0
+    out = why_missed.walks(_scene(y), rng)
+    assert [(a, b) for a, b, _ in out] == [(30, 80)]
+    assert list(out[0][2]) == list(range(60, 70))
+
+
+@pytest.mark.parametrize(
+    ("major_at", "occupied_from", "hit"),
+    [
+        (50, 0, True),  # MAJOR in an occupied room during the walk
+        (50, 60, False),  # MAJOR before the room opened, nothing after
+        (95, 0, True),  # within 0.5 s (20 frames) of the walk's end
+        (105, 0, False),  # later than that
+    ],
+)
+def test_a_walk_is_reported_as_the_benchmark_counts_it(major_at: int, occupied_from: int, hit: bool) -> None:
+    y = np.zeros(200, dtype=np.int8)
+    y[30:80] = 2
+    s = _scene(y)
+    motion = np.zeros(200, dtype=np.int8)
+    motion[major_at] = 2
+    occupied = np.arange(200) >= occupied_from
+    r = Run(motion, occupied)
+    assert why_missed.reported(s, r, 30, 80) is hit
+    hits, total, _, _ = major_events([s], [r], [np.full(200, 2.0)], entity=True)
+    assert (hits, total) == (int(hit), 1)
+
+
+def test_the_longest_run() -> None:
+    assert why_missed.longest_run(np.array([1, 1, 0, 1, 1, 1, 0], dtype=bool)) == 3
+    assert why_missed.longest_run(np.zeros(4, dtype=bool)) == 0
+
+
+def test_a_set_with_nobody_walking_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["why_missed", "--suite", "shifted", "--set", "shifted_negative_tone"])
+    with pytest.raises(SystemExit):
+        why_missed.main()
+    assert "shifted_walk_fan" in capsys.readouterr().err
