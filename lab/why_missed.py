@@ -17,14 +17,16 @@ energy); and which of the detector's window rules, turned off alone, would
 have let the room open: the still-line rule (lines.py), symmetry
 (symmetry.py), one-way (direction.py), the opening gate (occupy_gate_db),
 both walking gates (major_gate_db too), or only all of them together.
-"nothing" means the network itself never held MAJOR long enough.
-It looks at the suite's frames and tunes nothing.
+"nothing" means the network itself never held MAJOR long enough. Last,
+how many walks were missed of how many, by the sound card's rate and by one
+mic or more. It looks at the suite's frames and tunes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,17 +77,32 @@ def longest_run(mask: np.ndarray) -> int:
     return max((b - a for a, b in runs_of(mask)), default=0)
 
 
-def explain(job: tuple[int, object, float, int | None]) -> tuple[list[str], list[str]]:
-    """(lines explaining each missed walk of one scene, each miss's cause)."""
+@dataclass
+class Missed:
+    """One scene's missed walks: the lines that explain them, each one's cause, and what the scene was."""
+
+    lines: list[str]
+    causes: list[str]
+    walks: int  # the walks the benchmark counts in the scene
+    rate_hz: int
+    mics: int
+
+
+def explain(job: tuple[int, object, float, int | None]) -> Missed:
+    """Each missed walk of one scene, explained."""
     s = dataset.load_or_make(job, calibrated=True, still=True)  # type: ignore[arg-type]
-    probs = numpy_probs([s])[0]
     d = draw(*job)  # type: ignore[arg-type]
     t = s.t.astype(np.float64)
     rng = walker_range_m(d.scene, t)
+    counted = walks(s, rng)
+    out = Missed([], [], len(counted), s.rate_hz, s.mics)
+    if not counted:
+        return out
+    probs = numpy_probs([s])[0]
     shipped = run_detector(s, probs, DetectorConfig())
-    missed = [(a, b, near) for a, b, near in walks(s, rng) if not reported(s, shipped, a, b)]
+    missed = [(a, b, near) for a, b, near in counted if not reported(s, shipped, a, b)]
     if not missed:
-        return [], []
+        return out
     variants = {name: run_detector(s, probs, DetectorConfig(), **kw) for name, kw in WITHOUT.items()}  # type: ignore[arg-type]
     every = run_detector(s, probs, DetectorConfig(), **ALL_OFF)  # type: ignore[arg-type]
     walker = next(src for src in d.scene.sources if isinstance(src, Walker))
@@ -95,7 +112,7 @@ def explain(job: tuple[int, object, float, int | None]) -> tuple[list[str], list
     pace = np.hypot(legs[moving, 1], legs[moving, 2]) / legs[moving, 0]
     others = [_source(src) for src in d.scene.sources if not isinstance(src, Walker)]
     radial = np.abs(np.gradient(np.where(np.isfinite(rng), rng, np.nan), t))
-    lines, causes = [], []
+    lines, causes = out.lines, out.causes
     for a, b, near in missed:
         opens = [name for name, r in variants.items() if reported(s, r, a, b)]
         if opens:
@@ -118,7 +135,7 @@ def explain(job: tuple[int, object, float, int | None]) -> tuple[list[str], list
             f"walking band {np.median(walking):.1f} dB median, {walking.max():.1f} dB at most",
             f"  opens without: {cause}",
         ]
-    return lines, causes
+    return out
 
 
 def main() -> None:
@@ -135,15 +152,28 @@ def main() -> None:
     if args.set not in named:
         parser.error(f"{args.set!r} is not a walk set of the {args.suite} suite: {', '.join(named)}")
     causes: Counter[str] = Counter()
+    # (missed, walks) by the sound card's rate and by one mic or more.
+    by_rate: dict[int, list[int]] = {}
+    by_mics: dict[str, list[int]] = {}
     for job in sets[args.set]:
-        lines, why = explain(job)
-        if lines:
-            print("\n".join(lines))
-        causes.update(why)
+        scene = explain(job)
+        if scene.lines:
+            print("\n".join(scene.lines))
+        causes.update(scene.causes)
+        for tally in (by_rate.setdefault(scene.rate_hz, [0, 0]), by_mics.setdefault(_mics(scene.mics), [0, 0])):
+            tally[0] += len(scene.causes)
+            tally[1] += scene.walks
     total = sum(causes.values())
-    print(f"{total} walks missed in {len(sets[args.set])} scenes; opens without:")
+    walked = sum(w for _, w in by_rate.values())
+    print(f"{total} of {walked} walks missed in {len(sets[args.set])} scenes; opens without:")
     for cause, n in causes.most_common():
         print(f"  {n:3d}  {cause}")
+    print("missed by card rate: " + ", ".join(f"{r} Hz {m}/{w}" for r, (m, w) in sorted(by_rate.items())))
+    print("missed by mics: " + ", ".join(f"{k} {m}/{w}" for k, (m, w) in sorted(by_mics.items())))
+
+
+def _mics(n: int) -> str:
+    return "1 mic" if n == 1 else "2 or more"
 
 
 if __name__ == "__main__":

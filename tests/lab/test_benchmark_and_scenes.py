@@ -38,9 +38,11 @@ def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
     assert tuned <= set(seeds.MINING)
     assert home  # the gates are tuned on curtains and tones too
     assert distracted  # and on walk-ins they must not lock out
-    trained = [job[0] for job in train.training_jobs(320, 120, 80, 300)]
+    training = train.training_jobs(320, 120, 80, 300, 300)
+    trained = [job[0] for job in training]
     assert set(trained) <= set(seeds.TRAIN)
-    assert len(set(trained)) == len(trained)  # the extra walks with music or a fan are scenes of their own
+    assert len(set(trained)) == len(trained)  # the extra walks, widened and card scenes are scenes of their own
+    assert {job[3] for job in training[-300:]} == {44100, 48000}  # --card-scenes: consumer cards' rates
     assert evaluated <= set(seeds.EVAL)
     assert mined <= set(seeds.MINING)
     assert len(evaluated) == sum(len(j) for j in lab_eval.suite(1.0, 20.0).values())  # no seed reused across sets
