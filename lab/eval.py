@@ -75,6 +75,8 @@ from .windows import Windows
 RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
 SHIFTED_RESULTS = RESULTS.with_name("eval_shifted.json")
 MAJOR_RANGE_M = 4.0
+# The sets whose walks the benchmark counts (major_events), by plain name (a shifted set without "shifted_").
+WALK_SETS = ("walk", "walk_fan", "walk_music", "near_ultrasonic", "enter_sit", "enter_distracted")
 
 
 @dataclass
@@ -498,7 +500,7 @@ def figures(
     rng: np.random.Generator,
 ) -> None:
     """The figures a set of this name reports, into its row (the shifted suite's sets by their plain names)."""
-    if name in ("walk", "walk_fan", "walk_music", "near_ultrasonic", "enter_sit", "enter_distracted"):
+    if name in WALK_SETS:
         hit, total, lat, beyond = major_events(scenes, runs, ranges)
         row["major_detected"] = (hit, total, *wilson(hit, total))
         row["walks_never_within_4m"] = beyond

@@ -1,25 +1,28 @@
 """Why walks went unreported: each walk of a set that came within 4 m and never opened the room, and why.
 
-    scripts/env python -m lab.why_missed --suite shifted --set shifted_walk_fan
+    USPD_LAB=1 scripts/env python -m lab.why_missed --suite shifted --set shifted_walk_fan
     scripts/env python -m lab.why_missed --set walk_music --scale 0.3
 
 The benchmark counts walks the Motion entity reported (the room opened and
 MAJOR was reported within the walk or 0.5 s after, lab/eval.major_events);
-this says what each miss was. For every such walk (shipped model on the
-numpy executor, the benchmark's frames and detector, lab/eval.run_detector):
-its seed and times, how near it came, its radial speed (the median rate at
-which its distance to the speaker changed while within 4 m: a walk across
-the line of sight, or slow, brings little Doppler), the walker's own speed,
-the device and the other sources in the room; what the network made of it
-while within 4 m (its highest P(major), the longest run of frames reported
-MAJOR against the occupy_frames that open a room, and the walking band's
-energy); and which of the detector's window rules, turned off alone, would
-have let the room open: the still-line rule (lines.py), symmetry
-(symmetry.py), one-way (direction.py), the opening gate (occupy_gate_db),
-both walking gates (major_gate_db too), or only all of them together.
-"nothing" means the network itself never held MAJOR long enough. Last,
-how many walks were missed of how many, by the sound card's rate and by one
-mic or more. It looks at the suite's frames and tunes nothing.
+this says what each miss was. For every such walk (the shipped model on
+LiteRT where the environment has it, as `scripts/lab eval` runs it, else on
+the numpy executor as `scripts/env python -m lab.eval` does; the benchmark's
+frames and detector, lab/eval.run_detector): its seed and times, how near it
+came, its radial speed (the median rate at which its distance to the speaker
+changed while within 4 m: a walk across the line of sight, or slow, brings
+little Doppler), the walker's own speed, the device and the other sources in
+the room; the network's highest P(major) and the walking band's energy while
+within 4 m, and the longest run of frames the detector called MAJOR during
+the walk against the occupy_frames that open a room; and which of the
+detector's window rules, turned off alone, would have let the room open: the
+still-line rule (lines.py; off, symmetry weighs the line's bins too),
+symmetry (symmetry.py), one-way (direction.py), the opening gate
+(occupy_gate_db), both walking gates (major_gate_db too), or only all of
+them together. "nothing": not even with all of them off (the motion gate
+stays), so the network's own call never held MAJOR long enough. Last, how
+many walks were missed of how many, by the sound card's rate and by one mic
+or more. It looks at the suite's frames and tunes nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +40,17 @@ from custom_components.uspd.engine.tuning import TUNING
 from custom_components.uspd.sim.scene import Walker
 
 from . import dataset
-from .eval import MAJOR_RANGE_M, Run, numpy_probs, run_detector, runs_of, shifted_suite, suite, walker_range_m
+from .eval import (
+    MAJOR_RANGE_M,
+    WALK_SETS,
+    Run,
+    litert_probs,
+    run_detector,
+    runs_of,
+    shifted_suite,
+    suite,
+    walker_range_m,
+)
 from .scenes import draw
 from .why_opened import _source
 
@@ -51,7 +64,6 @@ WITHOUT: dict[str, dict[str, float | None]] = {
     "both walking gates": {"occupy_gate_db": OFF, "major_gate_db": OFF},
 }
 ALL_OFF: dict[str, float | None] = {k: v for kw in WITHOUT.values() for k, v in kw.items()}
-WALK_SETS = ("walk", "walk_fan", "walk_music", "enter_sit", "enter_distracted")
 
 
 def walks(s: dataset.SceneFrames, rng: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
@@ -98,7 +110,7 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
     out = Missed([], [], len(counted), s.rate_hz, s.mics)
     if not counted:
         return out
-    probs = numpy_probs([s])[0]
+    probs = litert_probs([s])[0]
     shipped = run_detector(s, probs, DetectorConfig())
     missed = [(a, b, near) for a, b, near in counted if not reported(s, shipped, a, b)]
     if not missed:
@@ -130,9 +142,10 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
             f"{np.median(moved) if len(moved) else 0.0:.2f} m/s), {s.mics} mic(s) at {s.rate_hz} Hz, "
             f"carrier {s.carrier_hz:.0f} Hz",
             *(f"  {o}" for o in others),
-            f"  within {MAJOR_RANGE_M:.0f} m: P(major) up to {probs[near, 2].max():.2f}, MAJOR at most "
-            f"{longest_run(shipped.motion[a:b] == 2)} frames in a row (a room opens after {TUNING.occupy_frames}), "
-            f"walking band {np.median(walking):.1f} dB median, {walking.max():.1f} dB at most",
+            f"  within {MAJOR_RANGE_M:.0f} m: P(major) up to {probs[near, 2].max():.2f}, walking band "
+            f"{np.median(walking):.1f} dB median, {walking.max():.1f} dB at most; during the walk the detector's "
+            f"MAJOR at most {longest_run(shipped.motion[a:b] == 2)} frames in a row "
+            f"(a room opens after {TUNING.occupy_frames})",
             f"  opens without: {cause}",
         ]
     return out

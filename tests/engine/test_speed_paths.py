@@ -12,10 +12,10 @@ from custom_components.uspd.engine.classifier import MODEL_PATH
 from custom_components.uspd.engine.clutter import CHUNK, ClutterFilter
 from custom_components.uspd.engine.demodulate import Demodulator, FirDecimator
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_BINS, GRID_SPEEDS_MPS
-from custom_components.uspd.engine.lines import find_lines
+from custom_components.uspd.engine.lines import find_lines, lines_in
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
-from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.engine.tuning import TUNING, Tuning
 from custom_components.uspd.engine.walking import WalkingWindow, walking_db, walking_power
 
 SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
@@ -126,6 +126,31 @@ def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
         assert np.array_equal(window.peaks, np.argmax(walking_db(stack), axis=-1))
     window.reset()
     assert np.array_equal(window.power, walking_power(np.zeros_like(stack)))
+
+
+@pytest.mark.parametrize("tuning", [TUNING, dataclasses.replace(TUNING, weak_line_db=20.0)])
+def test_the_engine_finds_from_its_walking_window_the_lines_the_whole_window_gives(tuning: Tuning) -> None:
+    """As the pipeline asks: the feature stack, and the walking window kept beside it frame by frame."""
+    rng = np.random.default_rng(6)
+    tone = int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))
+    slow = int(np.argmin(np.abs(GRID_SPEEDS_MPS - 0.2)))
+    stack = np.zeros((CONTEXT_FRAMES, GRID_BINS), dtype=np.float32)
+    window = WalkingWindow()
+    stills = 0
+    for k in range(80):
+        stack[:-1] = stack[1:]
+        stack[-1] = rng.uniform(0, 0.3, GRID_BINS).astype(np.float32)
+        if 20 <= k < 45:
+            stack[-1, tone] = 1.5  # a tone in the walking band
+        if k >= 55:
+            stack[-1, slow] = 1.5  # then one in the slow bins
+        window.push(stack[-1])
+        got, want = lines_in(stack, window.db, window.peaks, tuning), find_lines(stack, tuning)
+        assert got.still == want.still
+        assert np.array_equal(got.own, want.own)
+        assert np.array_equal(got.newest_db, want.newest_db)
+        stills += bool(got.still)
+    assert stills > 20  # the tones were found, not only their absence agreed on
 
 
 @pytest.mark.parametrize("rate", [4000.0, 3675.0, 2000.0])

@@ -9,7 +9,7 @@ import pytest
 
 from lab import why_missed
 from lab.dataset import SceneFrames
-from lab.eval import Run, major_events
+from lab.eval import WALK_SETS, Run, major_events
 
 
 def _scene(y: np.ndarray) -> SceneFrames:
@@ -36,9 +36,13 @@ def test_only_walks_of_half_a_second_that_come_within_4_m_are_weighed() -> None:
     y[100:180] = 2  # never within 4 m
     rng = np.full(200, 6.0)
     rng[60:70] = 3.0
-    out = why_missed.walks(_scene(y), rng)
+    s = _scene(y)
+    out = why_missed.walks(s, rng)
     assert [(a, b) for a, b, _ in out] == [(30, 80)]
     assert list(out[0][2]) == list(range(60, 70))
+    nothing = Run(np.zeros(200, dtype=np.int8), np.zeros(200, dtype=bool))
+    _, total, _, beyond = major_events([s], [nothing], [rng])
+    assert (total, beyond) == (1, 1)  # the benchmark weighs the same one walk, and leaves out the far one
 
 
 @pytest.mark.parametrize(
@@ -66,6 +70,16 @@ def test_a_walk_is_reported_as_the_benchmark_counts_it(major_at: int, occupied_f
 def test_the_longest_run() -> None:
     assert why_missed.longest_run(np.array([1, 1, 0, 1, 1, 1, 0], dtype=bool)) == 3
     assert why_missed.longest_run(np.zeros(4, dtype=bool)) == 0
+
+
+def test_every_walk_set_the_benchmark_counts_is_explained(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["why_missed", "--set", "seated"])
+    with pytest.raises(SystemExit):
+        why_missed.main()
+    err = capsys.readouterr().err
+    assert all(name in err for name in WALK_SETS)  # near_ultrasonic, the 48 kHz set, too
 
 
 def test_a_set_with_nobody_walking_is_refused(

@@ -200,14 +200,15 @@ def lines_in(
 ) -> Lines:
     """find_lines from the windows of the classifier's scaled input, their walking band in dB and its strongest bin.
 
-    The line band (walking.LINE_BINS, in dB) is made only where a line may be: the engine's one window,
-    forty times a second, mostly holds none (walking.WalkingWindow keeps the walking band and its peaks).
+    With slow lines off (as shipped), the line band (walking.LINE_BINS, in dB) is made only where a line may
+    be: the engine's one window, forty times a second, mostly holds none (walking.WalkingWindow keeps the
+    walking band and its peaks). newest_db is a copy: the engine's window slides in place.
     """
     still = np.zeros(rows.shape[:-2], dtype=bool)
     strong = tuning.weak_line_db
     if walking_peak.ndim == 1 and math.isinf(strong) and np.bincount(walking_peak).max() < tuning.line_min_frames:
         # The engine's one window, no bin the strongest in enough frames, slow lines off: no line (most frames).
-        return Lines(still, np.zeros(walking.shape[-1], dtype=bool), walking[-1])
+        return Lines(still, np.zeros(walking.shape[-1], dtype=bool), walking[-1].copy())
     band: NDArray[np.float32] | None = None
     own: NDArray[np.bool_] | None = None
     for slow, min_db, clipped_too in ((False, 0.0, True), (True, strong, False)):
@@ -239,8 +240,8 @@ def lines_in(
             own = line_own if own is None else own | line_own
             still |= found
     if own is None:
-        return Lines(still, np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool), walking[..., -1, :])
-    return Lines(still, own[..., WALKING_IN_LINE], walking[..., -1, :])
+        return Lines(still, np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool), walking[..., -1, :].copy())
+    return Lines(still, own[..., WALKING_IN_LINE], walking[..., -1, :].copy())
 
 
 def _own(
