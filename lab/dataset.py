@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import lab  # noqa: F401  (registers the package without Home Assistant)
-from custom_components.uspd.engine.calibration import calibrate
+from custom_components.uspd.engine.calibration import Calibration, calibrate
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import FeatureStack
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
@@ -74,20 +74,25 @@ class SceneFrames:
     still_db: NDArray[np.float32]
 
 
+def calibration_of(d: Draw) -> Calibration:
+    """What the engine's calibration chooses in the draw's room before anyone or anything moves in it.
+
+    The shifted suite's tones arrive after calibration, at their offset from whatever carrier it chose: the
+    worst case, a device that came on in our band later (lab/shifted.py).
+    """
+    heard = (Music,) if d.kind.startswith("shifted_") else (Interferer, Music)
+    quiet = dataclasses.replace(d.scene, sources=tuple(s for s in d.scene.sources if isinstance(s, heard)))
+    return calibrate(SimulatedRoom(SourceConfig(carrier_hz=d.carrier_hz, baseband=True, loop=True), scene=quiet))
+
+
 def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
     """Render a draw at baseband and run the engine's front end over it: its frames and their truth."""
     scene = d.scene
     carrier_hz, level = d.carrier_hz, d.level
     if calibrated:
-        # The shifted suite's tones arrive after calibration, at their offset from whatever carrier it chose: the
-        # worst case, a device that came on in our band later (lab/shifted.py).
-        late = d.kind.startswith("shifted_")
-        heard = (Music,) if late else (Interferer, Music)
-        quiet = dataclasses.replace(scene, sources=tuple(s for s in scene.sources if isinstance(s, heard)))
-        room = SimulatedRoom(SourceConfig(carrier_hz=d.carrier_hz, baseband=True, loop=True), scene=quiet)
-        cal = calibrate(room)
+        cal = calibration_of(d)
         carrier_hz, level = cal.carrier_hz, cal.level
-        if late:
+        if d.kind.startswith("shifted_"):  # the tones move with the carrier calibration chose
             moved = carrier_hz - d.carrier_hz
             sources = tuple(
                 dataclasses.replace(s, freq_hz=s.freq_hz + moved) if isinstance(s, Interferer) else s

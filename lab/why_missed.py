@@ -11,8 +11,10 @@ the numpy executor as `scripts/env python -m lab.eval` does; the benchmark's
 frames and detector, lab/eval.run_detector): its seed and times, how near it
 came, its radial speed (the median rate at which its distance to the speaker
 changed while within 4 m: a walk across the line of sight, or slow, brings
-little Doppler), the walker's own speed, the device and the other sources in
-the room; the network's highest P(major) and the walking band's energy while
+little Doppler), the walker's own speed, the device with its carrier and
+emission level after calibration and the echo SNR per Doppler bin calibration
+predicts for a person at 4 m (below 24 kHz the level is capped, as the tone
+may be heard), and the other sources in the room; the network's highest P(major) and the walking band's energy while
 within 4 m, and the longest run of frames the detector called MAJOR during
 the walk against the occupy_frames that open a room; and which of the
 detector's window rules, turned off alone, would have let the room open: the
@@ -35,6 +37,7 @@ import numpy as np
 
 import lab  # noqa: F401  (registers the package without Home Assistant)
 from custom_components.uspd.engine.blas import limit_blas_threads
+from custom_components.uspd.engine.calibration import DEFAULT_RANGE_M, TARGET_ECHO_SNR_DB
 from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.tuning import TUNING
 from custom_components.uspd.sim.scene import Walker
@@ -124,6 +127,7 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
     pace = np.hypot(legs[moving, 1], legs[moving, 2]) / legs[moving, 0]
     others = [_source(src) for src in d.scene.sources if not isinstance(src, Walker)]
     radial = np.abs(np.gradient(np.where(np.isfinite(rng), rng, np.nan), t))
+    cal = dataset.calibration_of(d)
     lines, causes = out.lines, out.causes
     for a, b, near in missed:
         opens = [name for name, r in variants.items() if reported(s, r, a, b)]
@@ -140,7 +144,8 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
             f"seed {job[0]}: walk {t[a]:.2f}-{t[b - 1]:.2f} s, nearest {rng[a:b].min():.2f} m, radial speed "
             f"{np.nanmedian(radial[near]):.2f} m/s (median within {MAJOR_RANGE_M:.0f} m; walker "
             f"{np.median(moved) if len(moved) else 0.0:.2f} m/s), {s.mics} mic(s) at {s.rate_hz} Hz, "
-            f"carrier {s.carrier_hz:.0f} Hz",
+            f"carrier {s.carrier_hz:.0f} Hz at level {cal.level:g}: a person at {DEFAULT_RANGE_M:g} m "
+            f"{cal.echo_snr_db:.1f} dB over the noise, calibration's target {TARGET_ECHO_SNR_DB:g} dB",
             *(f"  {o}" for o in others),
             f"  within {MAJOR_RANGE_M:.0f} m: P(major) up to {probs[near, 2].max():.2f}, walking band "
             f"{np.median(walking):.1f} dB median, {walking.max():.1f} dB at most; during the walk the detector's "
