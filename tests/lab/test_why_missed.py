@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
 from lab import why_missed
 from lab.dataset import SceneFrames
 from lab.eval import WALK_SETS, Run, major_events
+
+from .refusal import refusal
 
 
 def _scene(y: np.ndarray) -> SceneFrames:
@@ -75,17 +75,13 @@ def test_the_longest_run() -> None:
 def test_every_walk_set_the_benchmark_counts_is_explained(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sys, "argv", ["why_missed", "--set", "seated"])
-    with pytest.raises(SystemExit):
-        why_missed.main()
-    err = capsys.readouterr().err
+    err = refusal(why_missed.main, ["why_missed", "--set", "seated"], monkeypatch, capsys)
     assert all(name in err for name in WALK_SETS)  # near_ultrasonic, the 48 kHz set, too
 
 
 def test_a_set_with_nobody_walking_is_refused(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sys, "argv", ["why_missed", "--suite", "shifted", "--set", "shifted_negative_tone"])
-    with pytest.raises(SystemExit):
-        why_missed.main()
-    assert "shifted_walk_fan" in capsys.readouterr().err
+    assert "shifted_walk_fan" in refusal(
+        why_missed.main, ["why_missed", "--suite", "shifted", "--set", "shifted_negative_tone"], monkeypatch, capsys
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from custom_components.uspd.sim.scene import Interferer
 from lab import why_opened
+
+from .refusal import refusal
 
 
 def test_a_source_reads_in_one_line_with_its_numbers_rounded() -> None:
@@ -18,16 +18,14 @@ def test_a_source_reads_in_one_line_with_its_numbers_rounded() -> None:
 def test_a_set_with_people_in_it_is_refused(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sys, "argv", ["why_opened", "--suite", "shifted", "--set", "shifted_walk"])
-    with pytest.raises(SystemExit):
-        why_opened.main()
-    assert "shifted_negative_tone" in capsys.readouterr().err
+    assert "shifted_negative_tone" in refusal(
+        why_opened.main, ["why_opened", "--suite", "shifted", "--set", "shifted_walk"], monkeypatch, capsys
+    )
 
 
 def test_the_tuning_streams_are_named_as_tune_detector_names_them(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sys, "argv", ["why_opened", "--suite", "tuning", "--set", "shifted_negative_tone"])
-    with pytest.raises(SystemExit):
-        why_opened.main()
-    assert "stream, home, widened" in capsys.readouterr().err
+    assert "stream, home, widened" in refusal(
+        why_opened.main, ["why_opened", "--suite", "tuning", "--set", "shifted_negative_tone"], monkeypatch, capsys
+    )

@@ -219,12 +219,10 @@ def lines_in(
             peak = SLOW_IN_LINE[band[..., SLOW_IN_LINE].argmax(axis=-1)]
         else:
             peak = WALKING_IN_LINE[walking_peak]
-        if peak.ndim == 1:
-            # The engine's one window, and no bin the strongest (or next to it, where ties count) in enough
-            # frames: no line.
-            counts = _near_counts(LINE_BINS[peak]) if math.isfinite(strong) else np.bincount(peak)
-            if counts.max() < tuning.line_min_frames:
-                continue
+        if peak.ndim == 1 and math.isfinite(strong) and _near_counts(LINE_BINS[peak]).max() < tuning.line_min_frames:
+            # The engine's one window, and no bin the strongest or next to it in enough frames: no line (with
+            # slow lines off, the early return above has already asked this of the walking band).
+            continue
         band = line_db(rows) if band is None else band
         args = (band, peak, tuning.line_level_std_db, tuning.line_min_frames, tuning.line_outlier_db, min_db)
         # One bin alone first; where that finds no line, a tone between two: ties count towards another modal

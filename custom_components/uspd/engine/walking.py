@@ -75,6 +75,7 @@ class WalkingWindow:
         """Add the newest frame's row of the classifier's scaled input."""
         for kept in (self.db, self.power, self.peaks):
             kept[:-1] = kept[1:]
-        self.db[-1] = _db(row[WALKING_BINS])
-        self.power[-1] = _power(row[WALKING_BINS])
+        band = row[WALKING_BINS]  # indexed once for both
+        self.db[-1] = _db(band)
+        self.power[-1] = _power(band)
         self.peaks[-1] = self.db[-1].argmax()

@@ -1,0 +1,18 @@
+"""What a lab command says when it refuses its arguments."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import pytest
+
+
+def refusal(
+    main: Callable[[], None], argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """Run main with argv as its command line; it must exit (argparse's error), and its stderr is returned."""
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit):
+        main()
+    return capsys.readouterr().err
