@@ -165,6 +165,7 @@ def run_detector(
     one_way_share: float = TUNING.one_way_share,
     line_skirt_db: float | None = TUNING.line_skirt_db,
     weak_line_db: float = TUNING.weak_line_db,
+    motion_cap_frames: int = TUNING.motion_cap_frames,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -193,6 +194,7 @@ def run_detector(
         one_way_share=one_way_share,
         line_skirt_db=line_skirt_db,
         weak_line_db=weak_line_db,
+        motion_cap_frames=motion_cap_frames,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -218,6 +220,7 @@ def run_detector(
     reported = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
     blank = network_start(s) if probs is not None else 0
+    moving = recent_motion_db(s, motion_cap_frames, blank)
     for k in range(len(s.t)):
         bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
         ev = (
@@ -233,12 +236,25 @@ def run_detector(
                 None if np.isnan(beside[k]) else float(beside[k]),
                 bool(still[k]),
                 bool(two_way[k]),
+                float(moving[k]) if det.occupied else None,
             )
         )
         t = float(s.t[k])
         d = det.update(t, ev, still_since(t, float(s.still_db[k]), tuning) if stillness else None)
         motion[k], occ[k], reported[k] = code[d.motion], d.occupied, d.reported != Motion.NONE
     return Run(motion, occ, reported)
+
+
+def recent_motion_db(s: SceneFrames, frames: int, start: int) -> np.ndarray:
+    """Per frame, the most energy in either band over the last `frames` (engine/evidence.RecentMotionEnergy).
+
+    As in the engine, only frames from `start` on count: before it the network is not asked and the engine keeps none.
+    """
+    e = np.maximum(s.bands[:, 0], s.bands[:, 1]).astype(np.float64)
+    e[:start] = -np.inf
+    padded = np.concatenate([np.full(max(1, frames) - 1, -np.inf), e])
+    held: np.ndarray = sliding_window_view(padded, max(1, frames)).max(axis=1)
+    return held
 
 
 def network_windows(s: SceneFrames) -> np.ndarray:

@@ -2,7 +2,8 @@
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
                                              | --symmetry-beside | --line-outliers | --fast | --one-way
-                                             | --tones | --regate | --motion | --clear]
+                                             | --tones | --regate | --motion | --motion-frames
+                                             | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -74,6 +75,13 @@ band energy behind any motion call (minor or major). It prints motion false
 alarms per hour in the empty rooms (both sets), false occupancies, and how
 many bursts of seated hand motion (≥ 0.5 s, as the benchmark counts them)
 were never reported as motion.
+
+With --motion-frames, over how many recent frames an occupied room's
+motion gate finds its band energy (engine/evidence.RecentMotionEnergy: the
+network's call on a hand's short burst peaks after the energy did): hand
+bursts never seen, false occupancies, and in the scenes everyone left
+before the end, the motion still called after they had gone: each call
+restarts the room's hold (noise that passes the gate keeps the room).
 
 With --regate (the widened stream too), occupy_gate_db again, with every
 rule chosen after it on as shipped: the gate was chosen when it alone stood
@@ -169,6 +177,8 @@ class Setting:
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
+# --motion-frames: over how many frames an occupied room's motion gate finds its energy (1: the frame's own).
+MOTION_FRAMES_CHOICES = (1, 2, 4)
 # --clear: how long the Motion entity stays on after the last motion in an occupied room.
 CLEAR_CHOICES_S = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
 # --clear also runs the widened mining stream's first hours (lab/widened.py): where fans and music open rooms.
@@ -210,6 +220,41 @@ def motion_gate(scenes: list[SceneFrames], probs: list[np.ndarray], groups: tupl
         print(f"{gate:14.1f}  {motion}  {occupancy}  {total - hit:5d}/{total}")
 
 
+def motion_frames(
+    scenes: list[SceneFrames], probs: list[np.ndarray], groups: tuple[list[int], list[int]], seated: list[int]
+) -> None:
+    """Print the motion gate's recent frames: hand bursts seen against motion called after people left."""
+    left = [i for i, s in enumerate(scenes) if s.occupied.any() and not s.occupied[-1]]
+    print(f"{len(seated)} scenes with seated hand motion, {len(left)} where everyone left before the end;")
+    print("false occupancies/h [95% CI] in empty rooms: fans, music, clicks, the wall | curtains, tones; after")
+    print("everyone left: motion onsets per hour (each restarts the room's hold), in how many scenes the last motion")
+    print("came over 1 s after and how long after on average (the room stays occupied that much longer); hand")
+    print("bursts never seen")
+    print("motion_cap_frames  false occupancies/h (two sets)  after leaving: motion/h  over 1 s  mean", end="")
+    print("  bursts never seen")
+    for frames in MOTION_FRAMES_CHOICES:
+        use = set(seated).union(left, *groups)
+        runs = {i: run_detector(scenes[i], probs[i], DetectorConfig(), motion_cap_frames=frames) for i in use}
+        occupancy = "  ".join(_per_hour([scenes[i] for i in g], [runs[i] for i in g], True) for g in groups)
+        onsets = vacant = 0
+        lasts = []
+        for i in left:
+            s = scenes[i]
+            gone = int(np.flatnonzero(s.occupied)[-1]) + 1
+            moved = runs[i].motion[gone:] > 0
+            onsets += int(np.sum(moved[1:] & ~moved[:-1]) + moved[0])
+            vacant += len(moved)
+            after = np.flatnonzero(moved)
+            lasts.append(float(s.t[gone + after[-1]] - s.t[gone]) if len(after) else 0.0)
+        hours = vacant * 0.025 / 3600
+        late = sum(x > 1.0 for x in lasts)
+        hit, total = minor_events([scenes[i] for i in seated], [runs[i] for i in seated])
+        print(
+            f"{frames:17d}  {occupancy}  {onsets / max(hours, 1e-9):23.0f}  {late:4d}/{len(left)}"
+            f"  {np.mean(lasts):4.1f} s  {total - hit:5d}/{total}"
+        )
+
+
 def motion_clear(
     scenes: list[SceneFrames], probs: list[np.ndarray], groups: tuple[list[int], ...], seated: list[int]
 ) -> None:
@@ -245,6 +290,9 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=20.0)
     parser.add_argument("--motion", action="store_true", help="sweep the motion gate at the chosen pair")
     parser.add_argument("--clear", action="store_true", help="sweep how long Motion stays on after the last motion")
+    parser.add_argument(
+        "--motion-frames", action="store_true", help="sweep over how many frames an occupied room's motion gate looks"
+    )
     parser.add_argument(
         "--occupy", action="store_true", help="sweep the walking gate for reporting apart from the one for opening"
     )
@@ -285,6 +333,10 @@ def main() -> None:
         return
     if args.motion:
         motion_gate(scenes, probs, (empty_other, empty_home))
+        return
+    if args.motion_frames:
+        seated = [i for i, s in enumerate(scenes) if (s.y == 1).any()]
+        motion_frames(scenes, probs, (empty_other, empty_home), seated)
         return
     walked = [i for i, s in enumerate(scenes[: len(stream)]) if (s.y == 2).any()]
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")

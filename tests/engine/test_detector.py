@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
-from custom_components.uspd.engine.evidence import Evidence, network_evidence
+from custom_components.uspd.engine.evidence import Evidence, RecentMotionEnergy, network_evidence
 from custom_components.uspd.engine.tuning import TUNING
 
 MAJOR_GATE_DB = TUNING.major_gate_db
@@ -70,6 +70,31 @@ def test_a_confident_major_call_needs_walking_band_energy_above_the_gate() -> No
     # Without any band energy the motion call is capped as well: a silent frame cannot report motion.
     quiet = network_evidence(np.array([0.01, 0.98, 0.01], dtype=np.float32), (0.0, 0.0, 0.0))
     assert min(quiet.motion_logit, quiet.motion_cap) < 0.0
+
+
+def test_a_hand_burst_s_motion_call_may_come_just_after_its_energy() -> None:
+    """Tuning.motion_cap_frames: the motion gate finds its energy over the last frames, not this frame's alone.
+
+    The network judges its whole window, so its call on a hand's burst of a
+    few frames peaks as the energy has passed; the walking gates stay per frame.
+    """
+    frames = 4  # off as shipped (1): scripts/lab tune_detector --motion-frames
+    recent = RecentMotionEnergy(frames)
+    burst = [(12.0, 1.0, 0.0)] * 2 + [(0.0, 0.0, 0.0)] * (frames + 1)
+    seen = [recent.push(b) for b in burst]
+    assert seen[: frames + 1] == [12.0] * (frames + 1)  # the burst, then frames - 1 more
+    assert seen[frames + 1] == 0.0  # and then it is gone
+    sure_hand = np.array([0.01, 0.98, 0.01], dtype=np.float32)
+    late = network_evidence(sure_hand, burst[-1], motion_db=seen[frames - 1])
+    assert min(late.motion_logit, late.motion_cap) > 0.0  # the call just after the burst stands
+    assert network_evidence(sure_hand, burst[-1]).motion_cap < 0.0  # capped by its own frame alone, it did not
+    stale = network_evidence(sure_hand, burst[-1], motion_db=seen[-1])
+    assert min(stale.motion_logit, stale.motion_cap) < 0.0  # once the burst left the frames, nothing stands
+    # The walking cap is still this frame's own.
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    assert network_evidence(sure_walk, (0.0, 0.0, 0.0), motion_db=30.0).major_logit < 0.0
+    recent.reset()
+    assert recent.push((0.0, -3.0, 0.0)) == 0.0  # a reset forgets the burst
 
 
 def test_walking_energy_between_the_two_gates_is_reported_but_opens_no_room() -> None:

@@ -68,7 +68,7 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     assert missed[:2] == (0, 1)
 
 
-@pytest.mark.parametrize("other", ["nothing", "tone", "draft"])
+@pytest.mark.parametrize("other", ["nothing", "tone", "draft", "hand"])
 def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) -> None:
     """The lab's detector run over cached frames makes the engine's decisions, cold start included.
 
@@ -78,7 +78,9 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     and the fast opening on (Tuning.occupy_fast_frames, off as shipped): the
     window rules (a young tone held still, then a line) judge alike too. With
     a ceiling fan's strong draft and the one-way rule at a share it must
-    judge (direction.py): that rule's second of history too.
+    judge (direction.py): that rule's second of history too. With someone
+    who walks in and sits down to work: the motion gate's recent frames
+    (Tuning.motion_cap_frames).
     """
     from lab import eval as lab_eval
     from lab.dataset import BLOCK_S, frames_of
@@ -90,8 +92,12 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         "tone": (Interferer(40300.0, -70.0, start_s=1.5),),
         "draft": (Fan(0.0, 5.0, airflow_jitter_mps=1.5, jitter_band_hz=(0.5, 20.0)),),
     }
-    others = sounds[other]
-    scene = Scene("walk_in", 5.0, sources=(walker, *others), seed=11)
+    if other == "hand":  # they walk in, so the room is occupied, and sit down to work
+        seat = (3.0, 2.0)
+        sitting = Seated(2.0, 6.0, seat_m=seat, activity=1.0, torso_ts_db=-12.0)
+        scene = Scene("walk_in", 6.0, sources=(Walker(((0.0, 0.5, 3.5), (2.0, *seat))), sitting), seed=13)
+    else:
+        scene = Scene("walk_in", 5.0, sources=(walker, *sounds[other]), seed=11)
     emission = Emission(carrier_hz=40000.0)
     frames = frames_of(Draw(scene, emission.carrier_hz, emission.level, "walk"))
     classifier = Classifier.load(prefer="numpy")
@@ -99,6 +105,7 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     fast = (4, 1.0) if other == "tone" else (TUNING.occupy_fast_frames, TUNING.occupy_fast_logit)
     one_way = (40, 0.9) if other == "draft" else (TUNING.one_way_frames, TUNING.one_way_share)
     knobs = {
+        "motion_cap_frames": 4 if other == "hand" else TUNING.motion_cap_frames,  # off as shipped (1)
         "occupy_fast_frames": fast[0],
         "occupy_fast_logit": fast[1],
         "one_way_frames": one_way[0],
@@ -134,6 +141,10 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         two_way = one_way_shares(walking_power(lab_eval.network_windows(frames)[:, -1, :]), 40) < 0.9
         assert (two_way & (run.motion == 2)).any()
         assert np.argmax(run.occupied) >= np.argmax(plain.occupied)
+    if other == "hand":  # the gate's recent frames let hand motion through that this frame's energy alone would not
+        one = {**knobs, "motion_cap_frames": 1}
+        own = lab_eval.run_detector(frames, probs, DetectorConfig(), **one)  # type: ignore[arg-type]
+        assert ((run.motion > 0) & (own.motion == 0) & (frames.y == 1)).any()
 
 
 def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:

@@ -12,6 +12,7 @@ Evidence comes from one of two sources:
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,11 +86,44 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def energy_caps(bands: tuple[float, float, float], tuning: Tuning = TUNING) -> tuple[float, float]:
-    """(motion, major): the band energy's caps on the network's two logits (network_evidence)."""
+def energy_caps(
+    bands: tuple[float, float, float], tuning: Tuning = TUNING, motion_db: float | None = None
+) -> tuple[float, float]:
+    """(motion, major): the band energy's caps on the network's two logits (network_evidence).
+
+    motion_db: the energy the motion cap weighs (RecentMotionEnergy); by default this frame's, in either band.
+    """
     minor_db, major_db, _ = bands
     per_db = tuning.logit_per_db
-    return (max(minor_db, major_db) - tuning.motion_gate_db) * per_db, (major_db - tuning.major_gate_db) * per_db
+    moving_db = max(minor_db, major_db) if motion_db is None else motion_db
+    return (moving_db - tuning.motion_gate_db) * per_db, (major_db - tuning.major_gate_db) * per_db
+
+
+class RecentMotionEnergy:
+    """The most energy in either band over the last Tuning.motion_cap_frames frames: what the motion gate weighs.
+
+    The network calls motion on its whole window (CONTEXT_FRAMES), and a
+    hand's micro-Doppler comes in bursts of a few frames, so its call often
+    peaks just after the energy did: capped by each frame's own energy, the
+    two seldom agree in one frame. Only while the room is occupied, where
+    minor motion is reported and holds the room (the engine's choice): each
+    frame the gate may pass is one the network must be asked about, and in
+    an empty room the noise's chance peaks would pass it for several frames.
+    The gates on walking stay per frame. Off as shipped (one frame): the
+    noise's peaks after everyone left then restart the room's hold.
+    """
+
+    def __init__(self, frames: int) -> None:
+        self._recent: deque[float] = deque(maxlen=max(1, frames))
+
+    def reset(self) -> None:
+        """A new stream, or frames without the tone: nothing moved of late."""
+        self._recent.clear()
+
+    def push(self, bands: tuple[float, float, float]) -> float:
+        """Add this frame's (minor, major, guard) dB; the most minor or major energy over the recent frames."""
+        self._recent.append(max(bands[0], bands[1]))
+        return max(self._recent)
 
 
 def network_evidence(
@@ -100,6 +134,7 @@ def network_evidence(
     occupy_db: float | None = None,
     held_still: bool = False,
     two_way: bool = False,
+    motion_db: float | None = None,
 ) -> Evidence:
     """probs: (background, minor, major), None where it was not asked; bands: the baseline's (minor, major, guard) dB.
 
@@ -115,7 +150,9 @@ def network_evidence(
     must clear the opening gate, where not all of it may count (beside a
     still line, lines.py); by default the band's own. held_still: the walking
     band's strongest bin held still of late (lines.held_still). two_way: its
-    energy swung both ways over the last second (direction.py).
+    energy swung both ways over the last second (direction.py). motion_db:
+    the energy behind the motion call (RecentMotionEnergy), by default this
+    frame's.
 
     Without probs (the band energy alone ruled motion out, Detector.rules_out_motion)
     both logits are -inf: the frame is no motion whatever the network would
@@ -123,7 +160,7 @@ def network_evidence(
     """
     major_db = bands[1]
     per_db = tuning.logit_per_db
-    energy_motion, energy_major = energy_caps(bands, tuning)
+    energy_motion, energy_major = energy_caps(bands, tuning, motion_db)
     if probs is None:
         motion_logit = major_logit = -math.inf
     else:

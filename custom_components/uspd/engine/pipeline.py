@@ -17,7 +17,7 @@ from .demodulate import Demodulator
 from .detector import Decision, Detector, DetectorConfig
 from .direction import DirectionHistory
 from .doppler import DopplerFrame, DopplerFramer
-from .evidence import NO_EVIDENCE, BandEvidence, Evidence, energy_caps, network_evidence
+from .evidence import NO_EVIDENCE, BandEvidence, Evidence, RecentMotionEnergy, energy_caps, network_evidence
 from .features import FeatureStack
 from .lines import beside_db, held_still, lines_in
 from .rates import BasebandPlan, plan_baseband
@@ -129,6 +129,7 @@ class Engine:
         self.features = FeatureStack(self.speeds_mps)
         self.walking = WalkingWindow()
         self.direction = DirectionHistory(config.tuning.one_way_frames)
+        self.recent_motion = RecentMotionEnergy(config.tuning.motion_cap_frames)
         self.detector = Detector(config.detector, config.tuning, network=classifier is not None)
         far = np.abs(self.speeds_mps) >= 0.5 * np.abs(self.speeds_mps).max()
         # The mean over the far bins as one product (the noise floor's level, every frame).
@@ -193,6 +194,7 @@ class Engine:
         self.features.reset()
         self.walking.reset()
         self.direction.reset()
+        self.recent_motion.reset()
         self.detector.reset()
 
     def process(self, audio: NDArray[np.floating]) -> list[FrameResult]:
@@ -278,6 +280,7 @@ class Engine:
             self.features.reset()  # the network starts afresh, as at a cold start
             self.walking.reset()
             self.direction.reset()
+            self.recent_motion.reset()
             return NO_EVIDENCE, None
         if self.classifier is None:
             return self.bands(frame.ratio), None
@@ -286,10 +289,12 @@ class Engine:
         self.walking.push(stack[-1])
         self.direction.push(self.walking.power[-1])
         bands = self.bands.bands(frame.ratio)
+        recent_db = self.recent_motion.push(bands)
+        moving_db = recent_db if self.detector.occupied else None
         probs = None
         # Most frames of a quiet room: the band energy alone keeps the detector at no motion, so the
         # network's answer could not change what the frame decides (Detector.rules_out_motion).
-        ruled_out = self.detector.rules_out_motion(*energy_caps(bands, tuning))
+        ruled_out = self.detector.rules_out_motion(*energy_caps(bands, tuning, moving_db))
         if not ruled_out:
             try:
                 probs = self.classifier.probs(stack)
@@ -317,6 +322,7 @@ class Engine:
             opens_no_room=symmetry_counts and bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
             held_still=still,
+            motion_db=moving_db,
         )
         # Whether the band kept one way (direction.py) matters only to a frame that may be MAJOR, and so open a
         # room: its major logit over the lowest bar walking has (the threshold less hysteresis).
