@@ -23,8 +23,10 @@ symmetry (symmetry.py), one-way (direction.py), the opening gate
 (occupy_gate_db), both walking gates (major_gate_db too), or only all of
 them together. "nothing": not even with all of them off (the motion gate
 stays), so the network's own call never held MAJOR long enough. Last, how
-many walks were missed of how many, by the sound card's rate and by one mic
-or more. It looks at the suite's frames and tunes nothing.
+many walks were missed of how many, by the sound card's rate, by one mic or
+more, and by how far calibration's level makes a person's echo reach its
+target (engine/calibration.echo_reach_m; under 3 m the integration raises a
+repair issue). It looks at the suite's frames and tunes nothing.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class Missed:
     walks: int  # the walks the benchmark counts in the scene
     rate_hz: int
     mics: int
+    reach_m: float = float("nan")  # calibration's: how far a person's echo reaches its target SNR
 
 
 def explain(job: tuple[int, object, float, int | None]) -> Missed:
@@ -113,6 +116,8 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
     out = Missed([], [], len(counted), s.rate_hz, s.mics)
     if not counted:
         return out
+    cal = dataset.calibration_of(d)
+    out.reach_m = cal.reach_m
     probs = litert_probs([s])[0]
     shipped = run_detector(s, probs, DetectorConfig())
     missed = [(a, b, near) for a, b, near in counted if not reported(s, shipped, a, b)]
@@ -127,7 +132,6 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
     pace = np.hypot(legs[moving, 1], legs[moving, 2]) / legs[moving, 0]
     others = [_source(src) for src in d.scene.sources if not isinstance(src, Walker)]
     radial = np.abs(np.gradient(np.where(np.isfinite(rng), rng, np.nan), t))
-    cal = dataset.calibration_of(d)
     lines, causes = out.lines, out.causes
     for a, b, near in missed:
         opens = [name for name, r in variants.items() if reported(s, r, a, b)]
@@ -145,7 +149,8 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
             f"{np.nanmedian(radial[near]):.2f} m/s (median within {MAJOR_RANGE_M:.0f} m; walker "
             f"{np.median(moved) if len(moved) else 0.0:.2f} m/s), {s.mics} mic(s) at {s.rate_hz} Hz, "
             f"carrier {s.carrier_hz:.0f} Hz at level {cal.level:g}: a person at {DEFAULT_RANGE_M:g} m "
-            f"{cal.echo_snr_db:.1f} dB over the noise, calibration's target {TARGET_ECHO_SNR_DB:g} dB",
+            f"{cal.echo_snr_db:.1f} dB over the noise, calibration's target {TARGET_ECHO_SNR_DB:g} dB "
+            f"(reached within {cal.reach_m:.1f} m)",
             *(f"  {o}" for o in others),
             f"  within {MAJOR_RANGE_M:.0f} m: P(major) up to {probs[near, 2].max():.2f}, walking band "
             f"{np.median(walking):.1f} dB median, {walking.max():.1f} dB at most; during the walk the detector's "
@@ -173,12 +178,16 @@ def main() -> None:
     # (missed, walks) by the sound card's rate and by one mic or more.
     by_rate: dict[int, list[int]] = {}
     by_mics: dict[str, list[int]] = {}
+    by_reach: dict[str, list[int]] = {}
     for job in sets[args.set]:
         scene = explain(job)
         if scene.lines:
             print("\n".join(scene.lines))
         causes.update(scene.causes)
-        for tally in (by_rate.setdefault(scene.rate_hz, [0, 0]), by_mics.setdefault(_mics(scene.mics), [0, 0])):
+        tallies = [by_rate.setdefault(scene.rate_hz, [0, 0]), by_mics.setdefault(_mics(scene.mics), [0, 0])]
+        if scene.walks:
+            tallies.append(by_reach.setdefault(reach_band(scene.reach_m), [0, 0]))
+        for tally in tallies:
             tally[0] += len(scene.causes)
             tally[1] += scene.walks
     total = sum(causes.values())
@@ -188,10 +197,23 @@ def main() -> None:
         print(f"  {n:3d}  {cause}")
     print("missed by card rate: " + ", ".join(f"{r} Hz {m}/{w}" for r, (m, w) in sorted(by_rate.items())))
     print("missed by mics: " + ", ".join(f"{k} {m}/{w}" for k, (m, w) in sorted(by_mics.items())))
+    print(
+        f"missed by how far calibration's level reaches its {TARGET_ECHO_SNR_DB:g} dB target: "
+        + ", ".join(f"{k} {by_reach[k][0]}/{by_reach[k][1]}" for k in REACH_BANDS if k in by_reach)
+    )
 
 
 def _mics(n: int) -> str:
     return "1 mic" if n == 1 else "2 or more"
+
+
+# calibration.echo_reach_m in bands; the last is the range the benchmark counts walks within and calibration aims at.
+REACH_BANDS = ("under 2 m", "2-3 m", "3-4 m", "4 m or more")
+
+
+def reach_band(m: float) -> str:
+    """calibration.echo_reach_m in REACH_BANDS."""
+    return REACH_BANDS[0] if m < 2 else REACH_BANDS[1] if m < 3 else REACH_BANDS[2] if m < 4 else REACH_BANDS[3]
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
 from .engine.audibility import senses_audibly
-from .engine.calibration import Calibration
+from .engine.calibration import SHORT_REACH_M, Calibration
 from .engine.sources import SourceConfig, SourceError
 from .engine.sources.soundcard import audio_effects
 from .recordings import delete_recordings
@@ -30,6 +30,11 @@ def near_ultrasonic_issue_id(entry_id: str) -> str:
     return f"near_ultrasonic_{entry_id}"
 
 
+def short_reach_issue_id(entry_id: str) -> str:
+    """The issue of a device whose tone cannot make a person's echo clear across a room."""
+    return f"short_reach_{entry_id}"
+
+
 def model_issue_id(entry_id: str) -> str:
     """The issue of a motion model that did not load."""
     return f"model_{entry_id}"
@@ -43,6 +48,7 @@ def audio_effects_issue_id(entry_id: str) -> str:
 ISSUE_IDS: tuple[Callable[[str], str], ...] = (
     source_issue_id,
     near_ultrasonic_issue_id,
+    short_reach_issue_id,
     audio_effects_issue_id,
     model_issue_id,
 )
@@ -90,13 +96,22 @@ def async_source_working(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
 def async_check_hardware(
     hass: HomeAssistant, entry: ConfigEntry[Any], config: SourceConfig, calibration: Calibration | None
 ) -> None:
-    """Say so when a device senses with an audible tone, or its capture path filters the tone out."""
+    """Say so when a device senses with an audible tone, reaches only nearby, or its capture path filters the tone."""
     carrier_hz = calibration.carrier_hz if calibration is not None else config.carrier_hz
     async_set_issue(
         hass,
         entry,
         near_ultrasonic_issue_id(entry.entry_id),
         "near_ultrasonic" if senses_audibly(config, calibration) else None,
+        carrier=f"{carrier_hz:.0f}",
+    )
+    short = calibration is not None and calibration.reach_m < SHORT_REACH_M
+    async_set_issue(
+        hass,
+        entry,
+        short_reach_issue_id(entry.entry_id),
+        "short_reach" if short else None,
+        reach=f"{calibration.reach_m:.1f}" if calibration is not None else "",
         carrier=f"{carrier_hz:.0f}",
     )
     effect = audio_effects(config.device) if config.backend == "soundcard" else None

@@ -106,6 +106,7 @@ async def _async_calibrate(call: ServiceCall) -> ServiceResponse:
         "carrier_hz": cal.carrier_hz,
         "level_dbfs": round(level_dbfs(cal.level), 1),
         "echo_snr_db": cal.echo_snr_db,
+        "reach_m": round(cal.reach_m, 1),
         "near_ultrasonic": cal.near_ultrasonic,
     }
 

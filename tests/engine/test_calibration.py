@@ -17,6 +17,8 @@ from custom_components.uspd.engine.calibration import (
     calibrate,
     candidate_carriers,
     choose,
+    echo_reach_m,
+    echo_snr_at,
     level_cap,
 )
 from custom_components.uspd.engine.detector import Motion
@@ -140,3 +142,19 @@ def test_a_simulated_room_hears_another_device_s_tone_and_the_sweep_leaves_it() 
     assert second.carrier_hz != first.carrier_hz
     room.hear_tones([])
     assert calibrate(room).carrier_hz == first.carrier_hz  # gone again: the room is as it was
+
+
+def test_the_reach_is_where_calibration_s_own_prediction_meets_its_target() -> None:
+    """A device whose capped level falls short at 4 m reaches its target nearer: as far as the sonar equation says."""
+    short = CarrierMeasurement(20000.0, (-20.0, -22.0), -110.0, 0.0)
+    cal = choose([short])
+    assert cal.level == level_cap(20000.0)
+    assert cal.echo_snr_db < TARGET_ECHO_SNR_DB - 10  # over 10 dB short at 4 m
+    reach = cal.reach_m
+    assert 1.0 < reach < 3.0
+    assert echo_snr_at(short, cal.level, reach) == pytest.approx(TARGET_ECHO_SNR_DB, abs=0.2)
+    # 40·log R alone: 12 dB short is 10^(-12/40) of the range; absorption, less at a shorter range, adds a little.
+    assert 4.0 * 10 ** (-12 / 40) < echo_reach_m(40000.0, TARGET_ECHO_SNR_DB - 12, 4.0) < 3.3
+    assert echo_reach_m(30000.0, TARGET_ECHO_SNR_DB, 4.0) == pytest.approx(4.0, abs=0.01)
+    assert echo_reach_m(30000.0, TARGET_ECHO_SNR_DB + 60, 4.0) == 20.0  # clipped to a room's scale
+    assert echo_reach_m(30000.0, TARGET_ECHO_SNR_DB - 80, 4.0) == 0.1

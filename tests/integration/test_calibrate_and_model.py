@@ -84,7 +84,13 @@ async def test_button_and_action_calibrate_on_demand(
     response = await hass.services.async_call(
         DOMAIN, "calibrate", {"config_entry_id": entry.entry_id}, blocking=True, return_response=True
     )
-    assert response == {"carrier_hz": 30000.0, "level_dbfs": -20.0, "echo_snr_db": 25.0, "near_ultrasonic": False}
+    assert response == {
+        "carrier_hz": 30000.0,
+        "level_dbfs": -20.0,
+        "echo_snr_db": 25.0,
+        "reach_m": 4.9,  # 5 dB over the target at 4 m; absorption takes some of it
+        "near_ultrasonic": False,
+    }
     assert entry.runtime_data.calibration == fake_worker.sweep
     assert fake_worker.worker.sweeps == 3
 
@@ -206,3 +212,21 @@ async def test_a_sweep_ending_after_a_reconfigure_is_not_kept_with_the_new_sourc
     await task
     assert "calibration" not in init_integration.data
     assert init_integration.data["scenario"] == "fan_only"
+
+
+async def test_a_calibration_that_reaches_only_nearby_raises_a_repair_until_one_reaches_further(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_worker: FakeEngine
+) -> None:
+    issue_id = f"short_reach_{init_integration.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    fake_worker.sweep = Calibration(21000.0, 0.1, 5.0, True, 4.0)  # 15 dB short of the target at 4 m
+    await hass.services.async_call(DOMAIN, "calibrate", {"config_entry_id": init_integration.entry_id}, blocking=True)
+    await hass.async_block_till_done()
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "short_reach"
+    assert issue.translation_placeholders == {"name": init_integration.title, "reach": "1.9", "carrier": "21000"}
+    fake_worker.sweep = Calibration(40000.0, 0.3, 20.0, False, 4.0)  # the device moved, or a better card
+    await hass.services.async_call(DOMAIN, "calibrate", {"config_entry_id": init_integration.entry_id}, blocking=True)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

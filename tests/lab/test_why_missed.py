@@ -67,6 +67,17 @@ def test_a_walk_is_reported_as_the_benchmark_counts_it(major_at: int, occupied_f
     assert (hits, total) == (int(hit), 1)
 
 
+def test_reach_bands_end_at_the_range_walks_are_counted_within() -> None:
+    assert [why_missed.reach_band(m) for m in (0.5, 2.0, 2.9, 3.99, 4.0, 20.0)] == [
+        "under 2 m",
+        "2-3 m",
+        "2-3 m",
+        "3-4 m",
+        "4 m or more",
+        "4 m or more",
+    ]
+
+
 def test_the_longest_run() -> None:
     assert why_missed.longest_run(np.array([1, 1, 0, 1, 1, 1, 0], dtype=bool)) == 3
     assert why_missed.longest_run(np.zeros(4, dtype=bool)) == 0

@@ -59,6 +59,10 @@ DEFAULT_RANGE_M = 4.0
 BODY_TS_DB = -10.0
 DIRECT_PATH_M = 0.05
 INTERFERER_DB = 10.0
+REACH_SEARCH_M = (0.1, 20.0)
+# Nearer than this, the integration raises a repair: walks beyond it went unreported far more often in the lab
+# (`USPD_LAB=1 scripts/env python -m lab.why_missed --suite shifted --set shifted_walk`, its last line).
+SHORT_REACH_M = 3.0
 DEAD_RESPONSE_DB = -60.0  # below this the speaker (or mic) does not work at that carrier
 
 
@@ -114,6 +118,11 @@ class Calibration:
             return math.nan
         return carrier_snr_db(self.level * 10 ** (np.asarray(m.response_db) / 20), m.noise_db)
 
+    @property
+    def reach_m(self) -> float:
+        """How far away a person's echo still reaches TARGET_ECHO_SNR_DB at the chosen level (echo_reach_m)."""
+        return echo_reach_m(self.carrier_hz, self.echo_snr_db, self.range_m)
+
     def as_dict(self) -> dict[str, Any]:
         """The calibration as plain JSON-able data, for the config entry."""
         return asdict(self)
@@ -163,12 +172,33 @@ def echo_re_direct_db(carrier_hz: float, range_m: float) -> float:
     )
 
 
+def echo_reach_m(carrier_hz: float, echo_snr_db: float, range_m: float = DEFAULT_RANGE_M) -> float:
+    """The range at which a person's predicted echo SNR falls to TARGET_ECHO_SNR_DB, from its value at range_m.
+
+    The sonar equation's range terms (echo_re_direct_db): 40·log R spreading and 2αR absorption, both falling
+    with range, so one range answers; searched within 0.1–20 m (a room's scale) and clipped to it.
+    """
+
+    def snr(r: float) -> float:
+        return echo_snr_db + echo_re_direct_db(carrier_hz, r) - echo_re_direct_db(carrier_hz, range_m)
+
+    near, far = REACH_SEARCH_M
+    if snr(near) <= TARGET_ECHO_SNR_DB:
+        return near
+    if snr(far) >= TARGET_ECHO_SNR_DB:
+        return far
+    for _ in range(60):  # bisection: to well under a millimetre
+        mid = 0.5 * (near + far)
+        near, far = (mid, far) if snr(mid) > TARGET_ECHO_SNR_DB else (near, mid)
+    return 0.5 * (near + far)
+
+
 def level_cap(carrier_hz: float) -> float:
     """The highest emission level allowed at this carrier: lower where the tone could be heard."""
     return MAX_LEVEL if carrier_hz >= AUDIBLE_BELOW_HZ else MAX_LEVEL_AUDIBLE
 
 
-def _snr_at(m: CarrierMeasurement, level: float, range_m: float) -> float:
+def echo_snr_at(m: CarrierMeasurement, level: float, range_m: float) -> float:
     """Predicted echo SNR per Doppler bin of a person at range_m, with the tone at `level`."""
     response = float(np.mean(m.response_db))
     return response + 20 * math.log10(level) + echo_re_direct_db(m.carrier_hz, range_m) - m.noise_db
@@ -176,7 +206,7 @@ def _snr_at(m: CarrierMeasurement, level: float, range_m: float) -> float:
 
 def _needed_level(m: CarrierMeasurement, range_m: float) -> float:
     """Emission level at which a person at range_m reaches the target SNR per Doppler bin."""
-    return 10 ** ((TARGET_ECHO_SNR_DB - _snr_at(m, 1.0, range_m)) / 20)
+    return 10 ** ((TARGET_ECHO_SNR_DB - echo_snr_at(m, 1.0, range_m)) / 20)
 
 
 def clear_of(carrier_hz: float, avoid_hz: Sequence[float]) -> bool:
@@ -209,12 +239,12 @@ def choose(
     else:
         # Nothing reaches the target: the best SNR there is, at its cap (docs/how-it-works.md, "Calibration", says why).
         clean = [m for m in measurements if m.interferer_db < INTERFERER_DB] or measurements
-        pick = max(clean, key=lambda m: _snr_at(m, level_cap(m.carrier_hz), range_m))
+        pick = max(clean, key=lambda m: echo_snr_at(m, level_cap(m.carrier_hz), range_m))
         level = level_cap(pick.carrier_hz)
     return Calibration(
         carrier_hz=pick.carrier_hz,
         level=round(level, 4),
-        echo_snr_db=round(_snr_at(pick, level, range_m), 1),
+        echo_snr_db=round(echo_snr_at(pick, level, range_m), 1),
         near_ultrasonic=pick.carrier_hz < AUDIBLE_BELOW_HZ,
         range_m=range_m,
         measurements=tuple(measurements),
