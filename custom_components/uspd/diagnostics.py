@@ -27,7 +27,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: UspdCon
     calibration = coordinator.calibration
     return {
         "entry": {"title": entry.title, "data": async_redact_data(data, TO_REDACT), "options": dict(entry.options)},
-        "calibration": None if calibration is None else calibration.as_dict(),
+        "calibration": None if calibration is None else {**calibration.as_dict(), "reach_m": calibration.reach_m},
         "source": async_redact_data(dataclasses.asdict(coordinator.source_config), TO_REDACT),
         "available": coordinator.last_update_success,
         "last_error": None if coordinator.last_exception is None else str(coordinator.last_exception),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,13 +106,14 @@ def async_check_hardware(
         "near_ultrasonic" if senses_audibly(config, calibration) else None,
         carrier=f"{carrier_hz:.0f}",
     )
-    short = calibration is not None and calibration.reach_m < SHORT_REACH_M
+    reach_m = calibration.reach_m if calibration is not None else math.nan  # NaN: not known, no issue
+    short = "short_reach_audible" if senses_audibly(config, calibration) else "short_reach"
     async_set_issue(
         hass,
         entry,
         short_reach_issue_id(entry.entry_id),
-        "short_reach" if short else None,
-        reach=f"{calibration.reach_m:.1f}" if calibration is not None else "",
+        short if reach_m < SHORT_REACH_M else None,
+        reach=f"{reach_m:.1f}",
         carrier=f"{carrier_hz:.0f}",
     )
     effect = audio_effects(config.device) if config.backend == "soundcard" else None

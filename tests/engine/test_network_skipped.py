@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from custom_components.uspd.engine.detector import Detector, DetectorConfig, Mot
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.evidence import energy_caps, network_evidence
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
+from custom_components.uspd.engine.tuning import TUNING, Tuning
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Scene
@@ -55,9 +57,9 @@ def test_a_ruled_out_frame_decides_the_same_whatever_the_network_says(sensitivit
     assert asked > 500
 
 
-def _asked(scene: Scene) -> tuple[float, bool]:
+def _asked(scene: Scene, tuning: Tuning = TUNING) -> tuple[float, bool]:
     renderer = Renderer(scene)
-    engine = Engine(EngineConfig(96000, 40000.0, renderer.channels), Classifier.load(prefer="numpy"))
+    engine = Engine(EngineConfig(96000, 40000.0, renderer.channels, tuning=tuning), Classifier.load(prefer="numpy"))
     rate = engine.plan.baseband_rate_hz
     results = engine.process_baseband(renderer.render_baseband(0, int(scene.duration_s * rate), rate, Emission()))
     judged = [r for r in results if r.frame.t_s > 1.5]  # past the cold start, when the network is not asked at all
@@ -71,6 +73,19 @@ def test_an_empty_room_seldom_asks_the_network_and_a_walk_asks_it() -> None:
     busy, opened = _asked(library.walk_in_and_leave(duration_s=8.0))
     assert busy > 0.2
     assert opened
+
+
+def test_an_empty_room_asks_the_network_no_more_with_the_motion_gate_over_recent_frames() -> None:
+    """Tuning.motion_cap_frames weighs recent frames only while the room is occupied.
+
+    Each frame the gate may pass is one the network is asked about, and in an
+    empty room the noise's chance peaks would pass it frame after frame.
+    """
+    quiet, _ = _asked(library.empty_room(duration_s=8.0))
+    recent = dataclasses.replace(TUNING, motion_cap_frames=4)
+    assert _asked(library.empty_room(duration_s=8.0), recent)[0] == quiet
+    busy, _ = _asked(library.walk_in_and_leave(duration_s=8.0))
+    assert _asked(library.walk_in_and_leave(duration_s=8.0), recent)[0] > busy  # once someone is in, it does
 
 
 def test_a_ruled_out_frame_scores_zero_and_a_sensitivity_raised_meanwhile_cannot_make_it_motion() -> None:

@@ -60,8 +60,9 @@ BODY_TS_DB = -10.0
 DIRECT_PATH_M = 0.05
 INTERFERER_DB = 10.0
 REACH_SEARCH_M = (0.1, 20.0)
-# Nearer than this, the integration raises a repair: walks beyond it went unreported far more often in the lab
-# (`USPD_LAB=1 scripts/env python -m lab.why_missed --suite shifted --set shifted_walk`, its last line).
+# A reach nearer than this raises a repair issue: in the lab's rooms whose reach fell short of it, walks went
+# unreported far more often (10/16 under 2 m, 1/8 at 2-3 m, none of 55 at 3 m or more; `USPD_LAB=1 scripts/env
+# python -m lab.why_missed --suite shifted --set shifted_walk`, its last line). 3 m: where the misses stop.
 SHORT_REACH_M = 3.0
 DEAD_RESPONSE_DB = -60.0  # below this the speaker (or mic) does not work at that carrier
 
@@ -176,18 +177,21 @@ def echo_reach_m(carrier_hz: float, echo_snr_db: float, range_m: float = DEFAULT
     """The range at which a person's predicted echo SNR falls to TARGET_ECHO_SNR_DB, from its value at range_m.
 
     The sonar equation's range terms (echo_re_direct_db): 40·log R spreading and 2αR absorption, both falling
-    with range, so one range answers; searched within 0.1–20 m (a room's scale) and clipped to it.
+    with range, so one range answers; searched within 0.1–20 m (a room's scale) and clipped to it. NaN where
+    the prediction is.
     """
 
     def snr(r: float) -> float:
         return echo_snr_db + echo_re_direct_db(carrier_hz, r) - echo_re_direct_db(carrier_hz, range_m)
 
+    if math.isnan(echo_snr_db):
+        return math.nan  # nothing predicted, nothing to say
     near, far = REACH_SEARCH_M
     if snr(near) <= TARGET_ECHO_SNR_DB:
         return near
     if snr(far) >= TARGET_ECHO_SNR_DB:
         return far
-    for _ in range(60):  # bisection: to well under a millimetre
+    for _ in range(40):  # bisection: 20 m / 2^40, far under a millimetre
         mid = 0.5 * (near + far)
         near, far = (mid, far) if snr(mid) > TARGET_ECHO_SNR_DB else (near, mid)
     return 0.5 * (near + far)

@@ -109,8 +109,8 @@ class RecentMotionEnergy:
     minor motion is reported and holds the room (the engine's choice): each
     frame the gate may pass is one the network must be asked about, and in
     an empty room the noise's chance peaks would pass it for several frames.
-    The gates on walking stay per frame. Off as shipped (one frame): the
-    noise's peaks after everyone left then restart the room's hold.
+    The gates on walking stay per frame. Off as shipped (one frame): with
+    more, the noise's peaks after everyone left restart the room's hold.
     """
 
     def __init__(self, frames: int) -> None:
