@@ -2,6 +2,7 @@
 
     USPD_LAB=1 scripts/env python -m lab.why_missed --suite shifted --set shifted_walk_fan
     scripts/env python -m lab.why_missed --set walk_music --scale 0.3
+    USPD_LAB=1 scripts/env python -m lab.why_missed --suite shifted --set shifted_seated --minor
 
 The benchmark counts walks the Motion entity reported (the room opened and
 MAJOR was reported within the walk or 0.5 s after, lab/eval.major_events);
@@ -27,6 +28,19 @@ many walks were missed of how many, by the sound card's rate, by one mic or
 more, and by how far calibration's level makes a person's echo reach its
 target (engine/calibration.echo_reach_m; under 3 m the integration raises a
 repair issue). It looks at the suite's frames and tunes nothing.
+
+With --minor, the seated hand bursts of a set instead (each ≥ 0.5 s, as
+lab/eval.minor_events counts them; a burst is seen when any motion is called
+during it): for each one never seen, how far the seat is from the speaker,
+the device, the most band energy (either band) over the floor and the
+network's highest P(motion) during it, and what stood in the way, frame by
+frame at sensitivity 50 % outside the context boost: the network's motion
+call never passed its bar; the band energy never passed the motion gate
+(Tuning.motion_gate_db); both did, but never in the same frame (the network
+judges its whole 300 ms window, so its call on a short burst can come after
+the energy); or both did in a frame, too briefly for the detector's onset.
+Last, the misses by seat distance (training seats people within 1.5 m) and
+by reach, and the median energy of the bursts missed and seen.
 """
 
 from __future__ import annotations
@@ -42,11 +56,12 @@ from custom_components.uspd.engine.blas import limit_blas_threads
 from custom_components.uspd.engine.calibration import DEFAULT_RANGE_M, TARGET_ECHO_SNR_DB
 from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.sim.scene import Walker
+from custom_components.uspd.sim.scene import Seated, Walker
 
 from . import dataset
 from .eval import (
     MAJOR_RANGE_M,
+    MINOR_SETS,
     WALK_SETS,
     Run,
     litert_probs,
@@ -161,19 +176,119 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
     return out
 
 
+@dataclass
+class MissedBursts:
+    """One scene's hand bursts: the lines that explain the missed ones, their causes, and what the scene was."""
+
+    lines: list[str]
+    causes: list[str]
+    seen_db: list[float]  # the most band energy in each burst seen
+    missed_db: list[float]  # and in each missed
+    seat_m: float
+    reach_m: float
+
+
+def burst_cause(net: np.ndarray, energy: np.ndarray, both_frames: int) -> str:
+    """Why a burst went unseen, from its frames' network call and band energy (each over its bar)."""
+    if not net.any() and not energy.any():
+        return "neither the network nor the energy"
+    if not net.any():
+        return "the network"
+    if not energy.any():
+        return "the motion gate"
+    if not (net & energy).any():
+        return "the network and the energy in other frames"
+    return f"too brief (fewer than {both_frames} frames in a row)"
+
+
+def explain_bursts(job: tuple[int, object, float, int | None]) -> MissedBursts:
+    """Each seated hand burst of one scene: the missed ones explained."""
+    s = dataset.load_or_make(job, calibrated=True, still=True)  # type: ignore[arg-type]
+    d = draw(*job)  # type: ignore[arg-type]
+    seat = next((src for src in d.scene.sources if isinstance(src, Seated)), None)
+    speaker = d.scene.device.speaker_m
+    seat_m = float(np.hypot(seat.seat_m[0] - speaker[0], seat.seat_m[1] - speaker[1])) if seat else float("nan")
+    bursts = [(a, b) for a, b in runs_of(s.y == 1) if s.t[b - 1] - s.t[a] >= 0.5]
+    cal = dataset.calibration_of(d)
+    out = MissedBursts([], [], [], [], seat_m, cal.reach_m)
+    if not bursts:
+        return out
+    probs = litert_probs([s])[0]
+    run = run_detector(s, probs, DetectorConfig())
+    p_motion = 1.0 - probs[:, 0].astype(np.float64)
+    net = np.log(np.clip(p_motion, 1e-7, 1 - 1e-7) / np.clip(1 - p_motion, 1e-7, 1)) > TUNING.network_motion_bias_logit
+    band = np.maximum(s.bands[:, 0], s.bands[:, 1]).astype(np.float64)
+    energy = band > TUNING.motion_gate_db
+    others = [_source(src) for src in d.scene.sources if not isinstance(src, Seated | Walker)]
+    for a, b in bursts:
+        peak = float(band[a:b].max())
+        if (run.motion[a:b] > 0).any():
+            out.seen_db.append(peak)
+            continue
+        out.missed_db.append(peak)
+        cause = burst_cause(net[a:b], energy[a:b], TUNING.onset_frames)
+        out.causes.append(cause)
+        out.lines += [
+            f"seed {job[0]}: burst {s.t[a]:.2f}-{s.t[b - 1]:.2f} s, seat {seat_m:.2f} m from the speaker, "
+            f"{s.mics} mic(s) at {s.rate_hz} Hz, carrier {s.carrier_hz:.0f} Hz at level {cal.level:g} "
+            f"(a person's echo reaches {TARGET_ECHO_SNR_DB:g} dB within {cal.reach_m:.1f} m)",
+            *(f"  {o}" for o in others),
+            f"  band energy up to {peak:.1f} dB (the motion gate {TUNING.motion_gate_db:g} dB), "
+            f"P(motion) up to {p_motion[a:b].max():.2f}; in the way: {cause}",
+        ]
+    return out
+
+
+def main_bursts(jobs: list[dataset.Job]) -> None:
+    """Explain every missed hand burst of a set, then the misses by seat distance and reach."""
+    causes: Counter[str] = Counter()
+    by_seat: dict[str, list[int]] = {}
+    by_reach: dict[str, list[int]] = {}
+    seen: list[float] = []
+    missed: list[float] = []
+    for job in jobs:
+        scene = explain_bursts(job)
+        if scene.lines:
+            print("\n".join(scene.lines))
+        causes.update(scene.causes)
+        seen += scene.seen_db
+        missed += scene.missed_db
+        n = len(scene.seen_db) + len(scene.missed_db)
+        if n:
+            seat = "within 1.5 m" if scene.seat_m < 1.5 else "1.5 m or further"
+            for tally in (by_seat.setdefault(seat, [0, 0]), by_reach.setdefault(reach_band(scene.reach_m), [0, 0])):
+                tally[0] += len(scene.missed_db)
+                tally[1] += n
+    print(f"{len(missed)} of {len(missed) + len(seen)} hand bursts missed in {len(jobs)} scenes; in the way:")
+    for cause, n in causes.most_common():
+        print(f"  {n:3d}  {cause}")
+    print("missed by seat: " + ", ".join(f"{k} {m}/{w}" for k, (m, w) in sorted(by_seat.items())))
+    print(
+        f"missed by how far calibration's level reaches its {TARGET_ECHO_SNR_DB:g} dB target: "
+        + ", ".join(f"{k} {by_reach[k][0]}/{by_reach[k][1]}" for k in REACH_BANDS if k in by_reach)
+    )
+    if seen and missed:
+        print(f"band energy at its most, median: {np.median(missed):.1f} dB missed, {np.median(seen):.1f} dB seen")
+
+
 def main() -> None:
-    """Explain every missed walk of one walk set."""
+    """Explain every missed walk of one walk set (or hand burst, with --minor)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", choices=("standard", "shifted"), default="standard")
     parser.add_argument("--set", required=True, help="a walk set of that suite, e.g. shifted_walk_fan")
     parser.add_argument("--scale", type=float, default=0.3, help="as scripts/lab eval's")
     parser.add_argument("--negative-hours", type=float, default=18.0, help="as scripts/lab eval's")
+    parser.add_argument("--minor", action="store_true", help="the set's seated hand bursts instead of its walks")
     args = parser.parse_args()
     limit_blas_threads()
     sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
-    named = [name for name in sets if name.removeprefix("shifted_") in WALK_SETS]
+    kinds, what = (MINOR_SETS, "set with seated people") if args.minor else (WALK_SETS, "walk set")
+    named = [name for name in sets if name.removeprefix("shifted_") in kinds]
     if args.set not in named:
-        parser.error(f"{args.set!r} is not a walk set of the {args.suite} suite: {', '.join(named)}")
+        parser.error(f"{args.set!r} is not a {what} of the {args.suite} suite: {', '.join(named)}")
+    if args.minor:
+        main_bursts(sets[args.set])
+        return
     causes: Counter[str] = Counter()
     # (missed, walks) by the sound card's rate and by one mic or more.
     by_rate: dict[int, list[int]] = {}

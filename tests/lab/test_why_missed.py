@@ -7,7 +7,7 @@ import pytest
 
 from lab import why_missed
 from lab.dataset import SceneFrames
-from lab.eval import WALK_SETS, Run, major_events
+from lab.eval import MINOR_SETS, WALK_SETS, Run, major_events
 
 from .refusal import refusal
 
@@ -96,3 +96,22 @@ def test_a_set_with_nobody_walking_is_refused(
     assert "shifted_walk_fan" in refusal(
         why_missed.main, ["why_missed", "--suite", "shifted", "--set", "shifted_negative_tone"], monkeypatch, capsys
     )
+
+
+def test_a_missed_hand_burst_is_put_down_to_what_stood_in_its_way() -> None:
+    net = np.array([0, 1, 1, 0, 0], dtype=bool)
+    energy = np.array([1, 0, 0, 1, 0], dtype=bool)
+    none = np.zeros(5, dtype=bool)
+    assert why_missed.burst_cause(net, energy, 2) == "the network and the energy in other frames"
+    assert why_missed.burst_cause(none, energy, 2) == "the network"
+    assert why_missed.burst_cause(net, none, 2) == "the motion gate"
+    assert why_missed.burst_cause(none, none, 2) == "neither the network nor the energy"
+    assert why_missed.burst_cause(net, net, 2).startswith("too brief")
+
+
+def test_hand_bursts_are_explained_only_in_sets_with_someone_seated(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refusal(why_missed.main, ["why_missed", "--set", "walk_fan", "--minor"], monkeypatch, capsys)
+    assert all(name in err for name in MINOR_SETS)  # every set with seated people
+    assert "walk_fan'" in err
