@@ -232,8 +232,8 @@ def motion_frames(
     print("bursts never seen")
     print("motion_cap_frames  false occupancies/h (two sets)  after leaving: motion/h  over 1 s  mean", end="")
     print("  bursts never seen")
+    use = set(seated).union(left, *groups)
     for frames in MOTION_FRAMES_CHOICES:
-        use = set(seated).union(left, *groups)
         runs = {i: run_detector(scenes[i], probs[i], DetectorConfig(), motion_cap_frames=frames) for i in use}
         occupancy = "  ".join(_per_hour([scenes[i] for i in g], [runs[i] for i in g], True) for g in groups)
         onsets = vacant = 0

@@ -13,21 +13,22 @@ frames and detector, lab/eval.run_detector): its seed and times, how near it
 came, its radial speed (the median rate at which its distance to the speaker
 changed while within 4 m: a walk across the line of sight, or slow, brings
 little Doppler), the walker's own speed, the device with its carrier and
-emission level after calibration and the echo SNR per Doppler bin calibration
-predicts for a person at 4 m (below 24 kHz the level is capped, as the tone
-may be heard), and the other sources in the room; the network's highest P(major) and the walking band's energy while
-within 4 m, and the longest run of frames the detector called MAJOR during
-the walk against the occupy_frames that open a room; and which of the
-detector's window rules, turned off alone, would have let the room open: the
-still-line rule (lines.py; off, symmetry weighs the line's bins too),
-symmetry (symmetry.py), one-way (direction.py), the opening gate
-(occupy_gate_db), both walking gates (major_gate_db too), or only all of
-them together. "nothing": not even with all of them off (the motion gate
-stays), so the network's own call never held MAJOR long enough. Last, how
-many walks were missed of how many, by the sound card's rate, by one mic or
-more, and by how far calibration's level makes a person's echo reach its
-target (engine/calibration.echo_reach_m; under 3 m the integration raises a
-repair issue). It looks at the suite's frames and tunes nothing.
+emission level after calibration and the echo SNR per Doppler bin
+calibration predicts for a person at 4 m (below 24 kHz the level is capped,
+as the tone may be heard), and the other sources in the room; the network's
+highest P(major) and the walking band's energy while within 4 m, and the
+longest run of frames the detector called MAJOR during the walk against the
+occupy_frames that open a room; and which of the detector's window rules,
+turned off alone, would have let the room open: the still-line rule
+(lines.py; off, symmetry weighs the line's bins too), symmetry
+(symmetry.py), one-way (direction.py), the opening gate (occupy_gate_db),
+both walking gates (major_gate_db too), or only all of them together.
+"nothing": not even with all of them off (the motion gate stays), so the
+network's own call never held MAJOR long enough. Last, how many walks were
+missed of how many, by the sound card's rate, by one mic or more, and by how
+far calibration's level makes a person's echo reach its target
+(engine/calibration.echo_reach_m; under 3 m the integration raises a repair
+issue). It looks at the suite's frames and tunes nothing.
 
 With --minor, the seated hand bursts of a set instead (each ≥ 0.5 s, as
 lab/eval.minor_events counts them; a burst is seen when any motion is called
@@ -46,6 +47,7 @@ by reach, and the median energy of the bursts missed and seen.
 from __future__ import annotations
 
 import argparse
+import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -209,14 +211,15 @@ def explain_bursts(job: tuple[int, object, float, int | None]) -> MissedBursts:
     speaker = d.scene.device.speaker_m
     seat_m = float(np.hypot(seat.seat_m[0] - speaker[0], seat.seat_m[1] - speaker[1])) if seat else float("nan")
     bursts = [(a, b) for a, b in runs_of(s.y == 1) if s.t[b - 1] - s.t[a] >= 0.5]
+    if not bursts:
+        return MissedBursts([], [], [], [], seat_m, math.nan)
     cal = dataset.calibration_of(d)
     out = MissedBursts([], [], [], [], seat_m, cal.reach_m)
-    if not bursts:
-        return out
     probs = litert_probs([s])[0]
     run = run_detector(s, probs, DetectorConfig())
     p_motion = 1.0 - probs[:, 0].astype(np.float64)
-    net = np.log(np.clip(p_motion, 1e-7, 1 - 1e-7) / np.clip(1 - p_motion, 1e-7, 1)) > TUNING.network_motion_bias_logit
+    # The network's motion call passes its bar (evidence.network_evidence: logit less the bias over 0) where p does.
+    net = p_motion > 1.0 / (1.0 + math.exp(-TUNING.network_motion_bias_logit))
     band = np.maximum(s.bands[:, 0], s.bands[:, 1]).astype(np.float64)
     energy = band > TUNING.motion_gate_db
     others = [_source(src) for src in d.scene.sources if not isinstance(src, Seated | Walker)]
@@ -263,10 +266,7 @@ def main_bursts(jobs: list[dataset.Job]) -> None:
     for cause, n in causes.most_common():
         print(f"  {n:3d}  {cause}")
     print("missed by seat: " + ", ".join(f"{k} {m}/{w}" for k, (m, w) in sorted(by_seat.items())))
-    print(
-        f"missed by how far calibration's level reaches its {TARGET_ECHO_SNR_DB:g} dB target: "
-        + ", ".join(f"{k} {by_reach[k][0]}/{by_reach[k][1]}" for k in REACH_BANDS if k in by_reach)
-    )
+    print(reach_line(by_reach))
     if seen and missed:
         print(f"band energy at its most, median: {np.median(missed):.1f} dB missed, {np.median(seen):.1f} dB seen")
 
@@ -312,10 +312,7 @@ def main() -> None:
         print(f"  {n:3d}  {cause}")
     print("missed by card rate: " + ", ".join(f"{r} Hz {m}/{w}" for r, (m, w) in sorted(by_rate.items())))
     print("missed by mics: " + ", ".join(f"{k} {m}/{w}" for k, (m, w) in sorted(by_mics.items())))
-    print(
-        f"missed by how far calibration's level reaches its {TARGET_ECHO_SNR_DB:g} dB target: "
-        + ", ".join(f"{k} {by_reach[k][0]}/{by_reach[k][1]}" for k in REACH_BANDS if k in by_reach)
-    )
+    print(reach_line(by_reach))
 
 
 def _mics(n: int) -> str:
@@ -329,6 +326,12 @@ REACH_BANDS = ("under 2 m", "2-3 m", "3-4 m", "4 m or more")
 def reach_band(m: float) -> str:
     """calibration.echo_reach_m in REACH_BANDS."""
     return REACH_BANDS[0] if m < 2 else REACH_BANDS[1] if m < 3 else REACH_BANDS[2] if m < 4 else REACH_BANDS[3]
+
+
+def reach_line(by_reach: dict[str, list[int]]) -> str:
+    """The closing line: (missed, counted) by reach band."""
+    bands = ", ".join(f"{k} {by_reach[k][0]}/{by_reach[k][1]}" for k in REACH_BANDS if k in by_reach)
+    return f"missed by how far calibration's level reaches its {TARGET_ECHO_SNR_DB:g} dB target: {bands}"
 
 
 if __name__ == "__main__":

@@ -99,15 +99,16 @@ def async_check_hardware(
 ) -> None:
     """Say so when a device senses with an audible tone, reaches only nearby, or its capture path filters the tone."""
     carrier_hz = calibration.carrier_hz if calibration is not None else config.carrier_hz
+    audibly = senses_audibly(config, calibration)
     async_set_issue(
         hass,
         entry,
         near_ultrasonic_issue_id(entry.entry_id),
-        "near_ultrasonic" if senses_audibly(config, calibration) else None,
+        "near_ultrasonic" if audibly else None,
         carrier=f"{carrier_hz:.0f}",
     )
     reach_m = calibration.reach_m if calibration is not None else math.nan  # NaN: not known, no issue
-    short = "short_reach_audible" if senses_audibly(config, calibration) else "short_reach"
+    short = "short_reach_audible" if audibly else "short_reach"
     async_set_issue(
         hass,
         entry,

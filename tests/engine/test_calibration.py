@@ -155,6 +155,6 @@ def test_the_reach_is_where_calibration_s_own_prediction_meets_its_target() -> N
     assert echo_snr_at(short, cal.level, reach) == pytest.approx(TARGET_ECHO_SNR_DB, abs=0.2)
     # 40·log R alone: 12 dB short is 10^(-12/40) of the range; absorption, less at a shorter range, adds a little.
     assert 4.0 * 10 ** (-12 / 40) < echo_reach_m(40000.0, TARGET_ECHO_SNR_DB - 12, 4.0) < 3.3
-    assert echo_reach_m(30000.0, TARGET_ECHO_SNR_DB, 4.0) == pytest.approx(4.0, abs=0.01)
+    assert echo_reach_m(30000.0, TARGET_ECHO_SNR_DB, 4.0) == 4.0  # at the target exactly: range_m, not a hair short
     assert echo_reach_m(30000.0, TARGET_ECHO_SNR_DB + 60, 4.0) == 20.0  # clipped to a room's scale
     assert echo_reach_m(30000.0, TARGET_ECHO_SNR_DB - 80, 4.0) == 0.1

@@ -194,7 +194,8 @@ def echo_reach_m(carrier_hz: float, echo_snr_db: float, range_m: float = DEFAULT
     for _ in range(40):  # bisection: 20 m / 2^40, far under a millimetre
         mid = 0.5 * (near + far)
         near, far = (mid, far) if snr(mid) > TARGET_ECHO_SNR_DB else (near, mid)
-    return 0.5 * (near + far)
+    # To the millimetre: a calibration that meets its target exactly reaches range_m, not a hair short of it.
+    return round(0.5 * (near + far), 3)
 
 
 def level_cap(carrier_hz: float) -> float:

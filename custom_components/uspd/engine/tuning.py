@@ -75,7 +75,7 @@ class Tuning:
     """Walking-band energy the network's MAJOR call needs to be reported; `scripts/lab tune_detector --occupy`."""
     motion_gate_db: float = 2.0
     """Energy in either band the network's motion call needs; `scripts/lab tune_detector --motion`."""
-    # 1, the frame's own: more frames let 9 % more missed hand bursts through but keep rooms after people left
+    # 1, the frame's own: 4 frames miss 9 % fewer hand bursts but keep rooms occupied after people left
     # (lab/results/tune_detector.txt, --motion-frames).
     motion_cap_frames: int = 1
     """Over how many frames an occupied room's motion gate finds it; `scripts/lab tune_detector --motion-frames`."""
