@@ -27,6 +27,8 @@ through other impulsive sounds.
   every 2.5–12 s: 0.08–0.4 bursts per second, below most of enter_sit's),
   then leaves a minute before the end. Does the room stay occupied while they
   sit, and go vacant after? Drawn only by name.
+- seated_far, enter_sit_far: seated and enter_sit with the seat 1.5–2.25 m from
+  the device (FAR_SEAT_M), for training. Drawn only by name.
 - shifted_*: the shifted suite's scenes (lab/shifted.py), physics beyond
   these draws' ranges; drawn only by name.
 - wide_*: training's scenes with the shifted suite's physics at ranges
@@ -70,6 +72,8 @@ StandardKind = Literal[
     "negative_home",
     "enter_distracted",
     "enter_read",
+    "seated_far",
+    "enter_sit_far",
 ]
 # The shifted suite's (lab/shifted.py), drawn only by name.
 ShiftedKind = Literal[
@@ -90,7 +94,12 @@ ShiftedKind = Literal[
 WideKind = Literal["wide_walk", "wide_walk_fan", "wide_walk_music", "wide_seated", "wide_enter_sit", "wide_negative"]
 Kind = StandardKind | ShiftedKind | WideKind
 KINDS: tuple[Kind, ...] = ("walk", "seated", "enter_sit", "negative", "walk_fan", "walk_music", "seated_music")
-NAMED_ONLY: tuple[Kind, ...] = ("negative_home", "enter_distracted", "enter_read")
+NAMED_ONLY: tuple[Kind, ...] = ("negative_home", "enter_distracted", "enter_read", "seated_far", "enter_sit_far")
+# Where seated people sit, metres from the device: the drawn kinds and the standard suite, and training's far seats
+# (seated_far, enter_sit_far), where a hand's echo is up to 7 dB weaker (r^-4). The shifted suite seats people to
+# 2.5 m (lab/shifted.py), still beyond them.
+NEAR_SEAT_M = (0.0, 1.5)
+FAR_SEAT_M = (1.5, 2.25)
 
 
 @dataclass(frozen=True)
@@ -158,11 +167,15 @@ def random_carrier(rng: np.random.Generator, rate_hz: int) -> float:
 
 
 def _inside(
-    rng: np.random.Generator, room: Room, near: tuple[float, float] | None = None, within: float = 6.0
+    rng: np.random.Generator,
+    room: Room,
+    near: tuple[float, float] | None = None,
+    within: float = 6.0,
+    beyond: float = 0.0,
 ) -> tuple[float, float]:
     for _ in range(100):
         p = (_u(rng, 0.3, room.size_m[0] - 0.3), _u(rng, 0.5, room.size_m[1] - 0.3))
-        if near is None or math.dist(p, near) <= within:
+        if near is None or beyond <= math.dist(p, near) <= within:
             return p
     return (room.size_m[0] / 2, room.size_m[1] / 2)
 
@@ -194,15 +207,21 @@ def _path(
 
 
 def random_walker(
-    rng: np.random.Generator, room: Room, device: Device, t0: float, duration: float, style: str | None = None
+    rng: np.random.Generator,
+    room: Room,
+    device: Device,
+    t0: float,
+    duration: float,
+    style: str | None = None,
+    seat_m: tuple[float, float] = NEAR_SEAT_M,
 ) -> Walker:
-    """A walk of the given style (drawn if None); "sit" walks in to a seat within 1.5 m of the device."""
+    """A walk of the given style (drawn if None); "sit" walks in to a seat seat_m (from, to) from the device."""
     speed = _u(rng, 0.4, 1.8)
     dev_xy = (device.speaker_m[0], device.speaker_m[1])
     inside, outside = _door(rng, room)
     style = style or str(rng.choice(["in", "through", "approach", "leave", "wander"]))
     if style == "sit":
-        pts = [outside, inside, _inside(rng, room, dev_xy, 1.5)]
+        pts = [outside, inside, _inside(rng, room, dev_xy, seat_m[1], seat_m[0])]
     elif style == "in":
         pts = [outside, inside, _inside(rng, room, dev_xy, 6.0)]
     elif style == "through":
@@ -225,10 +244,17 @@ def random_walker(
     return Walker(wp, height_m=_u(rng, 1.5, 1.95), stride_m=_u(rng, 1.1, 1.6), torso_ts_db=_u(rng, -12.0, -5.0))
 
 
-def random_seated(rng: np.random.Generator, room: Room, device: Device, start: float, end: float) -> Seated:
-    """Someone sitting within 1.5 m of the device, with minor motion of random activity."""
+def random_seated(
+    rng: np.random.Generator,
+    room: Room,
+    device: Device,
+    start: float,
+    end: float,
+    seat_m: tuple[float, float] = NEAR_SEAT_M,
+) -> Seated:
+    """Someone sitting seat_m (from, to) from the device, with minor motion of random activity."""
     dev_xy = (device.speaker_m[0], device.speaker_m[1])
-    seat = _inside(rng, room, dev_xy, 1.5)
+    seat = _inside(rng, room, dev_xy, seat_m[1], seat_m[0])
     return Seated(start, end, seat_m=seat, activity=_u(rng, 0.2, 1.5), torso_ts_db=_u(rng, -12.0, -5.0))
 
 
@@ -362,14 +388,17 @@ def draw(seed: int, kind: Kind | None = None, duration_s: float = 30.0, rate_hz:
     sources: list[Source] = []
     if kind in ("walk", "walk_fan", "walk_music"):
         sources.append(random_walker(rng, room, device, _u(rng, 2.0, d / 3), d - 1.0))
-    if kind in ("seated", "seated_music"):
-        sources.append(random_seated(rng, room, device, 0.0, d))
+    if kind in ("seated", "seated_music", "seated_far"):
+        seat_m = FAR_SEAT_M if kind == "seated_far" else NEAR_SEAT_M
+        sources.append(random_seated(rng, room, device, 0.0, d, seat_m))
         if rng.uniform() < 0.5:  # key clicks, pages, a mug put down
             sources.append(random_impulses(rng, 0.0, d))
-    if kind in ("enter_sit", "enter_distracted", "enter_read"):
+    if kind in ("enter_sit", "enter_distracted", "enter_read", "enter_sit_far"):
         walk_s = d / 2 if kind != "enter_read" else 15.0
+        seat_m = FAR_SEAT_M if kind == "enter_sit_far" else NEAR_SEAT_M
         walker = dataclasses.replace(
-            random_walker(rng, room, device, _u(rng, 1.0, 4.0), walk_s, style="sit"), sit_down_s=_u(rng, 0.8, 2.0)
+            random_walker(rng, room, device, _u(rng, 1.0, 4.0), walk_s, style="sit", seat_m=seat_m),
+            sit_down_s=_u(rng, 0.8, 2.0),
         )
         end_xy = walker.waypoints[-1][1:]
         sit_from = walker.end_s

@@ -38,11 +38,12 @@ def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
     assert tuned <= set(seeds.MINING)
     assert home  # the gates are tuned on curtains and tones too
     assert distracted  # and on walk-ins they must not lock out
-    training = train.training_jobs(320, 120, 80, 300, 300)
+    training = train.training_jobs(320, 120, 80, 300, 300, 160)
     trained = [job[0] for job in training]
     assert set(trained) <= set(seeds.TRAIN)
-    assert len(set(trained)) == len(trained)  # the extra walks, widened and card scenes are scenes of their own
-    assert {job[3] for job in training[-300:]} == {44100, 48000}  # --card-scenes: consumer cards' rates
+    assert len(set(trained)) == len(trained)  # the extra walks, widened, card and far-seat scenes are their own
+    assert {job[3] for job in training[-460:-160]} == {44100, 48000}  # --card-scenes: consumer cards' rates
+    assert {job[1] for job in training[-160:]} == {"seated_far", "enter_sit_far"}
     assert evaluated <= set(seeds.EVAL)
     assert mined <= set(seeds.MINING)
     assert len(evaluated) == sum(len(j) for j in lab_eval.suite(1.0, 20.0).values())  # no seed reused across sets
@@ -145,6 +146,28 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         one = {**knobs, "motion_cap_frames": 1}
         own = lab_eval.run_detector(frames, probs, DetectorConfig(), **one)  # type: ignore[arg-type]
         assert ((run.motion > 0) & (own.motion == 0) & (frames.y == 1)).any()
+
+
+def test_far_seats_lie_beyond_the_standard_suite_s_and_within_the_shifted_suite_s() -> None:
+    """Training's far seats fill the ring where the standard suite seats nobody; the shifted suite seats further."""
+    from lab.scenes import FAR_SEAT_M, NEAR_SEAT_M, draw
+    from lab.shifted import SHIFTED
+
+    def seat_distances(kind: str) -> list[float]:
+        out = []
+        for seed in range(seeds.TRAIN.start + 95_000, seeds.TRAIN.start + 95_030):
+            scene = draw(seed, kind).scene  # type: ignore[arg-type]
+            (sitting,) = [s for s in scene.sources if isinstance(s, Seated)]
+            out.append(float(np.hypot(*np.subtract(sitting.seat_m, scene.device.speaker_m[:2]))))
+        return out
+
+    for kind in ("seated_far", "enter_sit_far"):
+        far = seat_distances(kind)
+        assert min(far) >= FAR_SEAT_M[0], (kind, far)
+        assert max(far) <= FAR_SEAT_M[1], (kind, far)
+    near = seat_distances("seated") + seat_distances("enter_sit")
+    assert max(near) <= NEAR_SEAT_M[1] == FAR_SEAT_M[0]
+    assert SHIFTED.seat_within_m > FAR_SEAT_M[1]
 
 
 def test_the_distracted_walk_ins_have_their_distractor_there_first() -> None:
