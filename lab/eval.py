@@ -168,6 +168,8 @@ def run_detector(
     line_skirt_db: float | None = TUNING.line_skirt_db,
     weak_line_db: float = TUNING.weak_line_db,
     motion_cap_frames: int = TUNING.motion_cap_frames,
+    network_motion_bias_logit: float = TUNING.network_motion_bias_logit,
+    network_context_boost_logit: float = TUNING.network_context_boost_logit,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -197,6 +199,8 @@ def run_detector(
         line_skirt_db=line_skirt_db,
         weak_line_db=weak_line_db,
         motion_cap_frames=motion_cap_frames,
+        network_motion_bias_logit=network_motion_bias_logit,
+        network_context_boost_logit=network_context_boost_logit,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)

@@ -3,6 +3,7 @@
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
                                              | --symmetry-beside | --line-outliers | --fast | --one-way
                                              | --tones | --regate | --motion | --motion-frames
+                                             | --motion-bar
                                              | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
@@ -82,6 +83,13 @@ network's call on a hand's short burst peaks after the energy did): hand
 bursts never seen, false occupancies, and in the scenes everyone left
 before the end, the motion still called after they had gone: each call
 restarts the room's hold (noise that passes the gate keeps the room).
+With --motion-bar, the same for the network's motion bar
+(Tuning.network_motion_bias_logit): minor motion counts only in an
+occupied room (and for someone seated when sensing starts), so a lower bar
+sees fainter hands and may keep a left room longer. Then the bar out of
+context only: for a while after walking (Tuning.context_window_s) the bar
+sits lower by network_context_boost_logit, and the boost takes up the
+difference, so the bar after someone walks out stays where it is.
 
 With --regate (the widened stream too), occupy_gate_db again, with every
 rule chosen after it on as shipped: the gate was chosen when it alone stood
@@ -179,6 +187,13 @@ class Setting:
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
 # --motion-frames: over how many frames an occupied room's motion gate finds its energy (1: the frame's own).
 MOTION_FRAMES_CHOICES = (1, 2, 4)
+# --motion-bar: the network's motion bar, logits over p = 0.5 (2.0: p 0.88, 0.0: p 0.5), with the context's boost as
+# set by hand (the bar in context, after a walk, falls with it), then with the boost taking up the difference (the bar
+# in context stays where the hand-set values put it).
+MOTION_BAR_CHOICES_LOGIT = (2.0, 1.5, 1.0, 0.5, 0.0)
+MOTION_BAR_OUT_OF_CONTEXT_LOGIT = (2.0, 1.5, 1.0, 0.5)
+HAND_SET_CONTEXT_BOOST_LOGIT = 1.5
+HAND_SET_IN_CONTEXT_LOGIT = 0.5
 # --clear: how long the Motion entity stays on after the last motion in an occupied room.
 CLEAR_CHOICES_S = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
 # --clear also runs the widened mining stream's first hours (lab/widened.py): where fans and music open rooms.
@@ -221,20 +236,28 @@ def motion_gate(scenes: list[SceneFrames], probs: list[np.ndarray], groups: tupl
 
 
 def motion_frames(
-    scenes: list[SceneFrames], probs: list[np.ndarray], groups: tuple[list[int], list[int]], seated: list[int]
+    scenes: list[SceneFrames],
+    probs: list[np.ndarray],
+    groups: tuple[list[int], list[int]],
+    seated: list[int],
+    settings: list[dict[str, float]] | None = None,
 ) -> None:
-    """Print the motion gate's recent frames: hand bursts seen against motion called after people left."""
+    """Print a motion knob's sweep, by default the motion gate's recent frames.
+
+    Hand bursts seen against motion called after people left.
+    """
     left = [i for i, s in enumerate(scenes) if s.occupied.any() and not s.occupied[-1]]
     print(f"{len(seated)} scenes with seated hand motion, {len(left)} where everyone left before the end;")
     print("false occupancies/h [95% CI] in empty rooms: fans, music, clicks, the wall | curtains, tones; after")
     print("everyone left: motion onsets per hour (each restarts the room's hold), in how many scenes the last motion")
-    print("came over 1 s after and how long after on average (the room stays occupied that much longer); hand")
-    print("bursts never seen")
-    print("motion_cap_frames  false occupancies/h (two sets)  after leaving: motion/h  over 1 s  mean", end="")
-    print("  bursts never seen")
+    print("came over 1 s after and how long after on average and at most (the room stays occupied that much")
+    print("longer); hand bursts never seen")
+    settings = settings or [{"motion_cap_frames": n} for n in MOTION_FRAMES_CHOICES]
+    print(f"{', '.join(settings[0]):>17s}  false occupancies/h (two sets)  after leaving: motion/h", end="")
+    print("  over 1 s  mean  longest  bursts never seen")
     use = set(seated).union(left, *groups)
-    for frames in MOTION_FRAMES_CHOICES:
-        runs = {i: run_detector(scenes[i], probs[i], DetectorConfig(), motion_cap_frames=frames) for i in use}
+    for setting in settings:
+        runs = {i: run_detector(scenes[i], probs[i], DetectorConfig(), **setting) for i in use}  # type: ignore[arg-type]
         occupancy = "  ".join(_per_hour([scenes[i] for i in g], [runs[i] for i in g], True) for g in groups)
         onsets = vacant = 0
         lasts = []
@@ -249,9 +272,10 @@ def motion_frames(
         hours = vacant * 0.025 / 3600
         late = sum(x > 1.0 for x in lasts)
         hit, total = minor_events([scenes[i] for i in seated], [runs[i] for i in seated])
+        values = ", ".join(f"{v:g}" for v in setting.values())
         print(
-            f"{frames:17d}  {occupancy}  {onsets / max(hours, 1e-9):23.0f}  {late:4d}/{len(left)}"
-            f"  {np.mean(lasts):4.1f} s  {total - hit:5d}/{total}"
+            f"{values:>17s}  {occupancy}  {onsets / max(hours, 1e-9):23.0f}  {late:4d}/{len(left)}"
+            f"  {np.mean(lasts):4.1f} s  {max(lasts):5.1f} s  {total - hit:5d}/{total}"
         )
 
 
@@ -293,6 +317,7 @@ def main() -> None:
     parser.add_argument(
         "--motion-frames", action="store_true", help="sweep over how many frames an occupied room's motion gate looks"
     )
+    parser.add_argument("--motion-bar", action="store_true", help="sweep the network's motion bar, the same way")
     parser.add_argument(
         "--occupy", action="store_true", help="sweep the walking gate for reporting apart from the one for opening"
     )
@@ -337,6 +362,19 @@ def main() -> None:
     if args.motion_frames:
         seated = [i for i, s in enumerate(scenes) if (s.y == 1).any()]
         motion_frames(scenes, probs, (empty_other, empty_home), seated)
+        return
+    if args.motion_bar:
+        seated = [i for i, s in enumerate(scenes) if (s.y == 1).any()]
+        bar = [
+            {"network_motion_bias_logit": b, "network_context_boost_logit": HAND_SET_CONTEXT_BOOST_LOGIT}
+            for b in MOTION_BAR_CHOICES_LOGIT
+        ]
+        out = [
+            {"network_motion_bias_logit": b, "network_context_boost_logit": b - HAND_SET_IN_CONTEXT_LOGIT}
+            for b in MOTION_BAR_OUT_OF_CONTEXT_LOGIT
+        ]
+        motion_frames(scenes, probs, (empty_other, empty_home), seated, bar)
+        motion_frames(scenes, probs, (empty_other, empty_home), seated, out)
         return
     walked = [i for i, s in enumerate(scenes[: len(stream)]) if (s.y == 2).any()]
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")

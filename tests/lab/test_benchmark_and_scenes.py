@@ -69,7 +69,7 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     assert missed[:2] == (0, 1)
 
 
-@pytest.mark.parametrize("other", ["nothing", "tone", "draft", "hand"])
+@pytest.mark.parametrize("other", ["nothing", "tone", "draft", "hand", "hand_bar"])
 def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) -> None:
     """The lab's detector run over cached frames makes the engine's decisions, cold start included.
 
@@ -81,7 +81,9 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     a ceiling fan's strong draft and the one-way rule at a share it must
     judge (direction.py): that rule's second of history too. With someone
     who walks in and sits down to work: the motion gate's recent frames
-    (Tuning.motion_cap_frames).
+    (Tuning.motion_cap_frames), or another motion bar for the network
+    (Tuning.network_motion_bias_logit; here the band energy, not the bar,
+    limits the hand's frames below it, so a higher one shows the bar at work).
     """
     from lab import eval as lab_eval
     from lab.dataset import BLOCK_S, frames_of
@@ -93,7 +95,7 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         "tone": (Interferer(40300.0, -70.0, start_s=1.5),),
         "draft": (Fan(0.0, 5.0, airflow_jitter_mps=1.5, jitter_band_hz=(0.5, 20.0)),),
     }
-    if other == "hand":  # they walk in, so the room is occupied, and sit down to work
+    if other.startswith("hand"):  # they walk in, so the room is occupied, and sit down to work
         seat = (3.0, 2.0)
         sitting = Seated(2.0, 6.0, seat_m=seat, activity=1.0, torso_ts_db=-12.0)
         scene = Scene("walk_in", 6.0, sources=(Walker(((0.0, 0.5, 3.5), (2.0, *seat))), sitting), seed=13)
@@ -107,6 +109,7 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     one_way = (40, 0.9) if other == "draft" else (TUNING.one_way_frames, TUNING.one_way_share)
     knobs = {
         "motion_cap_frames": 4 if other == "hand" else TUNING.motion_cap_frames,  # off as shipped (1)
+        "network_motion_bias_logit": 8.0 if other == "hand_bar" else TUNING.network_motion_bias_logit,
         "occupy_fast_frames": fast[0],
         "occupy_fast_logit": fast[1],
         "one_way_frames": one_way[0],
@@ -146,6 +149,8 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         one = {**knobs, "motion_cap_frames": 1}
         own = lab_eval.run_detector(frames, probs, DetectorConfig(), **one)  # type: ignore[arg-type]
         assert ((run.motion > 0) & (own.motion == 0) & (frames.y == 1)).any()
+    if other == "hand_bar":  # the higher bar refuses hand frames the shipped bar calls motion
+        assert ((run.motion == 0) & (plain.motion > 0) & (frames.y == 1)).any()
 
 
 def test_far_seats_lie_beyond_the_standard_suite_s_and_within_the_shifted_suite_s() -> None:

@@ -37,7 +37,7 @@ State machine (docs/how-it-works.md, "How it decides"):
   breathing alone opens nothing.
 - occupied: every MINOR or MAJOR frame restarts the hold; for
   context_window_s after the last MAJOR motion, MINOR motion is accepted
-  a context boost below its usual threshold (1.5 logits for the
+  a context boost below its usual threshold (0.5 logits for the
   network, 0.5 for the baseline; never below the band-energy gate), because someone who just
   walked in and sat down is the likeliest source of small movements
   (reading, typing).
