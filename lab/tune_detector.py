@@ -235,7 +235,7 @@ def motion_gate(scenes: list[SceneFrames], probs: list[np.ndarray], groups: tupl
         print(f"{gate:14.1f}  {motion}  {occupancy}  {total - hit:5d}/{total}")
 
 
-def motion_frames(
+def motion_sweep(
     scenes: list[SceneFrames],
     probs: list[np.ndarray],
     groups: tuple[list[int], list[int]],
@@ -361,7 +361,7 @@ def main() -> None:
         return
     if args.motion_frames:
         seated = [i for i, s in enumerate(scenes) if (s.y == 1).any()]
-        motion_frames(scenes, probs, (empty_other, empty_home), seated)
+        motion_sweep(scenes, probs, (empty_other, empty_home), seated)
         return
     if args.motion_bar:
         seated = [i for i, s in enumerate(scenes) if (s.y == 1).any()]
@@ -373,8 +373,8 @@ def main() -> None:
             {"network_motion_bias_logit": b, "network_context_boost_logit": b - HAND_SET_IN_CONTEXT_LOGIT}
             for b in MOTION_BAR_OUT_OF_CONTEXT_LOGIT
         ]
-        motion_frames(scenes, probs, (empty_other, empty_home), seated, bar)
-        motion_frames(scenes, probs, (empty_other, empty_home), seated, out)
+        motion_sweep(scenes, probs, (empty_other, empty_home), seated, bar)
+        motion_sweep(scenes, probs, (empty_other, empty_home), seated, out)
         return
     walked = [i for i, s in enumerate(scenes[: len(stream)]) if (s.y == 2).any()]
     print(f"{len(empty_other)} empty scenes with fans, music, clicks or the wall, {len(empty_home)} with curtains or")

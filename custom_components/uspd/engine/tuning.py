@@ -62,7 +62,7 @@ class Tuning:
     """Walking-band energy that is major motion at sensitivity 50 %; set by hand, `scripts/lab eval` measures it."""
 
     # The network's evidence (evidence.py).
-    # Out of context (seated from the start, or minutes after the last walk) 1 logit instead of 2 sees 9 % more hand
+    # Out of context (seated from the start, or minutes after the last walk) 1 logit instead of 2 misses 9 % fewer hand
     # bursts, and after people walk out the bar stays where it was (lab/results/tune_detector.txt, --motion-bar).
     network_motion_bias_logit: float = 1.0
     """Motion's bar over p = 0.5 out of context (trained balanced); `scripts/lab tune_detector --motion-bar`."""
