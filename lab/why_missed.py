@@ -35,13 +35,14 @@ lab/eval.minor_events counts them; a burst is seen when any motion is called
 during it): for each one never seen, how far the seat is from the speaker,
 the device, the most band energy (either band) over the floor and the
 network's highest P(motion) during it, and what stood in the way, frame by
-frame at sensitivity 50 % outside the context boost: the network's motion
-call never passed its bar; the band energy never passed the motion gate
-(Tuning.motion_gate_db); both did, but never in the same frame (the network
-judges its whole 300 ms window, so its call on a short burst can come after
-the energy); or both did in a frame, too briefly for the detector's onset.
-Last, the misses by seat distance (training seats people within 1.5 m) and
-by reach, and the median energy of the bursts missed and seen.
+frame at sensitivity 50 %: the network's motion call never passed its bar
+(lower in context, after a walk, where the detector set it); the band
+energy never passed the motion gate (Tuning.motion_gate_db); both did, but
+never in the same frame (the network judges its whole 300 ms window, so its
+call on a short burst can come after the energy); or both did in a frame,
+too briefly for the detector's onset. Last, the misses by seat distance
+(training seats people within 1.5 m) and by reach, and the median energy of
+the bursts missed and seen.
 """
 
 from __future__ import annotations
@@ -203,6 +204,21 @@ def burst_cause(net: np.ndarray, energy: np.ndarray, both_frames: int) -> str:
     return f"too brief (fewer than {both_frames} frames in a row)"
 
 
+def network_motion_bars(t: np.ndarray, motion: np.ndarray, occupied: np.ndarray) -> np.ndarray:
+    """The network's motion bar per frame, as P(motion), where the detector set it at sensitivity 50 %.
+
+    In context (Detector.in_context: the room occupied as the frame began and
+    the last MAJOR within context_window_s) it sits lower by the context boost.
+    """
+    last_major = np.maximum.accumulate(np.where(motion == 2, t, -np.inf))
+    before = np.concatenate(([-np.inf], last_major[:-1]))
+    was_occupied = np.concatenate(([False], occupied[:-1].astype(bool)))
+    in_context = was_occupied & (t - before <= TUNING.context_window_s)
+    bias = TUNING.network_motion_bias_logit - np.where(in_context, TUNING.network_context_boost_logit, 0.0)
+    bars: np.ndarray = 1.0 / (1.0 + np.exp(-bias))
+    return bars
+
+
 def explain_bursts(job: tuple[int, object, float, int | None]) -> MissedBursts:
     """Each seated hand burst of one scene: the missed ones explained."""
     s = dataset.load_or_make(job, calibrated=True, still=True)  # type: ignore[arg-type]
@@ -219,7 +235,7 @@ def explain_bursts(job: tuple[int, object, float, int | None]) -> MissedBursts:
     run = run_detector(s, probs, DetectorConfig())
     p_motion = 1.0 - probs[:, 0].astype(np.float64)
     # The network's motion call passes its bar (evidence.network_evidence: logit less the bias over 0) where p does.
-    net = p_motion > 1.0 / (1.0 + math.exp(-TUNING.network_motion_bias_logit))
+    net = p_motion > network_motion_bars(s.t.astype(np.float64), run.motion, run.occupied)
     band = np.maximum(s.bands[:, 0], s.bands[:, 1]).astype(np.float64)
     energy = band > TUNING.motion_gate_db
     others = [_source(src) for src in d.scene.sources if not isinstance(src, Seated | Walker)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
+from custom_components.uspd.engine.evidence import Evidence
 from lab import why_missed
 from lab.dataset import SceneFrames
 from lab.eval import MINOR_SETS, WALK_SETS, Run, major_events
@@ -115,3 +117,26 @@ def test_hand_bursts_are_explained_only_in_sets_with_someone_seated(
     err = refusal(why_missed.main, ["why_missed", "--set", "walk_fan", "--minor"], monkeypatch, capsys)
     assert all(name in err for name in MINOR_SETS)  # every set with seated people
     assert "walk_fan'" in err
+
+
+def test_the_network_s_motion_bar_sits_lower_exactly_where_the_detector_is_in_context() -> None:
+    # A walk opens the room, then a quiet wait past the context window, a walk-in again.
+    detector = Detector(DetectorConfig(hold_s=1e4), network=True)
+    walking = Evidence(motion_logit=9.0, major_logit=9.0, minor_db=20.0, major_db=20.0, guard_db=0.0)
+    quiet = Evidence(motion_logit=-9.0, major_logit=-9.0, minor_db=0.0, major_db=0.0, guard_db=0.0)
+    frame_s = 0.5
+    t = np.arange(1400) * frame_s
+    walks = (t < 10.0) | ((t >= 500.0) & (t < 505.0))
+    truth, motion, occupied = [], [], []
+    for ti, w in zip(t, walks, strict=True):
+        truth.append(detector.in_context(float(ti)))
+        d = detector.update(float(ti), walking if w else quiet)
+        motion.append(2 if d.motion == Motion.MAJOR else int(d.motion != Motion.NONE))
+        occupied.append(d.occupied)
+    bars = why_missed.network_motion_bars(t, np.array(motion), np.array(occupied))
+    low, high = bars.min(), bars.max()
+    assert low < high  # out of context the bar is higher
+    assert np.array_equal(bars == low, np.array(truth))
+    in_context = np.array(truth)
+    assert not in_context[(t > 320.0) & (t < 500.0)].any()  # the context window passed
+    assert in_context[t > 505.0].any()  # and the walk-in brought it back
