@@ -221,6 +221,8 @@ def run_detector(
     two_way = np.zeros(len(s.t), dtype=bool)
     if windows is not None and one_way_share > 0:
         two_way = one_way_shares(walking_power(windows[:, -1, :]), one_way_frames) < one_way_share
+        # As the engine: no opening until a whole window was judged after the network's start (DirectionHistory.full).
+        two_way[: network_start(s) + one_way_frames - 1] = True
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     reported = np.zeros(len(s.t), dtype=bool)

@@ -50,12 +50,15 @@ def test_the_history_covers_the_last_frames_and_a_reset_forgets() -> None:
     rows = _rows(list(RNG.uniform(-2.0, 2.0, 100)))
     d = _differences(rows)
     history = DirectionHistory(40)
-    streamed = []
+    streamed, full = [], []
     for k, row in enumerate(rows):
         if k == 70:  # a reset (the tone switched) is a window of silence
             history.reset()
         history.push(row)
         streamed.append(history.share())
+        full.append(history.full)
+    # A whole window judged since the start: frames 39-69; the 30 after the reset are too few.
+    assert [k for k, f in enumerate(full) if f] == list(range(39, 70))
     padded = np.concatenate([np.zeros(39), d[:70], np.zeros(39), d[70:]])
     expected = [one_way_share(padded[k : k + 40]) for k in range(70)]
     expected += [one_way_share(padded[109 + k : 149 + k]) for k in range(30)]

@@ -74,7 +74,9 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     """The lab's detector run over cached frames makes the engine's decisions, cold start included.
 
     The walker is already moving when sensing starts: the engine does not ask
-    the network about its first second, so neither may the benchmark. With
+    the network about its first half second, and opens no room before the
+    one-way rule has a whole window of frames to judge, so neither may the
+    benchmark. With
     another device's tone coming on in the walking band (1.3 m/s) as they walk
     and the fast opening on (Tuning.occupy_fast_frames, off as shipped): the
     window rules (a young tone held still, then a line) judge alike too. With
@@ -136,6 +138,8 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     assert run.motion[: lab_eval.network_start(frames)].max() == 0  # nothing judged while the engine starts
     assert run.motion.max() == 2  # and the walk is seen once it may be
     assert run.occupied.any()
+    # No room opens before a whole one-way window was judged (DirectionHistory.full), then the walker's does.
+    assert np.argmax(run.occupied) >= lab_eval.network_start(frames) + knobs["one_way_frames"] - 1
     plain = lab_eval.run_detector(frames, probs, DetectorConfig())
     if other == "tone":  # the young tone was there to be judged, and the fast run opened the room sooner
         walking = walking_db(lab_eval.network_windows(frames))

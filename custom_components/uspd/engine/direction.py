@@ -46,16 +46,24 @@ class DirectionHistory:
     def __init__(self, frames: int) -> None:
         self._d = np.zeros(frames)
         self._next = 0
+        self._pushed = 0
 
     def reset(self) -> None:
         """Silence: nothing went either way."""
         self._d[:] = 0.0
         self._next = 0
+        self._pushed = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether a whole window of frames was pushed since the last reset."""
+        return self._pushed >= len(self._d)
 
     def push(self, power: NDArray[np.float64]) -> None:
         """Add the newest frame's walking-band power over the floor."""
         self._d[self._next] = side_difference(power)
         self._next = (self._next + 1) % len(self._d)
+        self._pushed = min(self._pushed + 1, len(self._d))
 
     def share(self) -> float:
         """How much of the window's side difference kept its net direction (one_way_share)."""
