@@ -208,13 +208,19 @@ def network_motion_bars(t: np.ndarray, motion: np.ndarray, occupied: np.ndarray)
     """The network's motion bar per frame, as P(motion), where the detector set it at sensitivity 50 %.
 
     In context (Detector.in_context: the room occupied as the frame began and
-    the last MAJOR within context_window_s) it sits lower by the context boost.
+    the last MAJOR within context_window_s) it sits lower by the context boost,
+    and after a frame with motion lower by the hysteresis (Detector._bars).
     """
     last_major = np.maximum.accumulate(np.where(motion == 2, t, -np.inf))
     before = np.concatenate(([-np.inf], last_major[:-1]))
     was_occupied = np.concatenate(([False], occupied[:-1].astype(bool)))
     in_context = was_occupied & (t - before <= TUNING.context_window_s)
-    bias = TUNING.network_motion_bias_logit - np.where(in_context, TUNING.network_context_boost_logit, 0.0)
+    held = np.concatenate(([False], motion[:-1] > 0))
+    bias = (
+        TUNING.network_motion_bias_logit
+        - np.where(in_context, TUNING.network_context_boost_logit, 0.0)
+        - np.where(held, TUNING.hysteresis_logit, 0.0)
+    )
     bars: np.ndarray = 1.0 / (1.0 + np.exp(-bias))
     return bars
 

@@ -14,9 +14,10 @@ from .dataset import SceneFrames
 # network sees only the past 300 ms, and the simulator's label edges are
 # exact to the sample while a walker's echo builds up over a step.
 EDGE_S = 0.15
-# Each scene's first second is left out, as the shipped model was trained; the
-# engine asks the network from NETWORK_START_S (0.5 s) on, in windows whose
-# frames before it are zeros, as the benchmark measures it (lab/eval.py).
+# Windows ending in a scene's first second carry no loss weight, as the shipped
+# model was trained. The engine asks the network from NETWORK_START_S (0.5 s),
+# in windows whose frames before it are zeros (as lab/eval.py measures it):
+# windows training never weighted, a candidate for the next retrain.
 START_S = 1.0
 
 

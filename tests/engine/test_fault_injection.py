@@ -375,13 +375,13 @@ def _changes(snapshots: list[Snapshot]) -> list[tuple[float, bool]]:
 )
 def test_bursts_of_non_finite_audio_change_nothing_the_entities_show(kind: str, baseband: bool) -> None:
     """Bursts while the room is empty and while someone stands in it: occupancy changes as without them."""
-    # 0.05 s blocks: bursts at 0.45–1.5 s (the empty room, the carrier SNR still settling) and 6–7 s (someone there).
+    # 0.05 s blocks: bursts at 0.45–1.5 s (the empty room, the network just starting) and 6–7 s (someone there).
     bursts = set(range(10, 30)) | set(range(120, 140))
     if baseband not in _CLEAN:
         _CLEAN[baseband] = _walk(baseband)
     clean = _CLEAN[baseband]
     snaps = _walk(baseband, _burst(kind, bursts.__contains__))
-    # No NaN leaks past the engine's door into what the entities show (the SNR is unknown for its first second).
+    # No NaN leaks past the engine's door into what the entities show (the SNR is unknown until the network starts).
     assert all(np.isfinite([s.score, s.noise_floor_db]).all() for s in snaps)
     assert all(np.isfinite(s.carrier_snr_db) for s in snaps if s.t_s > 1.5)
     # Walked in at 2 s, stood until 12 s, left by 15 s: the same changes, at the same moments, as the clean stream.

@@ -139,7 +139,8 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     assert run.motion.max() == 2  # and the walk is seen once it may be
     assert run.occupied.any()
     # No room opens before a whole one-way window was judged (DirectionHistory.full), then the walker's does.
-    assert np.argmax(run.occupied) >= lab_eval.network_start(frames) + knobs["one_way_frames"] - 1
+    run_frames = min(TUNING.occupy_frames, knobs["occupy_fast_frames"])
+    assert np.argmax(run.occupied) >= lab_eval.network_start(frames) + knobs["one_way_frames"] - 1 + run_frames - 1
     plain = lab_eval.run_detector(frames, probs, DetectorConfig())
     if other == "tone":  # the young tone was there to be judged, and the fast run opened the room sooner
         walking = walking_db(lab_eval.network_windows(frames))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
 from custom_components.uspd.engine.evidence import Evidence
+from custom_components.uspd.engine.tuning import TUNING
 from lab import why_missed
 from lab.dataset import SceneFrames
 from lab.eval import MINOR_SETS, WALK_SETS, Run, major_events
@@ -127,16 +130,18 @@ def test_the_network_s_motion_bar_sits_lower_exactly_where_the_detector_is_in_co
     frame_s = 0.5
     t = np.arange(1400) * frame_s
     walks = (t < 10.0) | ((t >= 500.0) & (t < 505.0))
-    truth, motion, occupied = [], [], []
+    truth, expected, motion, occupied = [], [], [], []
     for ti, w in zip(t, walks, strict=True):
         truth.append(detector.in_context(float(ti)))
+        # The bar the detector applies to the network's motion logit (its bias already taken off), as P(motion).
+        bar = detector._bars()[0] - (detector.context_boost_logit if truth[-1] else 0.0)  # noqa: SLF001
+        expected.append(1.0 / (1.0 + math.exp(-(bar + TUNING.network_motion_bias_logit))))
         d = detector.update(float(ti), walking if w else quiet)
         motion.append(2 if d.motion == Motion.MAJOR else int(d.motion != Motion.NONE))
         occupied.append(d.occupied)
     bars = why_missed.network_motion_bars(t, np.array(motion), np.array(occupied))
-    low, high = bars.min(), bars.max()
-    assert low < high  # out of context the bar is higher
-    assert np.array_equal(bars == low, np.array(truth))
+    assert bars == pytest.approx(expected, abs=1e-12)
+    assert len(set(np.round(bars, 9))) >= 3  # out of context, in context, and held by hysteresis
     in_context = np.array(truth)
     assert not in_context[(t > 320.0) & (t < 500.0)].any()  # the context window passed
     assert in_context[t > 505.0].any()  # and the walk-in brought it back

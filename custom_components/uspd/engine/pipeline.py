@@ -91,10 +91,10 @@ class FrameResult:
 # clutter filter restarts (running mean) and its leftovers are gone by then.
 TONE_SETTLE_S = 0.3
 # At a cold start the network is not asked for this long: the clutter filter
-# settles (TONE_SETTLE_S) and the noise floor has seen 20 frames. At 1 s three
-# of the 40 real phone clips were over before it was asked; at 0.5 s none is,
-# and the benchmark's cold starts in empty rooms open no room and turn Motion on
-# no more (lab/README.md, "Real recordings").
+# settles (TONE_SETTLE_S) and the noise floor has seen 20 frames. At 1 s it
+# missed four of the 40 real phone clips (three over before it was asked); at
+# 0.5 s none, and the benchmark's cold starts in empty rooms open no room and
+# turn Motion on no more (lab/README.md, "Real recordings").
 NETWORK_START_S = 0.5
 
 
