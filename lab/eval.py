@@ -218,16 +218,16 @@ def run_detector(
     if windows is not None and occupy_fast_frames < occupy_frames:
         walking = walking_db(windows)
         still = held_still(walking, walking.argmax(axis=-1), occupy_fast_frames, tuning)
+    blank = network_start(s) if probs is not None else 0
     two_way = np.zeros(len(s.t), dtype=bool)
     if windows is not None and one_way_share > 0:
         two_way = one_way_shares(walking_power(windows[:, -1, :]), one_way_frames) < one_way_share
         # As the engine: no opening until a whole window was judged after the network's start (DirectionHistory.full).
-        two_way[: network_start(s) + one_way_frames - 1] = True
+        two_way[: blank + one_way_frames - 1] = True
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     reported = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
-    blank = network_start(s) if probs is not None else 0
     moving = recent_motion_db(s, motion_cap_frames, blank)
     for k in range(len(s.t)):
         bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
