@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
@@ -85,8 +85,11 @@ def calibration_of(d: Draw) -> Calibration:
     return calibrate(SimulatedRoom(SourceConfig(carrier_hz=d.carrier_hz, baseband=True, loop=True), scene=quiet))
 
 
-def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
-    """Render a draw at baseband and run the engine's front end over it: its frames and their truth."""
+def frames_of(d: Draw, calibrated: bool = False, spy: Callable[[Engine], None] | None = None) -> SceneFrames:
+    """Render a draw at baseband and run the engine's front end over it: its frames and their truth.
+
+    spy: handed the engine before any audio, to look inside it (lab/speaker_share.py).
+    """
     scene = d.scene
     carrier_hz, level = d.carrier_hz, d.level
     if calibrated:
@@ -102,6 +105,8 @@ def frames_of(d: Draw, calibrated: bool = False) -> SceneFrames:
     renderer = Renderer(scene)
     config = EngineConfig(scene.device.audio_rate_hz, carrier_hz, renderer.channels)
     engine = Engine(config)
+    if spy is not None:
+        spy(engine)
     stack = FeatureStack(engine.speeds_mps)
     rate = engine.plan.baseband_rate_hz
     emission = Emission(carrier_hz=engine.plan.carrier_hz, level=level)

@@ -28,7 +28,10 @@ network's own call never held MAJOR long enough. Last, how many walks were
 missed of how many, by the sound card's rate, by one mic or more, and by how
 far calibration's level makes a person's echo reach its target
 (engine/calibration.echo_reach_m; under 3 m the integration raises a repair
-issue). It looks at the suite's frames and tunes nothing.
+issue). In scenes with music, also how much of the walking band the
+speaker's own distortion put there while the walker was within 4 m
+(lab/speaker_share.py, on the scene rendered again), and the misses by that
+share. It looks at the suite's frames and tunes nothing.
 
 With --minor, the seated hand bursts of a set instead (each ≥ 0.5 s, as
 lab/eval.minor_events counts them; a burst is seen when any motion is called
@@ -50,7 +53,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,7 +62,7 @@ from custom_components.uspd.engine.blas import limit_blas_threads
 from custom_components.uspd.engine.calibration import DEFAULT_RANGE_M, TARGET_ECHO_SNR_DB
 from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.sim.scene import Seated, Walker
+from custom_components.uspd.sim.scene import Music, Seated, Walker
 
 from . import dataset
 from .eval import (
@@ -75,6 +78,7 @@ from .eval import (
     walker_range_m,
 )
 from .scenes import draw
+from .speaker_share import scene_shares
 from .why_opened import _source
 
 # Each window rule off alone (run_detector's arguments), then all of them; a gate "off" is one no frame fails.
@@ -122,6 +126,9 @@ class Missed:
     rate_hz: int
     mics: int
     reach_m: float = float("nan")  # calibration's: how far a person's echo reaches its target SNR
+    # With music: each counted walk's walking band share that the speaker put there (median within 4 m), and
+    # whether it was missed.
+    speaker: list[tuple[float, bool]] = field(default_factory=list)
 
 
 def explain(job: tuple[int, object, float, int | None]) -> Missed:
@@ -139,6 +146,16 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
     probs = litert_probs([s])[0]
     shipped = run_detector(s, probs, DetectorConfig())
     missed = [(a, b, near) for a, b, near in counted if not reported(s, shipped, a, b)]
+    speaker = np.full(len(t), np.nan)
+    if any(isinstance(src, Music) for src in d.scene.sources):
+        shared_t, speaker = scene_shares(job)  # type: ignore[arg-type]
+        assert len(shared_t) == len(t), "rendered again, the scene gave other frames than its cached ones"
+        # Not where the walk came within 4 m before the share was known (its first MEMORY_S).
+        out.speaker = [
+            (float(np.nanmedian(speaker[near])), not reported(s, shipped, a, b))
+            for a, b, near in counted
+            if np.isfinite(speaker[near]).any()
+        ]
     if not missed:
         return out
     variants = {name: run_detector(s, probs, DetectorConfig(), **kw) for name, kw in WITHOUT.items()}  # type: ignore[arg-type]
@@ -174,6 +191,14 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
             f"{np.median(walking):.1f} dB median, {walking.max():.1f} dB at most; during the walk the detector's "
             f"MAJOR at most {longest_run(shipped.motion[a:b] == 2)} frames in a row "
             f"(a room opens after {TUNING.occupy_frames})",
+            *(
+                [
+                    f"  the walking band {np.nanmedian(speaker[near]):.0%} the speaker's own distortion (median within "
+                    f"{MAJOR_RANGE_M:.0f} m; lab/speaker_share.py)"
+                ]
+                if np.isfinite(speaker[near]).any()
+                else []
+            ),
             f"  opens without: {cause}",
         ]
     return out
@@ -316,6 +341,7 @@ def main() -> None:
     by_rate: dict[int, list[int]] = {}
     by_mics: dict[str, list[int]] = {}
     by_reach: dict[str, list[int]] = {}
+    by_speaker: dict[str, list[int]] = {}
     for job in sets[args.set]:
         scene = explain(job)
         if scene.lines:
@@ -327,6 +353,10 @@ def main() -> None:
         for tally in tallies:
             tally[0] += len(scene.causes)
             tally[1] += scene.walks
+        for share, was_missed in scene.speaker:
+            tally = by_speaker.setdefault(speaker_band(share), [0, 0])
+            tally[0] += was_missed
+            tally[1] += 1
     total = sum(causes.values())
     walked = sum(w for _, w in by_rate.values())
     print(f"{total} of {walked} walks missed in {len(sets[args.set])} scenes; opens without:")
@@ -335,6 +365,8 @@ def main() -> None:
     print("missed by card rate: " + ", ".join(f"{r} Hz {m}/{w}" for r, (m, w) in sorted(by_rate.items())))
     print("missed by mics: " + ", ".join(f"{k} {m}/{w}" for k, (m, w) in sorted(by_mics.items())))
     print(reach_line(by_reach))
+    if by_speaker:
+        print(speaker_line(by_speaker))
 
 
 def _mics(n: int) -> str:
@@ -354,6 +386,21 @@ def reach_line(by_reach: dict[str, list[int]]) -> str:
     """The closing line: (missed, counted) by reach band."""
     bands = ", ".join(f"{k} {by_reach[k][0]}/{by_reach[k][1]}" for k in REACH_BANDS if k in by_reach)
     return f"missed by how far calibration's level reaches its {TARGET_ECHO_SNR_DB:g} dB target: {bands}"
+
+
+# The walking band's share that the speaker's own distortion put there (lab/speaker_share.py), in bands.
+SPEAKER_BANDS = ("under 50 %", "50-90 %", "90 % or more")
+
+
+def speaker_band(share: float) -> str:
+    """A walk's speaker-borne share of the walking band in SPEAKER_BANDS."""
+    return SPEAKER_BANDS[0] if share < 0.5 else SPEAKER_BANDS[1] if share < 0.9 else SPEAKER_BANDS[2]
+
+
+def speaker_line(by_speaker: dict[str, list[int]]) -> str:
+    """The closing line for scenes with music: (missed, counted) by how much of the walking band was the speaker's."""
+    bands = ", ".join(f"{k} {by_speaker[k][0]}/{by_speaker[k][1]}" for k in SPEAKER_BANDS if k in by_speaker)
+    return f"with music, missed by the walking band's share that was the speaker's own distortion: {bands}"
 
 
 if __name__ == "__main__":
