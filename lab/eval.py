@@ -55,7 +55,7 @@ import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
 from custom_components.uspd.engine.direction import one_way_shares
-from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence
+from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence, over_recent
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
 from custom_components.uspd.engine.lines import beside_db, find_lines, held_still
 from custom_components.uspd.engine.pipeline import network_start_frames
@@ -170,6 +170,8 @@ def run_detector(
     motion_cap_frames: int = TUNING.motion_cap_frames,
     network_motion_bias_logit: float = TUNING.network_motion_bias_logit,
     network_context_boost_logit: float = TUNING.network_context_boost_logit,
+    recent_frames: int = TUNING.recent_frames,
+    recent_rise_db: float = TUNING.recent_rise_db,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -201,6 +203,8 @@ def run_detector(
         motion_cap_frames=motion_cap_frames,
         network_motion_bias_logit=network_motion_bias_logit,
         network_context_boost_logit=network_context_boost_logit,
+        recent_frames=recent_frames,
+        recent_rise_db=recent_rise_db,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -229,6 +233,11 @@ def run_detector(
     reported = np.zeros(len(s.t), dtype=bool)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
     moving = recent_motion_db(s, motion_cap_frames, blank)
+    recent, run_db = (
+        recent_walking_db(s, recent_frames, occupy_frames, blank)
+        if probs is not None and recent_rise_db > -math.inf
+        else (np.full(len(s.t), np.nan), np.full(len(s.t), np.nan))
+    )
     for k in range(len(s.t)):
         bands = (float(s.bands[k, 0]), float(s.bands[k, 1]), float(s.bands[k, 2]))
         ev = (
@@ -247,6 +256,8 @@ def run_detector(
                 float(moving[k]) if det.occupied else None,
             )
         )
+        if not np.isnan(recent[k]):  # the engine asks only where the frame may open a room: the same decisions
+            ev = over_recent(ev, float(recent[k]), float(run_db[k]), tuning)
         t = float(s.t[k])
         d = det.update(t, ev, still_since(t, float(s.still_db[k]), tuning) if stillness else None)
         motion[k], occ[k], reported[k] = code[d.motion], d.occupied, d.reported != Motion.NONE
@@ -263,6 +274,21 @@ def recent_motion_db(s: SceneFrames, frames: int, start: int) -> np.ndarray:
     padded = np.concatenate([np.full(max(1, frames) - 1, -np.inf), e])
     held: np.ndarray = sliding_window_view(padded, max(1, frames)).max(axis=1)
     return held
+
+
+def recent_walking_db(s: SceneFrames, frames: int, gap: int, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame, the walking band's median over the `frames` before the last `gap`, and those last ones' mean.
+
+    As RecentWalking.levels; NaN until a whole window was heard. As in the engine, only frames from `start` on count.
+    """
+    e = s.bands[start:, 1].astype(np.float64)
+    median, mean = np.full(len(s.t), np.nan), np.full(len(s.t), np.nan)
+    full = gap + frames - 1  # from here on (after start), a whole window of frames
+    if len(e) > full:
+        windows = sliding_window_view(e, gap + frames)
+        median[start + full :] = np.median(windows[:, :frames], axis=1)
+        mean[start + full :] = windows[:, frames:].mean(axis=1)
+    return median, mean
 
 
 def network_windows(s: SceneFrames) -> np.ndarray:

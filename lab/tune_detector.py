@@ -2,7 +2,7 @@
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
                                              | --symmetry-beside | --line-outliers | --fast | --one-way
-                                             | --tones | --regate | --motion | --motion-frames
+                                             | --tones | --regate | --recent | --motion | --motion-frames
                                              | --motion-bar
                                              | --clear]
 
@@ -98,6 +98,12 @@ room; the rules now judge that energy's shape (a still line, two even
 sides, a draft's swing), and a walker 4-5.5 m away or across the line of
 sight brings little energy.
 
+With --recent (the widened stream too), whether an opening run's mean
+walking-band level must clear the band's median over the frames before it
+(Tuning.recent_frames) by recent_rise_db, where that is higher than the
+opening gate: music and a fan's draft hold the band up for as long as they
+sound, and someone coming in rises over them (evidence.RecentWalking).
+
 The benchmark is run once, after the choice.
 """
 
@@ -161,6 +167,8 @@ ONE_WAY_CHOICES = ((40, 0.0), (40, 0.3), (40, 0.4), (40, 0.5), (60, 0.4), (80, 0
 TONE_CHOICES_DB = ((None, math.inf), (0.0, math.inf), (0.0, 30.0), (0.0, 25.0))
 # --regate: the walking-band energy behind the network's call that opens an empty room, with every later rule on.
 REGATE_CHOICES_DB = (4.5, 3.5, 2.5, 1.5)
+# --recent: (frames before the opening run, rise over their walking-band median in dB); -inf: off.
+RECENT_CHOICES = ((400, 0.0), (400, 3.0), (400, 1.5), (400, 6.0), (200, 3.0), (800, 3.0), (400, 4.5), (400, -math.inf))
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,8 @@ class Setting:
     one_way_share: float = TUNING.one_way_share
     line_skirt_db: float | None = TUNING.line_skirt_db
     weak_line_db: float = TUNING.weak_line_db
+    recent_frames: int = TUNING.recent_frames
+    recent_rise_db: float = TUNING.recent_rise_db
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -341,10 +351,13 @@ def main() -> None:
     )
     parser.add_argument("--tones", action="store_true", help="sweep a still line's skirt and how strong a line must be")
     parser.add_argument("--regate", action="store_true", help="sweep the opening gate again with every later rule on")
+    parser.add_argument(
+        "--recent", action="store_true", help="sweep how far walking must rise over the band's recent median to open"
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    widened = args.clear or args.fast or args.one_way or args.tones or args.regate
+    widened = args.clear or args.fast or args.one_way or args.tones or args.regate or args.recent
     wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if widened else []
     scenes = build(jobs + wide)
     probs = litert_probs(scenes)
@@ -391,7 +404,9 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.regate:
+    if args.recent:
+        settings = [dataclasses.replace(now, recent_frames=n, recent_rise_db=db) for n, db in RECENT_CHOICES]
+    elif args.regate:
         settings = [dataclasses.replace(now, occupy_gate_db=db) for db in REGATE_CHOICES_DB]
     elif args.tones:
         settings = [dataclasses.replace(now, line_skirt_db=sk, weak_line_db=weak) for sk, weak in TONE_CHOICES_DB]
@@ -436,7 +451,7 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way, --tones and --regate also count the widened stream's empty rooms (drafts, tones).
+    # --fast, --one-way, --tones, --regate and --recent also count the widened stream's empty rooms (drafts, tones).
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     sweep(
         jobs,
@@ -473,7 +488,7 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db  fast  one_way  skirt  weak_line"
+          "  outlier_db  fast  one_way  skirt  weak_line  recent"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
@@ -510,6 +525,8 @@ def _sweep_line(setting: Setting) -> str:
             one_way_share=setting.one_way_share,
             line_skirt_db=setting.line_skirt_db,
             weak_line_db=setting.weak_line_db,
+            recent_frames=setting.recent_frames,
+            recent_rise_db=setting.recent_rise_db,
         )
         for i in use
     }
@@ -538,6 +555,7 @@ def _sweep_line(setting: Setting) -> str:
         d_missed += not runs[i].occupied[first_walk:].any()
     fast = "off" if setting.fast_frames >= setting.occupy_frames else f"{setting.fast_frames}@{setting.fast_logit:g}"
     one_way = f"{setting.one_way_share:g}/{setting.one_way_frames}" if setting.one_way_share > 0 else "off"
+    recent = "off" if setting.recent_rise_db == -math.inf else f"{setting.recent_rise_db:g}/{setting.recent_frames}"
     std, sym, steady, outlier = setting.line_std_db, setting.symmetry_db, setting.steady_std_db, setting.line_outlier_db
     return (
         f"{setting.gate_db:7.1f}  {setting.occupy_gate_db:14.1f}  {setting.occupy_frames:13d}"
@@ -546,6 +564,7 @@ def _sweep_line(setting: Setting) -> str:
         f"  {'off' if outlier is None else outlier:>10}"
         f"  {fast:>5}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
         f"  {setting.weak_line_db:9g}"
+        f"  {recent:>7}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
     )

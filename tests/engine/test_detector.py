@@ -8,7 +8,13 @@ import math
 import numpy as np
 
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
-from custom_components.uspd.engine.evidence import Evidence, RecentMotionEnergy, network_evidence
+from custom_components.uspd.engine.evidence import (
+    Evidence,
+    RecentMotionEnergy,
+    RecentWalking,
+    network_evidence,
+    over_recent,
+)
 from custom_components.uspd.engine.tuning import TUNING
 
 MAJOR_GATE_DB = TUNING.major_gate_db
@@ -95,6 +101,32 @@ def test_a_hand_burst_s_motion_call_may_come_just_after_its_energy() -> None:
     assert network_evidence(sure_walk, (0.0, 0.0, 0.0), motion_db=30.0).major_logit < 0.0
     recent.reset()
     assert recent.push((0.0, -3.0, 0.0)) == 0.0  # a reset forgets the burst
+
+
+def test_the_opening_gate_stands_on_the_walking_band_s_recent_level_where_that_is_higher() -> None:
+    """Music or a draft held the walking band at 13 dB: walking at that level opens no room; rising over it does."""
+    rise = dataclasses.replace(PLAIN, recent_rise_db=3.0, recent_frames=8, occupy_frames=4)
+    recent = RecentWalking(rise.recent_frames, rise.occupy_frames)
+    for _ in range(rise.occupy_frames):
+        recent.push(13.0)
+    assert recent.levels() is None  # only the opening run's frames so far: nothing before it
+    for level in [13.0] * 10 + [40.0, 20.0, 20.0, 20.0]:
+        recent.push(level)
+    # The run's own frames are left out of the median (the oldest fell away) and make the run's mean.
+    assert recent.levels() == (13.0, 25.0)
+    recent.reset()
+    assert recent.levels() is None
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    frame = network_evidence(sure_walk, (20.0, 20.0, 0.0), rise)
+    assert over_recent(frame, 13.0, 14.0, rise).occupy_cap < 0.0 < frame.occupy_cap  # a run 1 dB over the music
+    assert over_recent(frame, 13.0, 16.0, rise).occupy_cap == 0.0  # 3 dB over it: at the bar
+    assert over_recent(frame, 13.0, 40.0, rise) == frame  # well over it, the frame's own gate binds as ever
+    assert over_recent(frame, 1.0, 2.0, rise) == frame  # a quiet band before: the gate stands on the floor
+    symmetric = network_evidence(sure_walk, (20.0, 30.0, 0.0), rise, opens_no_room=True)
+    assert over_recent(symmetric, 13.0, 30.0, rise).occupy_cap == -math.inf
+    faint = over_recent(frame, 13.0, 14.0, rise)
+    assert not any(occ for _, occ in _feed(Detector(DetectorConfig(), rise), [faint] * 40))
+    assert _feed(Detector(DetectorConfig(), rise), [over_recent(frame, 13.0, 20.0, rise)] * 40)[-1][1]
 
 
 def test_walking_energy_between_the_two_gates_is_reported_but_opens_no_room() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
 from custom_components.uspd.engine.walking import walking_db, walking_power
 from custom_components.uspd.sim.render import Renderer
-from custom_components.uspd.sim.scene import Curtain, Fan, Interferer, Scene, Seated, Walker
+from custom_components.uspd.sim.scene import Curtain, Fan, Interferer, Music, Scene, Seated, Walker
 from lab import seeds
 
 
@@ -69,7 +70,7 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     assert missed[:2] == (0, 1)
 
 
-@pytest.mark.parametrize("other", ["nothing", "tone", "draft", "hand", "hand_bar"])
+@pytest.mark.parametrize("other", ["nothing", "tone", "draft", "music", "hand", "hand_bar"])
 def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) -> None:
     """The lab's detector run over cached frames makes the engine's decisions, cold start included.
 
@@ -81,7 +82,10 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     and the fast opening on (Tuning.occupy_fast_frames, off as shipped): the
     window rules (a young tone held still, then a line) judge alike too. With
     a ceiling fan's strong draft and the one-way rule at a share it must
-    judge (direction.py): that rule's second of history too. With someone
+    judge (direction.py): that rule's second of history too. With music
+    through the speaker from the start, and the opening gate standing on the
+    walking band's recent level (Tuning.recent_rise_db, off as shipped) with
+    a short memory: its window of levels too. With someone
     who walks in and sits down to work: the motion gate's recent frames
     (Tuning.motion_cap_frames), or another motion bar for the network
     (Tuning.network_motion_bias_logit; here the band energy, not the bar,
@@ -92,10 +96,11 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     from lab.scenes import Draw
 
     walker = Walker(((0.0, 0.5, 3.5), (5.0, 2.5, 1.0)))
-    sounds: dict[str, tuple[Interferer | Fan, ...]] = {
+    sounds: dict[str, tuple[Interferer | Fan | Music, ...]] = {
         "nothing": (),
         "tone": (Interferer(40300.0, -70.0, start_s=1.5),),
         "draft": (Fan(0.0, 5.0, airflow_jitter_mps=1.5, jitter_band_hz=(0.5, 20.0)),),
+        "music": (Music(0.0, 5.0, pm_dbc=-30.0),),
     }
     if other.startswith("hand"):  # they walk in, so the room is occupied, and sit down to work
         seat = (3.0, 2.0)
@@ -116,6 +121,8 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         "occupy_fast_logit": fast[1],
         "one_way_frames": one_way[0],
         "one_way_share": one_way[1],
+        "recent_frames": 20 if other == "music" else TUNING.recent_frames,
+        "recent_rise_db": 3.0 if other == "music" else TUNING.recent_rise_db,  # off as shipped
     }
     run = lab_eval.run_detector(frames, probs, DetectorConfig(), **knobs)  # type: ignore[arg-type]
 
@@ -150,6 +157,11 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         two_way = one_way_shares(walking_power(lab_eval.network_windows(frames)[:, -1, :]), 40) < 0.9
         assert (two_way & (run.motion == 2)).any()
         assert np.argmax(run.occupied) >= np.argmax(plain.occupied)
+    if other == "music":  # the band's recent level raised the opening gate in frames that could open a room
+        recent, _ = lab_eval.recent_walking_db(frames, 20, TUNING.occupy_frames, lab_eval.network_start(frames))
+        assert ((recent + 3.0 > TUNING.occupy_gate_db) & (run.motion == 2)).any()
+        off = lab_eval.run_detector(frames, probs, DetectorConfig(), **{**knobs, "recent_rise_db": -math.inf})  # type: ignore[arg-type]
+        assert np.argmax(run.occupied) > np.argmax(off.occupied)  # so the engine, deciding alike, stood on it too
     if other == "hand":  # the gate's recent frames let hand motion through that this frame's energy alone would not
         one = {**knobs, "motion_cap_frames": 1}
         own = lab_eval.run_detector(frames, probs, DetectorConfig(), **one)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -124,6 +124,55 @@ class RecentMotionEnergy:
         """Add this frame's (minor, major, guard) dB; the most minor or major energy over the recent frames."""
         self._recent.append(max(bands[0], bands[1]))
         return max(self._recent)
+
+
+class RecentWalking:
+    """The walking band's median over the recent frames before an opening run: where the opening gate stands.
+
+    Over Tuning.recent_frames, before the last occupy_frames. Music and a
+    ceiling fan's draft fill the walking band for as long as they sound, and
+    the network's walking call on them, however rare, can hold for an
+    opening run; someone coming in rises over them. The run's own frames are
+    left out, so a walker does not raise the level he must clear.
+    """
+
+    def __init__(self, frames: int, gap: int) -> None:
+        self._full = frames + gap
+        self._levels: deque[float] = deque(maxlen=self._full)
+        self._gap = gap
+
+    def reset(self) -> None:
+        """A new stream, or frames without the tone: nothing heard of late."""
+        self._levels.clear()
+
+    def push(self, walking_db: float) -> None:
+        """Add this frame's walking-band energy (dB over the floor)."""
+        self._levels.append(walking_db)
+
+    def levels(self) -> tuple[float, float] | None:
+        """The median over the frames before the last gap, and the mean of those last (the run's).
+
+        None until the whole window has been heard since a reset: after a cold start someone may be walking
+        all along, and a short window would hold only his own frames. Asked only where a frame may open a room:
+        a median every frame would cost more than the frame's other rules.
+        """
+        if len(self._levels) < self._full:
+            return None
+        levels = np.fromiter(self._levels, dtype=np.float64, count=self._full)
+        return float(np.median(levels[: -self._gap])), float(levels[-self._gap :].mean())
+
+
+def over_recent(ev: Evidence, recent_db: float, run_db: float, tuning: Tuning = TUNING) -> Evidence:
+    """The opening run's mean level must clear the band's recent median by recent_rise_db where that is higher.
+
+    Higher, that is, than occupy_gate_db; the run: the last occupy_frames, its
+    mean in dB. The run's mean, not each frame's: the band's level beside music or a fan
+    wavers by several dB from frame to frame, and each dip would end the run.
+    """
+    gate = recent_db + tuning.recent_rise_db
+    if gate <= tuning.occupy_gate_db:
+        return ev
+    return replace(ev, occupy_cap=min(ev.occupy_cap, (run_db - gate) * tuning.logit_per_db))
 
 
 def network_evidence(

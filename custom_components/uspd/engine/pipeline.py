@@ -17,7 +17,16 @@ from .demodulate import Demodulator
 from .detector import Decision, Detector, DetectorConfig
 from .direction import DirectionHistory
 from .doppler import DopplerFrame, DopplerFramer
-from .evidence import NO_EVIDENCE, BandEvidence, Evidence, RecentMotionEnergy, energy_caps, network_evidence
+from .evidence import (
+    NO_EVIDENCE,
+    BandEvidence,
+    Evidence,
+    RecentMotionEnergy,
+    RecentWalking,
+    energy_caps,
+    network_evidence,
+    over_recent,
+)
 from .features import FeatureStack
 from .lines import beside_db, held_still, lines_in
 from .rates import BasebandPlan, plan_baseband
@@ -133,6 +142,7 @@ class Engine:
         self.walking = WalkingWindow()
         self.direction = DirectionHistory(config.tuning.one_way_frames)
         self.recent_motion = RecentMotionEnergy(config.tuning.motion_cap_frames)
+        self.recent_walking = RecentWalking(config.tuning.recent_frames, config.tuning.occupy_frames)
         self.detector = Detector(config.detector, config.tuning, network=classifier is not None)
         far = np.abs(self.speeds_mps) >= 0.5 * np.abs(self.speeds_mps).max()
         # The mean over the far bins as one product (the noise floor's level, every frame).
@@ -198,6 +208,7 @@ class Engine:
         self.walking.reset()
         self.direction.reset()
         self.recent_motion.reset()
+        self.recent_walking.reset()
         self.detector.reset()
 
     def process(self, audio: NDArray[np.floating]) -> list[FrameResult]:
@@ -284,6 +295,7 @@ class Engine:
             self.walking.reset()
             self.direction.reset()
             self.recent_motion.reset()
+            self.recent_walking.reset()
             return NO_EVIDENCE, None
         if self.classifier is None:
             return self.bands(frame.ratio), None
@@ -293,6 +305,7 @@ class Engine:
         self.direction.push(self.walking.power[-1])
         bands = self.bands.bands(frame.ratio)
         recent_db = self.recent_motion.push(bands)
+        self.recent_walking.push(bands[1])
         moving_db = recent_db if self.detector.occupied else None
         probs = None
         # Most frames of a quiet room: the band energy alone keeps the detector at no motion, so the
@@ -327,14 +340,16 @@ class Engine:
             held_still=still,
             motion_db=moving_db,
         )
-        # Whether the band kept one way (direction.py) matters only to a frame that may be MAJOR, and so open a
-        # room: its major logit over the lowest bar walking has (the threshold less hysteresis). Until a whole
-        # window has been judged (after a cold start, or the tone back on) a draft cannot be told from a walker,
-        # and no room opens: a ceiling fan switched on 0.8 s into sensing did (lab/README.md, "Real recordings").
-        if (
-            tuning.one_way_share > 0
-            and evidence.major_logit > self.detector.threshold_logit() - tuning.hysteresis_logit
-            and (not self.direction.full or self.direction.share() < tuning.one_way_share)
-        ):
+        # What follows matters only to a frame that may be MAJOR, and so open a room: its major logit over the
+        # lowest bar walking has (the threshold less hysteresis).
+        if evidence.major_logit <= self.detector.threshold_logit() - tuning.hysteresis_logit:
+            return evidence, probs
+        # The opening gate stands on the walking band's recent level where that is higher (Tuning.recent_rise_db).
+        if tuning.recent_rise_db > -math.inf and (levels := self.recent_walking.levels()) is not None:
+            evidence = over_recent(evidence, *levels, tuning)
+        # Whether the band kept one way (direction.py): until a whole window has been judged (after a cold start,
+        # or the tone back on) a draft cannot be told from a walker, and no room opens: a ceiling fan switched on
+        # 0.8 s into sensing did (lab/README.md, "Real recordings").
+        if tuning.one_way_share > 0 and (not self.direction.full or self.direction.share() < tuning.one_way_share):
             evidence = replace(evidence, two_way=True)
         return evidence, probs

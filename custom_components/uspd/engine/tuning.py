@@ -128,6 +128,16 @@ class Tuning:
     one_way_share: float = 0.4
     """Least share of that window's side difference on its net side (0: off); `scripts/lab tune_detector --one-way`."""
 
+    # Music and a fan's draft hold the walking band up for as long as they sound; someone coming in rises over
+    # it. An opening run's mean level may have to clear the band's median over the frames before it. Off: on the
+    # training streams every setting lost walk-ins with a distractor there (3 dB, which closes the shifted
+    # suite's music and ceiling-fan openings, lost 3 and a plain one for 3 openings saved; lab/results/
+    # tune_detector.txt, --recent).
+    recent_frames: int = 400
+    """Frames before the opening run whose walking median the gate stands on; `scripts/lab tune_detector --recent`."""
+    recent_rise_db: float = -math.inf
+    """How far over that median walking must rise to open a room (-inf: off); `scripts/lab tune_detector --recent`."""
+
     # Breathing (stillness.py).
     # 3.4 dB over the highest window of 3.5 h of empty rooms with fans, curtains, music, tones and clicks on
     # training seeds (30.6 dB, a curtain swaying slowly); seated readers' still stretches score 35-70 dB.
