@@ -3,8 +3,8 @@
 Music moving the sensing speaker's cone modulates the tone by a real signal
 x(t) on every path it takes: S·(jβ + γ)·x(t). A real signal's spectrum is
 conjugate-symmetric, so in each pair of mirror Doppler bins (+f, −f) the
-distortion keeps a fixed complex ratio X(+f) / X(−f)* = H(+f) / H(−f)*
-(H: the static paths' sum, each with its own delay) whatever the note, on
+distortion keeps a fixed complex ratio X(+f) / X(−f)* = H(+f)·c / (H(−f)·c)*
+(H: the static paths' sum, each with its own delay; c = jβ + γ) whatever the note, on
 one mic as on several. A person's echo at +f has no partner at −f. So per
 mic and walking-band pair, the pair (X(+f), X(−f)*) is tracked over
 MEMORY_S; where it has been coherent (COHERENCE), the speaker's power in
@@ -59,7 +59,9 @@ class PairTracker:
     def push(self, spectrum: NDArray[np.complex128]) -> float:
         """One frame's spectra (mics, window): the share of its walking-band power that the speaker put there.
 
-        NaN until MEMORY_S of frames have been seen.
+        NaN until MEMORY_S of frames have been seen, or where the band holds no power at all. A pair counts where
+        its coherence is over COHERENCE, its noise too; a weaker music pair not at all, so the share reads the
+        loud music (the measure's bias).
         """
         a = spectrum[:, self._half + self._pairs]
         b = np.conj(spectrum[:, self._half - self._pairs])
@@ -79,7 +81,7 @@ class PairTracker:
         if self._seen <= self._warm:
             return math.nan
         total = float(power.sum())
-        return float((speaker * coherent).sum()) / total if total > 0 else 0.0
+        return float((speaker * coherent).sum()) / total if total > 0 else math.nan
 
 
 class _Spy(SpeakerDistortionCanceller):

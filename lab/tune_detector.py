@@ -168,7 +168,7 @@ TONE_CHOICES_DB = ((None, math.inf), (0.0, math.inf), (0.0, 30.0), (0.0, 25.0))
 # --regate: the walking-band energy behind the network's call that opens an empty room, with every later rule on.
 REGATE_CHOICES_DB = (4.5, 3.5, 2.5, 1.5)
 # --recent: (frames before the opening run, rise over their walking-band median in dB); -inf: off.
-RECENT_CHOICES = ((400, 0.0), (400, 3.0), (400, 1.5), (400, 6.0), (200, 3.0), (800, 3.0), (400, 4.5), (400, -math.inf))
+RECENT_CHOICES = ((400, 3.0), (800, 3.0), (400, 0.0), (800, 1.5), (400, -math.inf))
 
 
 @dataclass(frozen=True)

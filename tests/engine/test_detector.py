@@ -107,13 +107,13 @@ def test_the_opening_gate_stands_on_the_walking_band_s_recent_level_where_that_i
     """Music or a draft held the walking band at 13 dB: walking at that level opens no room; rising over it does."""
     rise = dataclasses.replace(PLAIN, recent_rise_db=3.0, recent_frames=8, occupy_frames=4)
     recent = RecentWalking(rise.recent_frames, rise.occupy_frames)
-    for _ in range(rise.occupy_frames):
-        recent.push(13.0)
-    assert recent.levels() is None  # only the opening run's frames so far: nothing before it
-    for level in [13.0] * 10 + [40.0, 20.0, 20.0, 20.0]:
+    levels = [float(x) for x in range(1, 16)]  # 15 frames, each its own level
+    for i, level in enumerate(levels):
         recent.push(level)
-    # The run's own frames are left out of the median (the oldest fell away) and make the run's mean.
-    assert recent.levels() == (13.0, 25.0)
+        if i + 1 < rise.recent_frames + rise.occupy_frames:
+            assert recent.levels() is None  # not a whole window heard yet
+    # The last 12 heard: the 8 before the run (4..11, median 7.5) and the run's 4 (12..15, mean 13.5).
+    assert recent.levels() == (7.5, 13.5)
     recent.reset()
     assert recent.levels() is None
     sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)

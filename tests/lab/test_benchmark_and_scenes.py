@@ -83,9 +83,9 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     window rules (a young tone held still, then a line) judge alike too. With
     a ceiling fan's strong draft and the one-way rule at a share it must
     judge (direction.py): that rule's second of history too. With music
-    through the speaker from the start, and the opening gate standing on the
-    walking band's recent level (Tuning.recent_rise_db, off as shipped) with
-    a short memory: its window of levels too. With someone
+    through the speaker from the start, and the opening gate standing 3 dB
+    over the walking band's recent level (Tuning.recent_rise_db; 0 as
+    shipped) with a short memory: its window of levels too. With someone
     who walks in and sits down to work: the motion gate's recent frames
     (Tuning.motion_cap_frames), or another motion bar for the network
     (Tuning.network_motion_bias_logit; here the band energy, not the bar,
@@ -122,7 +122,7 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         "one_way_frames": one_way[0],
         "one_way_share": one_way[1],
         "recent_frames": 20 if other == "music" else TUNING.recent_frames,
-        "recent_rise_db": 3.0 if other == "music" else TUNING.recent_rise_db,  # off as shipped
+        "recent_rise_db": 3.0 if other == "music" else TUNING.recent_rise_db,
     }
     run = lab_eval.run_detector(frames, probs, DetectorConfig(), **knobs)  # type: ignore[arg-type]
 

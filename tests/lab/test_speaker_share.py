@@ -46,6 +46,7 @@ def test_music_through_paths_of_their_own_delays_is_found_on_one_mic_as_on_sever
         h_up, h_down = _paths(rng, mics)
         shares = [tracker.push(_music(rng, h_up, h_down) + _noise(rng, mics)) for _ in range(400)]
         assert np.isnan(shares[:80]).all()  # a memory (2 s) learned first
+        assert np.isfinite(shares[80:]).all()
         assert min(shares[-100:]) > 0.95
 
 

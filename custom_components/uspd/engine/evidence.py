@@ -162,17 +162,19 @@ class RecentWalking:
         return float(np.median(levels[: -self._gap])), float(levels[-self._gap :].mean())
 
 
-def over_recent(ev: Evidence, recent_db: float, run_db: float, tuning: Tuning = TUNING) -> Evidence:
-    """The opening run's mean level must clear the band's recent median by recent_rise_db where that is higher.
+def over_recent(ev: Evidence, recent_db: float, last_db: float, tuning: Tuning = TUNING) -> Evidence:
+    """The walking band's mean over the last occupy_frames must clear its recent median by recent_rise_db.
 
-    Higher, that is, than occupy_gate_db; the run: the last occupy_frames, its
-    mean in dB. The run's mean, not each frame's: the band's level beside music or a fan
-    wavers by several dB from frame to frame, and each dip would end the run.
+    Only where that is higher than occupy_gate_db, and not beside a still
+    line (another device's tone holds the whole band up; the lines' rules
+    judge walking beside it). The mean, not each frame's level: beside music
+    or a fan the band wavers by several dB from frame to frame, and each dip
+    would end the opening run.
     """
     gate = recent_db + tuning.recent_rise_db
-    if gate <= tuning.occupy_gate_db:
+    if gate <= tuning.occupy_gate_db or ev.beside_line:
         return ev
-    return replace(ev, occupy_cap=min(ev.occupy_cap, (run_db - gate) * tuning.logit_per_db))
+    return replace(ev, occupy_cap=min(ev.occupy_cap, (last_db - gate) * tuning.logit_per_db))
 
 
 def network_evidence(

@@ -129,13 +129,12 @@ class Tuning:
     """Least share of that window's side difference on its net side (0: off); `scripts/lab tune_detector --one-way`."""
 
     # Music and a fan's draft hold the walking band up for as long as they sound; someone coming in rises over
-    # it. An opening run's mean level may have to clear the band's median over the frames before it. Off: on the
-    # training streams every setting lost walk-ins with a distractor there (3 dB, which closes the shifted
-    # suite's music and ceiling-fan openings, lost 3 and a plain one for 3 openings saved; lab/results/
-    # tune_detector.txt, --recent).
+    # it. So the band's mean over the last occupy_frames must reach its median over the frames before (not beside
+    # a still line: a tone holds the whole band up). The most asked of it that lost no walk or walk-in on the
+    # training streams, the widened one included (lab/results/tune_detector.txt, --recent).
     recent_frames: int = 400
     """Frames before the opening run whose walking median the gate stands on; `scripts/lab tune_detector --recent`."""
-    recent_rise_db: float = -math.inf
+    recent_rise_db: float = 0.0
     """How far over that median walking must rise to open a room (-inf: off); `scripts/lab tune_detector --recent`."""
 
     # Breathing (stillness.py).
