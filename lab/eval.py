@@ -256,8 +256,10 @@ def run_detector(
                 float(moving[k]) if det.occupied else None,
             )
         )
-        # As the engine: only where the frame may open a room (its major logit over the lowest bar walking has).
-        if not np.isnan(recent[k]) and ev.major_logit > det.threshold_logit() - tuning.hysteresis_logit:
+        # As the engine: only where the frame may open a room (its major logit over the lowest bar walking has,
+        # the room vacant).
+        vacant = not det.occupied
+        if vacant and not np.isnan(recent[k]) and ev.major_logit > det.threshold_logit() - tuning.hysteresis_logit:
             ev = over_recent(ev, float(recent[k]), float(run_db[k]), tuning)
         t = float(s.t[k])
         d = det.update(t, ev, still_since(t, float(s.still_db[k]), tuning) if stillness else None)

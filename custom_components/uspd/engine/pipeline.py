@@ -344,8 +344,13 @@ class Engine:
         # lowest bar walking has (the threshold less hysteresis).
         if evidence.major_logit <= self.detector.threshold_logit() - tuning.hysteresis_logit:
             return evidence, probs
-        # The opening gate stands on the walking band's recent level where that is higher (Tuning.recent_rise_db).
-        if tuning.recent_rise_db > -math.inf and (levels := self.recent_walking.levels()) is not None:
+        # The opening gate stands on the walking band's recent level where that is higher (Tuning.recent_rise_db);
+        # an occupied room opens nothing, and a walker in it (MAJOR) keeps it so: no median to take there.
+        if (
+            tuning.recent_rise_db > -math.inf
+            and not self.detector.occupied
+            and (levels := self.recent_walking.levels()) is not None
+        ):
             evidence = over_recent(evidence, *levels, tuning)
         # Whether the band kept one way (direction.py): until a whole window has been judged (after a cold start,
         # or the tone back on) a draft cannot be told from a walker, and no room opens: a ceiling fan switched on
