@@ -146,17 +146,15 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
     probs = litert_probs([s])[0]
     shipped = run_detector(s, probs, DetectorConfig())
     missed = [(a, b, near) for a, b, near in counted if not reported(s, shipped, a, b)]
-    speaker = np.full(len(t), np.nan)
+    # With music: each walk's median share within 4 m, by its first frame; not where the walk came within 4 m
+    # before the share was known (its first MEMORY_S).
+    share: dict[int, float] = {}
     if any(isinstance(src, Music) for src in d.scene.sources):
         shared_t, speaker = scene_shares(job)  # type: ignore[arg-type]
         same = len(shared_t) == len(speaker) == len(t) and np.allclose(shared_t, t, atol=1e-3)
         assert same, "rendered again, the scene gave other frames than its cached ones"
-        # Not where the walk came within 4 m before the share was known (its first MEMORY_S).
-        out.speaker = [
-            (float(np.nanmedian(speaker[near])), not reported(s, shipped, a, b))
-            for a, b, near in counted
-            if np.isfinite(speaker[near]).any()
-        ]
+        share = {a: float(np.nanmedian(speaker[near])) for a, _, near in counted if np.isfinite(speaker[near]).any()}
+        out.speaker = [(share[a], not reported(s, shipped, a, b)) for a, b, _ in counted if a in share]
     if not missed:
         return out
     variants = {name: run_detector(s, probs, DetectorConfig(), **kw) for name, kw in WITHOUT.items()}  # type: ignore[arg-type]
@@ -194,10 +192,10 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
             f"(a room opens after {TUNING.occupy_frames})",
             *(
                 [
-                    f"  the walking band {np.nanmedian(speaker[near]):.0%} the speaker's own distortion (median within "
+                    f"  the walking band {share[a]:.0%} the speaker's own distortion (median within "
                     f"{MAJOR_RANGE_M:.0f} m; lab/speaker_share.py)"
                 ]
-                if np.isfinite(speaker[near]).any()
+                if a in share
                 else []
             ),
             f"  opens without: {cause}",

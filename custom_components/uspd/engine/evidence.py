@@ -153,8 +153,8 @@ class RecentWalking:
         """The median over the frames before the last gap, and the mean of those last (the run's).
 
         None until the whole window has been heard since a reset: after a cold start someone may be walking
-        all along, and a short window would hold only his own frames. Asked only where a frame may open a room:
-        a median every frame would cost more than the frame's other rules.
+        all along, and a short window would hold only his own frames. Asked only where a frame may open a vacant
+        room: a median every frame would cost more than the frame's other rules.
         """
         if len(self._levels) < self._full:
             return None
