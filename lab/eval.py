@@ -163,6 +163,7 @@ def run_detector(
     motion_clear_s: float = TUNING.motion_clear_s,
     occupy_fast_frames: int = TUNING.occupy_fast_frames,
     occupy_fast_logit: float = TUNING.occupy_fast_logit,
+    occupy_fast_one_way: float = TUNING.occupy_fast_one_way,
     one_way_frames: int = TUNING.one_way_frames,
     one_way_share: float = TUNING.one_way_share,
     line_skirt_db: float | None = TUNING.line_skirt_db,
@@ -196,6 +197,7 @@ def run_detector(
         motion_clear_s=motion_clear_s,
         occupy_fast_frames=occupy_fast_frames,
         occupy_fast_logit=occupy_fast_logit,
+        occupy_fast_one_way=occupy_fast_one_way,
         one_way_frames=one_way_frames,
         one_way_share=one_way_share,
         line_skirt_db=line_skirt_db,
@@ -224,10 +226,14 @@ def run_detector(
         still = held_still(walking, walking.argmax(axis=-1), occupy_fast_frames, tuning)
     blank = network_start(s) if probs is not None else 0
     two_way = np.zeros(len(s.t), dtype=bool)
-    if windows is not None and one_way_share > 0:
-        two_way = one_way_shares(walking_power(windows[:, -1, :]), one_way_frames) < one_way_share
-        # As the engine: no opening until a whole window was judged after the network's start (DirectionHistory.full).
-        two_way[: blank + one_way_frames - 1] = True
+    wavering = np.zeros(len(s.t), dtype=bool)
+    if windows is not None:
+        shares = one_way_shares(walking_power(windows[:, -1, :]), one_way_frames)
+        # As the engine: no window judged yet after the network's start (DirectionHistory.full) keeps no way.
+        shares[: blank + one_way_frames - 1] = 0.0
+        two_way = shares < one_way_share
+        if occupy_fast_frames < occupy_frames:
+            wavering = ~two_way & (shares < occupy_fast_one_way)
     motion = np.zeros(len(s.t), dtype=np.int8)
     occ = np.zeros(len(s.t), dtype=bool)
     reported = np.zeros(len(s.t), dtype=bool)
@@ -254,6 +260,7 @@ def run_detector(
                 bool(still[k]),
                 bool(two_way[k]),
                 float(moving[k]) if det.occupied else None,
+                bool(wavering[k]),
             )
         )
         # As the engine: only where the frame may open a room (its major logit over the lowest bar walking has,

@@ -50,7 +50,9 @@ over the line's median and still be the line's (a click lifts it for a
 frame). With --fast, the shorter run (Tuning.occupy_fast_frames) that opens a
 room when each of its frames is some logits over both opening bars (the
 network's and the gate's) and the walking band's strongest bin did not hold
-still through it (lines.held_still), against the plain run alone (off); it
+still through it (lines.held_still) nor its energy kept one way less than
+a share over the last second (Tuning.occupy_fast_one_way), against the
+plain run alone (off); it
 also counts false occupancies in the widened mining stream's first hours
 (lab/widened.py: strong ceiling-fan drafts make clear walking energy fast).
 With --one-way (the widened stream too), over how many frames and by what
@@ -158,8 +160,9 @@ STEADY_CHOICES_DB = (None, 1.5, 2.0, 3.0)
 SYMMETRY_BESIDE_CHOICES_DB = (3.0, 4.0)
 # --line-outliers: how far a frame's level may rise over a still line's median and be the line's (None: any).
 LINE_OUTLIER_CHOICES_DB = (None, 8.0, 6.0, 4.5)
-# --fast: a shorter run that opens a room when every frame of it is far over the bars (frames, logits over).
-FAST_CHOICES = ((12, math.inf), (3, 2.0), *((4, m) for m in (0.0, 0.5, 1.0, 2.0, 3.0)), (6, 3.0))
+# --fast: a shorter run that opens a room when every frame of it is far over the bars (frames, logits over, and the
+# least one-way share over one_way_frames it asks; 0: no more than any opening).
+FAST_CHOICES = ((12, math.inf, 0.0), *((4, 1.0, share) for share in (0.0, 0.6, 0.7, 0.8, 0.9)))
 # --one-way: over how many frames the walking band must keep one direction, and what share of it (0: off).
 ONE_WAY_CHOICES = ((40, 0.0), (40, 0.3), (40, 0.4), (40, 0.5), (60, 0.4), (80, 0.4))
 # --tones: how far a bin may rise over the one nearer a still line and be its skirt (None: no skirt), and the least
@@ -186,6 +189,7 @@ class Setting:
     line_outlier_db: float | None = None
     fast_frames: int = TUNING.occupy_fast_frames
     fast_logit: float = TUNING.occupy_fast_logit
+    fast_one_way: float = TUNING.occupy_fast_one_way
     one_way_frames: int = TUNING.one_way_frames
     one_way_share: float = TUNING.one_way_share
     line_skirt_db: float | None = TUNING.line_skirt_db
@@ -411,7 +415,9 @@ def main() -> None:
     elif args.tones:
         settings = [dataclasses.replace(now, line_skirt_db=sk, weak_line_db=weak) for sk, weak in TONE_CHOICES_DB]
     elif args.fast:
-        settings = [dataclasses.replace(now, fast_frames=n, fast_logit=m) for n, m in FAST_CHOICES]
+        settings = [
+            dataclasses.replace(now, fast_frames=n, fast_logit=m, fast_one_way=share) for n, m, share in FAST_CHOICES
+        ]
     elif args.one_way:
         settings = [dataclasses.replace(now, one_way_frames=n, one_way_share=m) for n, m in ONE_WAY_CHOICES]
     elif args.line_outliers:
@@ -488,7 +494,7 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db  fast  one_way  skirt  weak_line  recent"
+          "  outlier_db       fast  one_way  skirt  weak_line  recent"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
@@ -521,6 +527,7 @@ def _sweep_line(setting: Setting) -> str:
             line_outlier_db=setting.line_outlier_db,
             occupy_fast_frames=setting.fast_frames,
             occupy_fast_logit=setting.fast_logit,
+            occupy_fast_one_way=setting.fast_one_way,
             one_way_frames=setting.one_way_frames,
             one_way_share=setting.one_way_share,
             line_skirt_db=setting.line_skirt_db,
@@ -553,7 +560,11 @@ def _sweep_line(setting: Setting) -> str:
         first_walk = runs_of(scenes[i].y == 2)[0][0]
         d_early += bool(runs[i].occupied[:first_walk].any())
         d_missed += not runs[i].occupied[first_walk:].any()
-    fast = "off" if setting.fast_frames >= setting.occupy_frames else f"{setting.fast_frames}@{setting.fast_logit:g}"
+    fast = (
+        "off"
+        if setting.fast_frames >= setting.occupy_frames
+        else f"{setting.fast_frames}@{setting.fast_logit:g}/{setting.fast_one_way:g}"
+    )
     one_way = f"{setting.one_way_share:g}/{setting.one_way_frames}" if setting.one_way_share > 0 else "off"
     recent = "off" if setting.recent_rise_db == -math.inf else f"{setting.recent_rise_db:g}/{setting.recent_frames}"
     std, sym, steady, outlier = setting.line_std_db, setting.symmetry_db, setting.steady_std_db, setting.line_outlier_db
@@ -562,7 +573,7 @@ def _sweep_line(setting: Setting) -> str:
         f"  {'off' if std is None else std:>11}  {setting.line_frames:11d}  {'off' if sym is None else sym:>11}"
         f"  {'off' if steady is None else steady:>9}  {'beside' if setting.symmetry_beside_line else 'all':>8}"
         f"  {'off' if outlier is None else outlier:>10}"
-        f"  {fast:>5}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
+        f"  {fast:>9}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
         f"  {setting.weak_line_db:9g}"
         f"  {recent:>7}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"

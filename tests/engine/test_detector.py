@@ -153,21 +153,32 @@ def test_walking_far_over_every_bar_opens_the_room_sooner_and_walking_at_the_edg
     # 4 dB over it: 2 logits, under occupy_fast_logit.
     edge = network_evidence(sure_walk, (20.0, gate + 4.0, 0.0), fast)
     assert min(clear.major_logit, clear.occupy_cap) >= 3.0 > min(edge.major_logit, edge.occupy_cap) > 0.0
-    got = _feed(Detector(DetectorConfig(), fast), [clear] * 20)
+    got = _feed(Detector(DetectorConfig(), fast, network=True), [clear] * 20)
     first_major = next(i for i, (m, _) in enumerate(got) if m == Motion.MAJOR)
     assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 5  # the sixth frame
-    got = _feed(Detector(DetectorConfig(), fast), [edge] * 20)
+    got = _feed(Detector(DetectorConfig(), fast, network=True), [edge] * 20)
     first_major = next(i for i, (m, _) in enumerate(got) if m == Motion.MAJOR)
     assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11  # the twelfth, as without the rule
     # One frame at the edge starts the fast count again: 4 clear MAJOR frames, 1 at the edge, 5 clear open
     # nothing; the sixth clear frame in a row opens it, while the plain run (11 frames) is still one short.
-    det = Detector(DetectorConfig(), fast)
+    det = Detector(DetectorConfig(), fast, network=True)
     got = _feed(det, [clear] * (ONSET_FRAMES + 3) + [edge] + [clear] * 5)
     assert not any(occ for _, occ in got)
     assert _feed(det, [clear], t0=1.0)[0][1]
     # The same run holding still (lines.held_still: perhaps a tone too young to be known as a line) waits.
     young = dataclasses.replace(clear, held_still=True)
-    got = _feed(Detector(DetectorConfig(), fast), [young] * 20)
+    got = _feed(Detector(DetectorConfig(), fast, network=True), [young] * 20)
+    assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11
+    # So does a run whose energy kept one way less than a walker's (Tuning.occupy_fast_one_way: a draft's spell).
+    spell = dataclasses.replace(clear, wavering=True)
+    got = _feed(Detector(DetectorConfig(), fast, network=True), [spell] * 20)
+    assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11
+    # The baseline's evidence judges neither (no direction, no still bin): it waits too, as does a network that failed.
+    got = _feed(Detector(DetectorConfig(), fast), [clear] * 20)
+    assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11
+    failed = Detector(DetectorConfig(), fast, network=True)
+    failed.use_baseline()
+    got = _feed(failed, [clear] * 20)
     assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11
     # Without the fast run the same clear walk waits for occupy_frames.
     plain = Detector(DetectorConfig(), dataclasses.replace(PLAIN, occupy_frames=12))

@@ -79,10 +79,10 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     one-way rule has a whole window of frames to judge, so neither may the
     benchmark. With
     another device's tone coming on in the walking band (1.3 m/s) as they walk
-    and the fast opening on (Tuning.occupy_fast_frames, off as shipped): the
-    window rules (a young tone held still, then a line) judge alike too. With
-    a ceiling fan's strong draft and the one-way rule at a share it must
-    judge (direction.py): that rule's second of history too. With music
+    (the fast opening on, Tuning.occupy_fast_frames): the window rules (a
+    young tone held still, then a line) judge alike too. With a ceiling fan's
+    strong draft and the one-way rule, and the fast opening's, at shares it
+    must judge (direction.py): that rule's second of history too. With music
     through the speaker from the start, and the opening gate standing 3 dB
     over the walking band's recent level (Tuning.recent_rise_db; 0 as
     shipped) with a short memory: its window of levels too. With someone
@@ -112,13 +112,12 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     frames = frames_of(Draw(scene, emission.carrier_hz, emission.level, "walk"))
     classifier = Classifier.load(prefer="numpy")
     probs = np.stack([classifier.probs(w) for w in lab_eval.network_windows(frames)])
-    fast = (4, 1.0) if other == "tone" else (TUNING.occupy_fast_frames, TUNING.occupy_fast_logit)
+    fast_one_way = 0.97 if other == "draft" else TUNING.occupy_fast_one_way
     one_way = (40, 0.9) if other == "draft" else (TUNING.one_way_frames, TUNING.one_way_share)
     knobs = {
         "motion_cap_frames": 4 if other == "hand" else TUNING.motion_cap_frames,  # off as shipped (1)
         "network_motion_bias_logit": 8.0 if other == "hand_bar" else TUNING.network_motion_bias_logit,
-        "occupy_fast_frames": fast[0],
-        "occupy_fast_logit": fast[1],
+        "occupy_fast_one_way": fast_one_way,
         "one_way_frames": one_way[0],
         "one_way_share": one_way[1],
         "recent_frames": 20 if other == "music" else TUNING.recent_frames,
@@ -146,16 +145,18 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     assert run.motion.max() == 2  # and the walk is seen once it may be
     assert run.occupied.any()
     # No room opens before a whole one-way window was judged (DirectionHistory.full), then the walker's does.
-    run_frames = min(TUNING.occupy_frames, knobs["occupy_fast_frames"])
+    run_frames = min(TUNING.occupy_frames, TUNING.occupy_fast_frames)
     assert np.argmax(run.occupied) >= lab_eval.network_start(frames) + knobs["one_way_frames"] - 1 + run_frames - 1
     plain = lab_eval.run_detector(frames, probs, DetectorConfig())
     if other == "tone":  # the young tone was there to be judged, and the fast run opened the room sooner
         walking = walking_db(lab_eval.network_windows(frames))
-        assert held_still(walking, walking.argmax(axis=-1), 4).any()
-        assert np.argmax(run.occupied) < np.argmax(plain.occupied)
+        assert held_still(walking, walking.argmax(axis=-1), TUNING.occupy_fast_frames).any()
+        slow = lab_eval.run_detector(frames, probs, DetectorConfig(), occupy_fast_frames=TUNING.occupy_frames)
+        assert np.argmax(run.occupied) < np.argmax(slow.occupied)
     if other == "draft":  # the draft swung the band both ways as the walker came: those frames were judged
-        two_way = one_way_shares(walking_power(lab_eval.network_windows(frames)[:, -1, :]), 40) < 0.9
-        assert (two_way & (run.motion == 2)).any()
+        shares = one_way_shares(walking_power(lab_eval.network_windows(frames)[:, -1, :]), 40)
+        assert ((shares < 0.9) & (run.motion == 2)).any()
+        assert ((shares >= 0.9) & (shares < fast_one_way) & (run.motion == 2)).any()  # and the fast run's, apart
         assert np.argmax(run.occupied) >= np.argmax(plain.occupied)
     if other == "music":  # the band's recent level raised the opening gate in frames that could open a room
         recent, _ = lab_eval.recent_walking_db(frames, 20, TUNING.occupy_frames, lab_eval.network_start(frames))

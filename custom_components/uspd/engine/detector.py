@@ -20,11 +20,13 @@ State machine (docs/how-it-works.md, "How it decides"):
   walking-band energy (as much approaching as receding, symmetry.py), nor a
   draft's (energy that swung both ways over the last one_way_frames,
   direction.py).
-  With occupy_fast_frames under occupy_frames (off as shipped, tuning.py),
-  walking clearly over both opening bars (occupy_fast_logit) opens it after
-  that many frames instead, a sequential test, unless the walking band's
-  strongest bin held still through them (lines.held_still: a tone that just
-  came on, not yet known as a line).
+  Walking clearly over both opening bars (occupy_fast_logit) opens it after
+  occupy_fast_frames instead (100 ms), a sequential test, unless the walking
+  band's strongest bin held still through them (lines.held_still: a tone
+  that just came on, not yet known as a line) or its energy kept one way over
+  the last second less than a walker's does (occupy_fast_one_way: a
+  draft's short one-way spells). The network's evidence only: the
+  baseline's judges neither.
 - vacant → occupied, slowly, for someone already seated when sensing
   starts (nobody walked in): over the last settle_window_s, MINOR motion in
   at least settle_minor_seconds different seconds (spread out, not one
@@ -114,11 +116,14 @@ class Detector:
         self.config = config
         self.tuning = tuning
         self.context_boost_logit = tuning.context_boost_logit(network)
+        # The fast opening is the network's: the baseline's evidence judges no direction and no still bin.
+        self._fast = network
         self.reset()
 
     def use_baseline(self) -> None:
         """The evidence comes from the band-energy baseline from now on (the network failed)."""
         self.context_boost_logit = self.tuning.context_boost_logit(False)
+        self._fast = False
 
     def reconfigure(self, config: DetectorConfig) -> None:
         """The user's options changed; the state carries on."""
@@ -250,7 +255,8 @@ class Detector:
         open_logit = min(ev.major_logit, ev.occupy_cap)  # the network's call and the gate's, the lower
         opening = motion == Motion.MAJOR and open_logit > theta - off_open and not ev.two_way
         self._major_run = self._major_run + 1 if opening else 0
-        strong = opening and not ev.held_still and open_logit - theta >= self.tuning.occupy_fast_logit
+        clear = open_logit - theta >= self.tuning.occupy_fast_logit and not (ev.held_still or ev.wavering)
+        strong = self._fast and opening and clear
         self._strong_run = self._strong_run + 1 if strong else 0
         if motion == Motion.MAJOR:
             self._last_major_s = t_s

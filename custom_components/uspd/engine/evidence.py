@@ -44,6 +44,9 @@ class Evidence:
     # The walking band's energy swung both ways over the last second (direction.py): a draft, not a walker, so this
     # frame counts towards no opening.
     two_way: bool = False
+    # It kept one way less than a walker does over that second (Tuning.occupy_fast_one_way): it may open a room,
+    # but not by the fast run.
+    wavering: bool = False
 
 
 # What a frame without a tone (or just after one changed) says: nothing moved that we could see.
@@ -186,6 +189,7 @@ def network_evidence(
     held_still: bool = False,
     two_way: bool = False,
     motion_db: float | None = None,
+    wavering: bool = False,
 ) -> Evidence:
     """probs: (background, minor, major), None where it was not asked; bands: the baseline's (minor, major, guard) dB.
 
@@ -201,7 +205,8 @@ def network_evidence(
     must clear the opening gate, where not all of it may count (beside a
     still line, lines.py); by default the band's own. held_still: the walking
     band's strongest bin held still of late (lines.held_still). two_way: its
-    energy swung both ways over the last second (direction.py). motion_db:
+    energy swung both ways over the last second (direction.py); wavering: it
+    kept one way, but less than a fast opening asks. motion_db:
     the energy behind the motion call (RecentMotionEnergy), by default this
     frame's.
 
@@ -230,4 +235,5 @@ def network_evidence(
         beside_line=occupy_db is not None,
         held_still=held_still,
         two_way=two_way,
+        wavering=wavering,
     )

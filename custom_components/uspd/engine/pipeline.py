@@ -324,20 +324,12 @@ class Engine:
         # Symmetry stops a room opening, impossible in a ruled-out frame, and marks a frame machine-like
         # (Detector._machine_like) only where the walking band reaches the opening gate.
         symmetry_counts = not ruled_out or bands[1] >= tuning.occupy_gate_db
-        # Only a frame the network was asked about can count towards a fast opening (Tuning.occupy_fast_frames).
-        fast = tuning.occupy_fast_frames
-        still = (
-            probs is not None
-            and fast < tuning.occupy_frames
-            and bool(held_still(walking.db, walking.peaks, fast, tuning))
-        )
         evidence = network_evidence(
             probs,
             bands,
             tuning,
             opens_no_room=symmetry_counts and bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
-            held_still=still,
             motion_db=moving_db,
         )
         # What follows matters only to a frame that may be MAJOR, and so open a room: its major logit over the
@@ -346,15 +338,21 @@ class Engine:
             return evidence, probs
         # The opening gate stands on the walking band's recent level where that is higher (Tuning.recent_rise_db);
         # an occupied room opens nothing, and a walker in it (MAJOR) keeps it so: no median to take there.
-        if (
-            tuning.recent_rise_db > -math.inf
-            and not self.detector.occupied
-            and (levels := self.recent_walking.levels()) is not None
-        ):
+        vacant = not self.detector.occupied
+        if tuning.recent_rise_db > -math.inf and vacant and (levels := self.recent_walking.levels()) is not None:
             evidence = over_recent(evidence, *levels, tuning)
+        # A tone just come on holds its bin still; a walker's gait moves theirs (Tuning.occupy_fast_frames). Asked, as
+        # the median, only where the frame may open a vacant room.
+        fast = tuning.occupy_fast_frames
+        if vacant and fast < tuning.occupy_frames and bool(held_still(walking.db, walking.peaks, fast, tuning)):
+            evidence = replace(evidence, held_still=True)
         # Whether the band kept one way (direction.py): until a whole window has been judged (after a cold start,
         # or the tone back on) a draft cannot be told from a walker, and no room opens: a ceiling fan switched on
         # 0.8 s into sensing did (lab/README.md, "Real recordings").
-        if tuning.one_way_share > 0 and (not self.direction.full or self.direction.share() < tuning.one_way_share):
+        # A fast opening asks more of it: a draft's one-way spells last long enough for 100 ms of clear walking.
+        share = self.direction.share() if self.direction.full else 0.0
+        if share < tuning.one_way_share:
             evidence = replace(evidence, two_way=True)
+        elif share < tuning.occupy_fast_one_way and tuning.occupy_fast_frames < tuning.occupy_frames:
+            evidence = replace(evidence, wavering=True)
         return evidence, probs

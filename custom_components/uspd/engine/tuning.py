@@ -34,15 +34,18 @@ class Tuning:
     # 6 frames at 6 dB: a room opens ~150 ms later (median), and the motion sensor is not delayed.
     occupy_frames: int = 12
     """Frames of MAJOR in a row, occupy_gate_db behind each, that open an empty room; `scripts/lab tune_detector`."""
-    # A sequential test: walking clearly over both opening bars decided sooner than walking at their edge,
-    # unless the walking band's strongest bin holds still (lines.held_still: a tone just come on). Off: 4 frames
-    # at 1 logit opened rooms 125 ms sooner on the training streams, widened too, with no more false openings
-    # (lab/results/tune_detector.txt, --fast), but beside the shifted suite's strong ceiling-fan drafts 6 rooms
-    # in 3 h instead of 1, the draft rule (one_way_share) on (lab/README.md, the shifted suite).
-    occupy_fast_frames: int = 12
+    # A sequential test: walking clearly over both opening bars decided sooner than walking at their edge, unless the
+    # walking band's strongest bin holds still (lines.held_still: a tone just come on) or its energy kept one way less
+    # than a walker's (occupy_fast_one_way). 4 frames at 1 logit: 2 more walk-ins opened on the training streams, 100
+    # ms sooner (median), and with the share no more rooms (lab/results/tune_detector.txt, the last --fast table).
+    occupy_fast_frames: int = 4
     """MAJOR frames in a row, each occupy_fast_logit over the bars, opening a room; `scripts/lab tune_detector`."""
-    occupy_fast_logit: float = math.inf
+    occupy_fast_logit: float = 1.0
     """How far over both opening bars (network, gate) such a frame is; `scripts/lab tune_detector --fast`."""
+    # A walker keeps one way frame after frame; a ceiling fan's draft holds one way for a few hundred ms at a time,
+    # long enough for 100 ms of clear walking. The highest share that keeps the median opening within 300 ms there.
+    occupy_fast_one_way: float = 0.8
+    """Least one-way share (direction.py) over one_way_frames for a fast opening; `scripts/lab tune_detector --fast`."""
     # A falsely opened room beside a fan flickers MINOR dozens of times a minute, and so does a hand at work.
     # The shortest that leaves one Motion turn-on per false opening (lab/results/tune_detector.txt, --clear).
     motion_clear_s: float = 5.0
