@@ -22,7 +22,7 @@ class HomeModel:
 
     Visits alternate with empty spells (exponential lengths, so a third of rooms are occupied at any
     time). A visit opens with a walk in (motion type major at once; occupancy and motion 0.3 s
-    later, as the detector opens a room after 300 ms of walking), then alternates quiet spells
+    later: the detector opens a room after 300 ms of walking, 100 ms of clear walking), then alternates quiet spells
     with bursts of small motion (hands, typing) and now and then a walk about, and ends with a
     walk out; occupancy clears after the clear delay. Seated, that is about 20 state messages a
     minute, as the real satellite sends on the demo's seated scene (the report's last lines).

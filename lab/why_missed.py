@@ -86,7 +86,7 @@ OFF = -100.0
 WITHOUT: dict[str, dict[str, float | None]] = {
     "the still-line rule": {"line_std_db": None},
     "symmetry": {"symmetry_db": None},
-    "one-way": {"one_way_share": 0.0},
+    "one-way": {"one_way_share": 0.0, "occupy_fast_one_way": 0.0},
     "the opening gate": {"occupy_gate_db": OFF},
     "both walking gates": {"occupy_gate_db": OFF, "major_gate_db": OFF},
 }
@@ -189,7 +189,7 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
             f"  within {MAJOR_RANGE_M:.0f} m: P(major) up to {probs[near, 2].max():.2f}, walking band "
             f"{np.median(walking):.1f} dB median, {walking.max():.1f} dB at most; during the walk the detector's "
             f"MAJOR at most {longest_run(shipped.motion[a:b] == 2)} frames in a row "
-            f"(a room opens after {TUNING.occupy_frames})",
+            f"(a room opens after {TUNING.occupy_frames}, after {TUNING.occupy_fast_frames} where each is clear)",
             *(
                 [
                     f"  the walking band {share[a]:.0%} the speaker's own distortion (median within "

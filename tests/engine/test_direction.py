@@ -83,3 +83,10 @@ def test_walking_that_swings_both_ways_opens_no_room() -> None:
     got = feed([walk] * 10 + [draft] + [walk] * (TUNING.occupy_frames - 1))
     assert not any(occ for _, occ in got)
     assert feed([walk] * 10 + [draft] + [walk] * TUNING.occupy_frames)[-1][1]
+    # It breaks the fast run (clear walking's, as shipped) as well: occupy_fast_frames after it open the room.
+    fast = TUNING.occupy_fast_frames
+    assert fast < TUNING.occupy_frames
+    det = Detector(DetectorConfig(), TUNING, network=True)
+    opened = [det.update(k * 0.025, ev).occupied for k, ev in enumerate([walk] * 3 + [draft] + [walk] * (fast - 1))]
+    assert not any(opened)
+    assert det.update(1.0, walk).occupied

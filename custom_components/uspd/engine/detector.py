@@ -97,7 +97,8 @@ class Decision:
 
         The raw state (`motion`, the Motion type sensor) flickers beside fans,
         curtains and music; nothing opens a room unless walking holds for
-        occupy_frames, so a vacant room's Motion waits for that too. Once on,
+        occupy_frames (occupy_fast_frames where it is clear), so a vacant
+        room's Motion waits for that too. Once on,
         it stays on until motion_clear_s pass without motion (or the room goes
         vacant), so typing is one stretch of Motion, not one per keystroke.
         """
