@@ -57,13 +57,13 @@ from custom_components.uspd.engine.detector import Detector, DetectorConfig, Mot
 from custom_components.uspd.engine.direction import one_way_shares
 from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence, over_recent
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
-from custom_components.uspd.engine.lines import beside_db, find_lines, held_still
+from custom_components.uspd.engine.lines import LineMemory, Lines, beside_db, find_lines, held_still
 from custom_components.uspd.engine.pipeline import network_start_frames
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.stillness import still_since
 from custom_components.uspd.engine.symmetry import symmetric
-from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.engine.walking import walking_db, walking_power
+from custom_components.uspd.engine.tuning import TUNING, Tuning
+from custom_components.uspd.engine.walking import WALKING_IN_LINE, walking_db, walking_power
 from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
 from . import seeds
@@ -159,6 +159,7 @@ def run_detector(
     steady_std_db: float | None = TUNING.steady_std_db,
     symmetry_beside_line: bool = True,
     line_outlier_db: float | None = TUNING.line_outlier_db,
+    line_known_frames: int | None = TUNING.line_known_frames,
     stillness: bool = True,
     motion_clear_s: float = TUNING.motion_clear_s,
     occupy_fast_frames: int = TUNING.occupy_fast_frames,
@@ -194,6 +195,7 @@ def run_detector(
         line_min_frames=line_min_frames,
         steady_std_db=steady_std_db,
         line_outlier_db=line_outlier_db,
+        line_known_frames=line_known_frames,
         motion_clear_s=motion_clear_s,
         occupy_fast_frames=occupy_fast_frames,
         occupy_fast_logit=occupy_fast_logit,
@@ -215,7 +217,7 @@ def run_detector(
     if windows is not None and (line_std_db is not None or symmetry_db is not None):
         own = None
         if line_std_db is not None:
-            lines = find_lines(windows, tuning)
+            lines = remembered_lines(windows, tuning, network_start(s))
             beside = beside_db(lines)
             own = lines.own if symmetry_beside_line else None
         if symmetry_db is not None:
@@ -272,6 +274,36 @@ def run_detector(
         d = det.update(t, ev, still_since(t, float(s.still_db[k]), tuning) if stillness else None)
         motion[k], occ[k], reported[k] = code[d.motion], d.occupied, d.reported != Motion.NONE
     return Run(motion, occ, reported)
+
+
+def remembered_lines(windows: np.ndarray, tuning: Tuning, start: int) -> Lines:
+    """find_lines over every window of a scene, with what the engine's LineMemory makes of them from `start` on.
+
+    The memory's runs depend on each window's still line and bin alone, so a
+    first pass finds the bin known before each frame; a second finds the
+    lines given it (a known line's skirt), and the memory goes over those as
+    the engine's does, frame by frame (before `start` the engine keeps none).
+    """
+    first = find_lines(windows, tuning)
+    if tuning.line_known_frames is None:
+        return first
+    peak = WALKING_IN_LINE[walking_db(windows[:, -1:, :])[:, -1, :].argmax(axis=-1)]
+
+    def frame(lines: Lines, k: int) -> Lines:
+        return Lines(lines.still[k], lines.own[k], lines.newest_db[k], lines.line_bin[k])
+
+    memory = LineMemory(tuning)
+    known = np.full(len(windows), -1, dtype=np.intp)
+    for k in range(start, len(windows)):
+        known[k] = memory.known_bin()
+        memory.update(frame(first, k), int(peak[k]))
+    lines = find_lines(windows, tuning, known) if (known >= 0).any() else first
+    memory.reset()
+    still, own, line_bin = lines.still.copy(), lines.own.copy(), lines.line_bin.copy()
+    for k in range(start, len(windows)):
+        kept = memory.update(frame(lines, k), int(peak[k]))
+        still[k], own[k], line_bin[k] = kept.still, kept.own, kept.line_bin
+    return Lines(still, own, lines.newest_db, line_bin)
 
 
 def recent_motion_db(s: SceneFrames, frames: int, start: int) -> np.ndarray:

@@ -2,7 +2,8 @@
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
                                              | --symmetry-beside | --line-outliers | --fast | --one-way
-                                             | --tones | --regate | --recent | --motion | --motion-frames
+                                             | --tones | --known | --regate | --recent | --motion
+                                             | --motion-frames
                                              | --motion-bar
                                              | --clear]
 
@@ -67,7 +68,11 @@ wavering too much for --steady), and how far over the floor a still line
 must stand to be known in the slow bins between the walking band's sides
 (a tone a few hertz off the carrier peaks there) or split evenly between
 two neighbouring bins (a tone between them): a walker's weak echo at a
-steady speed can do either for 300 ms.
+steady speed can do either for 300 ms. With --known (the widened stream
+too), how many frames in a row a still line must hold its bin to be known
+(engine/lines.py, LineMemory): a known line takes its skirt at the top of
+the scale, where a walker passing within a metre clips bins as flat, and
+stays known through the windows its own dropout breaks.
 
 Each sweep sets the other knobs as they were when its choice was made, as
 far as the code can; the tables are in lab/results/tune_detector.txt, whose
@@ -168,6 +173,8 @@ ONE_WAY_CHOICES = ((40, 0.0), (40, 0.3), (40, 0.4), (40, 0.5), (60, 0.4), (80, 0
 # --tones: how far a bin may rise over the one nearer a still line and be its skirt (None: no skirt), and the least
 # level over the floor of a still line in the slow bins or split over two (inf: no such line).
 TONE_CHOICES_DB = ((None, math.inf), (0.0, math.inf), (0.0, 30.0), (0.0, 25.0))
+# --known: how many frames a still line must hold its bin to be known (lines.LineMemory; None: never).
+KNOWN_CHOICES = (None, 40, 28, 20)
 # --regate: the walking-band energy behind the network's call that opens an empty room, with every later rule on.
 REGATE_CHOICES_DB = (4.5, 3.5, 2.5, 1.5)
 # --recent: (frames before the opening run, rise over their walking-band median in dB); -inf: off.
@@ -194,6 +201,7 @@ class Setting:
     one_way_share: float = TUNING.one_way_share
     line_skirt_db: float | None = TUNING.line_skirt_db
     weak_line_db: float = TUNING.weak_line_db
+    line_known_frames: int | None = TUNING.line_known_frames
     recent_frames: int = TUNING.recent_frames
     recent_rise_db: float = TUNING.recent_rise_db
 
@@ -354,6 +362,9 @@ def main() -> None:
         "--one-way", action="store_true", help="sweep how steadily walking energy must keep one direction to open"
     )
     parser.add_argument("--tones", action="store_true", help="sweep a still line's skirt and how strong a line must be")
+    parser.add_argument(
+        "--known", action="store_true", help="sweep how long a still line must hold its bin to be known"
+    )
     parser.add_argument("--regate", action="store_true", help="sweep the opening gate again with every later rule on")
     parser.add_argument(
         "--recent", action="store_true", help="sweep how far walking must rise over the band's recent median to open"
@@ -361,7 +372,7 @@ def main() -> None:
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    widened = args.clear or args.fast or args.one_way or args.tones or args.regate or args.recent
+    widened = args.clear or args.fast or args.one_way or args.tones or args.known or args.regate or args.recent
     wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if widened else []
     scenes = build(jobs + wide)
     probs = litert_probs(scenes)
@@ -412,6 +423,8 @@ def main() -> None:
         settings = [dataclasses.replace(now, recent_frames=n, recent_rise_db=db) for n, db in RECENT_CHOICES]
     elif args.regate:
         settings = [dataclasses.replace(now, occupy_gate_db=db) for db in REGATE_CHOICES_DB]
+    elif args.known:
+        settings = [dataclasses.replace(now, line_known_frames=n) for n in KNOWN_CHOICES]
     elif args.tones:
         settings = [dataclasses.replace(now, line_skirt_db=sk, weak_line_db=weak) for sk, weak in TONE_CHOICES_DB]
     elif args.fast:
@@ -494,7 +507,7 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db       fast  one_way  skirt  weak_line  recent"
+          "  outlier_db       fast  one_way  skirt  weak_line  known  recent"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
@@ -532,6 +545,7 @@ def _sweep_line(setting: Setting) -> str:
             one_way_share=setting.one_way_share,
             line_skirt_db=setting.line_skirt_db,
             weak_line_db=setting.weak_line_db,
+            line_known_frames=setting.line_known_frames,
             recent_frames=setting.recent_frames,
             recent_rise_db=setting.recent_rise_db,
         )
@@ -574,7 +588,7 @@ def _sweep_line(setting: Setting) -> str:
         f"  {'off' if steady is None else steady:>9}  {'beside' if setting.symmetry_beside_line else 'all':>8}"
         f"  {'off' if outlier is None else outlier:>10}"
         f"  {fast:>9}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
-        f"  {setting.weak_line_db:9g}"
+        f"  {setting.weak_line_db:9g}  {'off' if setting.line_known_frames is None else setting.line_known_frames:>5}"
         f"  {recent:>7}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"

@@ -11,7 +11,7 @@ and detector, lab/eval.run_detector): its seed, when it opened, the
 device (carrier after calibration, rate, mics), the sources the scene
 holds, and over the 13 frames that ended at the opening (the 12 that
 opened it and the one before) what the window rules saw: a still line
-(L) or not (.), the walking band's energy beside the line's own bins (dB;
+(L; or one known and kept, lines.LineMemory) or not (.), the walking band's energy beside the line's own bins (dB;
 '-' where there is no line), symmetry (S: it opens no room), the
 network's P(major) and the walking band's energy (dB). It looks at the
 suite's frames and tunes nothing.
@@ -33,12 +33,21 @@ import numpy as np
 import lab  # noqa: F401  (registers the package without Home Assistant)
 from custom_components.uspd.engine.blas import limit_blas_threads
 from custom_components.uspd.engine.detector import DetectorConfig
-from custom_components.uspd.engine.lines import beside_db, find_lines
+from custom_components.uspd.engine.lines import Lines, beside_db
 from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tuning import TUNING
 
 from . import dataset
-from .eval import litert_probs, network_windows, numpy_probs, run_detector, shifted_suite, suite
+from .eval import (
+    litert_probs,
+    network_start,
+    network_windows,
+    numpy_probs,
+    remembered_lines,
+    run_detector,
+    shifted_suite,
+    suite,
+)
 from .scenes import draw
 from .train import wide_mining_jobs
 from .tune_detector import CLEAR_WIDE_HOURS, tuning_jobs
@@ -73,8 +82,13 @@ def explain(job: tuple[int, object, float, int | None], tuning: bool = False) ->
         return None
     k = int(np.argmax(run.occupied))
     lo = max(0, k - TUNING.occupy_frames)
-    windows = network_windows(s)[lo : k + 1]
-    lines = find_lines(windows)
+    # As the detector judged them: the line memory needs the scene's history (lab/eval.remembered_lines).
+    every = network_windows(s)
+    remembered = remembered_lines(every, TUNING, network_start(s))
+    shown = slice(lo, k + 1)
+    windows = every[shown]
+    r = remembered
+    lines = Lines(r.still[shown], r.own[shown], r.newest_db[shown], r.line_bin[shown])
     beside = beside_db(lines)
     unlike = symmetric(windows, TUNING, lines.own)
     d = draw(*job)  # type: ignore[arg-type]

@@ -12,11 +12,18 @@ from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import Motion
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.evidence import network_evidence
-from custom_components.uspd.engine.features import CONTEXT_FRAMES, DB_SCALE, GRID_BINS, GRID_SPEEDS_MPS, scale_db
-from custom_components.uspd.engine.lines import beside_db, find_lines, held_still
+from custom_components.uspd.engine.features import (
+    CONTEXT_FRAMES,
+    DB_RANGE,
+    DB_SCALE,
+    GRID_BINS,
+    GRID_SPEEDS_MPS,
+    scale_db,
+)
+from custom_components.uspd.engine.lines import LineMemory, beside_db, find_lines, held_still
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.engine.walking import WALKING_BINS, walking_db
+from custom_components.uspd.engine.walking import WALKING_BINS, WALKING_IN_LINE, walking_db
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Interferer, Scene, Walker
 
@@ -25,6 +32,7 @@ OUTLIERS_ANY = dataclasses.replace(TUNING, line_outlier_db=None)
 OUTLIERS_4_5 = dataclasses.replace(TUNING, line_outlier_db=4.5)
 # Slow lines and tones split over two bins, as tune_detector --tones tried them (the shipped Tuning has them off).
 WEAK_30 = dataclasses.replace(TUNING, weak_line_db=30.0)
+KNOWN_20 = dataclasses.replace(TUNING, line_known_frames=20)
 
 
 def stationary_line(windows: NDArray[np.float32], min_frames: int = TUNING.line_min_frames) -> NDArray[np.bool_]:
@@ -135,6 +143,101 @@ def test_a_strong_tones_wavering_skirt_is_its_own() -> None:
     walked = _spectrum({_bin(1.2): [45.0] * CONTEXT_FRAMES, **skirt, walker: list(35.0 + GAIT_DB)})
     assert not find_lines(walked).own[np.flatnonzero(np.isin(WALKING_BINS, walker))].any()
     assert beside_db(find_lines(walked)) > TUNING.occupy_gate_db
+
+
+def _clipped_tone(walker_db: float | None = None) -> NDArray[np.float32]:
+    """A tone at the top of the scale, its skirt falling away over many bins and wavering by several dB each."""
+    waver = np.resize([4.0, -4.0, 1.0, -3.0], CONTEXT_FRAMES)
+    skirt = {_bin(1.2) + i: list(48.0 - 6 * i + np.roll(waver, i)) for i in range(1, 8)}
+    levels = {_bin(1.2): [DB_RANGE[1] + 10.0] * CONTEXT_FRAMES, **skirt}
+    if walker_db is not None:
+        levels[_bin(1.2) + 10] = list(walker_db + GAIT_DB)
+    return _spectrum(levels)
+
+
+def test_a_clipped_line_takes_its_skirt_only_once_known() -> None:
+    # At the top of the scale a walker within a metre looks as flat as a tone, so its skirt waits until it is known.
+    tone = _clipped_tone()
+    lines = find_lines(tone)
+    assert lines.still
+    assert beside_db(lines) > TUNING.occupy_gate_db
+    known = find_lines(tone, TUNING, int(lines.line_bin))
+    assert beside_db(known) < TUNING.occupy_gate_db
+    assert beside_db(find_lines(tone, TUNING, int(lines.line_bin) + 5)) > TUNING.occupy_gate_db  # another bin's
+    # Someone walking in beyond the skirt rises out of it.
+    assert beside_db(find_lines(_clipped_tone(walker_db=35.0), TUNING, int(lines.line_bin))) > TUNING.occupy_gate_db
+
+
+def _dropout(frame: int) -> NDArray[np.float32]:
+    """A steady tone whose level drops 8 dB for one frame, `frame` frames before the window's newest (-1: none)."""
+    levels = list(40.0 + RNG.normal(0, 0.2, CONTEXT_FRAMES))
+    if frame >= 0:
+        levels[CONTEXT_FRAMES - 1 - frame] -= 8.0
+    return _window([_bin(1.2)] * CONTEXT_FRAMES, levels)
+
+
+def _peak(window: NDArray[np.float32]) -> int:
+    """The walking band's strongest bin in the newest frame, as a place among the line bins."""
+    return int(WALKING_IN_LINE[walking_db(window)[-1].argmax()])
+
+
+def test_a_known_line_stays_known_while_a_dropout_passes_through_the_window() -> None:
+    assert find_lines(_dropout(-1)).still
+    assert not find_lines(_dropout(0)).still  # one low frame breaks the window's stillness
+    memory = LineMemory(KNOWN_20)
+    for _ in range(KNOWN_20.line_known_frames - 1):  # type: ignore[operator]
+        assert memory.update(find_lines(_dropout(-1)), _peak(_dropout(-1))).still
+    assert memory.known_bin() == -1
+    memory.update(find_lines(_dropout(-1)), _peak(_dropout(-1)))
+    line = memory.known_bin()
+    assert line >= 0
+    # While the low frame is in the window, the line's bins stay its own, and nothing beside it shows.
+    for age in range(CONTEXT_FRAMES):
+        window = _dropout(age)
+        kept = memory.update(find_lines(window), _peak(window))
+        assert kept.still
+        assert int(kept.line_bin) == line
+        assert float(beside_db(kept)) < TUNING.occupy_gate_db
+    assert memory.known_bin() == line
+    # A window still breaking it after that is no line, and it is forgotten.
+    assert not memory.update(find_lines(_dropout(0)), _peak(_dropout(0))).still
+    assert memory.known_bin() == -1
+
+
+def test_a_walker_coming_steadily_is_not_kept_as_a_line_when_their_echo_grows() -> None:
+    """Coming straight at the device at a steady speed holds one bin, as a tone does; the echo grows as they come."""
+    memory = LineMemory(KNOWN_20)
+    level = 30.0
+    for _ in range(30):  # 0.25 dB a frame: steady enough for a line, and known after 20 frames
+        window = _window([_bin(1.2)] * CONTEXT_FRAMES, list(level + 0.25 * np.arange(CONTEXT_FRAMES)))
+        assert memory.update(find_lines(window), _peak(window)).still
+        level += 0.25
+    assert memory.known_bin() >= 0
+    # Nearer, 0.6 dB a frame: the window is no longer still, and the line is not kept (no dropout broke it).
+    closer = _window([_bin(1.2)] * CONTEXT_FRAMES, list(level + 0.6 * np.arange(CONTEXT_FRAMES)))
+    assert not find_lines(closer).still
+    assert not memory.update(find_lines(closer), _peak(closer)).still
+    assert memory.known_bin() == -1
+
+
+def test_a_line_is_not_kept_where_the_strongest_bin_has_left_it_or_before_it_is_known() -> None:
+    memory = LineMemory(KNOWN_20)
+    for _ in range(20):
+        memory.update(find_lines(_dropout(-1)), _peak(_dropout(-1)))
+    # Something else is strongest now (a walker at 2 m/s): the window is judged as it is.
+    elsewhere = _window([_bin(2.0)] * CONTEXT_FRAMES, list(45.0 + GAIT_DB))
+    assert not memory.update(find_lines(elsewhere), _peak(elsewhere)).still
+    assert memory.known_bin() == -1
+    young = LineMemory(KNOWN_20)
+    for _ in range(10):
+        young.update(find_lines(_dropout(-1)), _peak(_dropout(-1)))
+    assert not young.update(find_lines(_dropout(0)), _peak(_dropout(0))).still
+    # Off (None, as TUNING ships it): never kept.
+    off = LineMemory(dataclasses.replace(TUNING, line_known_frames=None))
+    for _ in range(30):
+        off.update(find_lines(_dropout(-1)), _peak(_dropout(-1)))
+    assert off.known_bin() == -1
+    assert not off.update(find_lines(_dropout(0)), _peak(_dropout(0))).still
 
 
 def test_many_windows_at_once_give_the_same_answers() -> None:

@@ -52,6 +52,14 @@ frames, long enough for the network's "walking" over the tone to open the
 room (a −61 dBFS tone 42 dB over the floor, lifted 6.5 dB by a click, in
 the benchmark's home set). Only frames lifted above it: setting aside frames
 below the median too leaves walk-ins unopened.
+
+A line that has held its bin for Tuning.line_known_frames frames in a row is
+known (LineMemory). A known line takes its skirt at the top of the scale
+too, and stays known through the windows its own dropout breaks (one frame
+8 dB down spreads a steady level by 2.2 dB for as long as it is in the
+window) while the walking band's strongest bin stays on it. Not through a
+rise: someone coming straight at the device at a steady pace holds a bin
+as long as a tone does, but their echo grows as they come.
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .features import DB_RANGE
+from .features import CONTEXT_FRAMES, DB_RANGE
 from .tuning import TUNING, Tuning
 from .walking import LINE_BINS, SLOW_IN_LINE, WALKING_BINS, WALKING_IN_LINE, line_db, walking_db
 
@@ -74,6 +82,8 @@ TIE_DB = 1.0
 # dozen bins at once, flat. Ties and slow lines are judged only under it (the walking band's line, found on one bin,
 # may sit there: a clipped tone's first clipped bin stays put, a walker's moves with their speed).
 CLIPPED_DB = DB_RANGE[1] - 0.5
+# The engine's one window without a line (most frames): its line_bin, shared, never written.
+_NO_LINE = np.asarray(-1, dtype=np.intp)
 
 
 def _line(
@@ -175,9 +185,10 @@ class Lines:
     still: NDArray[np.bool_]  # (...,)
     own: NDArray[np.bool_]  # (..., walking bins): none where there is no still line
     newest_db: NDArray[np.float32]  # (..., walking bins): the newest frame over the floor
+    line_bin: NDArray[np.intp]  # (...,): the still line's place among walking.LINE_BINS; -1 where there is none
 
 
-def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING) -> Lines:
+def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING, known_bin: NDArray[np.intp] | int = -1) -> Lines:
     """windows: (..., frames, GRID_BINS) of the classifier's scaled input → each one's still line and its own bins.
 
     Still: the walking band's strongest bin, or the slow bins' (at least
@@ -188,15 +199,22 @@ def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING) -> Lines:
     there rises more than that over the line's median is not the line's
     (None: every frame on its bin is). Its own bins: its neighbours and, with
     tuning.steady_std_db, every steady bin over the line's frames (None: only
-    the neighbours) and, with tuning.line_skirt_db, its skirt. The engine asks
-    about its one feature stack, the lab about every window of a scene at once.
+    the neighbours) and, with tuning.line_skirt_db, its skirt (at the top of
+    the scale only where the line is known: within a bin of known_bin, as
+    LineMemory.known_bin gives it, per window or for all; -1: none). The
+    engine asks about its one feature stack, the lab about every window of a
+    scene at once.
     """
     walking = walking_db(windows)
-    return lines_in(windows, walking, walking.argmax(axis=-1), tuning)
+    return lines_in(windows, walking, walking.argmax(axis=-1), tuning, known_bin)
 
 
 def lines_in(
-    rows: NDArray[np.floating], walking: NDArray[np.float32], walking_peak: NDArray[np.intp], tuning: Tuning = TUNING
+    rows: NDArray[np.floating],
+    walking: NDArray[np.float32],
+    walking_peak: NDArray[np.intp],
+    tuning: Tuning = TUNING,
+    known_bin: NDArray[np.intp] | int = -1,
 ) -> Lines:
     """find_lines from the windows of the classifier's scaled input, their walking band in dB and its strongest bin.
 
@@ -208,9 +226,10 @@ def lines_in(
     strong = tuning.weak_line_db
     if walking_peak.ndim == 1 and math.isinf(strong) and np.bincount(walking_peak).max() < tuning.line_min_frames:
         # The engine's one window, no bin the strongest in enough frames, slow lines off: no line (most frames).
-        return Lines(still, np.zeros(walking.shape[-1], dtype=bool), walking[-1].copy())
+        return Lines(still, np.zeros(walking.shape[-1], dtype=bool), walking[-1].copy(), _NO_LINE)
     band: NDArray[np.float32] | None = None
     own: NDArray[np.bool_] | None = None
+    line_bin = np.full(still.shape, -1, dtype=np.intp)
     for slow, min_db, clipped_too in ((False, 0.0, True), (True, strong, False)):
         if math.isinf(min_db):
             continue  # slow lines off (Tuning.weak_line_db)
@@ -234,18 +253,24 @@ def lines_in(
             held = np.where(found[..., None], held, tied_held)
             found = found | tied
         if found.any():  # the common case is no tone in the room
-            line_own = _own(band, modal, held, tuning) & found[..., None]
+            line_own = _own(band, modal, held, tuning, known_bin) & found[..., None]
             own = line_own if own is None else own | line_own
+            line_bin = np.where(still | ~found, line_bin, modal)  # the walking band's line where both are
             still |= found
+    newest = walking[..., -1, :].copy()
     if own is None:
-        return Lines(still, np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool), walking[..., -1, :].copy())
-    return Lines(still, own[..., WALKING_IN_LINE], walking[..., -1, :].copy())
+        return Lines(still, np.zeros(walking.shape[:-2] + walking.shape[-1:], dtype=bool), newest, line_bin)
+    return Lines(still, own[..., WALKING_IN_LINE], newest, line_bin)
 
 
 def _own(
-    band: NDArray[np.float32], modal: NDArray[np.intp], held: NDArray[np.bool_], tuning: Tuning
+    band: NDArray[np.float32],
+    modal: NDArray[np.intp],
+    held: NDArray[np.bool_],
+    tuning: Tuning,
+    known_bin: NDArray[np.intp] | int = -1,
 ) -> NDArray[np.bool_]:
-    """(..., line bins): the bins that are a line's own, given its bin and the frames it holds."""
+    """(..., line bins): the bins that are a line's own, given its bin, the frames it holds and a known line's bin."""
     # In grid bins: the walking band's two sides are not neighbours.
     own: NDArray[np.bool_] = np.abs(LINE_BINS - LINE_BINS[modal][..., None]) <= tuning.line_guard_bins
     if tuning.steady_std_db is None:
@@ -262,9 +287,12 @@ def _own(
     own |= steady
     if tuning.line_skirt_db is not None:
         # Not for a line at the top of the scale: a walker passing within a metre clips a run of bins as flat, and
-        # their echo falls away from it as a skirt does.
-        clipped = np.take_along_axis(mean[..., 0, :], modal[..., None], axis=-1) >= CLIPPED_DB
-        own |= _skirt(mean[..., 0, :], modal, tuning.line_skirt_db, tuning.steady_min_db) & ~clipped
+        # their echo falls away from it as a skirt does; unless the line is known (LineMemory): their clipped run
+        # seldom lasts so long, and one who makes it has mostly opened the room by then.
+        clipped = np.take_along_axis(mean[..., 0, :], modal[..., None], axis=-1)[..., 0] >= CLIPPED_DB
+        known = (np.asarray(known_bin) >= 0) & (np.abs(modal - np.asarray(known_bin)) <= 1)
+        skirted = ~clipped | known
+        own |= _skirt(mean[..., 0, :], modal, tuning.line_skirt_db, tuning.steady_min_db) & skirted[..., None]
     return own
 
 
@@ -329,3 +357,81 @@ def beside_db(lines: Lines) -> NDArray[np.float64]:
     with np.errstate(divide="ignore"):
         beside = np.where(count > 0, 10 * np.log10(mean), -np.inf)
     return np.asarray(np.where(lines.still, beside, np.nan))
+
+
+class LineMemory:
+    """How long the still line has held its bin, and the line itself through a window its own dropout breaks.
+
+    A line that has held its bin (within one) for tuning.line_known_frames
+    frames in a row is known. A known line takes its skirt even at the top
+    of the scale, where an unknown one may be a walker passing within a
+    metre (find_lines' known_bin): their clipped run seldom lasts so long,
+    and a walker who makes one has mostly opened the room by then. And where
+    a tone drops out for a frame (its level at the line's bin falls by
+    tuning.line_outlier_db or more), that frame spreads its level too much
+    for as long as it is in the window (CONTEXT_FRAMES frames): a known line
+    stays known through them, with the bins it last owned, while the walking
+    band's strongest bin stays on it and its level does not rise past the
+    line's by as much. Only a fall: a walker coming steadily at the device
+    can hold a bin as long as a tone does, but their echo grows as they come
+    (which is what ends their window's stillness), and beside a line anyone
+    walking in shows as beside any still line.
+    """
+
+    def __init__(self, tuning: Tuning = TUNING) -> None:
+        self.known_frames = tuning.line_known_frames
+        self.dropout_db = tuning.line_outlier_db
+        self.reset()
+
+    def reset(self) -> None:
+        """A new stream, or frames without the tone: no line known."""
+        self._bin = -1
+        self._run = 0
+        self._gap = 0
+        self._level = -math.inf
+        self._own: NDArray[np.bool_] | None = None
+
+    def known_bin(self) -> int:
+        """The known line's place among walking.LINE_BINS, -1 where none is known (find_lines' known_bin)."""
+        known = self.known_frames is not None and self._run >= self.known_frames
+        return self._bin if known else -1
+
+    def update(self, lines: Lines, peak: int) -> Lines:
+        """One frame's Lines (one window) → the same, or the known line's where its dropout broke the window.
+
+        peak: the walking band's strongest bin in the newest frame, as a place among walking.LINE_BINS.
+        """
+        if self.known_frames is None:
+            return lines
+        if bool(lines.still):
+            line = int(lines.line_bin)
+            self._run = self._run + 1 if self._run and abs(line - self._bin) <= 1 else 1
+            self._bin, self._gap, self._own = line, 0, lines.own
+            self._level = _level_near(lines.newest_db, line)
+            return lines
+        if self._bridges(lines.newest_db, peak) and self._own is not None:
+            self._gap += 1
+            return Lines(np.asarray(True), self._own, lines.newest_db, np.asarray(self._bin))
+        self.reset()
+        return lines
+
+    def _bridges(self, newest_db: NDArray[np.float32], peak: int) -> bool:
+        """Whether a window that is not still is the known line's, its own dropout passing through it."""
+        if self.dropout_db is None or self.known_bin() < 0 or self._gap >= CONTEXT_FRAMES or abs(peak - self._bin) > 1:
+            return False
+        level = _level_near(newest_db, self._bin)
+        if self._gap == 0:  # the frame that broke the window: the tone fell away in it
+            return level <= self._level - self.dropout_db
+        return level <= self._level + self.dropout_db
+
+
+# Each line bin's place in the walking band, -1 for the slow bins (not in it).
+_LINE_TO_WALKING = np.full(len(LINE_BINS), -1, dtype=np.intp)
+_LINE_TO_WALKING[WALKING_IN_LINE] = np.arange(len(WALKING_IN_LINE))
+
+
+def _level_near(walking_db_row: NDArray[np.float32], line: int) -> float:
+    """The newest frame's level (dB) at a line's bin or a neighbour, the higher; -inf for a slow line's."""
+    places = _LINE_TO_WALKING[max(0, line - 1) : line + 2]
+    places = places[places >= 0]
+    return float(walking_db_row[places].max()) if len(places) else -math.inf

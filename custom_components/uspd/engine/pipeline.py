@@ -28,12 +28,12 @@ from .evidence import (
     over_recent,
 )
 from .features import FeatureStack
-from .lines import beside_db, held_still, lines_in
+from .lines import LineMemory, beside_db, held_still, lines_in
 from .rates import BasebandPlan, plan_baseband
 from .stillness import StillnessMeter, still_since
 from .symmetry import symmetric_power
 from .tuning import TUNING, Tuning
-from .walking import WalkingWindow
+from .walking import WALKING_IN_LINE, WalkingWindow
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ class Engine:
         self.classifier = classifier
         self.features = FeatureStack(self.speeds_mps)
         self.walking = WalkingWindow()
+        self.line_memory = LineMemory(config.tuning)
         self.direction = DirectionHistory(config.tuning.one_way_frames)
         self.recent_motion = RecentMotionEnergy(config.tuning.motion_cap_frames)
         self.recent_walking = RecentWalking(config.tuning.recent_frames, config.tuning.occupy_frames)
@@ -206,6 +207,7 @@ class Engine:
         self.framer.reset()
         self.features.reset()
         self.walking.reset()
+        self.line_memory.reset()
         self.direction.reset()
         self.recent_motion.reset()
         self.recent_walking.reset()
@@ -293,6 +295,7 @@ class Engine:
             self._blank_frames = max(0, self._blank_frames - 1)
             self.features.reset()  # the network starts afresh, as at a cold start
             self.walking.reset()
+            self.line_memory.reset()
             self.direction.reset()
             self.recent_motion.reset()
             self.recent_walking.reset()
@@ -319,7 +322,8 @@ class Engine:
             if not np.all(np.isfinite(probs)):
                 return self._drop_network("the motion model gave non-finite probabilities", frame)
         walking = self.walking
-        lines = lines_in(stack, walking.db, walking.peaks, tuning)
+        lines = lines_in(stack, walking.db, walking.peaks, tuning, self.line_memory.known_bin())
+        lines = self.line_memory.update(lines, int(WALKING_IN_LINE[walking.peaks[-1]]))
         beside = float(beside_db(lines)) if lines.still else math.nan  # NaN: no still line (most frames)
         # Symmetry stops a room opening, impossible in a ruled-out frame, and marks a frame machine-like
         # (Detector._machine_like) only where the walking band reaches the opening gate.

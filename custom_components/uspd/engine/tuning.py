@@ -113,9 +113,14 @@ class Tuning:
     # tone whose skirt matters (lab/results/tune_detector.txt, --tones: the same figures with it and without).
     line_skirt_db: float | None = 0.0
     """How far a skirt's bin may rise over the one nearer its line (None: none); `scripts/lab tune_detector --tones`."""
-    # The tightest swept, and it costs no walk-in on the training stream.
+    # The tightest swept, and it costs no walk-in on the training stream. A known line's level falling this far is its
+    # dropout (LineMemory).
     line_outlier_db: float | None = 4.5
     """A frame this far over the line's median is not its (None: any); `scripts/lab tune_detector --line-outliers`."""
+    # The shortest swept: on the training streams no setting opened or shut a room (lab/results/tune_detector.txt,
+    # --known).
+    line_known_frames: int | None = 20
+    """Frames a still line holds its bin to be known (LineMemory; None: never); `scripts/lab tune_detector --known`."""
 
     # Fans and music: as much energy approaching as receding (symmetry.py).
     # Each dB wider takes out false occupancies among fans, music, clicks and the wall and leaves one more
