@@ -168,12 +168,16 @@ def test_a_clipped_line_takes_its_skirt_only_once_known() -> None:
     assert beside_db(find_lines(_clipped_tone(walker_db=35.0), TUNING, int(lines.line_bin))) > TUNING.occupy_gate_db
 
 
+# A steady tone's level frame by frame (0.2 dB of wobble), fixed so these tests leave the module's RNG alone.
+STEADY_DB = 40.0 + np.resize([0.1, -0.2, 0.2, 0.0, -0.1, 0.15], CONTEXT_FRAMES)
+
+
 def _dropout(frame: int) -> NDArray[np.float32]:
     """A steady tone whose level drops 8 dB for one frame, `frame` frames before the window's newest (-1: none)."""
-    levels = list(40.0 + RNG.normal(0, 0.2, CONTEXT_FRAMES))
+    levels = STEADY_DB.copy()
     if frame >= 0:
         levels[CONTEXT_FRAMES - 1 - frame] -= 8.0
-    return _window([_bin(1.2)] * CONTEXT_FRAMES, levels)
+    return _spectrum({_bin(1.2): list(levels)})
 
 
 def _peak(window: NDArray[np.float32]) -> int:
@@ -204,17 +208,32 @@ def test_a_known_line_stays_known_while_a_dropout_passes_through_the_window() ->
     assert memory.known_bin() == -1
 
 
+def test_a_known_line_is_not_kept_where_its_level_rises_after_the_fall() -> None:
+    memory = LineMemory(KNOWN_20)
+    for _ in range(20):
+        memory.update(find_lines(_dropout(-1)), _peak(_dropout(-1)))
+    assert memory.update(find_lines(_dropout(0)), _peak(_dropout(0))).still  # the fall: kept
+    # Then the bin's newest level rises 6 dB over the line's (someone's echo on it, growing): not the line's.
+    levels = STEADY_DB.copy()
+    levels[-2] -= 8.0
+    levels[-1] += 6.0
+    risen = _spectrum({_bin(1.2): list(levels)})
+    assert not find_lines(risen).still
+    assert not memory.update(find_lines(risen), _peak(risen)).still
+    assert memory.known_bin() == -1
+
+
 def test_a_walker_coming_steadily_is_not_kept_as_a_line_when_their_echo_grows() -> None:
     """Coming straight at the device at a steady speed holds one bin, as a tone does; the echo grows as they come."""
     memory = LineMemory(KNOWN_20)
     level = 30.0
     for _ in range(30):  # 0.25 dB a frame: steady enough for a line, and known after 20 frames
-        window = _window([_bin(1.2)] * CONTEXT_FRAMES, list(level + 0.25 * np.arange(CONTEXT_FRAMES)))
+        window = _spectrum({_bin(1.2): list(level + 0.25 * np.arange(CONTEXT_FRAMES))})
         assert memory.update(find_lines(window), _peak(window)).still
         level += 0.25
     assert memory.known_bin() >= 0
     # Nearer, 0.6 dB a frame: the window is no longer still, and the line is not kept (no dropout broke it).
-    closer = _window([_bin(1.2)] * CONTEXT_FRAMES, list(level + 0.6 * np.arange(CONTEXT_FRAMES)))
+    closer = _spectrum({_bin(1.2): list(level + 0.6 * np.arange(CONTEXT_FRAMES))})
     assert not find_lines(closer).still
     assert not memory.update(find_lines(closer), _peak(closer)).still
     assert memory.known_bin() == -1
@@ -225,14 +244,14 @@ def test_a_line_is_not_kept_where_the_strongest_bin_has_left_it_or_before_it_is_
     for _ in range(20):
         memory.update(find_lines(_dropout(-1)), _peak(_dropout(-1)))
     # Something else is strongest now (a walker at 2 m/s): the window is judged as it is.
-    elsewhere = _window([_bin(2.0)] * CONTEXT_FRAMES, list(45.0 + GAIT_DB))
+    elsewhere = _spectrum({_bin(2.0): list(45.0 + GAIT_DB)})
     assert not memory.update(find_lines(elsewhere), _peak(elsewhere)).still
     assert memory.known_bin() == -1
     young = LineMemory(KNOWN_20)
     for _ in range(10):
         young.update(find_lines(_dropout(-1)), _peak(_dropout(-1)))
     assert not young.update(find_lines(_dropout(0)), _peak(_dropout(0))).still
-    # Off (None, as TUNING ships it): never kept.
+    # Off (None): never kept.
     off = LineMemory(dataclasses.replace(TUNING, line_known_frames=None))
     for _ in range(30):
         off.update(find_lines(_dropout(-1)), _peak(_dropout(-1)))

@@ -13,10 +13,10 @@ from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import DetectorConfig, Motion
 from custom_components.uspd.engine.direction import one_way_shares
 from custom_components.uspd.engine.emission import Emission
-from custom_components.uspd.engine.lines import find_lines, held_still
+from custom_components.uspd.engine.lines import LineMemory, find_lines, held_still, lines_in
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.engine.walking import walking_db, walking_power
+from custom_components.uspd.engine.walking import WALKING_IN_LINE, walking_db, walking_power
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Curtain, Fan, Interferer, Music, Scene, Seated, Walker
 from lab import seeds
@@ -168,7 +168,15 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     if other in ("known", "clipped"):  # the memory kept the line through the dropout; the known line took its skirt
         windows, start = lab_eval.network_windows(frames), lab_eval.network_start(frames)
         first = find_lines(windows)
-        kept = lab_eval.remembered_lines(windows, dataclasses.replace(TUNING, line_known_frames=20), start)
+        kept = lab_eval.remembered_lines(windows, tuning, start)
+        # The lab's two passes are the engine's one, frame by frame (pipeline._evidence's calls).
+        memory, walking = LineMemory(tuning), walking_db(windows)
+        for k in range(start, len(windows)):
+            step = lines_in(windows[k], walking[k], walking[k].argmax(axis=-1), tuning, memory.known_bin())
+            step = memory.update(step, int(WALKING_IN_LINE[walking[k, -1].argmax()]))
+            assert bool(step.still) == bool(kept.still[k]), k
+            assert int(step.line_bin) == int(kept.line_bin[k]), k
+            assert (step.own == kept.own[k]).all(), k
         if other == "known":
             assert (kept.still & ~first.still)[start:].any()
         else:

@@ -362,8 +362,9 @@ def beside_db(lines: Lines) -> NDArray[np.float64]:
 class LineMemory:
     """How long the still line has held its bin, and the line itself through a window its own dropout breaks.
 
-    A line that has held its bin (within one) for tuning.line_known_frames
-    frames in a row is known. A known line takes its skirt even at the top
+    A line that has held its bin for tuning.line_known_frames frames in a row
+    is known (each frame's within one of the frame before's: a tone between
+    two bins flickers, and one whose clock drifts moves slowly). A known line takes its skirt even at the top
     of the scale, where an unknown one may be a walker passing within a
     metre (find_lines' known_bin): their clipped run seldom lasts so long,
     and a walker who makes one has mostly opened the room by then. And where
@@ -419,6 +420,8 @@ class LineMemory:
         """Whether a window that is not still is the known line's, its own dropout passing through it."""
         if self.dropout_db is None or self.known_bin() < 0 or self._gap >= CONTEXT_FRAMES or abs(peak - self._bin) > 1:
             return False
+        if _LINE_TO_WALKING[self._bin] < 0:  # a slow line's level is not in the walking band: no dropout to see
+            return False
         level = _level_near(newest_db, self._bin)
         if self._gap == 0:  # the frame that broke the window: the tone fell away in it
             return level <= self._level - self.dropout_db
@@ -431,7 +434,7 @@ _LINE_TO_WALKING[WALKING_IN_LINE] = np.arange(len(WALKING_IN_LINE))
 
 
 def _level_near(walking_db_row: NDArray[np.float32], line: int) -> float:
-    """The newest frame's level (dB) at a line's bin or a neighbour, the higher; -inf for a slow line's."""
+    """The newest frame's level (dB) at a line's bin or a neighbour in the walking band, the higher (-inf: none)."""
     places = _LINE_TO_WALKING[max(0, line - 1) : line + 2]
     places = places[places >= 0]
     return float(walking_db_row[places].max()) if len(places) else -math.inf
