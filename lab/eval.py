@@ -279,29 +279,28 @@ def run_detector(
 def remembered_lines(windows: np.ndarray, tuning: Tuning, start: int) -> Lines:
     """find_lines over every window of a scene, with what the engine's LineMemory makes of them from `start` on.
 
-    The memory's runs depend on each window's still line and bin alone, so a
-    first pass finds the bin known before each frame; a second finds the
-    lines given it (a known line's skirt), and the memory goes over those as
-    the engine's does, frame by frame (before `start` the engine keeps none).
+    What the memory decides (how long a line has held, whether a broken
+    window is its dropout) depends on each window's still line, its bin, its
+    newest frame and the walking peak, none of which a known line's skirt
+    changes; so a first pass finds the bin known before each frame, a second
+    the lines given it, and the memory goes over those as the engine's does,
+    frame by frame (before `start` the engine keeps none).
     """
     first = find_lines(windows, tuning)
     if tuning.line_known_frames is None:
         return first
     peak = WALKING_IN_LINE[walking_db(windows[:, -1:, :])[:, -1, :].argmax(axis=-1)]
 
-    def frame(lines: Lines, k: int) -> Lines:
-        return Lines(lines.still[k], lines.own[k], lines.newest_db[k], lines.line_bin[k])
-
     memory = LineMemory(tuning)
     known = np.full(len(windows), -1, dtype=np.intp)
     for k in range(start, len(windows)):
         known[k] = memory.known_bin()
-        memory.update(frame(first, k), int(peak[k]))
+        memory.update(first.take(k), int(peak[k]))
     lines = find_lines(windows, tuning, known) if (known >= 0).any() else first
     memory.reset()
     still, own, line_bin = lines.still.copy(), lines.own.copy(), lines.line_bin.copy()
     for k in range(start, len(windows)):
-        kept = memory.update(frame(lines, k), int(peak[k]))
+        kept = memory.update(lines.take(k), int(peak[k]))
         still[k], own[k], line_bin[k] = kept.still, kept.own, kept.line_bin
     return Lines(still, own, lines.newest_db, line_bin)
 

@@ -33,7 +33,7 @@ import numpy as np
 import lab  # noqa: F401  (registers the package without Home Assistant)
 from custom_components.uspd.engine.blas import limit_blas_threads
 from custom_components.uspd.engine.detector import DetectorConfig
-from custom_components.uspd.engine.lines import Lines, beside_db
+from custom_components.uspd.engine.lines import beside_db
 from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tuning import TUNING
 
@@ -84,11 +84,9 @@ def explain(job: tuple[int, object, float, int | None], tuning: bool = False) ->
     lo = max(0, k - TUNING.occupy_frames)
     # As the detector judged them: the line memory needs the scene's history (lab/eval.remembered_lines).
     every = network_windows(s)
-    remembered = remembered_lines(every, TUNING, network_start(s))
     shown = slice(lo, k + 1)
     windows = every[shown]
-    r = remembered
-    lines = Lines(r.still[shown], r.own[shown], r.newest_db[shown], r.line_bin[shown])
+    lines = remembered_lines(every, TUNING, network_start(s)).take(shown)
     beside = beside_db(lines)
     unlike = symmetric(windows, TUNING, lines.own)
     d = draw(*job)  # type: ignore[arg-type]

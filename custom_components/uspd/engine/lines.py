@@ -187,6 +187,10 @@ class Lines:
     newest_db: NDArray[np.float32]  # (..., walking bins): the newest frame over the floor
     line_bin: NDArray[np.intp]  # (...,): the still line's place among walking.LINE_BINS; -1 where there is none
 
+    def take(self, index: int | slice) -> Lines:
+        """The windows at index (the lab holds a scene's windows at once; the engine judges one at a time)."""
+        return Lines(self.still[index], self.own[index], self.newest_db[index], self.line_bin[index])
+
 
 def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING, known_bin: NDArray[np.intp] | int = -1) -> Lines:
     """windows: (..., frames, GRID_BINS) of the classifier's scaled input → each one's still line and its own bins.
@@ -389,8 +393,8 @@ class LineMemory:
         self._bin = -1
         self._run = 0
         self._gap = 0
-        self._level = -math.inf
         self._own: NDArray[np.bool_] | None = None
+        self._last_db: NDArray[np.float32] | None = None  # the newest frame of the last still window: the line's level
 
     def known_bin(self) -> int:
         """The known line's place among walking.LINE_BINS, -1 where none is known (find_lines' known_bin)."""
@@ -407,8 +411,7 @@ class LineMemory:
         if bool(lines.still):
             line = int(lines.line_bin)
             self._run = self._run + 1 if self._run and abs(line - self._bin) <= 1 else 1
-            self._bin, self._gap, self._own = line, 0, lines.own
-            self._level = _level_near(lines.newest_db, line)
+            self._bin, self._gap, self._own, self._last_db = line, 0, lines.own, lines.newest_db
             return lines
         if self._bridges(lines.newest_db, peak) and self._own is not None:
             self._gap += 1
@@ -420,12 +423,12 @@ class LineMemory:
         """Whether a window that is not still is the known line's, its own dropout passing through it."""
         if self.dropout_db is None or self.known_bin() < 0 or self._gap >= CONTEXT_FRAMES or abs(peak - self._bin) > 1:
             return False
-        if _LINE_TO_WALKING[self._bin] < 0:  # a slow line's level is not in the walking band: no dropout to see
+        if _LINE_TO_WALKING[self._bin] < 0 or self._last_db is None:  # a slow line's level is not in the walking band
             return False
-        level = _level_near(newest_db, self._bin)
+        level, line_level = _level_near(newest_db, self._bin), _level_near(self._last_db, self._bin)
         if self._gap == 0:  # the frame that broke the window: the tone fell away in it
-            return level <= self._level - self.dropout_db
-        return level <= self._level + self.dropout_db
+            return level <= line_level - self.dropout_db
+        return level <= line_level + self.dropout_db
 
 
 # Each line bin's place in the walking band, -1 for the slow bins (not in it).
