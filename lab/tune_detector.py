@@ -2,7 +2,8 @@
 
     scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
                                              | --symmetry-beside | --line-outliers | --fast | --one-way
-                                             | --tones | --known | --regate | --recent | --motion
+                                             | --tones | --known | --regate | --recent | --resteady
+                                             | --motion
                                              | --motion-frames
                                              | --motion-bar
                                              | --clear]
@@ -111,6 +112,12 @@ walking-band level must clear the band's median over the frames before it
 opening gate: music and a fan's draft hold the band up for as long as they
 sound, and someone coming in rises over them (evidence.RecentWalking).
 
+With --resteady (the widened stream too), steady_std_db again, with every
+rule chosen after --steady on: a steady modulation of the carrier (a held
+note of music through the speaker, a fan's blade pass) puts a comb of lines
+at multiples of its offset on both sides, and the weaker teeth waver more
+than the line does.
+
 The benchmark is run once, after the choice.
 """
 
@@ -177,6 +184,8 @@ TONE_CHOICES_DB = ((None, math.inf), (0.0, math.inf), (0.0, 30.0), (0.0, 25.0))
 KNOWN_CHOICES = (None, 40, 28, 20)
 # --regate: the walking-band energy behind the network's call that opens an empty room, with every later rule on.
 REGATE_CHOICES_DB = (4.5, 3.5, 2.5, 1.5)
+# --resteady: --steady's spread again, with every later rule on (a modulation's weaker comb teeth waver more).
+RESTEADY_CHOICES_DB = (2.0, 2.5, 3.0, 4.0)
 # --recent: (frames before the opening run, rise over their walking-band median in dB); -inf: off.
 RECENT_CHOICES = ((400, 3.0), (800, 3.0), (400, 0.0), (800, 1.5), (400, -math.inf))
 
@@ -369,10 +378,15 @@ def main() -> None:
     parser.add_argument(
         "--recent", action="store_true", help="sweep how far walking must rise over the band's recent median to open"
     )
+    parser.add_argument(
+        "--resteady", action="store_true", help="sweep how steady a bin beside a line must be again, every rule on"
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
-    widened = args.clear or args.fast or args.one_way or args.tones or args.known or args.regate or args.recent
+    widened = any(
+        (args.clear, args.fast, args.one_way, args.tones, args.known, args.regate, args.recent, args.resteady)
+    )
     wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if widened else []
     scenes = build(jobs + wide)
     probs = litert_probs(scenes)
@@ -423,6 +437,8 @@ def main() -> None:
         settings = [dataclasses.replace(now, recent_frames=n, recent_rise_db=db) for n, db in RECENT_CHOICES]
     elif args.regate:
         settings = [dataclasses.replace(now, occupy_gate_db=db) for db in REGATE_CHOICES_DB]
+    elif args.resteady:
+        settings = [dataclasses.replace(now, steady_std_db=db) for db in RESTEADY_CHOICES_DB]
     elif args.known:
         settings = [dataclasses.replace(now, line_known_frames=n) for n in KNOWN_CHOICES]
     elif args.tones:
@@ -470,7 +486,7 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way, --tones, --regate and --recent also count the widened stream's empty rooms (drafts, tones).
+    # --fast, --one-way, --tones, --regate, --recent and --resteady also count the widened stream's empty rooms.
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     sweep(
         jobs,
