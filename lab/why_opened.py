@@ -122,7 +122,7 @@ def main() -> None:
         stream, home, _ = tuning_jobs(args.hours)
         sets = {"stream": stream, "home": home, "widened": wide_mining_jobs(0, CLEAR_WIDE_HOURS)}
     else:
-        hours = args.negative_hours or (36.0 if args.suite == "shifted" else 18.0)
+        hours = args.negative_hours if args.negative_hours is not None else 36.0 if args.suite == "shifted" else 18.0
         sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, hours)
     negatives = [name for name in sets if "negative" in name or args.suite == "tuning"]
     if args.set not in negatives:

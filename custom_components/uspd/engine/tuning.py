@@ -97,8 +97,8 @@ class Tuning:
     """In how many of the window's frames the line's bin is the strongest; `scripts/lab tune_detector --line-frames`."""
     line_guard_bins: int = 3
     """Grid bins either side of a line that are its own (leakage); set by hand, `scripts/lab walk_ins` measures it."""
-    # 1.5, 2 and 3 dB did alike before the later rules; with them, each step past 2 loses a walk-in beside a
-    # distractor (`scripts/lab tune_detector --resteady`, lab/results/tune_detector.txt).
+    # With every later rule on, each step past 2 dB loses a walk-in beside a distractor and shuts no room
+    # (`scripts/lab tune_detector --resteady`, lab/results/tune_detector.txt).
     steady_std_db: float | None = 2.0
     """Widest spread of a bin that is the line's too (None: only its sides); `scripts/lab tune_detector --steady`."""
     steady_min_db: float = 3.0
