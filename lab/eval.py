@@ -289,7 +289,7 @@ def remembered_lines(windows: np.ndarray, tuning: Tuning, start: int) -> Lines:
     first = find_lines(windows, tuning)
     if tuning.line_known_frames is None:
         return first
-    peak = WALKING_IN_LINE[walking_db(windows[:, -1:, :])[:, -1, :].argmax(axis=-1)]
+    peak = WALKING_IN_LINE[first.newest_db.argmax(axis=-1)]  # the walking band's strongest bin, newest frame
 
     memory = LineMemory(tuning)
     known = np.full(len(windows), -1, dtype=np.intp)

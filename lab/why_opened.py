@@ -11,10 +11,10 @@ and detector, lab/eval.run_detector): its seed, when it opened, the
 device (carrier after calibration, rate, mics), the sources the scene
 holds, and over the 13 frames that ended at the opening (the 12 that
 opened it and the one before) what the window rules saw: a still line
-(L; or one known and kept, lines.LineMemory) or not (.), the walking band's energy beside the line's own bins (dB;
-'-' where there is no line), symmetry (S: it opens no room), the
-network's P(major) and the walking band's energy (dB). It looks at the
-suite's frames and tunes nothing.
+(L; or one known and kept, lines.LineMemory) or not (.), the walking
+band's energy beside the line's own bins (dB; '-' where there is no line),
+symmetry (S: it opens no room), the network's P(major) and the walking
+band's energy (dB). It looks at the suite's frames and tunes nothing.
 
 --suite tuning reads the streams scripts/lab tune_detector chooses the
 detector's knobs on (training seeds, uncalibrated, the network on LiteRT

@@ -205,13 +205,17 @@ class Engine:
         self.clutter.reset()
         self.stillness.restart()
         self.framer.reset()
+        self._restart_windows()
+        self.detector.reset()
+
+    def _restart_windows(self) -> None:
+        """The network's window and everything the rules keep over it start afresh, as at a cold start."""
         self.features.reset()
         self.walking.reset()
         self.line_memory.reset()
         self.direction.reset()
         self.recent_motion.reset()
         self.recent_walking.reset()
-        self.detector.reset()
 
     def process(self, audio: NDArray[np.floating]) -> list[FrameResult]:
         """audio: (samples, channels) float in [-1, 1]."""
@@ -293,12 +297,7 @@ class Engine:
             # returns no echoes then): the frames are not judged at all, nor
             # those the switch disturbs. The network never saw either.
             self._blank_frames = max(0, self._blank_frames - 1)
-            self.features.reset()  # the network starts afresh, as at a cold start
-            self.walking.reset()
-            self.line_memory.reset()
-            self.direction.reset()
-            self.recent_motion.reset()
-            self.recent_walking.reset()
+            self._restart_windows()
             return NO_EVIDENCE, None
         if self.classifier is None:
             return self.bands(frame.ratio), None
