@@ -1,12 +1,9 @@
 """The detector's knobs for opening rooms and reporting walking, chosen on training data, never on the benchmark.
 
-    scripts/lab tune_detector [--hours 20] [--occupy | --lines | --symmetry | --line-frames | --steady
-                                             | --symmetry-beside | --line-outliers | --fast | --one-way
-                                             | --tones | --known | --regate | --recent | --resteady
-                                             | --motion
-                                             | --motion-frames
-                                             | --motion-bar
-                                             | --clear]
+    scripts/lab tune_detector [--hours 20] [--wide-hours 4]
+                              [--occupy | --lines | --symmetry | --line-frames | --steady | --symmetry-beside
+                               | --line-outliers | --fast | --one-way | --tones | --known | --regate | --recent
+                               | --recent-short | --resteady | --motion | --motion-frames | --motion-bar | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -111,6 +108,14 @@ walking-band level must clear the band's median over the frames before it
 (Tuning.recent_frames) by recent_rise_db, where that is higher than the
 opening gate: music and a fan's draft hold the band up for as long as they
 sound, and someone coming in rises over them (evidence.RecentWalking).
+With --recent-short, the same over a second or two before the run instead
+of ten: a fan or music that came on moments before the run is not yet
+under a long median.
+
+With --wide-hours, how many hours of the widened stream (default 4) the
+sweeps that count it run; walk-ins among them that come within 4 m (beside
+a fan or music as the widened stream draws them, or neither) count as a
+column of their own.
 
 With --resteady (the widened stream too), steady_std_db again, with every
 rule chosen after --steady on: a steady modulation of the carrier (a held
@@ -139,6 +144,7 @@ from custom_components.uspd.engine.tuning import TUNING
 
 from .dataset import Job, SceneFrames, build
 from .eval import (
+    MAJOR_RANGE_M,
     Run,
     entity_onsets,
     false_alarms,
@@ -188,6 +194,8 @@ REGATE_CHOICES_DB = (4.5, 3.5, 2.5, 1.5)
 RESTEADY_CHOICES_DB = (2.0, 2.5, 3.0, 4.0)
 # --recent: (frames before the opening run, rise over their walking-band median in dB); -inf: off.
 RECENT_CHOICES = ((400, 3.0), (800, 3.0), (400, 0.0), (800, 1.5), (400, -math.inf))
+# --recent-short: the same, with a baseline of 1-1.5 s (a fan or music switched on seconds before is still in it).
+RECENT_SHORT_CHOICES = ((400, 0.0), (60, 0.0), (60, 2.0), (40, 2.0), (60, 4.0))
 
 
 @dataclass(frozen=True)
@@ -379,15 +387,31 @@ def main() -> None:
         "--recent", action="store_true", help="sweep how far walking must rise over the band's recent median to open"
     )
     parser.add_argument(
+        "--recent-short", action="store_true", help="the same over the second or two before the run instead"
+    )
+    parser.add_argument(
+        "--wide-hours", type=float, default=CLEAR_WIDE_HOURS, help="of the widened stream, where a sweep counts it"
+    )
+    parser.add_argument(
         "--resteady", action="store_true", help="sweep how steady a bin beside a line must be again, every rule on"
     )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
     widened = any(
-        (args.clear, args.fast, args.one_way, args.tones, args.known, args.regate, args.recent, args.resteady)
+        (
+            args.clear,
+            args.fast,
+            args.one_way,
+            args.tones,
+            args.known,
+            args.regate,
+            args.recent,
+            args.recent_short,
+            args.resteady,
+        )
     )
-    wide = wide_mining_jobs(0, CLEAR_WIDE_HOURS) if widened else []
+    wide = wide_mining_jobs(0, args.wide_hours) if widened else []
     scenes = build(jobs + wide)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
@@ -433,8 +457,9 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.recent:
-        settings = [dataclasses.replace(now, recent_frames=n, recent_rise_db=db) for n, db in RECENT_CHOICES]
+    if args.recent or args.recent_short:
+        choices = RECENT_CHOICES if args.recent else RECENT_SHORT_CHOICES
+        settings = [dataclasses.replace(now, recent_frames=n, recent_rise_db=db) for n, db in choices]
     elif args.regate:
         settings = [dataclasses.replace(now, occupy_gate_db=db) for db in REGATE_CHOICES_DB]
     elif args.resteady:
@@ -486,8 +511,15 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way, --tones, --regate, --recent and --resteady also count the widened stream's empty rooms.
+    # --fast, --one-way, --tones, --regate, --recent(-short) and --resteady also count the widened stream's empty
+    # rooms, and its walk-ins.
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
+    wide_entered = [
+        i
+        for i in range(len(jobs), len(scenes))
+        if walked_in(scenes[i])
+        and (walker_range_m(draw(*wide[i - len(jobs)]).scene, scenes[i].t.astype(np.float64)) <= MAJOR_RANGE_M).any()
+    ]
     sweep(
         jobs,
         scenes,
@@ -496,6 +528,7 @@ def main() -> None:
         walked,
         list(range(len(jobs) - len(distracted), len(jobs))),
         settings,
+        wide_entered,
     )
 
 
@@ -511,12 +544,20 @@ def sweep(
     walked: list[int],
     distracted: list[int],
     settings: list[Setting],
+    wide_entered: list[int] | None = None,
 ) -> None:
-    """One line per setting, the settings spread over the cores."""
-    entered = [i for i in walked if scenes[i].occupied.any() and not scenes[i].occupied[0]]
+    """One line per setting, the settings spread over the cores (wide_entered: the widened stream's walk-ins)."""
+    entered = [i for i in walked if walked_in(scenes[i])]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}
     _SWEEP.update(
-        scenes=scenes, probs=probs, groups=groups, walked=walked, entered=entered, ranges=ranges, distracted=distracted
+        scenes=scenes,
+        probs=probs,
+        groups=groups,
+        walked=walked,
+        entered=entered,
+        ranges=ranges,
+        distracted=distracted,
+        wide_entered=wide_entered or [],
     )
     wide = " | the widened stream" if len(groups) > 2 else ""
     sets_named = f"fans, music, clicks, the wall | curtains, tones{wide}"
@@ -525,7 +566,8 @@ def sweep(
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
           "  outlier_db       fast  one_way  skirt  weak_line  known  recent"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
-          "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)")  # fmt: skip
+          "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
+          + ("  widened walk-ins missed" if wide_entered else ""))  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
@@ -539,7 +581,8 @@ def _sweep_line(setting: Setting) -> str:
     entered: list[int] = _SWEEP["entered"]  # type: ignore[assignment]
     ranges: dict[int, np.ndarray] = _SWEEP["ranges"]  # type: ignore[assignment]
     distracted: list[int] = _SWEEP["distracted"]  # type: ignore[assignment]
-    use = set(walked).union(*groups, distracted)
+    wide_entered: list[int] = _SWEEP["wide_entered"]  # type: ignore[assignment]
+    use = set(walked).union(*groups, distracted, wide_entered)
     runs = {
         i: run_detector(
             scenes[i],
@@ -608,7 +651,22 @@ def _sweep_line(setting: Setting) -> str:
         f"  {recent:>7}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
+        + (
+            f"  {sum(_missed_walk_in(scenes[i], runs[i]) for i in wide_entered):9d}/{len(wide_entered)}"
+            if wide_entered
+            else ""
+        )
     )
+
+
+def walked_in(s: SceneFrames) -> bool:
+    """Someone came into a room that was empty when the scene began."""
+    return bool(s.occupied.any() and not s.occupied[0])
+
+
+def _missed_walk_in(s: SceneFrames, run: Run) -> bool:
+    """The room never opened from the first walking frame on."""
+    return not run.occupied[runs_of(s.y == 2)[0][0] :].any()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ band's energy (dB). It looks at the suite's frames and tunes nothing.
 detector's knobs on (training seeds, uncalibrated, the network on LiteRT
 where the lab has it, as there): its empty rooms with fans, music, clicks
 or the wall (stream), with curtains or tones (home), and the widened
-stream's (widened). Only scenes with nobody in them count.
+stream's first --wide-hours (widened; 4 h unless given, as tune_detector
+runs it). Only scenes with nobody in them count.
 """
 
 from __future__ import annotations
@@ -116,11 +117,14 @@ def main() -> None:
         help="as scripts/lab eval's (default: 36 for the shifted suite, held-out hours included; 18 for the others)",
     )
     parser.add_argument("--hours", type=float, default=20.0, help="--suite tuning: as scripts/lab tune_detector's")
+    parser.add_argument(
+        "--wide-hours", type=float, default=CLEAR_WIDE_HOURS, help="--suite tuning: as scripts/lab tune_detector's"
+    )
     args = parser.parse_args()
     limit_blas_threads()
     if args.suite == "tuning":
         stream, home, _ = tuning_jobs(args.hours)
-        sets = {"stream": stream, "home": home, "widened": wide_mining_jobs(0, CLEAR_WIDE_HOURS)}
+        sets = {"stream": stream, "home": home, "widened": wide_mining_jobs(0, args.wide_hours)}
     else:
         hours = args.negative_hours if args.negative_hours is not None else 36.0 if args.suite == "shifted" else 18.0
         sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, hours)

@@ -1,0 +1,43 @@
+"""lab.tune_detector: which of a stream's scenes are walk-ins, and which of those never opened the room."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lab import eval as lab_eval
+from lab import tune_detector
+from lab.dataset import SceneFrames
+
+
+def _frames(occupied_from_s: float | None, walks: tuple[float, float] | None) -> SceneFrames:
+    t = np.arange(0.0, 10.0, 0.025, dtype=np.float32)
+    y = np.zeros(len(t), dtype=np.int8)
+    if walks is not None:
+        y[(t >= walks[0]) & (t < walks[1])] = 2
+    occupied = np.zeros(len(t), dtype=bool) if occupied_from_s is None else t >= occupied_from_s
+    return SceneFrames("s", "wide_walk", t, np.zeros((len(t), 4), np.float16), y, occupied,
+                       np.zeros((len(t), 3), np.float32), 96000, 40000.0, 1,
+                       np.full(len(t), np.nan, np.float32))  # fmt: skip
+
+
+def test_a_walk_in_is_a_room_empty_at_the_start_that_someone_then_occupies() -> None:
+    assert tune_detector.walked_in(_frames(2.0, (2.0, 5.0)))
+    assert not tune_detector.walked_in(_frames(0.0, (2.0, 5.0)))  # someone there from the start
+    assert not tune_detector.walked_in(_frames(None, None))  # an empty room
+
+
+def test_a_walk_in_is_missed_only_if_the_room_never_opens_from_its_first_walking_frame() -> None:
+    s = _frames(2.0, (2.0, 5.0))
+    motion = np.zeros(len(s.t), dtype=np.int8)
+
+    def run(opened_from_s: float | None) -> lab_eval.Run:
+        occupied = np.zeros(len(s.t), dtype=bool) if opened_from_s is None else s.t >= opened_from_s
+        return lab_eval.Run(motion, occupied)
+
+    assert not tune_detector._missed_walk_in(s, run(2.4))  # noqa: SLF001
+    assert not tune_detector._missed_walk_in(s, run(8.0))  # noqa: SLF001  (late, but it opened)
+    assert tune_detector._missed_walk_in(s, run(None))  # noqa: SLF001
+    # Open only before the walk (a false opening) and shut again by then: the walk-in itself was missed.
+    early = np.zeros(len(s.t), dtype=bool)
+    early[:40] = True
+    assert tune_detector._missed_walk_in(s, lab_eval.Run(motion, early))  # noqa: SLF001
