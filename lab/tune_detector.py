@@ -632,7 +632,7 @@ def _sweep_line(setting: Setting) -> str:
     for i in distracted:
         first_walk = runs_of(scenes[i].y == 2)[0][0]
         d_early += bool(runs[i].occupied[:first_walk].any())
-        d_missed += not runs[i].occupied[first_walk:].any()
+        d_missed += _missed_walk_in(scenes[i], runs[i])
     fast = (
         "off"
         if setting.fast_frames >= setting.occupy_frames
@@ -665,7 +665,7 @@ def walked_in(s: SceneFrames) -> bool:
 
 
 def _missed_walk_in(s: SceneFrames, run: Run) -> bool:
-    """The room never opened from the first walking frame on."""
+    """The room never opened from the first walking frame on (a walk-in with a distractor there first, or widened)."""
     return not run.occupied[runs_of(s.y == 2)[0][0] :].any()
 
 
