@@ -105,8 +105,8 @@ class _Spy(SpeakerDistortionCanceller):
         return out
 
 
-def scene_shares(job: dataset.Job) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
-    """A benchmark scene rendered as the benchmark renders it (calibrated): its frame times and each one's share."""
+def scene_shares(job: dataset.Job, calibrated: bool = True) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """A scene rendered as the benchmark renders it (calibrated unless told): its frame times and each one's share."""
     shares: list[float] = []
 
     def spy(engine: Engine) -> None:
@@ -114,5 +114,5 @@ def scene_shares(job: dataset.Job) -> tuple[NDArray[np.float32], NDArray[np.floa
         tracker = PairTracker(engine.speeds_mps, engine.config.channels, framer.hop / framer.rate_hz)
         framer.canceller = _Spy(framer.canceller, tracker, shares)
 
-    frames = dataset.frames_of(draw(*job), calibrated=True, spy=spy)
+    frames = dataset.frames_of(draw(*job), calibrated=calibrated, spy=spy)
     return frames.t, np.asarray(shares, dtype=np.float64)

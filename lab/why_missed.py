@@ -3,6 +3,7 @@
     USPD_LAB=1 scripts/env python -m lab.why_missed --suite shifted --set shifted_walk_fan
     scripts/env python -m lab.why_missed --set walk_music --scale 0.3
     USPD_LAB=1 scripts/env python -m lab.why_missed --suite shifted --set shifted_seated --minor
+    USPD_LAB=1 scripts/env python -m lab.why_missed --suite tuning --set widened --wide-hours 12
 
 The benchmark counts walks the Motion entity reported (the room opened and
 MAJOR was reported within the walk or 0.5 s after, lab/eval.major_events);
@@ -33,6 +34,13 @@ speaker's own distortion put there while the walker was within 4 m
 (lab/speaker_share.py, on the scene rendered again), and the misses by that
 share. It looks at the suite's frames and tunes nothing.
 
+--suite tuning reads the streams scripts/lab tune_detector chooses the
+detector's rules on, as it reads them (uncalibrated: the drawn carrier and
+level, which tell no reach): "widened", the widened stream's walks
+(--wide-hours of it), and "distracted", the walk-ins with a distractor
+there first (drawn on --hours of the mining stream's seeds). The speaker's
+share is measured on the scene rendered uncalibrated too.
+
 With --minor, the seated hand bursts of a set instead (each ≥ 0.5 s, as
 lab/eval.minor_events counts them; a burst is seen when any motion is called
 during it): for each one never seen, how far the seat is from the speaker,
@@ -62,7 +70,7 @@ from custom_components.uspd.engine.blas import limit_blas_threads
 from custom_components.uspd.engine.calibration import DEFAULT_RANGE_M, TARGET_ECHO_SNR_DB
 from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.sim.scene import Music, Seated, Walker
+from custom_components.uspd.sim.scene import Fan, Music, PedestalFan, Seated, Walker
 
 from . import dataset
 from .eval import (
@@ -79,6 +87,8 @@ from .eval import (
 )
 from .scenes import draw
 from .speaker_share import scene_shares
+from .train import wide_mining_jobs
+from .tune_detector import CLEAR_WIDE_HOURS, tuning_jobs
 from .why_opened import _source
 
 # Each window rule off alone (run_detector's arguments), then all of them; a gate "off" is one no frame fails.
@@ -126,23 +136,35 @@ class Missed:
     rate_hz: int
     mics: int
     reach_m: float = float("nan")  # calibration's: how far a person's echo reaches its target SNR
+    beside: str = "neither"  # what else sounds in the room: music, a fan (ceiling or pedestal), or neither
     # With music: each counted walk's walking band share that the speaker put there (median within 4 m), and
     # whether it was missed.
     speaker: list[tuple[float, bool]] = field(default_factory=list)
 
 
-def explain(job: tuple[int, object, float, int | None]) -> Missed:
-    """Each missed walk of one scene, explained."""
-    s = dataset.load_or_make(job, calibrated=True, still=True)  # type: ignore[arg-type]
+def beside(sources: tuple[object, ...]) -> str:
+    """What else sounds in a walk's room: music (with or without a fan), a fan, or neither."""
+    if any(isinstance(src, Music) for src in sources):
+        return "music"
+    return "a fan" if any(isinstance(src, Fan | PedestalFan) for src in sources) else "neither"
+
+
+def explain(job: tuple[int, object, float, int | None], tuning: bool = False) -> Missed:
+    """Each missed walk of one scene, explained.
+
+    tuning: a scene of tune_detector's streams, read as it reads them (uncalibrated, so no reach).
+    """
+    s = dataset.load_or_make(job, calibrated=not tuning, still=not tuning)  # type: ignore[arg-type]
     d = draw(*job)  # type: ignore[arg-type]
     t = s.t.astype(np.float64)
     rng = walker_range_m(d.scene, t)
     counted = walks(s, rng)
-    out = Missed([], [], len(counted), s.rate_hz, s.mics)
+    out = Missed([], [], len(counted), s.rate_hz, s.mics, beside=beside(d.scene.sources))
     if not counted:
         return out
-    cal = dataset.calibration_of(d)
-    out.reach_m = cal.reach_m
+    cal = None if tuning else dataset.calibration_of(d)
+    if cal is not None:
+        out.reach_m = cal.reach_m
     probs = litert_probs([s])[0]
     shipped = run_detector(s, probs, DetectorConfig())
     missed = [(a, b, near) for a, b, near in counted if not reported(s, shipped, a, b)]
@@ -150,7 +172,7 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
     # before the share was known (its first MEMORY_S).
     share: dict[int, float] = {}
     if any(isinstance(src, Music) for src in d.scene.sources):
-        shared_t, speaker = scene_shares(job)  # type: ignore[arg-type]
+        shared_t, speaker = scene_shares(job, calibrated=not tuning)  # type: ignore[arg-type]
         same = len(shared_t) == len(speaker) == len(t) and np.allclose(shared_t, t, atol=1e-3)
         assert same, "rendered again, the scene gave other frames than its cached ones"
         share = {a: float(np.nanmedian(speaker[near])) for a, _, near in counted if np.isfinite(speaker[near]).any()}
@@ -178,13 +200,17 @@ def explain(job: tuple[int, object, float, int | None]) -> Missed:
         causes.append(cause)
         walking = s.bands[near, 1]
         moved = pace[pace > 0]
+        device = (
+            f"carrier {s.carrier_hz:.0f} Hz at level {d.level:g} as drawn (uncalibrated)"
+            if cal is None
+            else f"carrier {s.carrier_hz:.0f} Hz at level {cal.level:g}: a person at {DEFAULT_RANGE_M:g} m "
+            f"{cal.echo_snr_db:.1f} dB over the noise, calibration's target {TARGET_ECHO_SNR_DB:g} dB "
+            f"(reached within {cal.reach_m:.1f} m)"
+        )
         lines += [
             f"seed {job[0]}: walk {t[a]:.2f}-{t[b - 1]:.2f} s, nearest {rng[a:b].min():.2f} m, radial speed "
             f"{np.nanmedian(radial[near]):.2f} m/s (median within {MAJOR_RANGE_M:.0f} m; walker "
-            f"{np.median(moved) if len(moved) else 0.0:.2f} m/s), {s.mics} mic(s) at {s.rate_hz} Hz, "
-            f"carrier {s.carrier_hz:.0f} Hz at level {cal.level:g}: a person at {DEFAULT_RANGE_M:g} m "
-            f"{cal.echo_snr_db:.1f} dB over the noise, calibration's target {TARGET_ECHO_SNR_DB:g} dB "
-            f"(reached within {cal.reach_m:.1f} m)",
+            f"{np.median(moved) if len(moved) else 0.0:.2f} m/s), {s.mics} mic(s) at {s.rate_hz} Hz, {device}",
             *(f"  {o}" for o in others),
             f"  within {MAJOR_RANGE_M:.0f} m: P(major) up to {probs[near, 2].max():.2f}, walking band "
             f"{np.median(walking):.1f} dB median, {walking.max():.1f} dB at most; during the walk the detector's "
@@ -320,16 +346,26 @@ def main_bursts(jobs: list[dataset.Job]) -> None:
 def main() -> None:
     """Explain every missed walk of one walk set (or hand burst, with --minor)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--suite", choices=("standard", "shifted"), default="standard")
+    parser.add_argument("--suite", choices=("standard", "shifted", "tuning"), default="standard")
     parser.add_argument("--set", required=True, help="a walk set of that suite, e.g. shifted_walk_fan")
     parser.add_argument("--scale", type=float, default=0.3, help="as scripts/lab eval's")
     parser.add_argument("--negative-hours", type=float, default=18.0, help="as scripts/lab eval's")
     parser.add_argument("--minor", action="store_true", help="the set's seated hand bursts instead of its walks")
+    parser.add_argument("--hours", type=float, default=20.0, help="--suite tuning: as scripts/lab tune_detector's")
+    parser.add_argument(
+        "--wide-hours", type=float, default=CLEAR_WIDE_HOURS, help="--suite tuning: as scripts/lab tune_detector's"
+    )
     args = parser.parse_args()
     limit_blas_threads()
-    sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
+    tuning = args.suite == "tuning"
+    if tuning:
+        if args.minor:
+            parser.error("--minor reads the standard and shifted suites' seated sets; the tuning streams have none")
+        sets = {"widened": wide_mining_jobs(0, args.wide_hours), "distracted": tuning_jobs(args.hours)[2]}
+    else:
+        sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
     kinds, what = (MINOR_SETS, "set with seated people") if args.minor else (WALK_SETS, "walk set")
-    named = [name for name in sets if name.removeprefix("shifted_") in kinds]
+    named = list(sets) if tuning else [name for name in sets if name.removeprefix("shifted_") in kinds]
     if args.set not in named:
         parser.error(f"{args.set!r} is not a {what} of the {args.suite} suite: {', '.join(named)}")
     if args.minor:
@@ -341,13 +377,18 @@ def main() -> None:
     by_mics: dict[str, list[int]] = {}
     by_reach: dict[str, list[int]] = {}
     by_speaker: dict[str, list[int]] = {}
+    by_beside: dict[str, list[int]] = {}
     for job in sets[args.set]:
-        scene = explain(job)
+        scene = explain(job, tuning)
         if scene.lines:
             print("\n".join(scene.lines))
         causes.update(scene.causes)
-        tallies = [by_rate.setdefault(scene.rate_hz, [0, 0]), by_mics.setdefault(_mics(scene.mics), [0, 0])]
-        if scene.walks:
+        tallies = [
+            by_rate.setdefault(scene.rate_hz, [0, 0]),
+            by_mics.setdefault(_mics(scene.mics), [0, 0]),
+            by_beside.setdefault(scene.beside, [0, 0]),
+        ]
+        if scene.walks and not tuning:  # uncalibrated, a scene tells no reach
             tallies.append(by_reach.setdefault(reach_band(scene.reach_m), [0, 0]))
         for tally in tallies:
             tally[0] += len(scene.causes)
@@ -363,7 +404,9 @@ def main() -> None:
         print(f"  {n:3d}  {cause}")
     print("missed by card rate: " + ", ".join(f"{r} Hz {m}/{w}" for r, (m, w) in sorted(by_rate.items())))
     print("missed by mics: " + ", ".join(f"{k} {m}/{w}" for k, (m, w) in sorted(by_mics.items())))
-    print(reach_line(by_reach))
+    if by_reach:
+        print(reach_line(by_reach))
+    print("missed by what else sounds: " + ", ".join(f"{k} {m}/{w}" for k, (m, w) in sorted(by_beside.items())))
     if by_speaker:
         print(speaker_line(by_speaker))
 

@@ -10,9 +10,11 @@ import pytest
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
 from custom_components.uspd.engine.evidence import Evidence
 from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.sim.scene import Fan, Music, PedestalFan
 from lab import why_missed
 from lab.dataset import SceneFrames
 from lab.eval import MINOR_SETS, WALK_SETS, Run, major_events
+from lab.scenes import draw
 
 from .refusal import refusal
 
@@ -145,3 +147,27 @@ def test_the_network_s_motion_bar_sits_lower_exactly_where_the_detector_is_in_co
     in_context = np.array(truth)
     assert not in_context[(t > 320.0) & (t < 500.0)].any()  # the context window passed
     assert in_context[t > 505.0].any()  # and the walk-in brought it back
+
+
+def test_the_tuning_streams_offer_their_walks_and_no_hand_bursts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refusal(why_missed.main, ["why_missed", "--suite", "tuning", "--set", "home"], monkeypatch, capsys)
+    assert "widened" in err
+    assert "distracted" in err
+    err = refusal(
+        why_missed.main, ["why_missed", "--suite", "tuning", "--set", "widened", "--minor"], monkeypatch, capsys
+    )
+    assert "--minor" in err
+
+
+def test_a_walk_is_tallied_by_what_else_sounds_in_its_room() -> None:
+    assert why_missed.beside(draw(20_000, "walk_music", 20.0, None).scene.sources) == "music"
+    fan = draw(10_000, "walk_fan", 20.0, None).scene.sources
+    assert any(isinstance(s, Fan | PedestalFan) for s in fan)
+    assert why_missed.beside(fan) == "a fan"
+    alone = draw(0, "walk", 20.0, None).scene.sources
+    assert not any(isinstance(s, Fan | PedestalFan | Music) for s in alone)
+    assert why_missed.beside(alone) == "neither"
+    # A room with music and a fan in it is tallied with music.
+    assert why_missed.beside((*fan, *draw(20_000, "walk_music", 20.0, None).scene.sources)) == "music"
