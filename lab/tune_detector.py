@@ -252,6 +252,20 @@ def tuning_jobs(hours: float) -> tuple[list[Job], list[Job], list[Job]]:
     return jobs, home, distracted
 
 
+def tuning_sets(hours: float, wide_hours: float) -> dict[str, list[Job]]:
+    """The streams by name, as lab.why_opened and lab.why_missed read them with --suite tuning."""
+    stream, home, distracted = tuning_jobs(hours)
+    return {"stream": stream, "home": home, "distracted": distracted, "widened": wide_mining_jobs(0, wide_hours)}
+
+
+def add_tuning_arguments(parser: argparse.ArgumentParser) -> None:
+    """--hours and --wide-hours, for a command that reads the streams with --suite tuning."""
+    parser.add_argument("--hours", type=float, default=20.0, help="--suite tuning: as scripts/lab tune_detector's")
+    parser.add_argument(
+        "--wide-hours", type=float, default=CLEAR_WIDE_HOURS, help="--suite tuning: as scripts/lab tune_detector's"
+    )
+
+
 def _per_hour(scenes: list[SceneFrames], runs: list[Run], occupancy: bool) -> str:
     fm, fo, hours = false_alarms(scenes, runs)
     k = fo if occupancy else fm

@@ -87,8 +87,7 @@ from .eval import (
 )
 from .scenes import draw
 from .speaker_share import scene_shares
-from .train import wide_mining_jobs
-from .tune_detector import CLEAR_WIDE_HOURS, tuning_jobs
+from .tune_detector import add_tuning_arguments, tuning_sets
 from .why_opened import _source
 
 # Each window rule off alone (run_detector's arguments), then all of them; a gate "off" is one no frame fails.
@@ -171,7 +170,7 @@ def explain(job: tuple[int, object, float, int | None], tuning: bool = False) ->
     # With music: each walk's median share within 4 m, by its first frame; not where the walk came within 4 m
     # before the share was known (its first MEMORY_S).
     share: dict[int, float] = {}
-    if any(isinstance(src, Music) for src in d.scene.sources):
+    if out.beside == "music":
         shared_t, speaker = scene_shares(job, calibrated=not tuning)  # type: ignore[arg-type]
         same = len(shared_t) == len(speaker) == len(t) and np.allclose(shared_t, t, atol=1e-3)
         assert same, "rendered again, the scene gave other frames than its cached ones"
@@ -351,17 +350,15 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.3, help="as scripts/lab eval's")
     parser.add_argument("--negative-hours", type=float, default=18.0, help="as scripts/lab eval's")
     parser.add_argument("--minor", action="store_true", help="the set's seated hand bursts instead of its walks")
-    parser.add_argument("--hours", type=float, default=20.0, help="--suite tuning: as scripts/lab tune_detector's")
-    parser.add_argument(
-        "--wide-hours", type=float, default=CLEAR_WIDE_HOURS, help="--suite tuning: as scripts/lab tune_detector's"
-    )
+    add_tuning_arguments(parser)
     args = parser.parse_args()
     limit_blas_threads()
     tuning = args.suite == "tuning"
     if tuning:
         if args.minor:
             parser.error("--minor reads the standard and shifted suites' seated sets; the tuning streams have none")
-        sets = {"widened": wide_mining_jobs(0, args.wide_hours), "distracted": tuning_jobs(args.hours)[2]}
+        streams = tuning_sets(args.hours, args.wide_hours)
+        sets = {name: streams[name] for name in ("widened", "distracted")}
     else:
         sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
     kinds, what = (MINOR_SETS, "set with seated people") if args.minor else (WALK_SETS, "walk set")

@@ -50,8 +50,7 @@ from .eval import (
     suite,
 )
 from .scenes import draw
-from .train import wide_mining_jobs
-from .tune_detector import CLEAR_WIDE_HOURS, tuning_jobs
+from .tune_detector import add_tuning_arguments, tuning_sets
 
 
 def _source(s: object) -> str:
@@ -116,15 +115,12 @@ def main() -> None:
         type=float,
         help="as scripts/lab eval's (default: 36 for the shifted suite, held-out hours included; 18 for the others)",
     )
-    parser.add_argument("--hours", type=float, default=20.0, help="--suite tuning: as scripts/lab tune_detector's")
-    parser.add_argument(
-        "--wide-hours", type=float, default=CLEAR_WIDE_HOURS, help="--suite tuning: as scripts/lab tune_detector's"
-    )
+    add_tuning_arguments(parser)
     args = parser.parse_args()
     limit_blas_threads()
     if args.suite == "tuning":
-        stream, home, _ = tuning_jobs(args.hours)
-        sets = {"stream": stream, "home": home, "widened": wide_mining_jobs(0, args.wide_hours)}
+        streams = tuning_sets(args.hours, args.wide_hours)
+        sets = {name: streams[name] for name in ("stream", "home", "widened")}
     else:
         hours = args.negative_hours if args.negative_hours is not None else 36.0 if args.suite == "shifted" else 18.0
         sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, hours)
