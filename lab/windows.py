@@ -7,6 +7,7 @@ from numpy.typing import NDArray
 
 import lab  # noqa: F401
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
+from custom_components.uspd.engine.tuning import TUNING
 
 from .dataset import SceneFrames
 
@@ -19,12 +20,22 @@ EDGE_S = 0.15
 # in windows whose frames before it are zeros (as lab/eval.py measures it):
 # windows training never weighted, a candidate for the next retrain.
 START_S = 1.0
+# With observable=True (scripts/lab train --observable-walks), a walking frame counts in the loss only where its
+# window's walking band rises over what the scene holds without anyone walking (the 90th percentile of that band's
+# window peaks over the scene's frames labelled background, where they make at least a second) and over the
+# detector's gate for reporting walking (Tuning.major_gate_db): a walker far away or under music's sidebands looks
+# like the room without him. Not by default: lab/results/retrains_observable.json.
+OBSERVABLE_PERCENTILE = 90.0
+OBSERVABLE_MIN_BACKGROUND_S = 1.0
 
 
 class Windows:
-    """All windows of a set of scenes; window i ends at frame i (zeros before a scene starts, as in the engine)."""
+    """All windows of a set of scenes; window i ends at frame i (zeros before a scene starts, as in the engine).
 
-    def __init__(self, scenes: list[SceneFrames]) -> None:
+    observable: walking frames whose walker does not stand out of the scene's own background carry no loss weight.
+    """
+
+    def __init__(self, scenes: list[SceneFrames], observable: bool = False) -> None:
         pad = CONTEXT_FRAMES - 1
         xs, ends, ys, ws, negs = [], [], [], [], []
         offset = 0
@@ -33,7 +44,7 @@ class Windows:
             xs.append(s.x)
             ends.append(offset + pad + np.arange(len(s.t)))
             ys.append(s.y)
-            ws.append(_edge_weights(s.t, s.y))
+            ws.append(_edge_weights(s.t, s.y) * _observable(s) if observable else _edge_weights(s.t, s.y))
             negs.append(np.full(len(s.t), not s.occupied.any() and not s.y.any()))
             offset += pad + len(s.t)
         self.frames = np.concatenate(xs)
@@ -59,6 +70,27 @@ def _edge_weights(t: NDArray[np.float32], y: NDArray[np.int8]) -> NDArray[np.flo
     changes = t[1:][np.diff(y) != 0]
     for c in changes:
         w[np.abs(t - c) < EDGE_S] = 0.0
+    return w
+
+
+def _window_peaks(level: NDArray[np.float32]) -> NDArray[np.float64]:
+    """Each frame's window's (the last CONTEXT_FRAMES frames') highest level."""
+    padded = np.concatenate([np.full(CONTEXT_FRAMES - 1, -np.inf), level.astype(np.float64)])
+    peaks: NDArray[np.float64] = np.lib.stride_tricks.sliding_window_view(padded, CONTEXT_FRAMES).max(axis=1)
+    return peaks
+
+
+def _observable(s: SceneFrames) -> NDArray[np.float32]:
+    """1 where a frame's truth can be told from its window, 0 where walking is labelled but does not stand out."""
+    w = np.ones(len(s.t), dtype=np.float32)
+    if not (s.y == 2).any() or not s.bands.any():  # a cached file without band energies: nothing to judge by
+        return w
+    peaks = _window_peaks(s.bands[:, 1])
+    floor = TUNING.major_gate_db
+    background = (s.y == 0) & (s.t >= START_S)
+    if len(s.t) > 1 and background.sum() * float(np.median(np.diff(s.t))) >= OBSERVABLE_MIN_BACKGROUND_S:
+        floor = max(floor, float(np.percentile(peaks[background], OBSERVABLE_PERCENTILE)))
+    w[(s.y == 2) & (peaks <= floor)] = 0.0
     return w
 
 
