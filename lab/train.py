@@ -29,7 +29,7 @@ model card).
    (lab/results/retrains_far_seats.json).
    With --observable-walks, a walking frame counts in the loss only where
    the walking band rises over what its scene holds without anyone walking
-   (lab/windows.py): not by default, as it opened more of the shifted suite's
+   (lab/windows.py): not by default, as with three seeds it opened no fewer
    empty rooms (lab/results/retrains_observable.json).
 2. Train a seed model on the first --seed-scenes of them.
 3. Each round: run the current model over a fresh stretch of the mining
