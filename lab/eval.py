@@ -70,7 +70,7 @@ from . import seeds
 from .dataset import SIM_VERSION, Job, SceneFrames, build
 from .scenes import Kind, draw
 from .shifted import DISTRACTOR_CLASSES
-from .windows import Windows
+from .windows import Windows, trailing_max
 
 RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
 SHIFTED_RESULTS = RESULTS.with_name("eval_shifted.json")
@@ -312,9 +312,7 @@ def recent_motion_db(s: SceneFrames, frames: int, start: int) -> np.ndarray:
     """
     e = np.maximum(s.bands[:, 0], s.bands[:, 1]).astype(np.float64)
     e[:start] = -np.inf
-    padded = np.concatenate([np.full(max(1, frames) - 1, -np.inf), e])
-    held: np.ndarray = sliding_window_view(padded, max(1, frames)).max(axis=1)
-    return held
+    return trailing_max(e, frames)
 
 
 def recent_walking_db(s: SceneFrames, frames: int, gap: int, start: int) -> tuple[np.ndarray, np.ndarray]:

@@ -62,7 +62,7 @@ import lab  # noqa: F401
 from . import seeds
 from .dataset import Job, SceneFrames, build
 from .scenes import Kind, WideKind
-from .windows import Windows, onsets
+from .windows import Windows, left_out_walking, onsets
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_PATH = ROOT / "custom_components" / "uspd" / "model" / "uspd.tflite"
@@ -258,6 +258,11 @@ def main() -> None:
     )
     print(f"rendering {len(jobs)} training scenes (seeds {seeds.TRAIN.start}…)", flush=True)
     scenes: list[SceneFrames] = build(jobs)
+    if args.observable_walks:
+        left_out = left_out_walking(scenes)
+        report["walking_windows_left_out"] = left_out
+        for kind, (left, total) in left_out.items():
+            print(f"  {kind}: {left} of {total} walking windows left out of the loss", flush=True)
     seed_set = Windows(scenes[: args.seed_scenes], args.observable_walks)
     print(f"seed model on {args.seed_scenes} scenes ({seed_set.hours:.1f} h)", flush=True)
     model = train(seed_set, np.zeros(0, dtype=np.int64), args.epochs, args.seed)

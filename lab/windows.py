@@ -44,7 +44,8 @@ class Windows:
             xs.append(s.x)
             ends.append(offset + pad + np.arange(len(s.t)))
             ys.append(s.y)
-            ws.append(_edge_weights(s.t, s.y) * _observable(s) if observable else _edge_weights(s.t, s.y))
+            w = _edge_weights(s.t, s.y)
+            ws.append(w * _observable(s) if observable else w)
             negs.append(np.full(len(s.t), not s.occupied.any() and not s.y.any()))
             offset += pad + len(s.t)
         self.frames = np.concatenate(xs)
@@ -73,10 +74,11 @@ def _edge_weights(t: NDArray[np.float32], y: NDArray[np.int8]) -> NDArray[np.flo
     return w
 
 
-def _window_peaks(level: NDArray[np.float32]) -> NDArray[np.float64]:
-    """Each frame's window's (the last CONTEXT_FRAMES frames') highest level."""
-    padded = np.concatenate([np.full(CONTEXT_FRAMES - 1, -np.inf), level.astype(np.float64)])
-    peaks: NDArray[np.float64] = np.lib.stride_tricks.sliding_window_view(padded, CONTEXT_FRAMES).max(axis=1)
+def trailing_max(level: NDArray[np.floating], frames: int) -> NDArray[np.float64]:
+    """Per frame, the highest level over the last `frames` frames (itself included; fewer at the start)."""
+    frames = max(1, frames)
+    padded = np.concatenate([np.full(frames - 1, -np.inf), level.astype(np.float64)])
+    peaks: NDArray[np.float64] = np.lib.stride_tricks.sliding_window_view(padded, frames).max(axis=1)
     return peaks
 
 
@@ -85,13 +87,23 @@ def _observable(s: SceneFrames) -> NDArray[np.float32]:
     w = np.ones(len(s.t), dtype=np.float32)
     if not (s.y == 2).any() or not s.bands.any():  # a cached file without band energies: nothing to judge by
         return w
-    peaks = _window_peaks(s.bands[:, 1])
+    peaks = trailing_max(s.bands[:, 1], CONTEXT_FRAMES)  # each window's peak
     floor = TUNING.major_gate_db
     background = (s.y == 0) & (s.t >= START_S)
     if len(s.t) > 1 and background.sum() * float(np.median(np.diff(s.t))) >= OBSERVABLE_MIN_BACKGROUND_S:
         floor = max(floor, float(np.percentile(peaks[background], OBSERVABLE_PERCENTILE)))
     w[(s.y == 2) & (peaks <= floor)] = 0.0
     return w
+
+
+def left_out_walking(scenes: list[SceneFrames]) -> dict[str, tuple[int, int]]:
+    """Per scene kind: (walking windows --observable-walks leaves out, walking windows the loss weighs without it)."""
+    out: dict[str, tuple[int, int]] = {}
+    for s in scenes:
+        walking = (s.y == 2) & (_edge_weights(s.t, s.y) > 0)
+        left, total = out.get(s.kind, (0, 0))
+        out[s.kind] = (left + int((walking & (_observable(s) == 0)).sum()), total + int(walking.sum()))
+    return {kind: counts for kind, counts in sorted(out.items()) if counts[1]}
 
 
 def onsets(motion: NDArray[np.bool_], onset_frames: int = 2) -> NDArray[np.bool_]:

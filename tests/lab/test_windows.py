@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
 from custom_components.uspd.engine.tuning import TUNING
 from lab.dataset import SceneFrames
-from lab.windows import START_S, Windows
+from lab.windows import START_S, Windows, left_out_walking
 
 FRAME_S = 0.025
 
@@ -67,3 +69,14 @@ def test_minor_motion_and_scenes_without_band_energies_keep_their_weights() -> N
     assert not (flat[160:] > 0).any()  # walking under the gate: left out
     uncached = Windows([_scene(np.zeros(200, dtype=np.float32), y, minor_db=0.0)], observable=True).weight
     assert (uncached[160:] > 0).all()
+
+
+def test_the_training_command_counts_what_it_leaves_out_per_kind() -> None:
+    music = _music_and_a_walker(12.0)
+    clear = dataclasses.replace(_music_and_a_walker(18.0), kind="walk")
+    empty = dataclasses.replace(music, kind="negative", y=np.zeros_like(music.y))
+    counts = left_out_walking([music, clear, empty])
+    weighed = int(((Windows([music]).weight > 0) & (music.y == 2)).sum())
+    assert counts["walk_music"] == (weighed, weighed)
+    assert counts["walk"] == (0, weighed)
+    assert "negative" not in counts  # nothing walking there to leave out
