@@ -49,6 +49,7 @@ class _Timed:
     def __init__(self, inner: Classifier) -> None:
         self.inner = inner
         self.backend = inner.backend
+        self.frames = inner.frames
         self.cpu_s = 0.0
         self.calls = 0
 

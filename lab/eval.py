@@ -120,9 +120,10 @@ def litert_probs(scenes: list[SceneFrames], model: Path = MODEL_PATH) -> list[np
     interp = Interpreter(model_path=str(model), num_threads=2)
     interp.allocate_tensors()
     i, o = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
+    frames = int(interp.get_input_details()[0]["shape"][1])  # the model's window (scripts/lab train --frames)
     out = []
     for s in scenes:
-        w = Windows([as_the_network_sees(s)])
+        w = Windows([as_the_network_sees(s)], frames=frames)
         probs = np.empty((len(w), 3), dtype=np.float32)
         for start in range(0, len(w), 4096):
             batch = w.batch(np.arange(start, min(start + 4096, len(w))))
@@ -139,7 +140,7 @@ def numpy_probs(scenes: list[SceneFrames], model: Path = MODEL_PATH) -> list[np.
     classifier = Classifier.load(model, prefer="numpy")
     out = []
     for s in scenes:
-        w = Windows([as_the_network_sees(s)])
+        w = Windows([as_the_network_sees(s)], frames=classifier.frames)
         batch = w.batch(np.arange(len(w)))
         out.append(np.stack([classifier.probs(row[..., 0]) for row in batch]) if len(w) else np.empty((0, 3)))
     return out

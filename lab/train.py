@@ -3,6 +3,7 @@
     scripts/lab train [--train-scenes 320] [--home-scenes 120] [--combo-scenes 80] [--wide-scenes 0]
                       [--seed-scenes 100] [--rounds 2] [--mining-hours 5] [--wide-mining-hours 0]
                       [--epochs 10] [--seed N] [--card-scenes 0] [--far-seat-scenes 0] [--observable-walks]
+                      [--frames 12]
 
 The defaults are the best recipe in lab/results/retrains_v5.json, and what
 they write is the shipped model (byte for byte, with the frames cached: its
@@ -58,6 +59,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 
 import lab  # noqa: F401
+from custom_components.uspd.engine.features import CONTEXT_FRAMES
 
 from . import seeds
 from .dataset import Job, SceneFrames, build
@@ -139,7 +141,7 @@ def wide_mining_jobs(start: int, hours: float) -> list[Job]:
 
 
 def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int):  # type: ignore[no-untyped-def]
-    """A fresh model trained on the windows, the mined ones in every epoch."""
+    """A fresh model trained on the windows (as many frames as theirs), the mined ones in every epoch."""
     import keras
     import tensorflow as tf
 
@@ -147,7 +149,7 @@ def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int):  # type:
 
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    model = build_model()
+    model = build_model(frames=windows.frames_per_window)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
     rng = np.random.default_rng(seed)
     usable = windows.weight > 0
@@ -200,7 +202,7 @@ def convert(model) -> bytes:  # type: ignore[no-untyped-def]
 
     from .model import build as build_model
 
-    fixed = build_model(batch_size=1)
+    fixed = build_model(batch_size=1, frames=int(model.input_shape[1]))
     fixed.set_weights(model.get_weights())
     converter = tf.lite.TFLiteConverter.from_keras_model(fixed)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -249,6 +251,7 @@ def main() -> None:
     parser.add_argument(
         "--observable-walks", action="store_true", help="walking frames count only where the walker stands out"
     )
+    parser.add_argument("--frames", type=int, default=CONTEXT_FRAMES, help="the network's window (25 ms each)")
     args = parser.parse_args()
     began = time.time()
     report: dict[str, object] = {"seed": args.seed, "args": vars(args)}
@@ -263,7 +266,7 @@ def main() -> None:
         report["walking_windows_left_out"] = left_out
         for kind, (left, total) in left_out.items():
             print(f"  {kind}: {left} of {total} walking windows left out of the loss", flush=True)
-    seed_set = Windows(scenes[: args.seed_scenes], args.observable_walks)
+    seed_set = Windows(scenes[: args.seed_scenes], args.observable_walks, args.frames)
     print(f"seed model on {args.seed_scenes} scenes ({seed_set.hours:.1f} h)", flush=True)
     model = train(seed_set, np.zeros(0, dtype=np.int64), args.epochs, args.seed)
 
@@ -276,11 +279,11 @@ def main() -> None:
             mining_jobs(int(r * args.mining_hours * 60), args.mining_hours)
             + wide_mining_jobs(int(r * args.wide_mining_hours * 60), args.wide_mining_hours)
         )
-        sw = Windows(stream, args.observable_walks)
+        sw = Windows(stream, args.observable_walks, args.frames)
         probs = predict(model, sw)
         before = false_alarms_per_hour(probs, sw)
         mined_scenes += stream
-        everything = Windows(full + mined_scenes, args.observable_walks)
+        everything = Windows(full + mined_scenes, args.observable_walks, args.frames)
         # The stream's windows come last in `everything`.
         picked, stats = mine(probs, sw, len(everything) - len(sw))
         mined_index.append(picked)
@@ -295,7 +298,7 @@ def main() -> None:
 
     tflite = convert(model)
     MODEL_PATH.write_bytes(tflite)
-    held_out = Windows(build([(seeds.TEST_VECTORS.start + i, None, 30.0, None) for i in range(6)]))
+    held_out = Windows(build([(seeds.TEST_VECTORS.start + i, None, 30.0, None) for i in range(6)]), frames=args.frames)
     write_vectors(tflite, held_out)
     report["tflite_bytes"] = len(tflite)
     report["minutes"] = round((time.time() - began) / 60, 1)

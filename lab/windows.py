@@ -1,4 +1,4 @@
-"""Frames of many scenes → classifier windows (CONTEXT_FRAMES × GRID_BINS), built per batch, never all at once."""
+"""Frames of many scenes → classifier windows (frames × GRID_BINS), built per batch, never all at once."""
 
 from __future__ import annotations
 
@@ -33,10 +33,12 @@ class Windows:
     """All windows of a set of scenes; window i ends at frame i (zeros before a scene starts, as in the engine).
 
     observable: walking frames whose walker does not stand out of the scene's own background carry no loss weight.
+    frames: the network's window (CONTEXT_FRAMES, or a longer model's: scripts/lab train --frames).
     """
 
-    def __init__(self, scenes: list[SceneFrames], observable: bool = False) -> None:
-        pad = CONTEXT_FRAMES - 1
+    def __init__(self, scenes: list[SceneFrames], observable: bool = False, frames: int = CONTEXT_FRAMES) -> None:
+        self.frames_per_window = frames
+        pad = frames - 1
         xs, ends, ys, ws, negs = [], [], [], [], []
         offset = 0
         for s in scenes:
@@ -59,8 +61,9 @@ class Windows:
         return len(self.ends)
 
     def batch(self, index: NDArray[np.int64]) -> NDArray[np.float32]:
-        """(len(index), CONTEXT_FRAMES, GRID_BINS, 1) float32."""
-        rows = self.ends[index][:, None] - np.arange(CONTEXT_FRAMES - 1, -1, -1)[None, :]
+        """(len(index), frames, GRID_BINS, 1) float32."""
+        n = self.frames_per_window
+        rows = self.ends[index][:, None] - np.arange(n - 1, -1, -1)[None, :]
         batch: NDArray[np.float32] = self.frames[rows].astype(np.float32)[..., None]
         return batch
 

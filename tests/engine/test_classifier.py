@@ -11,7 +11,13 @@ import pytest
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier, ModelError
 from custom_components.uspd.engine.detector import Decision, Motion
 from custom_components.uspd.engine.emission import Emission
-from custom_components.uspd.engine.features import GRID_BINS, GRID_SPEEDS_MPS, FeatureStack, resample_matrix
+from custom_components.uspd.engine.features import (
+    CONTEXT_FRAMES,
+    GRID_BINS,
+    GRID_SPEEDS_MPS,
+    FeatureStack,
+    resample_matrix,
+)
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.sim import library
@@ -66,6 +72,17 @@ def test_frames_land_on_the_same_speed_grid_at_every_carrier() -> None:
     out = stack.push(np.full(128, 100.0))
     assert out[-1].max() == pytest.approx(2.5)  # clipped at 50 dB, scaled by 1/20
     assert not out[:-1].any()
+
+
+def test_a_longer_model_gets_a_longer_window_and_the_rules_never_fewer_frames() -> None:
+    """FeatureStack holds a lab model's window (Classifier.frames); never less than the rules' CONTEXT_FRAMES."""
+    speeds = np.linspace(-8.6, 8.6, 128, endpoint=False)
+    long, short = FeatureStack(speeds, 40), FeatureStack(speeds, 4)
+    for k in range(45):
+        out = long.push(np.full(128, float(k)))
+        assert short.push(np.full(128, float(k))).shape == (CONTEXT_FRAMES, GRID_BINS)
+    assert out.shape == (40, GRID_BINS)
+    assert out[:, 0] * 20 == pytest.approx(np.arange(5, 45))  # oldest first, the newest last
 
 
 def _decisions(scene_fn: Callable[[], Scene], classifier: Classifier) -> list[Decision]:

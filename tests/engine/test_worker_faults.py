@@ -414,10 +414,11 @@ class _RacingCalibrations(queue.SimpleQueue[Future[Calibration]]):
         if self.armed.is_set() and threading.current_thread().name == "uspd-engine":
             self.armed.clear()
             locked = self.worker._lock.locked()  # noqa: SLF001 - white box: the race is with the lock's holder
-            self.caller = threading.Thread(target=self._ask)
-            self.caller.start()
+            caller = threading.Thread(target=self._ask)
+            caller.start()
+            self.caller = caller  # published once started: the test joins it as soon as it sees it
             if not locked:
-                self.caller.join()
+                caller.join()
         return empty
 
     def _ask(self) -> None:

@@ -80,3 +80,18 @@ def test_the_training_command_counts_what_it_leaves_out_per_kind() -> None:
     assert counts["walk_music"] == (weighed, weighed)
     assert counts["walk"] == (0, weighed)
     assert "negative" not in counts  # nothing walking there to leave out
+
+
+def test_a_longer_window_holds_the_frames_before_it_and_zeros_before_the_scene() -> None:
+    """Windows(frames=40) (scripts/lab train --frames 40): frame i's window is frames i-39..i, zeros before frame 0."""
+    y = np.zeros(100, dtype=np.int8)
+    s = dataclasses.replace(_scene(np.zeros(100), y), x=np.arange(100, dtype=np.float16)[:, None].repeat(128, axis=1))
+    w = Windows([s, s], frames=40)
+    batch = w.batch(np.array([0, 50, 100, 199]))
+    assert batch.shape == (4, 40, 128, 1)
+    assert np.array_equal(batch[0, :, 0, 0], np.zeros(40))  # the first frame's own value is 0, and all before it
+    assert np.array_equal(batch[1, :, 0, 0], np.arange(11, 51))
+    # The second scene starts afresh: nothing of the first leaks into its window.
+    assert np.array_equal(batch[2, :, 0, 0], np.zeros(40))
+    assert np.array_equal(batch[3, :, 0, 0], np.arange(60, 100))
+    assert Windows([s]).batch(np.array([50])).shape == (1, CONTEXT_FRAMES, 128, 1)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .features import CONTEXT_FRAMES, GRID_BINS
+from .features import CONTEXT_FRAMES, GRID_BINS, MAX_NETWORK_FRAMES
 from .tflite_numpy import ModelError, NumpyModel
 
 _LOGGER = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / "uspd.tflite"
 SELF_CHECK_PATH = MODEL_PATH.with_name("self_check.npz")
 # The executors agree to ~1e-6 (the model card); a damaged weight moves outputs far more.
 SELF_CHECK_TOLERANCE = 1e-3
+# The shipped model's input; a lab model may take more frames (Classifier.frames), never fewer.
 INPUT_SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
 Backend = Literal["litert", "numpy"]
 
@@ -39,7 +40,7 @@ def _read_self_check(path: Path) -> tuple[NDArray[np.float32], NDArray[np.float3
             sha256 = str(data["sha256"])
     except (OSError, ValueError, KeyError) as err:
         raise ModelError(f"cannot read the model's self-check {path.name}: {err}") from err
-    if windows.shape[1:] != INPUT_SHAPE[1:] or expected.shape != (len(windows), 3):
+    if windows.ndim != 4 or windows.shape[2:] != (GRID_BINS, 1) or expected.shape != (len(windows), 3):
         raise ModelError(f"the model's self-check {path.name} does not fit this engine")
     return windows, expected, sha256
 
@@ -59,17 +60,21 @@ def _litert(content: bytes) -> Any | None:
 
 
 class Classifier:
-    """probs(window) → (background, minor, major) for one (CONTEXT_FRAMES, GRID_BINS) window."""
+    """probs(window) → (background, minor, major) for one (frames, GRID_BINS) window, frames the model's own."""
 
     def __init__(self, content: bytes, prefer: Backend = "litert") -> None:
         # The numpy reader validates the file whichever backend runs it: a
         # model LiteRT accepts but numpy cannot run would fail on musl only.
         self._numpy = NumpyModel(content)
-        if self._numpy.input_shape != INPUT_SHAPE or self._numpy.output_shape != (1, 3):
+        shape = self._numpy.input_shape
+        fits = len(shape) == 4 and shape[0] == 1 and shape[2:] == (GRID_BINS, 1)
+        if not fits or not CONTEXT_FRAMES <= shape[1] <= MAX_NETWORK_FRAMES or self._numpy.output_shape != (1, 3):
             raise ModelError(
-                f"model takes {self._numpy.input_shape} → {self._numpy.output_shape}; "
-                f"this engine feeds {INPUT_SHAPE} → (1, 3)"
+                f"model takes {shape} → {self._numpy.output_shape}; this engine feeds "
+                f"(1, {CONTEXT_FRAMES}…{MAX_NETWORK_FRAMES}, {GRID_BINS}, 1) → (1, 3)"
             )
+        self.frames = int(shape[1])
+        self.input_shape = (1, self.frames, GRID_BINS, 1)
         self._interp = _litert(content) if prefer == "litert" else None
         self.backend: Backend = "litert" if self._interp is not None else "numpy"
         if self._interp is not None:
@@ -101,8 +106,10 @@ class Classifier:
 
     def verify(self, windows: NDArray[np.float32], expected: NDArray[np.float32]) -> None:
         """ModelError unless each window gives the expected probabilities (both executors, where LiteRT runs)."""
+        if windows.shape[1:] != self.input_shape[1:]:
+            raise ModelError(f"the model's test windows have {windows.shape[1]} frames; it takes {self.frames}")
         for window, want in zip(windows, expected, strict=True):
-            outputs = [("numpy", self._numpy.run(window.reshape(INPUT_SHAPE))[0])]
+            outputs = [("numpy", self._numpy.run(window.reshape(self.input_shape))[0])]
             if self.backend != "numpy":
                 outputs.append((self.backend, self.probs(window)))
             for name, got in outputs:
@@ -111,7 +118,7 @@ class Classifier:
 
     def probs(self, window: NDArray[np.float32]) -> NDArray[np.float32]:
         """(background, minor, major) probabilities for one window."""
-        x = window.reshape(INPUT_SHAPE)
+        x = window.reshape(self.input_shape)
         if self._interp is None:
             y: NDArray[np.float32] = self._numpy.run(x)[0]
             return y

@@ -16,6 +16,8 @@ from numpy.typing import NDArray
 GRID_BINS = 128
 GRID_STEP_MPS = 0.134
 CONTEXT_FRAMES = 12  # 300 ms at the 25 ms hop: a step of a walker, a burst of typing
+# A model may look further back than the window rules do (scripts/lab train --frames): up to 2 s.
+MAX_NETWORK_FRAMES = 80
 # Input scaling: dB over the noise floor, clipped (noise dips below 0 dB carry
 # nothing; a torso at 1 m reaches ~50 dB) and brought to ~unit range.
 DB_RANGE = (-10.0, 50.0)
@@ -56,11 +58,14 @@ def scale_db(db: NDArray[np.floating], out: NDArray[np.float32] | None = None) -
 
 
 class FeatureStack:
-    """Streaming: push one frame's normalized_db, get the (CONTEXT_FRAMES, GRID_BINS) input."""
+    """Streaming: push one frame's normalized_db, get the last `frames` frames, (frames, GRID_BINS).
 
-    def __init__(self, speeds_mps: NDArray[np.float64]) -> None:
+    frames: the network's window (Classifier.frames), never fewer than the rules' CONTEXT_FRAMES.
+    """
+
+    def __init__(self, speeds_mps: NDArray[np.float64], frames: int = CONTEXT_FRAMES) -> None:
         self._matrix = resample_matrix(speeds_mps)
-        self._stack = np.zeros((CONTEXT_FRAMES, GRID_BINS), dtype=np.float32)
+        self._stack = np.zeros((max(CONTEXT_FRAMES, frames), GRID_BINS), dtype=np.float32)
 
     def reset(self) -> None:
         """Forget every frame: the next window starts from silence, as at a cold start."""

@@ -27,7 +27,7 @@ from .evidence import (
     network_evidence,
     over_recent,
 )
-from .features import FeatureStack
+from .features import CONTEXT_FRAMES, FeatureStack
 from .lines import LineMemory, beside_db, held_still, lines_in
 from .rates import BasebandPlan, plan_baseband
 from .stillness import StillnessMeter, still_since
@@ -138,7 +138,7 @@ class Engine:
         self.speeds_mps = self.framer.freqs_hz * speed_of_sound_mps(config.temperature_c) / (2 * self.plan.carrier_hz)
         self.bands = BandEvidence(self.speeds_mps, config.tuning)
         self.classifier = classifier
-        self.features = FeatureStack(self.speeds_mps)
+        self.features = FeatureStack(self.speeds_mps, CONTEXT_FRAMES if classifier is None else classifier.frames)
         self.walking = WalkingWindow()
         self.line_memory = LineMemory(config.tuning)
         self.direction = DirectionHistory(config.tuning.one_way_frames)
@@ -302,7 +302,8 @@ class Engine:
         if self.classifier is None:
             return self.bands(frame.ratio), None
         tuning = self.config.tuning
-        stack = self.features.push(frame.normalized_db)
+        window = self.features.push(frame.normalized_db)  # the network's (a lab model's may be longer)
+        stack = window[-CONTEXT_FRAMES:]  # the rules'
         self.walking.push(stack[-1])
         self.direction.push(self.walking.power[-1])
         bands = self.bands.bands(frame.ratio)
@@ -315,7 +316,7 @@ class Engine:
         ruled_out = self.detector.rules_out_motion(*energy_caps(bands, tuning, moving_db))
         if not ruled_out:
             try:
-                probs = self.classifier.probs(stack)
+                probs = self.classifier.probs(window)
             except Exception as err:  # noqa: BLE001 - whatever a damaged model raises, the baseline senses on
                 return self._drop_network(f"the motion model failed: {err}", frame)
             if not np.all(np.isfinite(probs)):
