@@ -1,22 +1,26 @@
 """Per-frame time of the shipped model (numpy executor and LiteRT, one thread), the detector and its window rules.
 
-USPD_LAB=1 scripts/env python -m lab.bench_model
+USPD_LAB=1 scripts/env python -m lab.bench_model [--model PATH]
+
+--model: another .tflite (a longer window's too: scripts/lab train --frames).
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 import itertools
 import timeit
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
 import lab  # noqa: F401
-from custom_components.uspd.engine.classifier import INPUT_SHAPE, MODEL_PATH
+from custom_components.uspd.engine.classifier import MODEL_PATH
 from custom_components.uspd.engine.detector import Detector, DetectorConfig
 from custom_components.uspd.engine.evidence import network_evidence
-from custom_components.uspd.engine.features import GRID_SPEEDS_MPS, scale_db
+from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_BINS, GRID_SPEEDS_MPS, scale_db
 from custom_components.uspd.engine.lines import beside_db, find_lines, lines_in
 from custom_components.uspd.engine.symmetry import symmetric_power
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
@@ -25,13 +29,16 @@ from custom_components.uspd.engine.walking import WalkingWindow
 
 def main() -> None:
     """Time one inference on each executor, and the detector's window rules."""
-    x = np.random.default_rng(0).normal(size=INPUT_SHAPE).astype(np.float32)
-    model = NumpyModel(MODEL_PATH.read_bytes())
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
+    path = parser.parse_args().model
+    model = NumpyModel(path.read_bytes())
+    x = np.random.default_rng(0).normal(size=model.input_shape).astype(np.float32)
     numpy_ms = min(timeit.repeat(lambda: model.run(x), number=200, repeat=5)) / 200 * 1e3
     print(f"numpy executor: {numpy_ms:.3f} ms per inference")
     from ai_edge_litert.interpreter import Interpreter
 
-    interp = Interpreter(model_path=str(MODEL_PATH), num_threads=1)
+    interp = Interpreter(model_path=str(path), num_threads=1)
     interp.allocate_tensors()
     index = interp.get_input_details()[0]["index"]
 
@@ -63,7 +70,7 @@ def main() -> None:
         symmetric_power(walking.power, without=lines.own)
 
     # The network's window, (CONTEXT_FRAMES, GRID_BINS): noise (0 dB over the floor on average), then a tone in it.
-    noise_db = 10 * np.log10(np.random.default_rng(1).exponential(1.0, x.shape[1:3]))
+    noise_db = 10 * np.log10(np.random.default_rng(1).exponential(1.0, (CONTEXT_FRAMES, GRID_BINS)))
     stack = scale_db(noise_db)
     noise_db[:, int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))] = 30.0
     toned = scale_db(noise_db)

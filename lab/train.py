@@ -32,6 +32,10 @@ model card).
    the walking band rises over what its scene holds without anyone walking
    (lab/windows.py): not by default, as with three seeds it opened no fewer
    empty rooms (lab/results/retrains_observable.json).
+   With --frames 40, the network judges a second instead of 300 ms
+   (lab/model.py): not by default, as with two seeds it opened as many
+   held-out shifted rooms as the shipped recipe's other seed and more than
+   the shipped model (lab/results/retrains_frames.json).
 2. Train a seed model on the first --seed-scenes of them.
 3. Each round: run the current model over a fresh stretch of the mining
    stream (seeds.MINING, 60 s scenes, 70 % nobody in the room), and with
