@@ -69,7 +69,7 @@ def main() -> None:
         beside_db(lines)
         symmetric_power(walking.power, without=lines.own)
 
-    # The network's window, (CONTEXT_FRAMES, GRID_BINS): noise (0 dB over the floor on average), then a tone in it.
+    # The window rules' window, (CONTEXT_FRAMES, GRID_BINS): noise (0 dB over the floor on average), then a tone in it.
     noise_db = 10 * np.log10(np.random.default_rng(1).exponential(1.0, (CONTEXT_FRAMES, GRID_BINS)))
     stack = scale_db(noise_db)
     noise_db[:, int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))] = 30.0

@@ -332,7 +332,10 @@ def recent_walking_db(s: SceneFrames, frames: int, gap: int, start: int) -> tupl
 
 
 def network_windows(s: SceneFrames) -> np.ndarray:
-    """The network's window ending at each frame, (frames, CONTEXT_FRAMES, GRID_BINS), as the engine has it."""
+    """The window rules' window ending at each frame, (frames, CONTEXT_FRAMES, GRID_BINS), as the engine has it.
+
+    The network's own may be longer (Windows(frames=Classifier.frames), as litert_probs and numpy_probs build it).
+    """
     x = as_the_network_sees(s).x
     padded = np.concatenate([np.zeros((CONTEXT_FRAMES - 1, x.shape[1]), dtype=x.dtype), x])
     return np.moveaxis(sliding_window_view(padded, CONTEXT_FRAMES, axis=0), -1, -2)

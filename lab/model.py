@@ -1,13 +1,16 @@
-"""The network: a small CNN over CONTEXT_FRAMES × GRID_BINS Doppler frames → background / minor / major.
+"""The network: a small CNN over frames × GRID_BINS Doppler frames (CONTEXT_FRAMES as shipped) → 3 classes.
 
 ~28 k parameters (≈ 60 KB as float16), ~1.5 M multiply-adds per inference:
 three 3×3-ish convolutions with max pooling, then two dense layers. Only
 operators the integration's numpy executor implements (CONV_2D, MAX_POOL_2D,
 RESHAPE, FULLY_CONNECTED, SOFTMAX, DEQUANTIZE).
 
-With more frames (scripts/lab train --frames 40: a second, two or three
-steps of a walker) the first convolution strides 2 × 2, so 40 frames cost
-about what 12 do (~1.3 M multiply-adds, ~24 k parameters).
+With more frames (scripts/lab train --frames 40: a second, about two of a
+walker's steps) the first convolution strides 2 × 2, halving the first
+layer's speed resolution, so 40 frames take fewer multiply-adds than 12
+(1.28 M, 24 227 parameters). The numpy executor reuses the shipped model's
+rows from the last frame (its first layer does not stride), so per frame
+in the engine the strided model may still cost more: not measured.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from custom_components.uspd.engine.tuning import TUNING
 from .dataset import SceneFrames
 
 # Frames this close to a change of truth are left out of the loss: the
-# network sees only the past 300 ms, and the simulator's label edges are
+# network sees only the past 300 ms (as shipped), and the simulator's label edges are
 # exact to the sample while a walker's echo builds up over a step.
 EDGE_S = 0.15
 # Windows ending in a scene's first second carry no loss weight, as the shipped
@@ -90,7 +90,7 @@ def _observable(s: SceneFrames) -> NDArray[np.float32]:
     w = np.ones(len(s.t), dtype=np.float32)
     if not (s.y == 2).any() or not s.bands.any():  # a cached file without band energies: nothing to judge by
         return w
-    peaks = trailing_max(s.bands[:, 1], CONTEXT_FRAMES)  # each window's peak
+    peaks = trailing_max(s.bands[:, 1], CONTEXT_FRAMES)  # each rules' window's peak (the last 300 ms, any model)
     floor = TUNING.major_gate_db
     background = (s.y == 0) & (s.t >= START_S)
     if len(s.t) > 1 and background.sum() * float(np.median(np.diff(s.t))) >= OBSERVABLE_MIN_BACKGROUND_S:

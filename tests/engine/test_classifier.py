@@ -123,3 +123,43 @@ def test_an_os_agc_left_on_does_not_open_the_room() -> None:
     d = _decisions(pumping, Classifier.load(prefer="numpy"))
     assert not any(x.occupied for x in d)
     assert not any(x.motion == Motion.MAJOR for x in d)
+
+
+LONG_MODEL = Path(__file__).parents[1] / "data" / "model_40_frames.tflite"  # scripts/lab train --frames 40
+
+
+class _Windowed:
+    """A network with a longer window: records the windows it gets, answers as the shipped model on their last 12."""
+
+    backend = "numpy"
+
+    def __init__(self, frames: int) -> None:
+        self.inner = Classifier.load(prefer="numpy")
+        self.frames = frames
+        self.shapes: set[tuple[int, ...]] = set()
+
+    def probs(self, window: np.ndarray) -> np.ndarray:
+        self.shapes.add(window.shape)
+        return self.inner.probs(window[-CONTEXT_FRAMES:])
+
+
+def test_a_longer_network_gets_its_whole_window_and_the_rules_keep_their_12_frames() -> None:
+    """The pipeline hands the network all its frames and the window rules the last CONTEXT_FRAMES, as before."""
+    windowed = _Windowed(40)
+    longer = _decisions(library.walk_in_and_leave, windowed)  # type: ignore[arg-type]
+    assert windowed.shapes == {(40, GRID_BINS)}
+    # The same network answers on the same 12 frames, the rules see what they saw: every decision the same.
+    assert longer == _decisions(library.walk_in_and_leave, Classifier.load(prefer="numpy"))
+
+
+def test_a_model_with_a_longer_window_loads_runs_and_checks_its_own_length() -> None:
+    """A lab model of 40 frames runs in the engine; test windows of another length are refused, not reshaped."""
+    c = Classifier(LONG_MODEL.read_bytes(), prefer="numpy")
+    assert c.frames == 40
+    p = c.probs(np.random.default_rng(0).uniform(0.0, 1.0, (40, GRID_BINS)).astype(np.float32))
+    assert p.shape == (3,)
+    assert float(p.sum()) == pytest.approx(1.0, abs=1e-3)
+    with pytest.raises(ModelError, match="40"):
+        c.verify(np.zeros((1, CONTEXT_FRAMES, GRID_BINS, 1), dtype=np.float32), np.zeros((1, 3), dtype=np.float32))
+    walk = _decisions(library.walk_in_and_leave, c)
+    assert any(d.occupied for d in walk if 4.0 <= d.t_s <= 15.0)

@@ -24,8 +24,6 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / "uspd.tflite"
 SELF_CHECK_PATH = MODEL_PATH.with_name("self_check.npz")
 # The executors agree to ~1e-6 (the model card); a damaged weight moves outputs far more.
 SELF_CHECK_TOLERANCE = 1e-3
-# The shipped model's input; a lab model may take more frames (Classifier.frames), never fewer.
-INPUT_SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
 Backend = Literal["litert", "numpy"]
 
 __all__ = ["MODEL_PATH", "SELF_CHECK_PATH", "Classifier", "ModelError"]

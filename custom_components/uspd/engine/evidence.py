@@ -105,7 +105,7 @@ def energy_caps(
 class RecentMotionEnergy:
     """The most energy in either band over the last Tuning.motion_cap_frames frames: what the motion gate weighs.
 
-    The network calls motion on its whole window (CONTEXT_FRAMES), and a
+    The network calls motion on its whole window (CONTEXT_FRAMES or more), and a
     hand's micro-Doppler comes in bursts of a few frames, so its call often
     peaks just after the energy did: capped by each frame's own energy, the
     two seldom agree in one frame. Only while the room is occupied, where

@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 GRID_BINS = 128
 GRID_STEP_MPS = 0.134
 CONTEXT_FRAMES = 12  # 300 ms at the 25 ms hop: a step of a walker, a burst of typing
-# A model may look further back than the window rules do (scripts/lab train --frames): up to 2 s.
+# A model may look further back than the window rules do (scripts/lab train --frames; 40 is the longest tried):
+# a bound on what a model file can make the engine hold and shift every frame, 2 s.
 MAX_NETWORK_FRAMES = 80
 # Input scaling: dB over the noise floor, clipped (noise dips below 0 dB carry
 # nothing; a torso at 1 m reaches ~50 dB) and brought to ~unit range.
