@@ -3,6 +3,9 @@
 USPD_LAB=1 scripts/env python -m lab.bench_model [--model PATH]
 
 --model: another .tflite (a longer window's too: scripts/lab train --frames).
+The numpy executor is timed twice: on one window again and again (nothing
+to reuse), and on windows each a frame newer, as the engine asks it (the
+rows of an unstrided convolution that only shifted are reused).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from custom_components.uspd.engine.symmetry import symmetric_power
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.engine.walking import WalkingWindow
 
+SLIDE_FRAMES = 2000
+
 
 def main() -> None:
     """Time one inference on each executor, and the detector's window rules."""
@@ -36,6 +41,17 @@ def main() -> None:
     x = np.random.default_rng(0).normal(size=model.input_shape).astype(np.float32)
     numpy_ms = min(timeit.repeat(lambda: model.run(x), number=200, repeat=5)) / 200 * 1e3
     print(f"numpy executor: {numpy_ms:.3f} ms per inference")
+    # As the engine asks it: each window one frame newer than the last, so rows that only shifted are reused.
+    length = model.input_shape[1]
+    stream = np.random.default_rng(0).normal(size=(length + SLIDE_FRAMES, GRID_BINS)).astype(np.float32)
+    at = itertools.count()
+
+    def slide() -> None:
+        i = next(at) % SLIDE_FRAMES  # wraps once in SLIDE_FRAMES calls: one window with nothing to reuse
+        model.run(stream[i : i + length].reshape(model.input_shape))
+
+    sliding_ms = min(timeit.repeat(slide, number=200, repeat=5)) / 200 * 1e3
+    print(f"numpy executor, each window a frame newer: {sliding_ms:.3f} ms per inference")
     from ai_edge_litert.interpreter import Interpreter
 
     interp = Interpreter(model_path=str(path), num_threads=1)

@@ -9,8 +9,8 @@ With more frames (scripts/lab train --frames 40: a second, about two of a
 walker's steps) the first convolution strides 2 × 2, halving the first
 layer's speed resolution, so 40 frames take fewer multiply-adds than 12
 (1.28 M, 24 227 parameters). The numpy executor reuses the shipped model's
-rows from the last frame (its first layer does not stride), so per frame
-in the engine the strided model may still cost more: not measured.
+rows from the last frame (its first layer does not stride), so in the
+engine the strided model costs more all the same (lab/README.md, training).
 """
 
 from __future__ import annotations
