@@ -1,4 +1,4 @@
-"""Per-frame time of the shipped model (numpy executor and LiteRT, one thread), the detector and its window rules.
+"""Per-frame time of the shipped model or --model's (numpy executor, LiteRT, one thread), the detector, the rules.
 
 USPD_LAB=1 scripts/env python -m lab.bench_model [--model PATH]
 

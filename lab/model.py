@@ -9,8 +9,9 @@ With more frames (scripts/lab train --frames 40: a second, about two of a
 walker's steps) the first convolution strides 2 × 2, halving the first
 layer's speed resolution, so 40 frames take fewer multiply-adds than 12
 (1.28 M, 24 227 parameters). The numpy executor reuses the shipped model's
-rows from the last frame (its first layer does not stride), so in the
-engine the strided model costs more all the same (lab/README.md, training).
+rows from the last frame (its first layer does not stride), so on windows
+each a frame newer, as the engine asks it, the strided model takes more
+time all the same (lab.bench_model; lab/README.md, training).
 """
 
 from __future__ import annotations

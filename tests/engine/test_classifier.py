@@ -74,7 +74,7 @@ def test_frames_land_on_the_same_speed_grid_at_every_carrier() -> None:
     assert not out[:-1].any()
 
 
-def test_a_longer_model_gets_a_longer_window_and_the_rules_never_fewer_frames() -> None:
+def test_the_feature_stack_holds_a_longer_models_window_and_never_fewer_than_the_rules() -> None:
     """FeatureStack holds a lab model's window (Classifier.frames); never less than the rules' CONTEXT_FRAMES."""
     speeds = np.linspace(-8.6, 8.6, 128, endpoint=False)
     long, short = FeatureStack(speeds, 40), FeatureStack(speeds, 4)
