@@ -15,7 +15,6 @@ import functools
 import itertools
 import timeit
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
@@ -29,13 +28,15 @@ from custom_components.uspd.engine.symmetry import symmetric_power
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.engine.walking import WalkingWindow
 
+from .model_arg import tflite
+
 SLIDE_FRAMES = 2000
 
 
 def main() -> None:
     """Time one inference on each executor, and the detector's window rules."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
+    parser.add_argument("--model", type=tflite, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
     path = parser.parse_args().model
     model = NumpyModel(path.read_bytes())
     x = np.random.default_rng(0).normal(size=model.input_shape).astype(np.float32)

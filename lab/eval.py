@@ -68,6 +68,7 @@ from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
 from . import seeds
 from .dataset import SIM_VERSION, Job, SceneFrames, build
+from .model_arg import tflite
 from .scenes import Kind, draw
 from .shifted import DISTRACTOR_CLASSES
 from .windows import Windows, trailing_max
@@ -664,7 +665,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of each positive set")
     parser.add_argument("--negative-hours", type=float, default=20.0)
-    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
+    parser.add_argument("--model", type=tflite, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
     parser.add_argument("--sets", nargs="+", help="only these sets (default: all)")
     parser.add_argument("--out", type=Path, help="also write the report here (with --model or --sets)")
     parser.add_argument(

@@ -31,6 +31,7 @@ from custom_components.uspd.sim.scene import Scene, Seated, Walker
 from custom_components.uspd.sim.source import SimulatedRoom
 
 from . import seeds
+from .model_arg import tflite
 from .scenes import _door, _u, random_device, random_room
 
 RESULTS = Path(__file__).resolve().parent / "results" / "powersave.json"
@@ -105,7 +106,7 @@ def main() -> None:
     """Run each scene with power saving on and off and print what it costs and saves."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenes", type=int, default=12)
-    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite: printed, not saved")
+    parser.add_argument("--model", type=tflite, default=MODEL_PATH, help="another .tflite: printed, not saved")
     args = parser.parse_args()
     jobs = [(seeds.EVAL.start + 70_000 + i, mode, args.model) for i in range(args.scenes) for mode in (True, False)]
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:

@@ -3,7 +3,7 @@
     scripts/lab train [--train-scenes 320] [--home-scenes 120] [--combo-scenes 80] [--wide-scenes 0]
                       [--seed-scenes 100] [--rounds 2] [--mining-hours 5] [--wide-mining-hours 0]
                       [--epochs 10] [--seed N] [--card-scenes 0] [--far-seat-scenes 0] [--observable-walks]
-                      [--frames 12]
+                      [--frames 12] [--ema 0]
 
 The defaults are the best recipe in lab/results/retrains_v5.json, and what
 they write is the shipped model (byte for byte, with the frames cached: its
@@ -144,8 +144,11 @@ def wide_mining_jobs(start: int, hours: float) -> list[Job]:
     return [(base + i, kind, 60.0, None) for i, kind in enumerate(kinds)]
 
 
-def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int):  # type: ignore[no-untyped-def]
-    """A fresh model trained on the windows (as many frames as theirs), the mined ones in every epoch."""
+def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int, ema: float = 0.0):  # type: ignore[no-untyped-def]
+    """A fresh model trained on the windows (as many frames as theirs), the mined ones in every epoch.
+
+    ema: over 0, the model's weights are their moving average over the steps at this momentum, not the last step's.
+    """
     import keras
     import tensorflow as tf
 
@@ -154,7 +157,8 @@ def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int):  # type:
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     model = build_model(frames=windows.frames_per_window)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    optimizer = keras.optimizers.Adam(1e-3, use_ema=ema > 0, ema_momentum=ema or 0.99)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
     rng = np.random.default_rng(seed)
     usable = windows.weight > 0
     positives = np.flatnonzero(usable & (windows.y > 0))
@@ -170,6 +174,8 @@ def train(windows: Windows, mined: np.ndarray, epochs: int, seed: int):  # type:
             b = index[i : i + BATCH]
             losses.append(model.train_on_batch(windows.batch(b), windows.y[b], sample_weight=cw[windows.y[b]]))
         print(f"    epoch {epoch + 1}/{epochs}: {len(index)} windows, loss {float(np.mean(losses)):.4f}", flush=True)
+    if ema > 0:
+        optimizer.finalize_variable_values(model.trainable_variables)
     return model
 
 
@@ -256,7 +262,10 @@ def main() -> None:
         "--observable-walks", action="store_true", help="walking frames count only where the walker stands out"
     )
     parser.add_argument("--frames", type=int, default=CONTEXT_FRAMES, help="the network's window (25 ms each)")
+    parser.add_argument("--ema", type=float, default=0.0, help="weights averaged over the steps at this momentum")
     args = parser.parse_args()
+    if not 0.0 <= args.ema < 1.0:
+        parser.error("--ema: a momentum from 0 (off) up to, not including, 1")
     if not CONTEXT_FRAMES <= args.frames <= MAX_NETWORK_FRAMES:  # the engine would refuse the model it writes
         parser.error(f"--frames: the engine takes {CONTEXT_FRAMES} to {MAX_NETWORK_FRAMES}")
     began = time.time()
@@ -274,7 +283,7 @@ def main() -> None:
             print(f"  {kind}: {left} of {total} walking windows left out of the loss", flush=True)
     seed_set = Windows(scenes[: args.seed_scenes], args.observable_walks, args.frames)
     print(f"seed model on {args.seed_scenes} scenes ({seed_set.hours:.1f} h)", flush=True)
-    model = train(seed_set, np.zeros(0, dtype=np.int64), args.epochs, args.seed)
+    model = train(seed_set, np.zeros(0, dtype=np.int64), args.epochs, args.seed, args.ema)
 
     full = scenes
     mined_scenes: list[SceneFrames] = []
@@ -293,7 +302,7 @@ def main() -> None:
         # The stream's windows come last in `everything`.
         picked, stats = mine(probs, sw, len(everything) - len(sw))
         mined_index.append(picked)
-        model = train(everything, np.concatenate(mined_index), args.epochs, args.seed + r + 1)
+        model = train(everything, np.concatenate(mined_index), args.epochs, args.seed + r + 1, args.ema)
         after = false_alarms_per_hour(predict(model, sw), sw)
         rounds.append({"round": r + 1, "stream_hours": round(sw.hours, 2), **stats,
                        "false_alarms_per_hour_before": round(before, 2),

@@ -56,6 +56,7 @@ from .eval import (
     shifted_suite,
     suite,
 )
+from .model_arg import tflite
 from .scenes import draw
 from .tune_detector import add_tuning_arguments, tuning_sets
 
@@ -127,7 +128,7 @@ def main() -> None:
         type=float,
         help="as scripts/lab eval's (default: 36 for the shifted suite, held-out hours included; 18 for the others)",
     )
-    parser.add_argument("--model", type=Path, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
+    parser.add_argument("--model", type=tflite, default=MODEL_PATH, help="another .tflite (default: the shipped one)")
     parser.add_argument(
         "--held-out", action="store_true", help=f"only the shifted scenes +{HELD_OUT.start}…+{HELD_OUT.stop - 1}"
     )
