@@ -35,7 +35,10 @@ model card).
    With --frames 40, the network judges a second instead of 300 ms
    (lab/model.py): not by default, as with two seeds it opened 15 and 14
    held-out shifted rooms with music and ceiling fans, the shipped recipe 4
-   and 12 (lab/results/retrains_frames.json).
+   and 12 (lab/results/retrains_frames.json). With --ema 0.999, each
+   round's model is its weights' moving average over the steps: not by
+   default, as with two seeds it opened 12 and 6 of those rooms
+   (lab/results/retrains_ema.json).
 2. Train a seed model on the first --seed-scenes of them.
 3. Each round: run the current model over a fresh stretch of the mining
    stream (seeds.MINING, 60 s scenes, 70 % nobody in the room), and with
