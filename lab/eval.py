@@ -336,7 +336,8 @@ def network_windows(s: SceneFrames) -> np.ndarray:
     """The window rules' window ending at each frame, (frames, CONTEXT_FRAMES, GRID_BINS), as the engine has it.
 
     The network's own may be longer (Windows(frames=Classifier.frames), as litert_probs and numpy_probs build it).
-    Not Windows' batches: the rules read a whole scene's windows, which here are a view of its float16 frames, no copy.
+    Not Windows.batch: the rules read a whole scene's windows, here a strided view of its padded float16 frames, not
+    a float32 copy of every window.
     """
     x = as_the_network_sees(s).x
     padded = np.concatenate([np.zeros((CONTEXT_FRAMES - 1, x.shape[1]), dtype=x.dtype), x])

@@ -10,12 +10,11 @@ from custom_components.uspd.engine.classifier import Classifier, ModelError
 
 
 def tflite(text: str) -> Path:
-    """The path, once the engine's own reader takes the file (what it feeds, what it runs): argparse's type."""
+    """The path, once the engine's own loader takes the file (what it feeds, what it runs): argparse's type."""
     path = Path(text)
     try:
-        Classifier(path.read_bytes(), prefer="numpy")
-    except OSError as err:
-        raise argparse.ArgumentTypeError(f"cannot read the model {path}: {err.strerror or err}") from err
+        Classifier.load(path, prefer="numpy")
     except ModelError as err:
-        raise argparse.ArgumentTypeError(f"{path}: {err}") from err
+        message = str(err)  # names the path where the file could not be read; the engine's reason alone otherwise
+        raise argparse.ArgumentTypeError(message if text in message else f"{path}: {message}") from err
     return path

@@ -11,8 +11,9 @@ import pytest
 def refusal(
     main: Callable[[], None], argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> str:
-    """Run main with argv as its command line; it must exit (argparse's error), and its stderr is returned."""
+    """Run main with argv as its command line; it must exit as argparse refuses (status 2); its stderr is returned."""
     monkeypatch.setattr(sys, "argv", argv)
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exited:
         main()
+    assert exited.value.code == 2
     return capsys.readouterr().err
