@@ -16,5 +16,5 @@ def tflite(text: str) -> Path:
         Classifier.load(path, prefer="numpy")
     except ModelError as err:
         message = str(err)  # names the path where the file could not be read; the engine's reason alone otherwise
-        raise argparse.ArgumentTypeError(message if text in message else f"{path}: {message}") from err
+        raise argparse.ArgumentTypeError(message if str(path) in message else f"{path}: {message}") from err
     return path

@@ -89,19 +89,18 @@ def test_held_out_hours_need_the_shifted_suite_that_holds_them(
     assert "--held-out needs --suite shifted and --negative-hours 36 or more" in err
 
 
-@pytest.mark.parametrize("frames", ["11", "81"])
-def test_training_refuses_a_window_the_engine_would_refuse(
-    frames: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--frames", "11", "--frames: the engine takes 12 to 80"),
+        ("--frames", "81", "--frames: the engine takes 12 to 80"),
+        ("--ema", "-0.1", "--ema: a momentum from 0 (off) up to, not including, 1"),
+        ("--ema", "1", "--ema: a momentum from 0 (off) up to, not including, 1"),
+        ("--ema", "1.5", "--ema: a momentum from 0 (off) up to, not including, 1"),
+    ],
+)
+def test_training_refuses_a_window_the_engine_would_refuse_and_an_average_that_is_no_momentum(
+    option: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _tripwire(monkeypatch, train, "build")
-    err = refusal(train.main, ["train", "--frames", frames], monkeypatch, capsys)
-    assert "--frames: the engine takes 12 to 80" in err
-
-
-@pytest.mark.parametrize("value", ["-0.1", "1", "1.5"])
-def test_training_refuses_an_average_that_is_no_momentum(
-    value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _tripwire(monkeypatch, train, "build")
-    err = refusal(train.main, ["train", "--ema", value], monkeypatch, capsys)
-    assert "--ema: a momentum from 0 (off) up to, not including, 1" in err
+    assert message in refusal(train.main, ["train", option, value], monkeypatch, capsys)
