@@ -54,7 +54,7 @@ from scipy import stats
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
-from custom_components.uspd.engine.direction import one_way_shares
+from custom_components.uspd.engine.direction import against_shares, one_way_shares
 from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence, over_recent
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
 from custom_components.uspd.engine.lines import LineMemory, Lines, beside_db, find_lines, held_still
@@ -169,6 +169,8 @@ def run_detector(
     occupy_fast_one_way: float = TUNING.occupy_fast_one_way,
     one_way_frames: int = TUNING.one_way_frames,
     one_way_share: float = TUNING.one_way_share,
+    turn_frames: int = TUNING.turn_frames,
+    turn_share: float = TUNING.turn_share,
     line_skirt_db: float | None = TUNING.line_skirt_db,
     weak_line_db: float = TUNING.weak_line_db,
     motion_cap_frames: int = TUNING.motion_cap_frames,
@@ -204,6 +206,8 @@ def run_detector(
         occupy_fast_one_way=occupy_fast_one_way,
         one_way_frames=one_way_frames,
         one_way_share=one_way_share,
+        turn_frames=turn_frames,
+        turn_share=turn_share,
         line_skirt_db=line_skirt_db,
         weak_line_db=weak_line_db,
         motion_cap_frames=motion_cap_frames,
@@ -232,10 +236,13 @@ def run_detector(
     two_way = np.zeros(len(s.t), dtype=bool)
     wavering = np.zeros(len(s.t), dtype=bool)
     if windows is not None:
-        shares = one_way_shares(walking_power(windows[:, -1, :]), one_way_frames)
+        power = walking_power(windows[:, -1, :])
+        shares = one_way_shares(power, one_way_frames)
         # As the engine: no window judged yet after the network's start (DirectionHistory.full) keeps no way.
         shares[: blank + one_way_frames - 1] = 0.0
         two_way = shares < one_way_share
+        if turn_share <= 1.0:  # a frame turned against the last turn_frames (direction.against_share)
+            two_way |= against_shares(power, turn_frames) >= turn_share
         if occupy_fast_frames < occupy_frames:
             wavering = ~two_way & (shares < occupy_fast_one_way)
     motion = np.zeros(len(s.t), dtype=np.int8)

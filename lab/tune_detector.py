@@ -3,7 +3,8 @@
     scripts/lab tune_detector [--hours 20] [--wide-hours 4]
                               [--occupy | --lines | --symmetry | --line-frames | --steady | --symmetry-beside
                                | --line-outliers | --fast | --one-way | --tones | --known | --regate | --recent
-                               | --recent-short | --resteady | --motion | --motion-frames | --motion-bar | --clear]
+                               | --recent-short | --resteady | --turn | --motion | --motion-frames | --motion-bar
+                               | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -112,6 +113,13 @@ With --recent-short, the same over a second or two before the run instead
 of ten: a fan or music that came on moments before the run is not yet
 under a long median.
 
+With --turn (the widened stream too), whether a frame whose walking-band
+energy lay on the other side of the carrier than most of the last few
+hundred milliseconds' counts towards no opening (Tuning.turn_frames,
+turn_share; engine/direction.py): a draft just switched on has not swung
+both ways over a whole second yet, but its eddies turn it within a few
+hundred milliseconds, while a walker keeps his side.
+
 With --wide-hours, how many hours of the widened stream (default 4) the
 sweeps that count it run; walk-ins among them that come within 4 m (beside
 a fan or music as the widened stream draws them, or neither) count as a
@@ -196,6 +204,8 @@ RESTEADY_CHOICES_DB = (2.0, 2.5, 3.0, 4.0)
 RECENT_CHOICES = ((400, 3.0), (800, 3.0), (400, 0.0), (800, 1.5), (400, -math.inf))
 # --recent-short: the same, with a baseline of 1-1.5 s (a fan or music switched on seconds before is still in it).
 RECENT_SHORT_CHOICES = ((400, 0.0), (60, 0.0), (60, 2.0), (40, 2.0), (60, 4.0))
+# --turn: (frames, least share of their side difference against a frame's side that bars it); inf: off.
+TURN_CHOICES = ((12, math.inf), (12, 0.4), (12, 0.3), (12, 0.2), (12, 0.1), (8, 0.3), (20, 0.3), (40, 0.3))
 
 
 @dataclass(frozen=True)
@@ -221,6 +231,8 @@ class Setting:
     line_known_frames: int | None = TUNING.line_known_frames
     recent_frames: int = TUNING.recent_frames
     recent_rise_db: float = TUNING.recent_rise_db
+    turn_frames: int = TUNING.turn_frames
+    turn_share: float = TUNING.turn_share
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -404,6 +416,9 @@ def main() -> None:
         "--recent-short", action="store_true", help="the same over the second or two before the run instead"
     )
     parser.add_argument(
+        "--turn", action="store_true", help="sweep how far a frame may turn against the last ones' side and open"
+    )
+    parser.add_argument(
         "--wide-hours", type=float, default=CLEAR_WIDE_HOURS, help="of the widened stream, where a sweep counts it"
     )
     parser.add_argument(
@@ -423,6 +438,7 @@ def main() -> None:
             args.recent,
             args.recent_short,
             args.resteady,
+            args.turn,
         )
     )
     wide = wide_mining_jobs(0, args.wide_hours) if widened else []
@@ -471,7 +487,9 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.recent or args.recent_short:
+    if args.turn:
+        settings = [dataclasses.replace(now, turn_frames=n, turn_share=share) for n, share in TURN_CHOICES]
+    elif args.recent or args.recent_short:
         choices = RECENT_CHOICES if args.recent else RECENT_SHORT_CHOICES
         settings = [dataclasses.replace(now, recent_frames=n, recent_rise_db=db) for n, db in choices]
     elif args.regate:
@@ -525,8 +543,8 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way, --tones, --regate, --recent(-short) and --resteady also count the widened stream's empty
-    # rooms, and its walk-ins.
+    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady and --turn also count the widened stream's
+    # empty rooms, and its walk-ins.
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     wide_entered = [
         i
@@ -578,7 +596,7 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db       fast  one_way  skirt  weak_line  known  recent"
+          "  outlier_db       fast  one_way  skirt  weak_line  known  recent    turn"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
           + ("  widened walk-ins missed" if wide_entered else ""))  # fmt: skip
@@ -621,6 +639,8 @@ def _sweep_line(setting: Setting) -> str:
             line_known_frames=setting.line_known_frames,
             recent_frames=setting.recent_frames,
             recent_rise_db=setting.recent_rise_db,
+            turn_frames=setting.turn_frames,
+            turn_share=setting.turn_share,
         )
         for i in use
     }
@@ -654,6 +674,7 @@ def _sweep_line(setting: Setting) -> str:
     )
     one_way = f"{setting.one_way_share:g}/{setting.one_way_frames}" if setting.one_way_share > 0 else "off"
     recent = "off" if setting.recent_rise_db == -math.inf else f"{setting.recent_rise_db:g}/{setting.recent_frames}"
+    turn = "off" if setting.turn_share > 1.0 else f"{setting.turn_share:g}/{setting.turn_frames}"
     std, sym, steady, outlier = setting.line_std_db, setting.symmetry_db, setting.steady_std_db, setting.line_outlier_db
     return (
         f"{setting.gate_db:7.1f}  {setting.occupy_gate_db:14.1f}  {setting.occupy_frames:13d}"
@@ -662,7 +683,7 @@ def _sweep_line(setting: Setting) -> str:
         f"  {'off' if outlier is None else outlier:>10}"
         f"  {fast:>9}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
         f"  {setting.weak_line_db:9g}  {'off' if setting.line_known_frames is None else setting.line_known_frames:>5}"
-        f"  {recent:>7}"
+        f"  {recent:>7}  {turn:>6}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
         + (

@@ -22,8 +22,9 @@ longest run of frames the detector called MAJOR during the walk against the
 occupy_frames that open a room; and which of the detector's window rules,
 turned off alone, would have let the room open: the still-line rule
 (lines.py; off, symmetry weighs the line's bins too), symmetry
-(symmetry.py), one-way (direction.py), the opening gate (occupy_gate_db),
-both walking gates (major_gate_db too), or only all of them together.
+(symmetry.py), one-way or the turn against the last frames (direction.py),
+the opening gate (occupy_gate_db), both walking gates (major_gate_db too),
+or only all of them together.
 "nothing": not even with all of them off (the motion gate stays), so the
 network's own call never held MAJOR long enough. Last, how many walks were
 missed of how many, by the sound card's rate, by one mic or more, and by how
@@ -96,6 +97,7 @@ WITHOUT: dict[str, dict[str, float | None]] = {
     "the still-line rule": {"line_std_db": None},
     "symmetry": {"symmetry_db": None},
     "one-way": {"one_way_share": 0.0, "occupy_fast_one_way": 0.0},
+    "the turn": {"turn_share": math.inf},
     "the opening gate": {"occupy_gate_db": OFF},
     "both walking gates": {"occupy_gate_db": OFF, "major_gate_db": OFF},
 }

@@ -10,7 +10,14 @@ import pytest
 from numpy.typing import NDArray
 
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
-from custom_components.uspd.engine.direction import DirectionHistory, one_way_share, one_way_shares, side_difference
+from custom_components.uspd.engine.direction import (
+    DirectionHistory,
+    against_share,
+    against_shares,
+    one_way_share,
+    one_way_shares,
+    side_difference,
+)
 from custom_components.uspd.engine.evidence import Evidence
 from custom_components.uspd.engine.features import GRID_BINS, GRID_SPEEDS_MPS, scale_db
 from custom_components.uspd.engine.tuning import TUNING
@@ -65,6 +72,33 @@ def test_the_history_covers_the_last_frames_and_a_reset_forgets() -> None:
     expected += [one_way_share(padded[109 + k : 149 + k]) for k in range(30)]
     assert streamed == pytest.approx(expected, abs=1e-12)
     assert one_way_shares(rows[:70], 40).tolist() == streamed[:70]  # the lab's, bit for bit
+
+
+def test_a_frame_turned_against_the_last_few_is_told_from_a_walker() -> None:
+    n = TUNING.turn_frames
+    walker = _differences(_rows([1.1 + 0.1 * np.sin(k / 3) for k in range(n)]))
+    assert against_share(walker) < 0.05
+    # A draft just come on: a third of a second one way, so its 1 s window may still keep that way, then its eddy turns.
+    gust = _differences(_rows([0.8] * (n - 3) + [-0.8] * 3))
+    assert against_share(gust) > TUNING.turn_share
+    # A walker whose first frames were noise: that noise weighs little against his echo.
+    arriving = _differences(_rows([0.0] * (n - 4) + [1.2] * 4, level_db=20.0))
+    assert against_share(arriving) < TUNING.turn_share
+    assert against_share(np.zeros(n)) == 0.0  # silence turns nowhere
+
+
+def test_the_turn_is_judged_over_the_last_frames_as_the_lab_judges_it() -> None:
+    rows = _rows(list(RNG.uniform(-2.0, 2.0, 60)))
+    d = _differences(rows)
+    history = DirectionHistory(40)
+    streamed = []
+    for row in rows:
+        history.push(row)
+        streamed.append(history.against(12))
+    padded = np.concatenate([np.zeros(11), d])
+    assert streamed == pytest.approx([against_share(padded[k : k + 12]) for k in range(60)], abs=1e-12)
+    assert against_shares(rows, 12).tolist() == streamed  # the lab's, bit for bit
+    assert history.against(80) == pytest.approx(against_share(d[-40:]), abs=1e-12)  # never beyond the window
 
 
 def test_walking_that_swings_both_ways_opens_no_room() -> None:

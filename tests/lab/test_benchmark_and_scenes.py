@@ -11,7 +11,7 @@ import pytest
 from custom_components.uspd.base.acoustics import speed_of_sound_mps
 from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.detector import DetectorConfig, Motion
-from custom_components.uspd.engine.direction import one_way_shares
+from custom_components.uspd.engine.direction import against_shares, one_way_shares
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.lines import LineMemory, find_lines, held_still, lines_in
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
@@ -70,7 +70,7 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     assert missed[:2] == (0, 1)
 
 
-@pytest.mark.parametrize("other", ["nothing", "tone", "known", "clipped", "draft", "music", "hand", "hand_bar"])
+@pytest.mark.parametrize("other", ["nothing", "tone", "known", "clipped", "draft", "gust", "music", "hand", "hand_bar"])
 def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) -> None:
     """The lab's detector run over cached frames makes the engine's decisions, cold start included.
 
@@ -111,6 +111,7 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         ),
         "clipped": (Interferer(39900.0, -45.0, start_s=0.2),),
         "draft": (Fan(0.0, 5.0, airflow_jitter_mps=1.5, jitter_band_hz=(0.5, 20.0)),),
+        "gust": (Fan(0.0, 5.0, airflow_jitter_mps=1.5, jitter_band_hz=(0.5, 20.0)),),  # the draft, knobs as shipped
         "music": (Music(0.0, 5.0, pm_dbc=-30.0),),
     }
     if other.startswith("hand"):  # they walk in, so the room is occupied, and sit down to work
@@ -188,6 +189,11 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         assert (could & (shares < 0.9)).any()
         assert (could & (shares >= 0.9) & (shares < fast_one_way)).any()  # and the fast run's, apart
         assert np.argmax(run.occupied) >= np.argmax(plain.occupied)
+    if other == "gust":  # under the shipped one-way rule, frames it kept had turned against the last few (turn_share)
+        power = walking_power(lab_eval.network_windows(frames)[:, -1, :])
+        shares, turned = one_way_shares(power, one_way[0]), against_shares(power, TUNING.turn_frames)
+        could = (np.arange(len(shares)) >= lab_eval.network_start(frames) + 39) & ~run.occupied & (run.motion == 2)
+        assert (could & (shares >= one_way[1]) & (turned >= TUNING.turn_share)).any()
     if other == "music":  # the band's recent level raised the opening gate in frames that could open a room
         recent, _ = lab_eval.recent_walking_db(frames, 20, TUNING.occupy_frames, lab_eval.network_start(frames))
         assert ((recent + 3.0 > TUNING.occupy_gate_db) & (run.motion == 2)).any()

@@ -18,8 +18,8 @@ State machine (docs/how-it-works.md, "How it decides"):
   flash, a click) that is gone within that time, nor another device's tone
   (a spectral line that does not move, lines.py), nor a fan's or music's
   walking-band energy (as much approaching as receding, symmetry.py), nor a
-  draft's (energy that swung both ways over the last one_way_frames,
-  direction.py).
+  draft's (energy that swung both ways over the last one_way_frames, or
+  turned against the last turn_frames' side, direction.py).
   Walking clearly over both opening bars (occupy_fast_logit) opens it after
   occupy_fast_frames instead (100 ms), a sequential test, unless the walking
   band's strongest bin held still through them (lines.held_still: a tone

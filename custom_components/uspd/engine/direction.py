@@ -12,6 +12,12 @@ for Tuning.one_way_frames; where they cancel to less than
 Tuning.one_way_share of their total size (|Σ d| / Σ |d|), the frame counts
 towards no opening (detector.py). A walker who turns round opens the room
 once they have kept the new way long enough.
+
+A fan switched on, or a gust, has not swung both ways over a whole second
+yet, but its eddies turn it within a few hundred milliseconds: so a frame
+whose side had Tuning.turn_share or more of the last Tuning.turn_frames'
+side difference against it counts towards no opening either. A walker's
+energy stays on his side from frame to frame (against_share).
 """
 
 from __future__ import annotations
@@ -28,6 +34,14 @@ _SIDES = np.where(TOWARDS, 1.0 / TOWARDS.sum(), -1.0 / (~TOWARDS).sum())
 def side_difference(power: NDArray[np.float64]) -> float:
     """One frame's walking-band power over the floor → the approaching side's mean less the receding side's."""
     return float(power @ _SIDES)
+
+
+def against_share(differences: NDArray[np.float64]) -> float:
+    """Of a window's side differences (oldest first), the share of Σ |d| against the newest's side; 0 at none."""
+    total = float(np.abs(differences).sum())
+    newest = float(np.sign(differences[-1]))
+    against = float(np.abs(differences[differences * newest < 0]).sum())
+    return against / total if total > 0 else 0.0
 
 
 def one_way_share(differences: NDArray[np.float64]) -> float:
@@ -69,6 +83,11 @@ class DirectionHistory:
         """How much of the window's side difference kept its net direction (one_way_share)."""
         return one_way_share(self._d)
 
+    def against(self, frames: int) -> float:
+        """Of the last `frames` (at most the window), the share against the newest frame's side (against_share)."""
+        last = np.take(self._d, np.arange(self._next - min(frames, len(self._d)), self._next), mode="wrap")
+        return against_share(last)
+
 
 def one_way_shares(power: NDArray[np.float64], frames: int) -> NDArray[np.float64]:
     """(frames of a stream, walking bins) → each frame's share, streamed as the engine streams it (the same bits)."""
@@ -77,4 +96,14 @@ def one_way_shares(power: NDArray[np.float64], frames: int) -> NDArray[np.float6
     for k, row in enumerate(power):
         history.push(row)
         out[k] = history.share()
+    return out
+
+
+def against_shares(power: NDArray[np.float64], frames: int) -> NDArray[np.float64]:
+    """(frames of a stream, walking bins) → each frame's against_share over the last `frames`, as the engine's."""
+    history = DirectionHistory(frames)
+    out = np.empty(len(power))
+    for k, row in enumerate(power):
+        history.push(row)
+        out[k] = history.against(frames)
     return out

@@ -41,8 +41,8 @@ class Evidence:
     # The walking band's strongest bin and its level held still over the last frames (lines.held_still): maybe
     # a tone too young to be known as a line, so this frame does not count towards a fast opening.
     held_still: bool = False
-    # The walking band's energy swung both ways over the last second (direction.py): a draft, not a walker, so this
-    # frame counts towards no opening.
+    # The walking band's energy swung both ways over the last second, or turned against the last few hundred ms
+    # (direction.py): a draft, not a walker, so this frame counts towards no opening.
     two_way: bool = False
     # It kept one way less than a walker does over that second (Tuning.occupy_fast_one_way): it may open a room,
     # but not by the fast run.
@@ -205,7 +205,8 @@ def network_evidence(
     must clear the opening gate, where not all of it may count (beside a
     still line, lines.py); by default the band's own. held_still: the walking
     band's strongest bin held still of late (lines.held_still). two_way: its
-    energy swung both ways over the last second (direction.py); wavering: it
+    energy swung both ways over the last second, or turned against the last
+    frames (direction.py); wavering: it
     kept one way, but less than a fast opening asks. motion_db:
     the energy behind the motion call (RecentMotionEnergy), by default this
     frame's.

@@ -354,8 +354,9 @@ class Engine:
         # or the tone back on) a draft cannot be told from a walker, and no room opens: a ceiling fan switched on
         # 0.8 s into sensing did (lab/README.md, "Real recordings").
         # A fast opening asks more of it: a draft's one-way spells last long enough for 100 ms of clear walking.
+        # A frame turned against the last few hundred ms is a draft's eddy, not a walker's step (direction.py).
         share = self.direction.share() if self.direction.full else 0.0
-        if share < tuning.one_way_share:
+        if share < tuning.one_way_share or self.direction.against(tuning.turn_frames) >= tuning.turn_share:
             evidence = replace(evidence, two_way=True)
         elif share < tuning.occupy_fast_one_way and tuning.occupy_fast_frames < tuning.occupy_frames:
             evidence = replace(evidence, wavering=True)

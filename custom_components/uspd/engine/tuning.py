@@ -136,6 +136,14 @@ class Tuning:
     """Frames over which the walking band keeps one way to open a room; `scripts/lab tune_detector --one-way`."""
     one_way_share: float = 0.4
     """Least share of that window's side difference on its net side (0: off); `scripts/lab tune_detector --one-way`."""
+    # A draft just come on has not swung both ways over a second yet, but within a few hundred ms its eddies have
+    # turned it (direction.py). Every window of 8-40 frames and share of 0.1-0.4 swept shut 3 of the widened stream's
+    # 8 false openings and 1 of the home set's 2, for 1 of its 182 walk-ins (lab/results/tune_detector.txt, --turn):
+    # the opening run's own 12 frames, and the middle share.
+    turn_frames: int = 12
+    """Frames (at most one_way_frames) against whose side a frame must not turn; `scripts/lab tune_detector --turn`."""
+    turn_share: float = 0.3
+    """Share of their side difference against a frame's that bars it (inf: off); `scripts/lab tune_detector --turn`."""
 
     # Music and a fan's draft hold the walking band up for as long as they sound; someone coming in rises over
     # it. So the band's mean over the last occupy_frames must reach its median over the frames before (not beside
