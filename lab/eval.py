@@ -242,7 +242,10 @@ def run_detector(
         shares[: blank + one_way_frames - 1] = 0.0
         two_way = shares < one_way_share
         if turn_share <= 1.0:  # a frame turned against the last turn_frames (direction.against_share)
-            two_way |= against_shares(power, turn_frames) >= turn_share
+            # As the engine: the history starts at the network's start (frames before it are never pushed).
+            turned = np.zeros(len(power))
+            turned[blank:] = against_shares(power[blank:], turn_frames, one_way_frames)
+            two_way |= turned >= turn_share
         if occupy_fast_frames < occupy_frames:
             wavering = ~two_way & (shares < occupy_fast_one_way)
     motion = np.zeros(len(s.t), dtype=np.int8)

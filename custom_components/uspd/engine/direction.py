@@ -17,7 +17,7 @@ A fan switched on, or a gust, has not swung both ways over a whole second
 yet, but its eddies turn it within a few hundred milliseconds: so a frame
 whose side had Tuning.turn_share or more of the last Tuning.turn_frames'
 side difference against it counts towards no opening either. A walker's
-energy stays on his side from frame to frame (against_share).
+energy stays on their side from frame to frame (against_share).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def side_difference(power: NDArray[np.float64]) -> float:
 
 
 def against_share(differences: NDArray[np.float64]) -> float:
-    """Of a window's side differences (oldest first), the share of Σ |d| against the newest's side; 0 at none."""
+    """Of a window's side differences (oldest first), the share of Σ |d| against the newest's side (0: no side)."""
     total = float(np.abs(differences).sum())
     newest = float(np.sign(differences[-1]))
     against = float(np.abs(differences[differences * newest < 0]).sum())
@@ -54,7 +54,7 @@ class DirectionHistory:
     """Streaming: push each frame's walking-band power (WalkingWindow's newest row); share() covers the last frames.
 
     A ring: a frame's push writes one value, and the engine takes the sums
-    only on frames that may be MAJOR and so open a room.
+    (share, against) only on frames that may be MAJOR and so open a room.
     """
 
     def __init__(self, frames: int) -> None:
@@ -84,8 +84,9 @@ class DirectionHistory:
         return one_way_share(self._d)
 
     def against(self, frames: int) -> float:
-        """Of the last `frames` (at most the window), the share against the newest frame's side (against_share)."""
-        last = np.take(self._d, np.arange(self._next - min(frames, len(self._d)), self._next), mode="wrap")
+        """Of the last `frames` (1 to the window), the share against the newest frame's side (against_share)."""
+        frames = max(1, min(frames, len(self._d)))
+        last = np.take(self._d, np.arange(self._next - frames, self._next), mode="wrap")
         return against_share(last)
 
 
@@ -99,9 +100,12 @@ def one_way_shares(power: NDArray[np.float64], frames: int) -> NDArray[np.float6
     return out
 
 
-def against_shares(power: NDArray[np.float64], frames: int) -> NDArray[np.float64]:
-    """(frames of a stream, walking bins) → each frame's against_share over the last `frames`, as the engine's."""
-    history = DirectionHistory(frames)
+def against_shares(power: NDArray[np.float64], frames: int, window: int) -> NDArray[np.float64]:
+    """(frames of a stream, walking bins) → each frame's against_share over the last `frames`, as the engine's.
+
+    window: the history's (Tuning.one_way_frames), which bounds `frames` as the engine's does.
+    """
+    history = DirectionHistory(window)
     out = np.empty(len(power))
     for k, row in enumerate(power):
         history.push(row)

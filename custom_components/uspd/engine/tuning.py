@@ -137,9 +137,9 @@ class Tuning:
     one_way_share: float = 0.4
     """Least share of that window's side difference on its net side (0: off); `scripts/lab tune_detector --one-way`."""
     # A draft just come on has not swung both ways over a second yet, but within a few hundred ms its eddies have
-    # turned it (direction.py). Every window of 8-40 frames and share of 0.1-0.4 swept shut 3 of the widened stream's
-    # 8 false openings and 1 of the home set's 2, for 1 of its 182 walk-ins (lab/results/tune_detector.txt, --turn):
-    # the opening run's own 12 frames, and the middle share.
+    # turned it (direction.py). Each window (8-40 frames) and share (0.1-0.4) swept shut 3 of the widened stream's 8
+    # false openings and 1 of the home set's 2, and left 1 of the widened stream's 182 walk-ins unopened
+    # (lab/results/tune_detector.txt, --turn): the opening run's own 12 frames, and a share within those swept.
     turn_frames: int = 12
     """Frames (at most one_way_frames) against whose side a frame must not turn; `scripts/lab tune_detector --turn`."""
     turn_share: float = 0.3
