@@ -118,7 +118,7 @@ energy lay on the other side of the carrier than most of the last few
 hundred milliseconds' counts towards no opening (Tuning.turn_frames,
 turn_share; engine/direction.py): a draft just switched on has not swung
 both ways over a whole second yet, but its eddies turn it within a few
-hundred milliseconds, while a walker keeps his side.
+hundred milliseconds, while a walker keeps their side.
 
 With --wide-hours, how many hours of the widened stream (default 4) the
 sweeps that count it run; walk-ins among them that come within 4 m (beside

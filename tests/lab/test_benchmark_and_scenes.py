@@ -14,8 +14,8 @@ from custom_components.uspd.engine.detector import DetectorConfig, Motion
 from custom_components.uspd.engine.direction import one_way_shares
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.lines import LineMemory, find_lines, held_still, lines_in
-from custom_components.uspd.engine.pipeline import Engine, EngineConfig
-from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.engine.pipeline import Engine, EngineConfig, FrameResult
+from custom_components.uspd.engine.tuning import TUNING, Tuning
 from custom_components.uspd.engine.walking import WALKING_IN_LINE, walking_db, walking_power
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Curtain, Fan, Interferer, Music, Scene, Seated, Walker
@@ -70,6 +70,21 @@ def test_the_benchmark_counts_walks_from_within_four_metres() -> None:
     assert missed[:2] == (0, 1)
 
 
+def _engine_results(scene: Scene, emission: Emission, classifier: Classifier, tuning: Tuning) -> list[FrameResult]:
+    """The engine over the scene's baseband render at 40 kHz, fed in the lab's blocks: each frame's result."""
+    from lab.dataset import BLOCK_S
+
+    renderer = Renderer(scene)
+    engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels, tuning=tuning), classifier)
+    rate = engine.plan.baseband_rate_hz
+    block, total = int(BLOCK_S * rate), int(scene.duration_s * rate)
+    return [
+        r
+        for start in range(0, total, block)
+        for r in engine.process_baseband(renderer.render_baseband(start, min(block, total - start), rate, emission))
+    ]
+
+
 @pytest.mark.parametrize("other", ["nothing", "tone", "known", "clipped", "draft", "music", "hand", "hand_bar"])
 def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) -> None:
     """The lab's detector run over cached frames makes the engine's decisions, cold start included.
@@ -96,7 +111,7 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     limits the hand's frames below it, so a higher one shows the bar at work).
     """
     from lab import eval as lab_eval
-    from lab.dataset import BLOCK_S, frames_of
+    from lab.dataset import frames_of
     from lab.scenes import Draw
 
     walker = Walker(((0.0, 0.5, 3.5), (5.0, 2.5, 1.0)))
@@ -137,16 +152,8 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
     }
     run = lab_eval.run_detector(frames, probs, DetectorConfig(), **knobs)  # type: ignore[arg-type]
 
-    renderer = Renderer(scene)
     tuning = dataclasses.replace(TUNING, **knobs)  # type: ignore[arg-type]
-    engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels, tuning=tuning), classifier)
-    rate = engine.plan.baseband_rate_hz
-    block, total = int(BLOCK_S * rate), int(scene.duration_s * rate)
-    results = [
-        r
-        for start in range(0, total, block)
-        for r in engine.process_baseband(renderer.render_baseband(start, min(block, total - start), rate, emission))
-    ]
+    results = _engine_results(scene, emission, classifier, tuning)
     code = {Motion.NONE: 0, Motion.MINOR: 1, Motion.MAJOR: 2}
     assert [r.frame.t_s for r in results] == pytest.approx(frames.t.tolist(), abs=1e-3)
     assert [code[r.decision.motion] for r in results] == run.motion.tolist()
@@ -209,7 +216,7 @@ def test_a_gust_the_one_way_rule_lets_through_opens_no_room_in_the_engine_nor_th
     applies the rule as the benchmark does, and a decision hangs on it.
     """
     from lab import eval as lab_eval
-    from lab.dataset import BLOCK_S, frames_of
+    from lab.dataset import frames_of
     from lab.scenes import Draw
 
     scene = Scene("walk_in", 6.0, sources=(Fan(1.5, 6.0, airflow_jitter_mps=2.5, jitter_band_hz=(0.5, 20.0)),), seed=18)
@@ -222,16 +229,7 @@ def test_a_gust_the_one_way_rule_lets_through_opens_no_room_in_the_engine_nor_th
         # The one-way rule judges no frame two-way once its window is full (share 0.01); it still waits for that.
         knobs = {"one_way_share": 0.01, "occupy_fast_one_way": 0.01, "turn_share": turn_share}
         run = lab_eval.run_detector(frames, probs, DetectorConfig(), **knobs)  # type: ignore[arg-type]
-        renderer = Renderer(scene)
-        tuning = dataclasses.replace(TUNING, **knobs)  # type: ignore[arg-type]
-        engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels, tuning=tuning), classifier)
-        rate = engine.plan.baseband_rate_hz
-        block, total = int(BLOCK_S * rate), int(scene.duration_s * rate)
-        results = [
-            r
-            for start in range(0, total, block)
-            for r in engine.process_baseband(renderer.render_baseband(start, min(block, total - start), rate, emission))
-        ]
+        results = _engine_results(scene, emission, classifier, dataclasses.replace(TUNING, **knobs))  # type: ignore[arg-type]
         assert [r.decision.occupied for r in results] == run.occupied.tolist()
         opened.append(bool(run.occupied.any()))
     assert opened == [True, False]
