@@ -1,11 +1,12 @@
 """Speed of the engine as users run it: CPU ms per second of audio, the shipped model in the loop, one BLAS thread.
 
-    scripts/env python -m lab.bench [--seconds 20] [--mics 4] [--classifier numpy|litert|none] [--scene empty_room]
+    scripts/env python -m lab.bench [--seconds 20] [--mics 4] [--classifier numpy|litert|none] [--scene NAME]
 
 CPU time (time.process_time) of the engine (engine/pipeline.py: demodulation,
 clutter removal, canceller, Doppler frames, breathing, the network and the
 detector) over a passband render of sim.library.walk_in_and_leave (or
---scene empty_room, where the network is seldom asked) at 96 kHz,
+--scene empty_room, where the network is seldom asked, or --scene
+walk_in_with_music, where engine/reference.py works all along) at 96 kHz,
 fed in 50 ms blocks as a sound card would deliver them. The engine runs
 from the start; the first 8 s are not counted, as breathing scores nothing
 until its first window is full and twenty windows a second after (the
@@ -21,6 +22,7 @@ import argparse
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Literal
 
@@ -35,12 +37,25 @@ from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.stillness import WINDOW_S
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
+from custom_components.uspd.sim.scene import Music, Scene
 
 WHOLE = "whole engine"
 # Not counted: the engine's first seconds, before breathing's first window is full (stillness.WINDOW_S) and
 # twenty windows a second are scored from then on.
 WARM_S = WINDOW_S
-SCENES = {"walk_in_and_leave": library.walk_in_and_leave, "empty_room": library.empty_room}
+
+
+def walk_in_with_music(duration_s: float = 20.0) -> Scene:
+    """walk_in_and_leave with music through the speaker all along (-20 dBc): the reference canceller at work."""
+    scene = library.walk_in_and_leave(duration_s=duration_s)
+    return replace(scene, sources=(*scene.sources, Music(0.0, duration_s)))
+
+
+SCENES: dict[str, Callable[..., Scene]] = {
+    "walk_in_and_leave": library.walk_in_and_leave,
+    "empty_room": library.empty_room,
+    "walk_in_with_music": walk_in_with_music,
+}
 
 
 class _Timed:
@@ -76,9 +91,9 @@ def run_once(audio: NDArray[np.float64], fs: int, classifier: Classifier | None)
         counted = i >= WARM_S * fs
         before = (timed.cpu_s, timed.calls) if timed is not None else (0.0, 0)
         a = time.process_time()
-        bb = engine.demodulate(audio[i : i + block])
+        bb, audible = engine.demodulate(audio[i : i + block])
         b = time.process_time()
-        results = engine.process_baseband(bb)
+        results = engine.process_baseband(bb, audible)
         c = time.process_time()
         if counted:
             frames += len(results)

@@ -38,6 +38,7 @@ from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.features import FeatureStack
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.sources import SourceConfig
+from custom_components.uspd.engine.tuning import TUNING
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Interferer, Music
 from custom_components.uspd.sim.source import SimulatedRoom
@@ -51,6 +52,12 @@ from .scenes import KINDS, NAMED_ONLY, Draw, Kind, draw
 SIM_VERSION = 5
 # The stillness scores' own version (engine/stillness.py): files with older ones render again where scores are needed.
 STILL_VERSION = 2
+# With MUSIC_REFERENCE (scripts/lab eval or train --music-reference) the engine cancels music from the audible
+# band the renderer gives it (engine/reference.py, Tuning.music_reference, off as shipped): scenes with music
+# then have files of their own, this version in their name (bump it whenever what the band does changes).
+# Scenes without music render no band, and their frames are the same either way.
+MUSIC_VERSION = 1
+MUSIC_REFERENCE = False
 CACHE = Path(os.environ.get("USPD_CACHE", Path.home() / ".cache" / "uspd")) / "lab" / f"frames-v{SIM_VERSION}"
 BLOCK_S = 1.0
 
@@ -103,7 +110,8 @@ def frames_of(d: Draw, calibrated: bool = False, spy: Callable[[Engine], None] |
             )
             scene = dataclasses.replace(scene, sources=sources)
     renderer = Renderer(scene)
-    config = EngineConfig(scene.device.audio_rate_hz, carrier_hz, renderer.channels)
+    tuning = dataclasses.replace(TUNING, music_reference=True) if MUSIC_REFERENCE else TUNING
+    config = EngineConfig(scene.device.audio_rate_hz, carrier_hz, renderer.channels, tuning=tuning)
     engine = Engine(config)
     if spy is not None:
         spy(engine)
@@ -114,8 +122,9 @@ def frames_of(d: Draw, calibrated: bool = False, spy: Callable[[Engine], None] |
     total = int(scene.duration_s * rate)
     ts, xs, bands, still = [], [], [], []
     for start in range(0, total, block):
-        bb = renderer.render_baseband(start, min(block, total - start), rate, emission)
-        for r in engine.process_baseband(bb):
+        count = min(block, total - start)
+        bb = renderer.render_baseband(start, count, rate, emission)
+        for r in engine.process_baseband(bb, renderer.render_reference(start, count, rate, emission)):
             ts.append(r.frame.t_s)
             xs.append(stack.grid(r.frame.normalized_db))
             bands.append(engine.bands.bands(r.frame.ratio))
@@ -143,8 +152,9 @@ def frames_of(d: Draw, calibrated: bool = False, spy: Callable[[Engine], None] |
 Job = tuple[int, Kind | None, float, int | None]
 
 
-def _path(seed: int, kind: Kind | None, duration_s: float, rate_hz: int | None, calibrated: bool) -> Path:
-    return CACHE / f"{seed}-{kind or 'any'}-{duration_s:g}-{rate_hz or 'any'}{'-cal' if calibrated else ''}.npz"
+def _path(seed: int, kind: Kind | None, duration_s: float, rate_hz: int | None, calibrated: bool, music: bool) -> Path:
+    tail = ("-cal" if calibrated else "") + (f"-music{MUSIC_VERSION}" if music and MUSIC_REFERENCE else "")
+    return CACHE / f"{seed}-{kind or 'any'}-{duration_s:g}-{rate_hz or 'any'}{tail}.npz"
 
 
 def load_or_make(
@@ -152,7 +162,9 @@ def load_or_make(
 ) -> SceneFrames:
     """still: the stillness scores are needed (the benchmark), so a file cached without them is rendered again."""
     seed, kind, duration_s, rate_hz = job
-    path = _path(*job, calibrated)
+    # Drawn only where it decides the file (scenes are drawn again to render: it costs little beside that).
+    music = MUSIC_REFERENCE and any(isinstance(s, Music) for s in draw(seed, kind, duration_s, rate_hz).scene.sources)
+    path = _path(*job, calibrated, music)
     z = np.load(path) if path.exists() else None
     fresh = z is not None and (int(z["still_version"]) if "still_version" in z else 0) == STILL_VERSION
     if z is not None and (fresh or not still):

@@ -29,7 +29,8 @@ def main() -> None:
     history = DopplerHistory(engine.speeds_mps, engine.plan.hop_s)
     block = 400
     for i in range(int(args.seconds * rate / block)):
-        for result in engine.process_baseband(renderer.render_baseband(i * block, block, rate, Emission())):
+        bb = renderer.render_baseband(i * block, block, rate, Emission())
+        for result in engine.process_baseband(bb, renderer.render_reference(i * block, block, rate, Emission())):
             history.append(result.frame.normalized_db)
     args.out.write_bytes(render_png(history.image(), x_scale=2, y_scale=2))
 

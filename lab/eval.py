@@ -66,7 +66,7 @@ from custom_components.uspd.engine.tuning import TUNING, Tuning
 from custom_components.uspd.engine.walking import WALKING_IN_LINE, walking_db, walking_power
 from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
-from . import seeds
+from . import dataset, seeds
 from .dataset import SIM_VERSION, Job, SceneFrames, build
 from .model_arg import tflite
 from .scenes import Kind, draw
@@ -681,15 +681,22 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", help="only these sets (default: all)")
     parser.add_argument("--out", type=Path, help="also write the report here (with --model or --sets)")
     parser.add_argument(
+        "--music-reference",
+        action="store_true",
+        help="the engine cancels music from the audible band (Tuning.music_reference; off as shipped)",
+    )
+    parser.add_argument(
         "--suite", choices=("standard", "shifted"), default="standard", help="shifted: lab/shifted.py's scenes"
     )
     args = parser.parse_args()
+    dataset.MUSIC_REFERENCE = args.music_reference
     began = time.time()
     rng = np.random.default_rng(0)
     config = DetectorConfig()
     report: dict[str, object] = {
         "command": f"scripts/lab eval --scale {args.scale} --negative-hours {args.negative_hours}"
-        + (" --suite shifted" if args.suite == "shifted" else ""),
+        + (" --suite shifted" if args.suite == "shifted" else "")
+        + (" --music-reference" if args.music_reference else ""),
         "deployment": "each device calibrated in its room first (carrier and level from engine/calibration.py)",
         "simulator": f"frame cache v{SIM_VERSION}",
     }
@@ -713,7 +720,7 @@ def main() -> None:
         print(f"{name}: {len(scenes)} scenes done ({(time.time() - began) / 60:.1f} min)", flush=True)
     report["table"] = table
     report["minutes"] = round((time.time() - began) / 60, 1)
-    if args.sets or args.model.resolve() != MODEL_PATH.resolve():
+    if args.sets or args.music_reference or args.model.resolve() != MODEL_PATH.resolve():
         report["model"] = str(args.model)
         if args.out:
             args.out.write_text(json.dumps(report, indent=1, default=float) + "\n")

@@ -71,7 +71,7 @@ import numpy as np
 import lab  # noqa: F401
 from custom_components.uspd.engine.features import CONTEXT_FRAMES, MAX_NETWORK_FRAMES
 
-from . import seeds
+from . import dataset, seeds
 from .dataset import Job, SceneFrames, build
 from .scenes import Kind, WideKind
 from .windows import Windows, left_out_walking, onsets
@@ -271,7 +271,13 @@ def main() -> None:
     )
     parser.add_argument("--frames", type=int, default=CONTEXT_FRAMES, help="the network's window (25 ms each)")
     parser.add_argument("--ema", type=float, default=0.0, help="weights averaged over the steps at this momentum")
+    parser.add_argument(
+        "--music-reference",
+        action="store_true",
+        help="train on frames with music cancelled from the audible band (Tuning.music_reference; off as shipped)",
+    )
     args = parser.parse_args()
+    dataset.MUSIC_REFERENCE = args.music_reference
     if not 0.0 <= args.ema < 1.0:
         parser.error("--ema: a momentum from 0 (off) up to, not including, 1")
     if not CONTEXT_FRAMES <= args.frames <= MAX_NETWORK_FRAMES:  # the engine would refuse the model it writes

@@ -42,8 +42,9 @@ def _opened(sources: tuple[Source, ...], seed: int) -> float | None:
     renderer = Renderer(scene)
     engine = Engine(EngineConfig(96000, CARRIER_HZ, renderer.channels), Classifier.load())
     rate = engine.plan.baseband_rate_hz
-    y = renderer.render_baseband(0, int(SECONDS * rate), rate, Emission())
-    return next((r.decision.t_s for r in engine.process_baseband(y) if r.decision.occupied), None)
+    n = int(SECONDS * rate)
+    y, audible = renderer.render_baseband(0, n, rate, Emission()), renderer.render_reference(0, n, rate, Emission())
+    return next((r.decision.t_s for r in engine.process_baseband(y, audible) if r.decision.occupied), None)
 
 
 def main() -> None:

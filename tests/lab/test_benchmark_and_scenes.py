@@ -78,11 +78,12 @@ def _engine_results(scene: Scene, emission: Emission, classifier: Classifier, tu
     engine = Engine(EngineConfig(scene.device.audio_rate_hz, 40000.0, renderer.channels, tuning=tuning), classifier)
     rate = engine.plan.baseband_rate_hz
     block, total = int(BLOCK_S * rate), int(scene.duration_s * rate)
-    return [
-        r
-        for start in range(0, total, block)
-        for r in engine.process_baseband(renderer.render_baseband(start, min(block, total - start), rate, emission))
-    ]
+    out = []
+    for start in range(0, total, block):
+        count = min(block, total - start)
+        bb = renderer.render_baseband(start, count, rate, emission)
+        out += engine.process_baseband(bb, renderer.render_reference(start, count, rate, emission))
+    return out
 
 
 @pytest.mark.parametrize("other", ["nothing", "tone", "known", "clipped", "draft", "music", "hand", "hand_bar"])

@@ -73,6 +73,31 @@ def test_passband_and_baseband_renders_agree() -> None:
     assert err < 0.02
 
 
+def test_the_music_heard_is_what_the_engine_takes_from_the_passband() -> None:
+    """render_reference at baseband is engine/demodulate.AudibleBand of the passband, the same samples."""
+    from custom_components.uspd.engine.demodulate import AudibleBand
+    from custom_components.uspd.sim.scene import Music
+
+    scene = Scene("music", 3.0, sources=(Music(0.0, 3.0, pm_dbc=-15.0),), seed=4)
+    fs, fc = scene.device.audio_rate_hz, 40000.0
+    plan = plan_baseband(fs, fc)
+    rate = plan.baseband_rate_hz
+    em = Emission(carrier_hz=fc)
+    band = AudibleBand(plan).process(Renderer(scene).render_passband(0, int(2.5 * fs), em))
+    want = Renderer(scene).render_reference(0, int(2.5 * rate), rate, em)
+    lag = round(AudibleBand(plan).delay_s * rate)
+    skip = int(0.2 * rate)
+    got = band[skip + lag :]
+    want = want[skip : skip + len(got)]
+    # Sample for sample but at the notes' changes, where the band's filter smooths what the render has as a step.
+    assert np.sqrt(np.mean((got - want) ** 2)) < 0.05 * np.sqrt(np.mean(want**2))
+    # Its level follows the excursion: -15 dBc at 40 kHz is a 100 Hz note at -29 dBFS, the bass line's notes
+    # (40-150 Hz) at (f/100)² of it through the 40 Hz roll-off.
+    assert 20 * np.log10(np.abs(want).max()) == pytest.approx(-29.0, abs=8.0)
+    quiet = Scene("quiet", 1.0, seed=4)
+    assert not Renderer(quiet).render_reference(0, 400, rate, em).any()
+
+
 def test_a_curtain_sways_slowly_and_symmetrically() -> None:
     """Curtains stay in the minor-motion band (curtains move at 0.01–0.3 m/s; gusts push it a little), both sides."""
     from custom_components.uspd.sim.scene import Curtain

@@ -13,7 +13,10 @@ phasor), so what it holds never grows with the rate (a whole period would
 take 320 MB at 20,000,003 Hz). The
 stop band (>= 100 dB) is where privacy is enforced: everything farther than
 the baseband's half-width from the carrier, the whole audible band included,
-is gone after this stage.
+is gone after this stage. ``AudibleBand`` keeps the mics' mean below 1 kHz
+beside it for reference.py where Tuning.music_reference turns that on (off
+as shipped), which turns it into the speaker cone's excursion, in memory, a
+block at a time: nothing of it is ever stored.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from numpy.typing import NDArray
 from scipy import signal
 
 from .rates import BasebandPlan
+from .reference import REFERENCE_CUTOFF_HZ
 
 STOPBAND_DB = 100.0
 MAX_PHASOR_TABLE = 1 << 14  # phasors kept for one period of the oscillator, at most (256 KB)
@@ -181,3 +185,47 @@ class Demodulator:
         for stage in self._later:
             y = stage.process(y)
         return np.asarray(y, dtype=np.complex128)
+
+
+class AudibleBand:
+    """Audio (frames × mics) → the mics' mean below ``cutoff_hz`` at the baseband rate, (samples,).
+
+    For reference.SpeakerReferences. Its stages are as long as the
+    demodulator's (the same delays, so its samples line up with the
+    baseband's), the last one's cut-off moved down to ``cutoff_hz``: where
+    the demodulator keeps 0.4 of the baseband rate around the carrier, this
+    keeps the bass and drops most of speech. Nothing mixes: the band is
+    taken where it is.
+    """
+
+    def __init__(self, plan: BasebandPlan, cutoff_hz: float = REFERENCE_CUTOFF_HZ) -> None:
+        fs = plan.audio_rate_hz
+        final = plan.baseband_rate_hz
+        pass_hz = PASSBAND_FRACTION * final
+        first, *rest = plan.stage_factors
+        rate1 = fs / first
+        h1 = _lowpass(fs, pass_hz, rate1 - pass_hz if rest else final - pass_hz)
+        stages: list[tuple[NDArray[np.float64], float, int]] = [(h1, float(fs), first)]
+        rate = rate1
+        for factor in rest:
+            stages.append((_lowpass(rate, pass_hz, rate / factor - pass_hz), rate, factor))
+            rate /= factor
+        self.delay_s = sum((len(h) - 1) / 2 / r for h, r, _ in stages)
+        # The last stage narrowed: as many taps, its cut-off moved down (the transition band keeps its width).
+        h, r, factor = stages[-1]
+        beta = signal.kaiser_beta(STOPBAND_DB)
+        narrow = signal.firwin(len(h), min(cutoff_hz, 0.5 * r), window=("kaiser", beta), fs=r)
+        stages[-1] = (np.asarray(narrow, dtype=np.float64), r, factor)
+        self._stages = [FirDecimator(h, factor, 1, np.float64) for h, _, factor in stages]
+
+    def reset(self) -> None:
+        """Forget the filters' history: the next block starts a new stream."""
+        for stage in self._stages:
+            stage.reset()
+
+    def process(self, audio: NDArray[np.floating]) -> NDArray[np.float64]:
+        """The band's samples this block of audio completes."""
+        y = np.asarray(audio, dtype=np.float64).mean(axis=1)[None, :]
+        for stage in self._stages:
+            y = stage.process(y)
+        return np.asarray(y[0], dtype=np.float64)

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .canceller import SpeakerDistortionCanceller
+from .reference import SILENT_DBFS, ReferenceCanceller, reference_count
 
 # The noise floor is each bin's mean power over ~FLOOR_MEAN_S, fed only by
 # values within FLOOR_GATE_DB of it, so motion does not raise it; a bin held
@@ -102,7 +103,7 @@ class DopplerFramer:
     demodulator's start-up transient, dropped): no frame spans them.
     """
 
-    def __init__(self, window: int, hop: int, baseband_rate_hz: float, channels: int) -> None:
+    def __init__(self, window: int, hop: int, baseband_rate_hz: float, channels: int, music: bool = False) -> None:
         self.window = window
         self.hop = hop
         self.rate_hz = baseband_rate_hz
@@ -116,6 +117,11 @@ class DopplerFramer:
         self._buf = np.zeros((channels, 0), dtype=np.complex128)
         self._static = np.zeros((channels, 0), dtype=np.complex128)
         self.canceller = SpeakerDistortionCanceller(channels)
+        # music (Tuning.music_reference): what the speaker plays is taken out first (reference.py).
+        self.music = ReferenceCanceller(hop / baseband_rate_hz, channels, window) if music else None
+        # What the speaker plays, lined up with _buf (reference.SpeakerReferences: the gate's row, then the references).
+        self._refs = np.zeros((1 + reference_count() if music else 0, 0), dtype=np.float64)
+        self._silent = window * 10 ** (SILENT_DBFS / 10)
         self._consumed = 0  # stream sample of _buf's first
         self.floor = NoiseFloor(hop / baseband_rate_hz)
 
@@ -124,38 +130,63 @@ class DopplerFramer:
         """The stream sample the next block starts at, unless it says otherwise."""
         return self._consumed + self._buf.shape[1]
 
-    def _frames(self, x: NDArray[np.complex128], count: int) -> NDArray[np.complex128]:
-        """(mics, count, window): a read-only view of x's first count frames, hop apart (x C-contiguous).
+    def _frames[T: (np.float64, np.complex128)](self, x: NDArray[T], count: int) -> NDArray[T]:
+        """(rows, count, window): a read-only view of x's first count frames, hop apart (x C-contiguous).
 
         Made by the array constructor: as_strided's Python costs more than the frames' arithmetic.
         """
         mics, step = x.strides
-        view: NDArray[np.complex128] = np.ndarray(
+        view: NDArray[T] = np.ndarray(
             (x.shape[0], count, self.window), x.dtype, buffer=x, strides=(mics, self.hop * step, step)
         )
         view.flags.writeable = False
         return view
 
+    def _without_music(self, spectra: NDArray[np.complex128], count: int) -> NDArray[np.complex128]:
+        """The spectra less what the speaker's music predicts (reference.ReferenceCanceller); as they are in silence."""
+        if self.music is None:
+            return spectra
+        refs = self._frames(self._refs, count)
+        loud = np.add.reduce(refs[0], axis=1) > self._silent
+        if not loud.any():
+            self.music.skip(count)
+            return spectra
+        segs = refs[1:] - np.add.reduce(refs[1:], axis=2, keepdims=True) / self.window
+        return self.music.process(spectra, np.fft.fft(segs * self._taper, axis=2), loud)
+
     def reset(self) -> None:
-        """A new stream: its clock starts at zero and the noise floor afresh."""
+        """A new stream: its clock starts at zero, the noise floor and the music's fit afresh."""
         self._buf = self._buf[:, :0]
         self._static = self._static[:, :0]
+        self._refs = self._refs[:, :0]
+        if self.music is not None:
+            self.music.reset()
         self._consumed = 0
         self.floor.reset()
 
     def process(
-        self, x: NDArray[np.complex128], static: NDArray[np.complex128], start_sample: int | None = None
+        self,
+        x: NDArray[np.complex128],
+        static: NDArray[np.complex128],
+        start_sample: int | None = None,
+        references: NDArray[np.float64] | None = None,
     ) -> list[DopplerFrame]:
         """x: clutter-free baseband; static: the static phasors it was taken from (both mics × samples).
 
-        start_sample: the stream sample x starts at (None: right after the last block).
+        start_sample: the stream sample x starts at (None: right after the last block). references: what
+        reference.SpeakerReferences made of the same samples' audible band (None: none heard, a silent band).
         """
         if start_sample is not None and start_sample != self.next_sample:
             self._buf = self._buf[:, :0]
             self._static = self._static[:, :0]
+            self._refs = self._refs[:, :0]
             self._consumed = start_sample
         self._buf = np.concatenate([self._buf, x], axis=1)
         self._static = np.concatenate([self._static, static], axis=1)
+        if self.music is not None:
+            if references is None:
+                references = np.zeros((self._refs.shape[0], x.shape[1]))
+            self._refs = np.concatenate([self._refs, references], axis=1)
         count = (self._buf.shape[1] - self.window) // self.hop + 1
         if count <= 0:
             return []
@@ -166,6 +197,7 @@ class DopplerFramer:
         # A whole-cycle Doppler component has zero mean and is untouched.
         segs = segs - np.add.reduce(segs, axis=2, keepdims=True) / self.window
         spectra = np.fft.fft(segs * self._taper, axis=2)  # fftshifted by the taper's sign
+        spectra = self._without_music(spectra, count)
         total = np.add.reduce(spectra.real**2 + spectra.imag**2, axis=0)  # (frames, window), over mics
         if self.canceller.enabled:
             cancelled = self.canceller.process(
@@ -193,5 +225,7 @@ class DopplerFramer:
         drop = count * self.hop
         self._buf = self._buf[:, drop:]
         self._static = self._static[:, drop:]
+        if self.music is not None:
+            self._refs = self._refs[:, drop:]
         self._consumed += drop
         return frames

@@ -13,7 +13,7 @@ from ..base.acoustics import speed_of_sound_mps
 from .calibration import static_db
 from .classifier import Classifier
 from .clutter import ClutterFilter
-from .demodulate import Demodulator
+from .demodulate import AudibleBand, Demodulator
 from .detector import Decision, Detector, DetectorConfig
 from .direction import DirectionHistory
 from .doppler import DopplerFrame, DopplerFramer
@@ -30,6 +30,7 @@ from .evidence import (
 from .features import CONTEXT_FRAMES, FeatureStack
 from .lines import LineMemory, beside_db, held_still, lines_in
 from .rates import BasebandPlan, plan_baseband
+from .reference import SpeakerReferences
 from .stillness import StillnessMeter, still_since
 from .symmetry import symmetric_power
 from .tuning import TUNING, Tuning
@@ -131,9 +132,14 @@ class Engine:
         self.plan: BasebandPlan = plan_baseband(config.audio_rate_hz, config.carrier_hz)
         rate = self.plan.baseband_rate_hz
         self.demodulator = Demodulator(self.plan, config.channels)
+        # Music cancelled from the audible band (reference.py), where the tuning turns it on; None: not at all.
+        self.audible = AudibleBand(self.plan) if config.tuning.music_reference else None
+        self.speaker_references = SpeakerReferences(rate) if config.tuning.music_reference else None
         self.clutter = ClutterFilter(rate, config.channels)
         self.stillness = StillnessMeter(rate, config.channels)
-        self.framer = DopplerFramer(self.plan.frame_window, self.plan.frame_hop, rate, config.channels)
+        self.framer = DopplerFramer(
+            self.plan.frame_window, self.plan.frame_hop, rate, config.channels, config.tuning.music_reference
+        )
         # Radial speed of each Doppler bin: the one conversion everything downstream uses.
         self.speeds_mps = self.framer.freqs_hz * speed_of_sound_mps(config.temperature_c) / (2 * self.plan.carrier_hz)
         self.bands = BandEvidence(self.speeds_mps, config.tuning)
@@ -202,6 +208,9 @@ class Engine:
         if self.classifier is not None:
             self._blank_frames = network_start_frames(self.plan)
         self.demodulator.reset()
+        if self.audible is not None and self.speaker_references is not None:
+            self.audible.reset()
+            self.speaker_references.reset()
         self.clutter.reset()
         self.stillness.restart()
         self.framer.reset()
@@ -219,25 +228,45 @@ class Engine:
 
     def process(self, audio: NDArray[np.floating]) -> list[FrameResult]:
         """audio: (samples, channels) float in [-1, 1]."""
-        return self.process_baseband(self.demodulate(audio))
+        return self.process_baseband(*self.demodulate(audio))
 
-    def demodulate(self, audio: NDArray[np.floating]) -> NDArray[np.complex128]:
-        """Audio → complex baseband (channels × samples), without the filters' start-up transient."""
+    def demodulate(self, audio: NDArray[np.floating]) -> tuple[NDArray[np.complex128], NDArray[np.float64] | None]:
+        """Audio → complex baseband (channels × samples) and the audible band (samples), without the start-up.
+
+        The audible band (demodulate.AudibleBand: the mics' mean below 1 kHz, the same samples) is what
+        reference.SpeakerReferences needs to remove music's distortion, where Tuning.music_reference turns
+        that on (None otherwise); it stays in memory, a block at a time.
+        """
         if audio.ndim != 2 or audio.shape[1] != self.config.channels:
             raise ValueError(f"expected (samples, {self.config.channels}) audio, got {audio.shape}")
-        baseband = self.demodulator.process(self._admit(np.asarray(audio, dtype=np.float64), "audio"))
+        clean = self._admit(np.asarray(audio, dtype=np.float64), "audio")
+        baseband = self.demodulator.process(clean)
+        audible = self.audible.process(clean) if self.audible is not None else None
         if self._settle:
             # The demodulator's start-up transient would bias the static estimate
             # for most of a second (static paths sit ~100 dB over the noise).
             drop = min(self._settle, baseband.shape[1])
             baseband = baseband[:, drop:]
+            audible = audible[drop:] if audible is not None else None
             self._settle -= drop
             self._stream_samples += drop
-        return baseband
+        return baseband, audible
 
-    def process_baseband(self, baseband: NDArray[np.complex128]) -> list[FrameResult]:
-        """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``."""
+    def process_baseband(
+        self, baseband: NDArray[np.complex128], audible: NDArray[np.float64] | None = None
+    ) -> list[FrameResult]:
+        """baseband: (channels, samples) complex at ``plan.baseband_rate_hz``; audible: the same samples' band.
+
+        Without the audible band (a baseband recording, a source that has none), or with
+        Tuning.music_reference off, music is not cancelled from what the speaker plays (reference.py); the
+        multi-mic canceller still works.
+        """
         baseband = self._admit(np.asarray(baseband, dtype=np.complex128), "baseband")
+        references = None
+        if audible is not None and self.speaker_references is not None:
+            if audible.shape != baseband.shape[1:]:
+                raise ValueError(f"audible band of {audible.shape} for baseband of {baseband.shape}")
+            references = self.speaker_references.process(self._admit(np.asarray(audible, dtype=np.float64), "audible"))
         start = self._stream_samples
         self._stream_samples += baseband.shape[1]
         moving = self.clutter.process(baseband)
@@ -245,7 +274,7 @@ class Engine:
         if self.emitting:
             self.stillness.push(baseband, start)
         results = []
-        frames = self.framer.process(moving, self.clutter.static, start)
+        frames = self.framer.process(moving, self.clutter.static, start, references)
         static = static_db(self.clutter.static_level) if frames else math.nan  # carrier_snr_db's, once a block
         for frame in frames:
             floor = self.framer.floor.power

@@ -135,16 +135,23 @@ class Session:
         self.engine.set_emitting(want)
         return self.emission
 
-    def baseband(self, block: Block) -> tuple[NDArray[np.complex128], float]:
-        """The block as baseband at the engine's rate, and the stream seconds it spans."""
+    def baseband(self, block: Block) -> tuple[NDArray[np.complex128], NDArray[np.float64] | None, float]:
+        """The block as baseband at the engine's rate, its audible band (None: the source has none), its seconds."""
         if block.audio is not None:
-            return self.engine.demodulate(block.audio), block.duration_samples / self.facts.audio_rate_hz
+            baseband, audible = self.engine.demodulate(block.audio)
+            return baseband, audible, block.duration_samples / self.facts.audio_rate_hz
         assert block.baseband is not None
-        return block.baseband, block.duration_samples / self.engine.plan.baseband_rate_hz
+        return block.baseband, block.audible, block.duration_samples / self.engine.plan.baseband_rate_hz
 
-    def process(self, baseband: NDArray[np.complex128], ground_truth: str | None = None, xruns: int = 0) -> Outcome:
-        """Run a block of baseband through the engine and ``feed`` its frames."""
-        return self.feed(self.engine.process_baseband(baseband), ground_truth, xruns)
+    def process(
+        self,
+        baseband: NDArray[np.complex128],
+        ground_truth: str | None = None,
+        xruns: int = 0,
+        audible: NDArray[np.float64] | None = None,
+    ) -> Outcome:
+        """Run a block of baseband (with its audible band, where there is one) through the engine; ``feed`` it."""
+        return self.feed(self.engine.process_baseband(baseband, audible), ground_truth, xruns)
 
     def feed(self, results: Sequence[FrameResult], ground_truth: str | None = None, xruns: int = 0) -> Outcome:
         """The frames the engine made of one block, with what the source says of the room and its xruns now."""

@@ -368,7 +368,7 @@ class EngineWorker:
             if block is None or self._stop.is_set():
                 # A read that outlasted stop()'s wait: whatever it brought reaches nobody.
                 return False
-            baseband, block_s = session.baseband(block)
+            baseband, audible, block_s = session.baseband(block)
             produced_s += block_s
             self._audio_s += block_s
             with self._lock:
@@ -384,7 +384,7 @@ class EngineWorker:
             session.power_save = self._power_save
             session.hold_s = self._detector.hold_s
             # Once per block: the source's position moves by blocks.
-            outcome = session.process(baseband, source.ground_truth(), source.xruns)
+            outcome = session.process(baseband, source.ground_truth(), source.xruns, audible)
             for snapshot in outcome.snapshots:
                 self._last_snapshot = snapshot
                 self._on_snapshot(snapshot)

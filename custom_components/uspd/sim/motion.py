@@ -410,13 +410,33 @@ class BassLine:
         env = 0.55 + 0.45 * np.exp(-within / 0.12)
         return np.where(on, env * np.sin(2 * np.pi * self.freqs[idx] * rel + self.phases[idx]), 0.0)
 
-    def envelope(self, t: Array) -> Array:
-        """The bass line's rms over a few of its cycles: what a level meter follows."""
+    def pressure(self, t: Array, highpass_hz: float) -> Array:
+        """The pressure the line makes, per unit of b at 100 Hz, through a mic's first-order roll-off at highpass_hz.
+
+        A small source's pressure follows its cone's acceleration: −(f/100 Hz)² times each note (the
+        envelope's own slow change left out), turned and scaled by the roll-off.
+        """
         m = self.m
         rel = t - m.start_s
         on = (t >= m.start_s) & (t < m.end_s)
-        within = rel - np.floor(rel / self.beat_s) * self.beat_s
-        return np.where(on, (0.55 + 0.45 * np.exp(-within / 0.12)) / np.sqrt(2), 0.0)
+        idx = np.clip((rel // self.beat_s).astype(int), 0, len(self.freqs) - 1)
+        within = rel - idx * self.beat_s
+        env = 0.55 + 0.45 * np.exp(-within / 0.12)
+        f = self.freqs[idx]
+        mic = (1j * f / highpass_hz) / (1 + 1j * f / highpass_hz)
+        wave = np.sin(2 * np.pi * f * rel + self.phases[idx] + np.angle(mic))
+        return np.where(on, -env * (f / 100.0) ** 2 * np.abs(mic) * wave, 0.0)
+
+    def envelope(self, t: Array, highpass_hz: float) -> Array:
+        """The rms of pressure() over a few cycles: what a level meter follows."""
+        m = self.m
+        rel = t - m.start_s
+        on = (t >= m.start_s) & (t < m.end_s)
+        idx = np.clip((rel // self.beat_s).astype(int), 0, len(self.freqs) - 1)
+        within = rel - idx * self.beat_s
+        f = self.freqs[idx]
+        gain = (f / 100.0) ** 2 * (f / highpass_hz) / np.sqrt(1 + (f / highpass_hz) ** 2)
+        return np.where(on, gain * (0.55 + 0.45 * np.exp(-within / 0.12)) / np.sqrt(2), 0.0)
 
 
 Mover = WalkerMover | SeatedMover | FanMover | PedestalFanMover | CurtainMover

@@ -30,6 +30,10 @@ IMAGES = 6  # first-order images: the static paths after the direct one, before 
 # reaches a path only as φ(t − τ) − φ(t): the direct path (~0.15 ms) keeps
 # almost none of it, echoes (~10 ms) most. One echo delay stands for all.
 ECHO_DELAY_S = 0.010
+# A small source's pressure follows its cone's acceleration: excursion x (phase β = 2π·x/λ on the tone) makes
+# p = ρ·S·ω²·x / (4π·r) at a mic r away. For a 2 cm-radius cone 5 cm from a mic of −26 dBFS at 1 Pa: sidebands
+# of −20 dBc at 40 kHz (x = 0.27 mm) are a 100 Hz note of 0.4 Pa, −34 dBFS; this many dB under the sidebands.
+MUSIC_PRESSURE_DB = -14.0
 # Passband renders evaluate path phasors on a grid of ~16 kHz and interpolate:
 # they change at Doppler rates (< 3 kHz), and the interpolation's images land
 # far outside the baseband.
@@ -146,6 +150,7 @@ class Renderer:
         self.pn_direct = self.phase_noise.delayed_change(self.direct_s)
         self.pn_echo = self.phase_noise.delayed_change(ECHO_DELAY_S)
         self.noise_rng = np.random.default_rng([scene.seed, 1])
+        self._reference_rng = np.random.default_rng([scene.seed, 3])
         impulses = [s for s in scene.sources if isinstance(s, Impulses)]
         self.impulses = ImpulseSound(impulses, np.random.default_rng([scene.seed, 2]), scene.seed) if impulses else None
         self._alpha_cache: dict[float, float] = {}
@@ -162,6 +167,7 @@ class Renderer:
             )
         self.agc = Agc(dev.agc, self._heard_rms) if dev.agc is not None else None
         self._tone_rms = 0.0
+        self._agc_carrier_hz = 40000.0  # the carrier the level meter's music is heard at (set with the tone's level)
 
     def activity(self, t: Array) -> NDArray[np.int8]:
         """Ground truth at each time: 2 someone walks in the room, 1 a seated hand moves, 0 neither.
@@ -398,18 +404,43 @@ class Renderer:
             out *= np.exp(1j * beta * b) * (1 + gamma * b)
         return out
 
-    def audible(self, t: Array) -> Array:
-        """The music itself as the mics hear it (passband renders only; demodulation discards it)."""
+    def _audible_peak(self, m: Music, carrier_hz: float) -> float:
+        """A 100 Hz note's peak at the mics: the scene's, or what the excursion behind m.pm_dbc makes."""
+        if m.audible_dbfs is not None:
+            return float(10 ** (m.audible_dbfs / 20))
+        # The same sidebands need twice the excursion at half the carrier (β ∝ x/λ).
+        return float(10 ** ((m.pm_dbc + MUSIC_PRESSURE_DB + 20 * np.log10(40000.0 / carrier_hz)) / 20))
+
+    def audible(self, t: Array, carrier_hz: float) -> Array:
+        """The music itself as the mics hear it: the bass line's pressure through the mics' roll-off."""
         out = np.zeros(len(t))
         for m, bass in self.music:
-            out += 10 ** (m.audible_dbfs / 20) * bass(t)
+            out += self._audible_peak(m, carrier_hz) * bass.pressure(t, self.scene.device.mic_highpass_hz)
         return out
+
+    def render_reference(self, start: int, count: int, rate_hz: float, emission: Emission) -> NDArray[np.float64]:
+        """What engine/demodulate.AudibleBand makes of the passband at samples start..start+count of rate_hz.
+
+        The music and the mics' self-noise (their mean: 1/M of its power; white, its density kept). Zeros in
+        a scene without music: below reference.SILENT_DBFS the engine makes nothing of the band, and a scene
+        without music renders the same frames as before the band was rendered.
+        """
+        if not self.music:
+            return np.zeros(count)
+        t = (start + np.arange(count)) / rate_hz
+        dev = self.scene.device
+        noise = 10 ** (dev.mic_noise_dbfs / 20) * np.sqrt(rate_hz / dev.audio_rate_hz / self.channels)
+        return np.asarray(
+            self.audible(t, emission.carrier_hz) + self._reference_rng.normal(scale=noise, size=count),
+            dtype=np.float64,
+        )
 
     def _heard_rms(self, t: Array) -> Array:
         """What a level meter on the capture path reads at t: our tone, music, impulsive sounds, noise."""
         power = np.full(len(t), self._tone_rms**2 + self._noise_rms() ** 2)
         for m, bass in self.music:
-            power += (10 ** (m.audible_dbfs / 20) * bass.envelope(t)) ** 2
+            level = self._audible_peak(m, self._agc_carrier_hz)
+            power += (level * bass.envelope(t, self.scene.device.mic_highpass_hz)) ** 2
         if self.impulses is not None:
             power += self.impulses.envelope(t) ** 2
         return np.asarray(np.sqrt(power))
@@ -418,6 +449,7 @@ class Renderer:
         assert self.agc is not None
         # The tone's level at the mics (its static part is nearly all of it), for the meter.
         self._tone_rms = float(np.abs(self.phasors(start, 1, rate_hz, emission)).mean()) / np.sqrt(2)
+        self._agc_carrier_hz = emission.carrier_hz
         return self.agc.gain((start + np.arange(count)) / rate_hz)
 
     def _noise_rms(self) -> float:
@@ -498,7 +530,7 @@ class Renderer:
         carrier = np.exp(2j * np.pi * ((n * emission.carrier_hz) % fs) / fs)
         x = (y * carrier[None, :]).real.T
         if self.music:
-            x = x + self.audible(n / fs)[:, None]
+            x = x + self.audible(n / fs, emission.carrier_hz)[:, None]
         for tone in self.interferers:
             on = (n / fs >= tone.start_s) & (n / fs <= tone.end_s)
             phase = 2 * np.pi * ((n * tone.freq_hz) % fs) / fs

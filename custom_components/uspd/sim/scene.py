@@ -85,6 +85,8 @@ class Device:
     # (sensitivities of both transducers folded in).
     acoustic_gain: float = 0.02
     mic_noise_dbfs: float = -88.0  # self-noise, whole band, rms
+    # The mics' first-order roll-off below this (MEMS mics: 20–100 Hz): what they hear of music's bass.
+    mic_highpass_hz: float = 40.0
     bits: int = 16
     phase_noise_rad: float = 2e-4  # tone phase jitter (rms), drives a skirt
     agc: OsAgc | None = None  # an OS gain control left on (it must be off for sensing)
@@ -222,7 +224,9 @@ class Music:
     imd_dbc: float = -45.0
     bass_hz: tuple[float, float] = (40.0, 150.0)
     tempo_bpm: float = 120.0
-    audible_dbfs: float = -20.0  # the music itself at the mics (passband only)
+    # The music itself at the mics: a 100 Hz note's peak, dBFS. None: what the cone's excursion makes
+    # (render.MUSIC_PRESSURE_DB: sidebands of −20 dBc at 40 kHz are a 100 Hz note at −34 dBFS).
+    audible_dbfs: float | None = None
     multipath: bool = False
     kind: Literal["music"] = "music"
 

@@ -98,8 +98,9 @@ class SimulatedRoom:
         count = min(self._block, self._length - start)
         self._pos += count
         if self.baseband:
-            bb = self.renderer.render_baseband(start, count, self.plan.baseband_rate_hz, self.emission)
-            return Block(baseband=bb)
+            rate = self.plan.baseband_rate_hz
+            bb = self.renderer.render_baseband(start, count, rate, self.emission)
+            return Block(baseband=bb, audible=self.renderer.render_reference(start, count, rate, self.emission))
         return Block(audio=np.asarray(self.renderer.render_passband(start, count, self.emission)))
 
     def close(self) -> None:

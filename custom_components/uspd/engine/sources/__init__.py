@@ -59,10 +59,15 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Block:
-    """Either audio (samples × mics, float) or already-demodulated baseband (mics × samples)."""
+    """Either audio (samples × mics, float) or already-demodulated baseband (mics × samples).
+
+    With baseband, ``audible`` is the audible band at the same rate (engine/demodulate.AudibleBand's), where the
+    source has one: the simulated room does, a baseband recording does not.
+    """
 
     audio: NDArray[np.float64] | None = None
     baseband: NDArray[np.complex128] | None = None
+    audible: NDArray[np.float64] | None = None
 
     @property
     def duration_samples(self) -> int:
