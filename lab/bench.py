@@ -6,7 +6,8 @@ CPU time (time.process_time) of the engine (engine/pipeline.py: demodulation,
 clutter removal, canceller, Doppler frames, breathing, the network and the
 detector) over a passband render of sim.library.walk_in_and_leave (or
 --scene empty_room, where the network is seldom asked, or --scene
-walk_in_with_music, where engine/reference.py works all along) at 96 kHz,
+walk_in_with_music, where engine/reference.py works all along with
+--music-reference) at 96 kHz,
 fed in 50 ms blocks as a sound card would deliver them. The engine runs
 from the start; the first 8 s are not counted, as breathing scores nothing
 until its first window is full and twenty windows a second after (the
@@ -35,6 +36,7 @@ from custom_components.uspd.engine.classifier import Classifier
 from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.stillness import WINDOW_S
+from custom_components.uspd.engine.tuning import TUNING, Tuning
 from custom_components.uspd.sim import library
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Music, Scene
@@ -76,14 +78,16 @@ class _Timed:
         return y
 
 
-def run_once(audio: NDArray[np.float64], fs: int, classifier: Classifier | None) -> tuple[dict[str, float], float]:
+def run_once(
+    audio: NDArray[np.float64], fs: int, classifier: Classifier | None, tuning: Tuning = TUNING
+) -> tuple[dict[str, float], float]:
     """CPU seconds of each part over one pass of `audio` through a fresh engine (from WARM_S on), and how often.
 
     How often: the share of those frames it asked the network about
     (engine/pipeline.py asks only where the band energy leaves motion possible).
     """
     timed = _Timed(classifier) if classifier is not None else None
-    engine = Engine(EngineConfig(fs, 40000, audio.shape[1]), timed)  # type: ignore[arg-type]
+    engine = Engine(EngineConfig(fs, 40000, audio.shape[1], tuning=tuning), timed)  # type: ignore[arg-type]
     block = int(0.05 * fs)
     demodulate = rest = network = 0.0
     frames = asked = 0
@@ -120,7 +124,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs; the median and range are reported")
     parser.add_argument("--classifier", choices=("numpy", "litert", "none"), default="numpy")
     parser.add_argument("--scene", choices=list(SCENES), default="walk_in_and_leave")
+    parser.add_argument(
+        "--music-reference", action="store_true", help="with engine/reference.py on (Tuning.music_reference)"
+    )
     args = parser.parse_args()
+    tuning = replace(TUNING, music_reference=True) if args.music_reference else TUNING
     if args.seconds <= WARM_S + 1:
         parser.error(f"--seconds must be over {WARM_S + 1:g}: the first {WARM_S:g} s are not counted")
     limit_blas_threads()
@@ -136,7 +144,7 @@ def main() -> None:
         parser.error(f"{args.classifier} is not available here (the classifier runs on {classifier.backend})")
     runs, asked = [], 0.0
     for _ in range(args.repeat):
-        cost, asked = run_once(audio, fs, classifier)
+        cost, asked = run_once(audio, fs, classifier, tuning)
         runs.append({k: 1000 * v / (args.seconds - WARM_S) for k, v in cost.items()})
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}, BLAS 1 thread"
@@ -145,6 +153,7 @@ def main() -> None:
         f"{args.seconds:.0f} s of {audio.shape[1]}-mic {fs} Hz audio, the last {args.seconds - WARM_S:.0f} s counted "
         f"(render took {render_s:.1f} s wall), "
         f"{args.repeat} runs, classifier: {args.classifier}, scene: {args.scene}"
+        + (", music reference on" if args.music_reference else "")
     )
     print("  ms CPU per second of audio: median (min–max)")
     for stage in runs[0]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -98,9 +99,18 @@ def test_a_silent_audible_band_changes_nothing_and_the_result_is_the_same_whatev
     y, audible = _scene(2, 8.0, seed=3)
     plain = _powers(2, y, None)
     assert np.array_equal(plain, _powers(2, y, np.zeros(y.shape[1])))
-    # The same up to rounding, which the fit's solve amplifies from ~1e-13 (the stages before it) to ~1e-8.
+    # The same up to rounding, which the fit's solve amplifies from ~1e-13 (the stages before it) to ~1e-8;
+    # empty and one-sample blocks included.
     a, b = _powers(2, y, audible, block=400), _powers(2, y, audible, block=133)
     assert (np.abs(a - b).max(axis=1) / a.max(axis=1)).max() < 1e-6
+    engine = Engine(EngineConfig(FS, FC, 2, tuning=ON))
+    cuts = np.cumsum(np.resize([0, 1, 57, 0, 900, 3], 2000))
+    cuts = np.unique(np.concatenate([[0], cuts[cuts < y.shape[1]], [y.shape[1]]]))
+    odd = []
+    for lo, hi in itertools.pairwise(cuts):
+        odd += [r.frame.power for r in engine.process_baseband(y[:, lo:lo], audible[lo:lo])]  # an empty block
+        odd += [r.frame.power for r in engine.process_baseband(y[:, lo:hi], audible[lo:hi])]
+    assert (np.abs(a - np.asarray(odd)).max(axis=1) / a.max(axis=1)).max() < 1e-6
 
 
 def test_the_audible_band_lines_up_with_the_baseband_and_keeps_only_the_bass() -> None:

@@ -13,10 +13,9 @@ phasor), so what it holds never grows with the rate (a whole period would
 take 320 MB at 20,000,003 Hz). The
 stop band (>= 100 dB) is where privacy is enforced: everything farther than
 the baseband's half-width from the carrier, the whole audible band included,
-is gone after this stage. ``AudibleBand`` keeps the mics' mean below 1 kHz
-beside it for reference.py where Tuning.music_reference turns that on (off
-as shipped), which turns it into the speaker cone's excursion, in memory, a
-block at a time: nothing of it is ever stored.
+is gone after this stage. The one exception is off as shipped:
+``AudibleBand``, the mics' mean below 1 kHz, made only where
+Tuning.music_reference turns on reference.py (in memory, never stored).
 """
 
 from __future__ import annotations

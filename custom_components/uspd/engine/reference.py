@@ -1,10 +1,10 @@
 """Music through the sensing speaker, removed with what the microphones hear of the music itself.
 
 Music moves the speaker's cone: the tone leaves it phase-modulated by the
-cone's excursion x(t) (β·x, β = 2π·x/λ: a third of a millimetre is −20 dBc
-at 40 kHz) and, through the speaker's nonlinearity, with terms in x² and
-x³. Sidebands at f_c ± the bass notes land in the walking band, on every
-path the tone takes, wall echoes included (engine/canceller.py removes what
+cone's excursion x(t) (β·x, β = 2π·x/λ: 0.27 mm is −20 dBc at 40 kHz)
+and, through the speaker's nonlinearity, with terms in x² and x³.
+Sidebands at f_c ± the bass notes land in the walking band, on every path
+the tone takes, wall echoes included (engine/canceller.py removes what
 arrives in the direct path's proportions only; the rest is what opened
 empty rooms while music played).
 
@@ -25,18 +25,22 @@ weights of the references' spectra on the frames of the last MEMORY_S
 A frame never explains itself: the weights come from earlier frames only.
 Fitted on the frame itself, a note arriving in a bin (its reference far
 stronger there than in any earlier frame) would take the bin's whole
-content with it, a walker's echo included (in a lab probe, none of 30 walks
-with music opened the room then; 25 did fitted on earlier frames). A walker's echo is not a function of the
+content with it, a walker's echo included. A walker's echo is not a function of the
 music, so it loses only what chance alignment over MEMORY_S fits.
 
 Off as shipped (Tuning.music_reference): with the network retrained on what
 it leaves, the lab's shifted suite opened more empty rooms beside music
 (lab/results/music_reference.txt). Off, the engine makes no audible band.
 
-Privacy: what the engine keeps of the audible band is x̂, the cone's
-excursion: below ~1 kHz and weighted −12 dB per octave above 100 Hz (speech
-lies 300–3,400 Hz), a block at a time in memory. It is never recorded
-(recorder.py keeps baseband only), published or sent.
+Privacy, on: the band below ~1 kHz holds the pitch and much of the energy
+of speech. The engine keeps it a block at a time in memory, as x̂ (weighted
+−12 dB per octave above 100 Hz) and its power; it is never recorded
+(recorder.py keeps baseband only), published or sent. Turning this on
+changes what README.md says uspd keeps of the sound: it must say so first.
+
+Known limits: frames while the tone is off or settling (power saving) are
+fitted too; the lab's band holds only the speaker's music (no voices or
+footsteps open the gate there).
 
 Cost: the references' spectra and the fit run only on frames whose audible
 band is above SILENT_DBFS; the weights are solved every REFRESH_FRAMES
@@ -102,6 +106,8 @@ class SpeakerReferences:
 
         Row 0 is the audible band's power (the gate's: SILENT_DBFS); the references follow.
         """
+        if not len(audible):  # lfilter hands back junk for its state from an empty block
+            return np.zeros((1 + reference_count(), 0))
         x, self._zi = signal.lfilter(self._b, self._a, audible, zi=self._zi)
         # The slope by one-sided difference, its first sample from the block before (the same at any split),
         # in units that keep a 100 Hz tone's amplitude.
@@ -172,6 +178,8 @@ class ReferenceCanceller:
             if not loud[i]:
                 self._idle += 1
                 continue
+            if self._idle and self._seen * self.alpha**self._idle < MIN_FRAMES:
+                self._weights[:] = 0  # back after a long silence: the fit has aged out of use, as solve() would say
             out[:, i] = (y[:, i] - np.matmul(r[:, i : i + 1], self._weights)[:, 0]).T
             age = self.alpha ** (self._idle + 1)
             self._idle = 0
@@ -183,7 +191,7 @@ class ReferenceCanceller:
 
     def _solve(self) -> None:
         """Weights from the fit so far (zero while it is too young); a little loading keeps each solvable."""
-        if self._seen < MIN_FRAMES:
+        if self._seen * self.alpha**self._idle < MIN_FRAMES:
             self._weights[:] = 0
             self._fresh = False
             return

@@ -177,7 +177,8 @@ class Tuning:
 
     # Music's distortion taken out with what the mics hear of it (engine/reference.py). Off: with the network
     # retrained on what it leaves, the shifted suite's music opened more empty rooms, 9 in 6 h instead of 4,
-    # though more walks with music were reported (lab/results/music_reference.txt).
+    # though more walks with music were reported (lab/results/music_reference.txt). On, the engine keeps the
+    # sound below 1 kHz in memory: README.md's privacy section must say so before it ships on.
     music_reference: bool = False
     """Cancel music's distortion from the audible band; `scripts/lab eval --music-reference --model PATH`."""
 

@@ -31,7 +31,7 @@ IMAGES = 6  # first-order images: the static paths after the direct one, before 
 # almost none of it, echoes (~10 ms) most. One echo delay stands for all.
 ECHO_DELAY_S = 0.010
 # A small source's pressure follows its cone's acceleration: excursion x (phase β = 2π·x/λ on the tone) makes
-# p = ρ·S·ω²·x / (4π·r) at a mic r away. For a 2 cm-radius cone 5 cm from a mic of −26 dBFS at 1 Pa: sidebands
+# p = ρ·S·ω²·x / (4π·r) at a mic r away. For a 2.5 cm-radius cone 5 cm from a mic of −26 dBFS at 1 Pa: sidebands
 # of −20 dBc at 40 kHz (x = 0.27 mm) are a 100 Hz note of 0.4 Pa, −34 dBFS; this many dB under the sidebands.
 MUSIC_PRESSURE_DB = -14.0
 # Passband renders evaluate path phasors on a grid of ~16 kHz and interpolate:
@@ -421,7 +421,8 @@ class Renderer:
     def render_reference(self, start: int, count: int, rate_hz: float, emission: Emission) -> NDArray[np.float64]:
         """What engine/demodulate.AudibleBand makes of the passband at samples start..start+count of rate_hz.
 
-        The music and the mics' self-noise (their mean: 1/M of its power; white, its density kept). Zeros in
+        The music and the mics' self-noise (their mean: 1/M of its power; white to half the rate, where the
+        band stops at ~1.4 kHz). Nothing else the passband holds (clicks, coughs), and no clipping. Zeros in
         a scene without music: below reference.SILENT_DBFS the engine makes nothing of the band, and a scene
         without music renders the same frames as before the band was rendered.
         """
