@@ -206,10 +206,9 @@ def network_evidence(
     still line, lines.py); by default the band's own. held_still: the walking
     band's strongest bin held still of late (lines.held_still). two_way: its
     energy swung both ways over the last second, or turned against the last
-    frames (direction.py); wavering: it
-    kept one way, but less than a fast opening asks. motion_db:
-    the energy behind the motion call (RecentMotionEnergy), by default this
-    frame's.
+    frames (direction.py); wavering: it kept one way, but less than a fast
+    opening asks. motion_db: the energy behind the motion call
+    (RecentMotionEnergy), by default this frame's.
 
     Without probs (the band energy alone ruled motion out, Detector.rules_out_motion)
     both logits are -inf: the frame is no motion whatever the network would
