@@ -119,32 +119,45 @@ class FirDecimator:
         return out
 
 
+def _stages(plan: BasebandPlan) -> list[tuple[NDArray[np.float64], float, int]]:
+    """The decimating low-passes, first to last: (taps, the rate they run at, the factor they decimate by)."""
+    fs = plan.audio_rate_hz
+    final = plan.baseband_rate_hz
+    pass_hz = PASSBAND_FRACTION * final
+    first, *rest = plan.stage_factors
+    rate = fs / first
+    # Stage 1 only has to keep aliases out of what stage 2 passes.
+    stages = [(_lowpass(fs, pass_hz, rate - pass_hz if rest else final - pass_hz), float(fs), first)]
+    for factor in rest:
+        stages.append((_lowpass(rate, pass_hz, rate / factor - pass_hz), rate, factor))
+        rate /= factor
+    return stages
+
+
+def _delay_s(stages: list[tuple[NDArray[np.float64], float, int]]) -> float:
+    """The stages' group delay, seconds."""
+    delay = 0.0
+    for taps, rate, _ in stages:
+        delay += (len(taps) - 1) / 2 / rate
+    return delay
+
+
 class Demodulator:
     """Audio (frames × mics, float) → complex baseband (mics × samples)."""
 
     def __init__(self, plan: BasebandPlan, channels: int) -> None:
         self.plan = plan
         fs = plan.audio_rate_hz
-        final = plan.baseband_rate_hz
-        pass_hz = PASSBAND_FRACTION * final
         omega = 2 * np.pi * plan.carrier_hz / fs
-        first, *rest = plan.stage_factors
-        rate1 = fs / first
-        # Stage 1 only has to keep aliases out of what stage 2 passes.
-        h1 = _lowpass(fs, pass_hz, rate1 - pass_hz if rest else final - pass_hz)
-        self.delay_s = (len(h1) - 1) / 2 / fs
+        stages = _stages(plan)
+        (h1, _, first), *rest = stages
+        self.delay_s = _delay_s(stages)
         # Scale 2: a tone of amplitude A at the carrier becomes |y| = A.
         g1 = 2 * h1 * np.exp(1j * omega * np.arange(len(h1)))
         self._stage1 = FirDecimator(g1, first, channels, np.float64)
-        self._later = []
-        rate = rate1
-        for factor in rest:
-            h = _lowpass(rate, pass_hz, rate / factor - pass_hz)
-            self.delay_s += (len(h) - 1) / 2 / rate
-            self._later.append(FirDecimator(h, factor, channels, np.complex128))
-            rate /= factor
+        self._later = [FirDecimator(h, factor, channels, np.complex128) for h, _, factor in rest]
         # Outputs before the filters' histories fill come from implicit zeros.
-        self.settle_samples = int(np.ceil(2 * self.delay_s * final)) + 1
+        self.settle_samples = int(np.ceil(2 * self.delay_s * plan.baseband_rate_hz)) + 1
         # rates.py makes the carrier whole hertz, so the phase is exact in integers.
         self._rate = int(fs)
         self._phase_step = (round(plan.carrier_hz) * first) % self._rate  # per stage-1 output
@@ -198,18 +211,8 @@ class AudibleBand:
     """
 
     def __init__(self, plan: BasebandPlan, cutoff_hz: float = REFERENCE_CUTOFF_HZ) -> None:
-        fs = plan.audio_rate_hz
-        final = plan.baseband_rate_hz
-        pass_hz = PASSBAND_FRACTION * final
-        first, *rest = plan.stage_factors
-        rate1 = fs / first
-        h1 = _lowpass(fs, pass_hz, rate1 - pass_hz if rest else final - pass_hz)
-        stages: list[tuple[NDArray[np.float64], float, int]] = [(h1, float(fs), first)]
-        rate = rate1
-        for factor in rest:
-            stages.append((_lowpass(rate, pass_hz, rate / factor - pass_hz), rate, factor))
-            rate /= factor
-        self.delay_s = sum((len(h) - 1) / 2 / r for h, r, _ in stages)
+        stages = _stages(plan)
+        self.delay_s = _delay_s(stages)
         # The last stage narrowed: as many taps, its cut-off moved down (the transition band keeps its width).
         h, r, factor = stages[-1]
         beta = signal.kaiser_beta(STOPBAND_DB)

@@ -25,8 +25,9 @@ weights of the references' spectra on the frames of the last MEMORY_S
 A frame never explains itself: the weights come from earlier frames only.
 Fitted on the frame itself, a note arriving in a bin (its reference far
 stronger there than in any earlier frame) would take the bin's whole
-content with it, a walker's echo included. A walker's echo is not a function of the
-music, so it loses only what chance alignment over MEMORY_S fits.
+content with it, a walker's echo included. A walker's echo is not a
+function of the music, so it loses only what chance alignment over MEMORY_S
+fits.
 
 Off as shipped (Tuning.music_reference): with the network retrained on what
 it leaves, the lab's shifted suite opened more empty rooms beside music
@@ -178,7 +179,7 @@ class ReferenceCanceller:
             if not loud[i]:
                 self._idle += 1
                 continue
-            if self._idle and self._seen * self.alpha**self._idle < MIN_FRAMES:
+            if self._idle and self._too_young():
                 self._weights[:] = 0  # back after a long silence: the fit has aged out of use, as solve() would say
             out[:, i] = (y[:, i] - np.matmul(r[:, i : i + 1], self._weights)[:, 0]).T
             age = self.alpha ** (self._idle + 1)
@@ -189,9 +190,13 @@ class ReferenceCanceller:
             self._fresh = True
         return out
 
+    def _too_young(self) -> bool:
+        """Fewer than MIN_FRAMES loud frames' worth in the fit, aged to now: nothing is subtracted from it."""
+        return self._seen * self.alpha**self._idle < MIN_FRAMES
+
     def _solve(self) -> None:
         """Weights from the fit so far (zero while it is too young); a little loading keeps each solvable."""
-        if self._seen * self.alpha**self._idle < MIN_FRAMES:
+        if self._too_young():
             self._weights[:] = 0
             self._fresh = False
             return
