@@ -178,6 +178,7 @@ def run_detector(
     network_context_boost_logit: float = TUNING.network_context_boost_logit,
     recent_frames: int = TUNING.recent_frames,
     recent_rise_db: float = TUNING.recent_rise_db,
+    occupy_gap_frames: int = TUNING.occupy_gap_frames,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -215,6 +216,7 @@ def run_detector(
         network_context_boost_logit=network_context_boost_logit,
         recent_frames=recent_frames,
         recent_rise_db=recent_rise_db,
+        occupy_gap_frames=occupy_gap_frames,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)

@@ -186,6 +186,29 @@ def test_walking_far_over_every_bar_opens_the_room_sooner_and_walking_at_the_edg
     assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11
 
 
+def test_an_opening_run_holds_through_a_few_frames_under_its_bar_but_not_through_a_rule_s_veto() -> None:
+    """Tuning.occupy_gap_frames: a walker across the line of sight dips under a bar now and then."""
+    faint = dataclasses.replace(WALK, occupy_cap=-3.0)  # the network says walking; the gate (hysteresis too) not
+    two_way = dataclasses.replace(WALK, two_way=True)  # a rule (direction.py) says no walker made it
+    symmetric = dataclasses.replace(WALK, occupy_cap=-math.inf)  # symmetry.py: it opens no room
+    frames = [WALK] * (ONSET_FRAMES + 5) + [faint] * 2 + [WALK] * 5  # 6 + 5 MAJOR frames over the bar, 2 under
+    strict = dataclasses.replace(PLAIN, occupy_frames=12)
+    gaps = dataclasses.replace(strict, occupy_gap_frames=2)
+    assert not any(occ for _, occ in _feed(Detector(DetectorConfig(), strict), [*frames, WALK]))
+    got = _feed(Detector(DetectorConfig(), gaps), frames + [WALK] * 2)
+    assert [occ for _, occ in got[-3:]] == [False, True, True]  # the twelfth frame over the bar opens it
+    # One gap more than the run may hold ends it: the run starts over after the three.
+    got = _feed(Detector(DetectorConfig(), gaps), [WALK] * (ONSET_FRAMES + 5) + [faint] * 3 + [WALK] * 11)
+    assert not any(occ for _, occ in got)
+    # A vetoed frame ends the run however many gaps are left.
+    for veto in (two_way, symmetric):
+        got = _feed(Detector(DetectorConfig(), gaps), [WALK] * (ONSET_FRAMES + 5) + [veto] + [WALK] * 6)
+        assert not any(occ for _, occ in got)
+    assert two_way.bars_opening
+    assert symmetric.bars_opening
+    assert not faint.bars_opening
+
+
 def test_the_opening_run_starts_again_once_a_still_line_is_recognised() -> None:
     """A tone that just switched on looks like walking until it has held still long enough to be known as a line.
 

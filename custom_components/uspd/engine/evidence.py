@@ -48,6 +48,11 @@ class Evidence:
     # but not by the fast run.
     wavering: bool = False
 
+    @property
+    def bars_opening(self) -> bool:
+        """A rule, not the evidence's strength, says this frame opens no room (two ways, symmetric, no tone)."""
+        return self.two_way or self.occupy_cap == -math.inf
+
 
 # What a frame without a tone (or just after one changed) says: nothing moved that we could see.
 NO_EVIDENCE = Evidence(-math.inf, -math.inf, 0.0, 0.0, 0.0, -math.inf, -math.inf)

@@ -38,6 +38,12 @@ class Tuning:
     # walking band's strongest bin holds still (lines.held_still: a tone just come on) or its energy kept one way less
     # than a walker's (occupy_fast_one_way). 4 frames at 1 logit: 2 more walk-ins opened on the training streams, 100
     # ms sooner (median), and with the share no more rooms (lab/results/tune_detector.txt, the last --fast table).
+    # A walker across the line of sight dips under a bar for a frame now and then; a veto (two ways, symmetry, no
+    # evidence) would still end the run. Off: 1 opened one walk-in more on the training streams and no room more
+    # (lab/results/tune_detector.txt, --gaps), but on the shifted suite one more room, beside a faint tone whose walking
+    # energy hovered at the gate, and no walk more (lab/README.md).
+    occupy_gap_frames: int = 0
+    """Frames under the opening bars an opening run may hold without ending; `scripts/lab tune_detector --gaps`."""
     occupy_fast_frames: int = 4
     """MAJOR frames in a row, each occupy_fast_logit over the bars, opening a room; `scripts/lab tune_detector`."""
     occupy_fast_logit: float = 1.0
