@@ -63,7 +63,7 @@ from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.stillness import still_since
 from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tuning import TUNING, Tuning
-from custom_components.uspd.engine.walking import WALKING_IN_LINE, walking_db, walking_power
+from custom_components.uspd.engine.walking import WALKING_IN_LINE, top_db, walking_db, walking_power
 from custom_components.uspd.sim.scene import Scene, Seated, Walker
 
 from . import dataset, seeds
@@ -178,7 +178,8 @@ def run_detector(
     network_context_boost_logit: float = TUNING.network_context_boost_logit,
     recent_frames: int = TUNING.recent_frames,
     recent_rise_db: float = TUNING.recent_rise_db,
-    occupy_gap_frames: int = TUNING.occupy_gap_frames,
+    occupy_gate_top_bins: int = TUNING.occupy_gate_top_bins,
+    occupy_gate_top_db: float = TUNING.occupy_gate_top_db,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -216,7 +217,8 @@ def run_detector(
         network_context_boost_logit=network_context_boost_logit,
         recent_frames=recent_frames,
         recent_rise_db=recent_rise_db,
-        occupy_gap_frames=occupy_gap_frames,
+        occupy_gate_top_bins=occupy_gate_top_bins,
+        occupy_gate_top_db=occupy_gate_top_db,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -237,8 +239,11 @@ def run_detector(
     blank = network_start(s) if probs is not None else 0
     two_way = np.zeros(len(s.t), dtype=bool)
     wavering = np.zeros(len(s.t), dtype=bool)
+    opening = np.full(len(s.t), np.nan)
     if windows is not None:
         power = walking_power(windows[:, -1, :])
+        if occupy_gate_top_bins:  # as the engine: the newest frame's strongest walking bins
+            opening = top_db(power, occupy_gate_top_bins)
         shares = one_way_shares(power, one_way_frames)
         # As the engine: no window judged yet after the network's start (DirectionHistory.full) keeps no way.
         shares[: blank + one_way_frames - 1] = 0.0
@@ -277,6 +282,7 @@ def run_detector(
                 bool(two_way[k]),
                 float(moving[k]) if det.occupied else None,
                 bool(wavering[k]),
+                None if np.isnan(opening[k]) else float(opening[k]),
             )
         )
         # As the engine: only where the frame may open a room (its major logit over the lowest bar walking has,

@@ -4,7 +4,7 @@
                               [--occupy | --lines | --symmetry | --line-frames | --steady | --symmetry-beside
                                | --line-outliers | --fast | --one-way | --tones | --known | --regate | --recent
                                | --recent-short | --resteady | --turn | --motion | --motion-frames | --motion-bar
-                               | --gaps | --clear]
+                               | --top | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -131,11 +131,12 @@ note of music through the speaker, a fan's blade pass) puts a comb of lines
 at multiples of its offset on both sides, and the weaker teeth waver more
 than the line does.
 
-With --gaps (the widened stream too), how many frames under the opening
-bars an opening run may hold through without starting over
-(Tuning.occupy_gap_frames): a walker across the line of sight, or at the
-edge of reach, dips under a bar for a frame now and then, while a frame a
-rule bars (two ways, symmetric, no tone) still ends the run.
+With --top (the widened stream too), whether the opening gate weighs the
+mean of the walking band's strongest bins instead of the whole band's, and
+at what level (Tuning.occupy_gate_top_bins, occupy_gate_top_db; the gate
+beside a still line and the rules that weigh the band's mean keep
+occupy_gate_db): a walker's
+echo fills a few of its 62 bins, a fan's draft most of them.
 
 The benchmark is run once, after the choice.
 """
@@ -211,9 +212,9 @@ RECENT_CHOICES = ((400, 3.0), (800, 3.0), (400, 0.0), (800, 1.5), (400, -math.in
 # --recent-short: the same, with a baseline of 1-1.5 s (a fan or music switched on seconds before is still in it).
 RECENT_SHORT_CHOICES = ((400, 0.0), (60, 0.0), (60, 2.0), (40, 2.0), (60, 4.0))
 # --turn: (frames, least share of their side difference against a frame's side that bars it); inf: off.
-# --gaps: frames under the opening bars an opening run holds through.
-GAP_CHOICES = (0, 1, 2, 3, 4)
 TURN_CHOICES = ((12, math.inf), (12, 0.4), (12, 0.3), (12, 0.2), (12, 0.1), (8, 0.3), (20, 0.3), (40, 0.3))
+# --top: (the strongest walking bins the opening gate weighs, 0: the band's mean; the level in dB it asks).
+TOP_CHOICES = ((0, 12.0), (8, 9.0), (8, 10.5), (8, 12.0), (16, 7.5), (16, 9.0))
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,8 @@ class Setting:
     recent_rise_db: float = TUNING.recent_rise_db
     turn_frames: int = TUNING.turn_frames
     turn_share: float = TUNING.turn_share
-    gap_frames: int = TUNING.occupy_gap_frames
+    top_bins: int = TUNING.occupy_gate_top_bins
+    top_db: float = TUNING.occupy_gate_top_db
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -427,9 +429,7 @@ def main() -> None:
     parser.add_argument(
         "--turn", action="store_true", help="sweep how far a frame may turn against the last ones' side and open"
     )
-    parser.add_argument(
-        "--gaps", action="store_true", help="sweep how many frames under the bars an opening run holds through"
-    )
+    parser.add_argument("--top", action="store_true", help="sweep an opening gate on the walking band's strongest bins")
     parser.add_argument(
         "--wide-hours", type=float, default=CLEAR_WIDE_HOURS, help="of the widened stream, where a sweep counts it"
     )
@@ -451,7 +451,7 @@ def main() -> None:
             args.recent_short,
             args.resteady,
             args.turn,
-            args.gaps,
+            args.top,
         )
     )
     wide = wide_mining_jobs(0, args.wide_hours) if widened else []
@@ -500,8 +500,8 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.gaps:
-        settings = [dataclasses.replace(now, gap_frames=n) for n in GAP_CHOICES]
+    if args.top:
+        settings = [dataclasses.replace(now, top_bins=n, top_db=db) for n, db in TOP_CHOICES]
     elif args.turn:
         settings = [dataclasses.replace(now, turn_frames=n, turn_share=share) for n, share in TURN_CHOICES]
     elif args.recent or args.recent_short:
@@ -558,8 +558,8 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn and --gaps also count the widened
-    # stream's empty rooms, and its walk-ins.
+    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn and --top also count the
+    # widened stream's empty rooms, and its walk-ins.
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     wide_entered = [
         i
@@ -611,7 +611,7 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db       fast  one_way  skirt  weak_line  known  recent    turn  gaps"
+          "  outlier_db       fast  one_way  skirt  weak_line  known  recent    turn      top"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
           + ("  widened walk-ins missed" if wide_entered else ""))  # fmt: skip
@@ -656,7 +656,8 @@ def _sweep_line(setting: Setting) -> str:
             recent_rise_db=setting.recent_rise_db,
             turn_frames=setting.turn_frames,
             turn_share=setting.turn_share,
-            occupy_gap_frames=setting.gap_frames,
+            occupy_gate_top_bins=setting.top_bins,
+            occupy_gate_top_db=setting.top_db,
         )
         for i in use
     }
@@ -699,7 +700,7 @@ def _sweep_line(setting: Setting) -> str:
         f"  {'off' if outlier is None else outlier:>10}"
         f"  {fast:>9}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
         f"  {setting.weak_line_db:9g}  {'off' if setting.line_known_frames is None else setting.line_known_frames:>5}"
-        f"  {recent:>7}  {turn:>6}  {setting.gap_frames:4d}"
+        f"  {recent:>7}  {turn:>6}  {f'{setting.top_bins}@{setting.top_db:g}' if setting.top_bins else 'off':>7}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
         + (

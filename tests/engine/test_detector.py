@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pytest
 
 from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
 from custom_components.uspd.engine.evidence import (
@@ -16,6 +17,7 @@ from custom_components.uspd.engine.evidence import (
     over_recent,
 )
 from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.engine.walking import top_db
 
 MAJOR_GATE_DB = TUNING.major_gate_db
 ONSET_FRAMES = TUNING.onset_frames
@@ -186,27 +188,23 @@ def test_walking_far_over_every_bar_opens_the_room_sooner_and_walking_at_the_edg
     assert next(i for i, (_, occ) in enumerate(got) if occ) - first_major == 11
 
 
-def test_an_opening_run_holds_through_a_few_frames_under_its_bar_but_not_through_a_rule_s_veto() -> None:
-    """Tuning.occupy_gap_frames: a walker across the line of sight dips under a bar now and then."""
-    faint = dataclasses.replace(WALK, occupy_cap=-3.0)  # the network says walking; the gate (hysteresis too) not
-    two_way = dataclasses.replace(WALK, two_way=True)  # a rule (direction.py) says no walker made it
-    symmetric = dataclasses.replace(WALK, occupy_cap=-math.inf)  # symmetry.py: it opens no room
-    frames = [WALK] * (ONSET_FRAMES + 5) + [faint] * 2 + [WALK] * 5  # 6 + 5 MAJOR frames over the bar, 2 under
-    strict = dataclasses.replace(PLAIN, occupy_frames=12)
-    gaps = dataclasses.replace(strict, occupy_gap_frames=2)
-    assert not any(occ for _, occ in _feed(Detector(DetectorConfig(), strict), [*frames, WALK]))
-    got = _feed(Detector(DetectorConfig(), gaps), frames + [WALK] * 2)
-    assert [occ for _, occ in got[-3:]] == [False, True, True]  # the twelfth frame over the bar opens it
-    # One gap more than the run may hold ends it: the run starts over after the three.
-    got = _feed(Detector(DetectorConfig(), gaps), [WALK] * (ONSET_FRAMES + 5) + [faint] * 3 + [WALK] * 11)
-    assert not any(occ for _, occ in got)
-    # A vetoed frame ends the run however many gaps are left.
-    for veto in (two_way, symmetric):
-        got = _feed(Detector(DetectorConfig(), gaps), [WALK] * (ONSET_FRAMES + 5) + [veto] + [WALK] * 6)
-        assert not any(occ for _, occ in got)
-    assert two_way.bars_opening
-    assert symmetric.bars_opening
-    assert not faint.bars_opening
+def test_the_opening_gate_may_weigh_the_walking_band_s_strongest_bins_and_a_still_line_still_comes_first() -> None:
+    """Tuning.occupy_gate_top_bins: opening_db stands in for the band's mean; beside a line the line's rule rules."""
+    sure_walk = np.array([0.001, 0.001, 0.998], dtype=np.float32)
+    power = np.ones(62)
+    power[[9, 31, 47, 60]] = 10**1.4  # 4 bins 14 dB over the floor: the band's mean is 4.1 dB
+    bands = (20.0, 10 * math.log10(power.mean()), 0.0)
+    assert bands[1] < TUNING.occupy_gate_db
+    assert float(top_db(power, 4)) == pytest.approx(14.0)
+    assert float(top_db(power, 8)) == pytest.approx(10 * math.log10((4 * 10**1.4 + 4) / 8))
+    strongest = network_evidence(sure_walk, bands, TUNING, opening_db=float(top_db(power, 4)))
+    assert strongest.occupy_cap == pytest.approx((14.0 - TUNING.occupy_gate_top_db) * TUNING.logit_per_db)
+    assert strongest.occupy_cap > 0
+    assert not strongest.beside_line  # a line's run restart is not triggered by this
+    assert network_evidence(sure_walk, bands, TUNING).occupy_cap < 0  # the band's mean, as shipped
+    beside = network_evidence(sure_walk, bands, TUNING, occupy_db=1.0, opening_db=14.0)
+    assert beside.occupy_cap == pytest.approx((1.0 - TUNING.occupy_gate_db) * TUNING.logit_per_db)
+    assert beside.beside_line
 
 
 def test_the_opening_run_starts_again_once_a_still_line_is_recognised() -> None:

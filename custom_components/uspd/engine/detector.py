@@ -135,7 +135,6 @@ class Detector:
         self._motion = Motion.NONE
         self._above = 0
         self._major_run = 0
-        self._gaps = 0  # the frames under the bars the run has held through (Tuning.occupy_gap_frames)
         self._strong_run = 0  # the frames of that run clearly over both opening bars (Tuning.occupy_fast_frames)
         self._beside_line = False
         self._last_motion_s: float | None = None
@@ -250,18 +249,13 @@ class Detector:
         # held still long enough to be known as a line: the frames counted so
         # far were the tone's own, so the run starts again beside it.
         if ev.beside_line and not self._beside_line:
-            self._major_run = self._strong_run = self._gaps = 0
+            self._major_run = self._strong_run = 0
         self._beside_line = ev.beside_line
         # The opening run has hysteresis of its own: it starts over the full bar and holds down to the lowered one.
         off_open = hysteresis if self._major_run else 0.0
         open_logit = min(ev.major_logit, ev.occupy_cap)  # the network's call and the gate's, the lower
         opening = motion == Motion.MAJOR and open_logit > theta - off_open and not ev.two_way
-        if opening:
-            self._major_run += 1
-        elif self._major_run and self._gaps < self.tuning.occupy_gap_frames and not ev.bars_opening:
-            self._gaps += 1
-        else:
-            self._major_run = self._gaps = 0
+        self._major_run = self._major_run + 1 if opening else 0
         clear = open_logit - theta >= self.tuning.occupy_fast_logit and not (ev.held_still or ev.wavering)
         strong = self._fast and opening and clear
         self._strong_run = self._strong_run + 1 if strong else 0

@@ -48,11 +48,6 @@ class Evidence:
     # but not by the fast run.
     wavering: bool = False
 
-    @property
-    def bars_opening(self) -> bool:
-        """A rule, not the evidence's strength, says this frame opens no room (two ways, symmetric, no tone)."""
-        return self.two_way or self.occupy_cap == -math.inf
-
 
 # What a frame without a tone (or just after one changed) says: nothing moved that we could see.
 NO_EVIDENCE = Evidence(-math.inf, -math.inf, 0.0, 0.0, 0.0, -math.inf, -math.inf)
@@ -195,6 +190,7 @@ def network_evidence(
     two_way: bool = False,
     motion_db: float | None = None,
     wavering: bool = False,
+    opening_db: float | None = None,
 ) -> Evidence:
     """probs: (background, minor, major), None where it was not asked; bands: the baseline's (minor, major, guard) dB.
 
@@ -213,7 +209,10 @@ def network_evidence(
     energy swung both ways over the last second, or turned against the last
     frames (direction.py); wavering: it kept one way, but less than a fast
     opening asks. motion_db: the energy behind the motion call
-    (RecentMotionEnergy), by default this frame's.
+    (RecentMotionEnergy), by default this frame's. opening_db: where no
+    still line is, the walking band's strongest bins' level
+    (Tuning.occupy_gate_top_bins; walking.top_db), weighed against
+    occupy_gate_top_db instead of the band's mean against occupy_gate_db.
 
     Without probs (the band energy alone ruled motion out, Detector.rules_out_motion)
     both logits are -inf: the frame is no motion whatever the network would
@@ -236,7 +235,14 @@ def network_evidence(
         motion_cap=energy_motion,
         occupy_cap=-math.inf
         if opens_no_room
-        else ((occupy_db if occupy_db is not None else major_db) - tuning.occupy_gate_db) * per_db,
+        else (
+            (occupy_db - tuning.occupy_gate_db)
+            if occupy_db is not None
+            else (opening_db - tuning.occupy_gate_top_db)
+            if opening_db is not None
+            else (major_db - tuning.occupy_gate_db)
+        )
+        * per_db,
         beside_line=occupy_db is not None,
         held_still=held_still,
         two_way=two_way,

@@ -34,7 +34,7 @@ from .reference import SpeakerReferences
 from .stillness import StillnessMeter, still_since
 from .symmetry import symmetric_power
 from .tuning import TUNING, Tuning
-from .walking import WALKING_IN_LINE, WalkingWindow
+from .walking import WALKING_IN_LINE, WalkingWindow, top_db
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -364,6 +364,9 @@ class Engine:
             opens_no_room=symmetry_counts and bool(symmetric_power(walking.power, tuning, without=lines.own)),
             occupy_db=None if math.isnan(beside) else beside,
             motion_db=moving_db,
+            opening_db=float(top_db(walking.power[-1], tuning.occupy_gate_top_bins))
+            if tuning.occupy_gate_top_bins
+            else None,
         )
         # What follows matters only to a frame that may be MAJOR, and so open a room: its major logit over the
         # lowest bar walking has (the threshold less hysteresis).

@@ -38,12 +38,6 @@ class Tuning:
     # walking band's strongest bin holds still (lines.held_still: a tone just come on) or its energy kept one way less
     # than a walker's (occupy_fast_one_way). 4 frames at 1 logit: 2 more walk-ins opened on the training streams, 100
     # ms sooner (median), and with the share no more rooms (lab/results/tune_detector.txt, the last --fast table).
-    # A walker across the line of sight dips under a bar for a frame now and then; a veto (two ways, symmetry, no
-    # evidence) would still end the run. Off: 1 opened one walk-in more on the training streams and no room more
-    # (lab/results/tune_detector.txt, --gaps), but on the shifted suite one more room, beside a faint tone whose walking
-    # energy hovered at the gate, and no walk more (lab/README.md).
-    occupy_gap_frames: int = 0
-    """Frames under the opening bars an opening run may hold without ending; `scripts/lab tune_detector --gaps`."""
     occupy_fast_frames: int = 4
     """MAJOR frames in a row, each occupy_fast_logit over the bars, opening a room; `scripts/lab tune_detector`."""
     occupy_fast_logit: float = 1.0
@@ -93,6 +87,16 @@ class Tuning:
     """Over how many frames an occupied room's motion gate finds it; `scripts/lab tune_detector --motion-frames`."""
     occupy_gate_db: float = 4.5
     """Walking-band energy the network's MAJOR call needs to open an empty room; `scripts/lab tune_detector`."""
+    # A walker's echo fills a few of the walking band's 62 bins, a fan's draft most of them: the band's mean dilutes
+    # the walker. 0 (off): the gate weighs the band's mean power (machines' excess taken off) against occupy_gate_db.
+    # 8 bins at 9 dB opened 4 more of the training streams' 213 walk-ins but a room more, and on the shifted suite
+    # reported 3 more walks for 2 more rooms (lab/results/tune_detector.txt, --top; lab/README.md).
+    occupy_gate_top_bins: int = 0
+    """Else the mean of this many strongest walking bins opens, against occupy_gate_top_db; `scripts/lab tune_detector
+    --top`."""
+    occupy_gate_top_db: float = 9.0
+    """Those bins' level (the network's input: no machines' excess taken off) that opens; `scripts/lab tune_detector
+    --top`."""
 
     # Another device's tone: a still line in the walking band (lines.py).
     # The widest spread that leaves no more walk-ins unopened than without the rule; 2 dB misses one more.

@@ -46,6 +46,12 @@ def walking_power(windows: NDArray[np.floating]) -> NDArray[np.float64]:
     return _power(np.asarray(windows)[..., WALKING_BINS])
 
 
+def top_db(power: NDArray[np.float64], count: int) -> NDArray[np.float64]:
+    """(...,) the mean of the `count` strongest of the last axis's walking bins (linear power), in dB."""
+    top = np.partition(power, power.shape[-1] - count, axis=-1)[..., -count:]
+    return np.asarray(10 * np.log10(top.mean(axis=-1)))
+
+
 def _db(band: NDArray[np.float32]) -> NDArray[np.float32]:
     """The walking band's scaled input (float32), in dB."""
     return np.asarray(band * DB_SCALE, dtype=np.float32)
