@@ -135,8 +135,8 @@ With --top (the widened stream too), whether the opening gate weighs the
 mean of the walking band's strongest bins instead of the whole band's, and
 at what level (Tuning.occupy_gate_top_bins, occupy_gate_top_db; the gate
 beside a still line and the rules that weigh the band's mean keep
-occupy_gate_db): a walker's
-echo fills a few of its 62 bins, a fan's draft most of them.
+occupy_gate_db): a walker's echo fills a few of its 62 bins, a fan's draft
+most of them.
 
 The benchmark is run once, after the choice.
 """

@@ -16,7 +16,7 @@ from custom_components.uspd.engine.emission import Emission
 from custom_components.uspd.engine.lines import LineMemory, find_lines, held_still, lines_in
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig, FrameResult
 from custom_components.uspd.engine.tuning import TUNING, Tuning
-from custom_components.uspd.engine.walking import WALKING_IN_LINE, walking_db, walking_power
+from custom_components.uspd.engine.walking import WALKING_IN_LINE, top_db, walking_db, walking_power
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Curtain, Fan, Interferer, Music, Scene, Seated, Walker
 from lab import seeds
@@ -213,6 +213,10 @@ def test_the_benchmark_decides_frame_for_frame_as_the_engine_does(other: str) ->
         assert ((run.motion > 0) & (own.motion == 0) & (frames.y == 1)).any()
     if other == "top":  # the strongest bins' gate, asking more than the band's mean did, held the opening back
         assert np.argmax(run.occupied) > np.argmax(plain.occupied)
+        # The frame that opened it: its newest row's strongest bins over the gate, less the run's hysteresis.
+        newest = walking_power(lab_eval.network_windows(frames)[:, -1, :])
+        opened = int(np.argmax(run.occupied))
+        assert top_db(newest[opened], 8) > 20.0 - TUNING.hysteresis_db
     if other == "hand_bar":  # the higher bar refuses hand frames the shipped bar calls motion
         assert ((run.motion == 0) & (plain.motion > 0) & (frames.y == 1)).any()
 

@@ -89,8 +89,9 @@ class Tuning:
     """Walking-band energy the network's MAJOR call needs to open an empty room; `scripts/lab tune_detector`."""
     # A walker's echo fills a few of the walking band's 62 bins, a fan's draft most of them: the band's mean dilutes
     # the walker. 0 (off): the gate weighs the band's mean power (machines' excess taken off) against occupy_gate_db.
-    # 8 bins at 9 dB opened 4 more of the training streams' 213 walk-ins but a room more, and on the shifted suite
-    # reported 3 more walks for 2 more rooms (lab/results/tune_detector.txt, --top; lab/README.md).
+    # 8 bins at 9 dB opened 4 more of the training streams' 213 walk-ins and 4 of the widened stream's 182, but a room
+    # more there, and on the shifted suite reported 4 more walks for 2 more rooms (lab/results/tune_detector.txt,
+    # --top --wide-hours 12; lab/README.md).
     occupy_gate_top_bins: int = 0
     """Else the mean of this many strongest walking bins opens, against occupy_gate_top_db; `scripts/lab tune_detector
     --top`."""

@@ -48,6 +48,8 @@ def walking_power(windows: NDArray[np.floating]) -> NDArray[np.float64]:
 
 def top_db(power: NDArray[np.float64], count: int) -> NDArray[np.float64]:
     """(...,) the mean of the `count` strongest of the last axis's walking bins (linear power), in dB."""
+    if not 0 < count <= power.shape[-1]:
+        raise ValueError(f"the {count} strongest of {power.shape[-1]} walking bins")
     top = np.partition(power, power.shape[-1] - count, axis=-1)[..., -count:]
     return np.asarray(10 * np.log10(top.mean(axis=-1)))
 
