@@ -180,6 +180,7 @@ def run_detector(
     recent_rise_db: float = TUNING.recent_rise_db,
     occupy_gate_top_bins: int = TUNING.occupy_gate_top_bins,
     occupy_gate_top_db: float = TUNING.occupy_gate_top_db,
+    comb_teeth: int = TUNING.comb_teeth,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -219,6 +220,7 @@ def run_detector(
         recent_rise_db=recent_rise_db,
         occupy_gate_top_bins=occupy_gate_top_bins,
         occupy_gate_top_db=occupy_gate_top_db,
+        comb_teeth=comb_teeth,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)

@@ -4,7 +4,7 @@
                               [--occupy | --lines | --symmetry | --line-frames | --steady | --symmetry-beside
                                | --line-outliers | --fast | --one-way | --tones | --known | --regate | --recent
                                | --recent-short | --resteady | --turn | --motion | --motion-frames | --motion-bar
-                               | --top | --clear]
+                               | --top | --comb | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -138,6 +138,12 @@ beside a still line and the rules that weigh the band's mean keep
 occupy_gate_db): a walker's echo fills a few of its 62 bins, a fan's draft
 most of them.
 
+With --comb (the widened stream too), up to which multiple of a still
+line's offset from the carrier, on either side, a bin is the line's where
+it holds to that multiple of steady_std_db (Tuning.comb_teeth): the comb a
+steady modulation of the carrier makes, whose tooth k wavers k times as
+much as the line in dB.
+
 The benchmark is run once, after the choice.
 """
 
@@ -215,6 +221,8 @@ RECENT_SHORT_CHOICES = ((400, 0.0), (60, 0.0), (60, 2.0), (40, 2.0), (60, 4.0))
 TURN_CHOICES = ((12, math.inf), (12, 0.4), (12, 0.3), (12, 0.2), (12, 0.1), (8, 0.3), (20, 0.3), (40, 0.3))
 # --top: (the strongest walking bins the opening gate weighs, 0: the band's mean; the level in dB it asks).
 TOP_CHOICES = ((0, 12.0), (8, 9.0), (8, 10.5), (8, 12.0), (16, 7.5), (16, 9.0))
+# --comb: up to which multiple of a still line's offset the comb's teeth are its (0: none).
+COMB_CHOICES = (0, 2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -244,6 +252,7 @@ class Setting:
     turn_share: float = TUNING.turn_share
     top_bins: int = TUNING.occupy_gate_top_bins
     top_db: float = TUNING.occupy_gate_top_db
+    comb_teeth: int = TUNING.comb_teeth
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -436,6 +445,7 @@ def main() -> None:
     parser.add_argument(
         "--resteady", action="store_true", help="sweep how steady a bin beside a line must be again, every rule on"
     )
+    parser.add_argument("--comb", action="store_true", help="sweep how many of a comb's teeth are a still line's")
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
@@ -452,6 +462,7 @@ def main() -> None:
             args.resteady,
             args.turn,
             args.top,
+            args.comb,
         )
     )
     wide = wide_mining_jobs(0, args.wide_hours) if widened else []
@@ -500,7 +511,9 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.top:
+    if args.comb:
+        settings = [dataclasses.replace(now, comb_teeth=n) for n in COMB_CHOICES]
+    elif args.top:
         settings = [dataclasses.replace(now, top_bins=n, top_db=db) for n, db in TOP_CHOICES]
     elif args.turn:
         settings = [dataclasses.replace(now, turn_frames=n, turn_share=share) for n, share in TURN_CHOICES]
@@ -558,7 +571,7 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn and --top also count the
+    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn, --top and --comb also count the
     # widened stream's empty rooms, and its walk-ins.
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     wide_entered = [
@@ -611,7 +624,7 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db       fast  one_way  skirt  weak_line  known  recent    turn      top"
+          "  outlier_db       fast  one_way  skirt  weak_line  known  recent    turn      top  comb"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
           + ("  widened walk-ins missed" if wide_entered else ""))  # fmt: skip
@@ -658,6 +671,7 @@ def _sweep_line(setting: Setting) -> str:
             turn_share=setting.turn_share,
             occupy_gate_top_bins=setting.top_bins,
             occupy_gate_top_db=setting.top_db,
+            comb_teeth=setting.comb_teeth,
         )
         for i in use
     }
@@ -701,6 +715,7 @@ def _sweep_line(setting: Setting) -> str:
         f"  {fast:>9}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
         f"  {setting.weak_line_db:9g}  {'off' if setting.line_known_frames is None else setting.line_known_frames:>5}"
         f"  {recent:>7}  {turn:>6}  {f'{setting.top_bins}@{setting.top_db:g}' if setting.top_bins else 'off':>7}"
+        f"  {setting.comb_teeth if setting.comb_teeth > 1 else 'off':>4}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"
         f"  {total - hit:7d}/{total}  {missed:9d}/{len(entered)}  {late}  {d_missed:5d}/{len(distracted)} ({d_early})"
         + (

@@ -296,6 +296,35 @@ def test_a_strong_tone_s_sidelobes_are_its_own_not_someone_beside_it() -> None:
     assert float(beside_line_db(scale_db(walking))) > TUNING.occupy_gate_db
 
 
+def _comb(walker_db: float | None = None) -> NDArray[np.float32]:
+    """A held note through the speaker: a steady line at 0.6 m/s and its comb, the weaker teeth wavering more."""
+    still = int(np.argmin(np.abs(GRID_SPEEDS_MPS)))
+    line = _bin(0.6)
+    waver = np.resize([1.0, -1.0], CONTEXT_FRAMES)
+    levels = {line: list(36.0 + 0.3 * waver), 2 * still - line: list(30.0 + 1.5 * waver)}
+    for k, level, spread in ((2, 24.0, 3.5), (3, 16.0, 5.0)):  # tooth k wavers k times the depth's waver
+        for side in (1, -1):
+            levels[still + side * k * (line - still)] = list(level + spread * waver)
+    if walker_db is not None:
+        levels[_bin(3.0)] = list(walker_db + GAIT_DB)
+    return _spectrum(levels)
+
+
+def test_a_comb_s_wavering_teeth_are_its_line_s_where_the_tuning_takes_them() -> None:
+    comb3 = dataclasses.replace(TUNING, comb_teeth=3)
+    assert find_lines(_comb()).still
+    # Too unsteady for steady_std_db, the teeth read as someone beside the line, unless the comb is taken.
+    assert float(beside_db(find_lines(_comb(), dataclasses.replace(TUNING, comb_teeth=0)))) > TUNING.occupy_gate_db
+    assert float(beside_db(find_lines(_comb(), comb3))) < TUNING.occupy_gate_db
+    # Only up to the tooth asked: with two, the third's five-decibel waver is someone's.
+    still, line = int(np.argmin(np.abs(GRID_SPEEDS_MPS))), _bin(0.6)
+    own2 = find_lines(_comb(), dataclasses.replace(TUNING, comb_teeth=2)).own
+    assert not own2[np.isin(WALKING_BINS, [still + 3 * (line - still), still - 3 * (line - still)])].any()
+    assert own2[np.isin(WALKING_BINS, [still + 2 * (line - still), still - 2 * (line - still)])].all()
+    # Someone walking beside the comb, away from its teeth, still shows.
+    assert float(beside_db(find_lines(_comb(walker_db=30.0), comb3))) > TUNING.occupy_gate_db
+
+
 @pytest.mark.parametrize("level_dbfs", [-65.0, -45.0])
 def test_a_device_switching_on_its_tone_in_an_empty_room_opens_no_room(level_dbfs: float) -> None:
     # 200 Hz above our 40 kHz carrier: what a walker approaching at 0.86 m/s would make. The stronger tone

@@ -45,6 +45,14 @@ Not where the line is at the top of the scale (CLIPPED_DB): a walker
 passing within a metre clips a run of bins as flat as a tone, and their echo
 falls away from it in the same way.
 
+A steady modulation of the carrier (a held note through the speaker, a
+fan's blade pass) puts a comb of lines at multiples of its offset on both
+sides, and its weaker teeth waver more than the line: tooth k grows as the
+k-th power of the modulation's depth. With Tuning.comb_teeth, a bin at up to
+that multiple of the line's offset is the line's where it holds to k times
+steady_std_db. Tuning ships it off: on the lab's suites it only moved
+openings later (tuning.py).
+
 A click (or a beat of music) lifts a tone's bin for a frame: a frame more
 than line_outlier_db over the line's median level is not the line's, or a
 single one would keep the whole window from being still for CONTEXT_FRAMES
@@ -72,7 +80,7 @@ from numpy.typing import NDArray
 
 from .features import CONTEXT_FRAMES, DB_RANGE
 from .tuning import TUNING, Tuning
-from .walking import LINE_BINS, SLOW_IN_LINE, WALKING_BINS, WALKING_IN_LINE, line_db, walking_db
+from .walking import LINE_BINS, SLOW_IN_LINE, STILL_BIN, WALKING_BINS, WALKING_IN_LINE, line_db, walking_db
 
 # A frame whose strongest bin is next to a line's, and beats the line's own by at most this, is still the line's:
 # a tone between two grid bins splits evenly, and noise picks the stronger frame by frame (a tone that opened a room
@@ -289,6 +297,10 @@ def _own(
         own[..., shift:] |= steady[..., :-shift] & near
         own[..., :-shift] |= steady[..., shift:] & near
     own |= steady
+    if tuning.comb_teeth > 1:
+        own |= _teeth(
+            mean[..., 0, :], std[..., 0, :], modal, tuning.comb_teeth, tuning.steady_std_db, tuning.steady_min_db
+        )
     if tuning.line_skirt_db is not None:
         # Not for a line at the top of the scale: a walker passing within a metre clips a run of bins as flat, and
         # their echo falls away from it as a skirt does; unless the line is known (LineMemory): their clipped run
@@ -298,6 +310,32 @@ def _own(
         skirted = ~clipped | known
         own |= _skirt(mean[..., 0, :], modal, tuning.line_skirt_db, tuning.steady_min_db) & skirted[..., None]
     return own
+
+
+def _teeth(
+    mean_db: NDArray[np.float64],
+    std_db: NDArray[np.float64],
+    modal: NDArray[np.intp],
+    count: int,
+    std_limit_db: float,
+    min_db: float,
+) -> NDArray[np.bool_]:
+    """(..., line bins): a comb's weaker teeth, at multiples of the line's offset from the carrier on either side.
+
+    A steady modulation of the carrier (a held note through the speaker, a fan's blade pass) at f puts lines at
+    ±f, ±2f, ±3f... Tooth k grows as the k-th power of the modulation's depth, so where the depth wavers, its
+    level in dB wavers k times as much as the first's: up to tooth `count`, tooth k may spread by k·std_limit_db
+    (and stand min_db over the floor). Its place is known to k halves of a grid bin, the line's own half bin k
+    times over.
+    """
+    offset = LINE_BINS[modal] - STILL_BIN
+    teeth = np.zeros(mean_db.shape, dtype=bool)
+    for k in range(2, count + 1):
+        steady = (std_db <= k * std_limit_db) & (mean_db >= min_db)
+        for side in (1, -1):
+            centre = STILL_BIN + side * k * offset
+            teeth |= steady & (np.abs(LINE_BINS - centre[..., None]) <= (k + 1) // 2)
+    return teeth
 
 
 def _skirt(mean_db: NDArray[np.float64], modal: NDArray[np.intp], slack_db: float, min_db: float) -> NDArray[np.bool_]:

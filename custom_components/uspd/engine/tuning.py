@@ -116,6 +116,11 @@ class Tuning:
     """Least mean level over the floor of such a steady bin; set by hand with `scripts/lab tune_detector --steady`."""
     steady_reach_bins: int = 2
     """Bins either side of a steady run that are the line's too; set by hand, `scripts/lab tune_detector --steady`."""
+    # Off: on the training streams no setting changed anything; on the shifted suite at 3 the same rooms opened, two of
+    # them later (`scripts/lab tune_detector --comb`, lab/results/tune_detector.txt; lab/README.md).
+    comb_teeth: int = 0
+    """Up to this multiple of a line's offset, bins steady to that multiple of steady_std_db are its (0, 1: none);
+    `scripts/lab tune_detector --comb`."""
     # Off: at 25 or 30 dB it takes out one of the training streams' three tone openings but leaves one more walk-in
     # beside a distractor unopened (lab/results/tune_detector.txt, --tones; what it does on the shifted suite is in
     # lab/README.md).

@@ -24,8 +24,8 @@ TOWARDS = np.isin(WALKING_BINS, grid_bins(MAJOR_BAND_MPS, +1))
 # Where a tone's line is looked for (lines.py): the walking band and the slow bins between its sides, all but
 # the still bin. A tone a few hertz off the carrier peaks there and shows in the walking band only as its
 # skirt, which wavers too much to be known as a line by itself.
-_STILL_BIN = int(np.argmin(np.abs(GRID_SPEEDS_MPS)))
-LINE_BINS = np.array([b for b in range(int(WALKING_BINS.min()), int(WALKING_BINS.max()) + 1) if b != _STILL_BIN])
+STILL_BIN = int(np.argmin(np.abs(GRID_SPEEDS_MPS)))
+LINE_BINS = np.array([b for b in range(int(WALKING_BINS.min()), int(WALKING_BINS.max()) + 1) if b != STILL_BIN])
 # The walking bins' places among the line bins, and the slow bins' (the rest).
 WALKING_IN_LINE = np.searchsorted(LINE_BINS, WALKING_BINS)
 SLOW_IN_LINE = np.setdiff1d(np.arange(len(LINE_BINS)), WALKING_IN_LINE)
