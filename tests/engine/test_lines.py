@@ -23,7 +23,7 @@ from custom_components.uspd.engine.features import (
 from custom_components.uspd.engine.lines import LineMemory, beside_db, find_lines, held_still
 from custom_components.uspd.engine.pipeline import Engine, EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
-from custom_components.uspd.engine.walking import WALKING_BINS, WALKING_IN_LINE, walking_db
+from custom_components.uspd.engine.walking import STILL_BIN, WALKING_BINS, WALKING_IN_LINE, walking_db
 from custom_components.uspd.sim.render import Renderer
 from custom_components.uspd.sim.scene import Interferer, Scene, Walker
 
@@ -296,15 +296,17 @@ def test_a_strong_tone_s_sidelobes_are_its_own_not_someone_beside_it() -> None:
     assert float(beside_line_db(scale_db(walking))) > TUNING.occupy_gate_db
 
 
-def _comb(walker_db: float | None = None) -> NDArray[np.float32]:
-    """A held note through the speaker: a steady line at 0.6 m/s and its comb, the weaker teeth wavering more."""
-    still = int(np.argmin(np.abs(GRID_SPEEDS_MPS)))
+def _comb(walker_db: float | None = None, second_db: float = 3.0) -> NDArray[np.float32]:
+    """A held note through the speaker: a steady line at 0.6 m/s and its comb, the weaker teeth wavering more.
+
+    The mirror tooth wavers by 1.5 dB, the second by second_db, the third by 4.5 dB: tooth k, k times the first.
+    """
     line = _bin(0.6)
     waver = np.resize([1.0, -1.0], CONTEXT_FRAMES)
-    levels = {line: list(36.0 + 0.3 * waver), 2 * still - line: list(30.0 + 1.5 * waver)}
-    for k, level, spread in ((2, 24.0, 3.5), (3, 16.0, 5.0)):  # tooth k wavers k times the depth's waver
+    levels = {line: list(36.0 + 0.3 * waver), 2 * STILL_BIN - line: list(30.0 + 1.5 * waver)}
+    for k, level, spread in ((2, 24.0, second_db), (3, 16.0, 4.5)):
         for side in (1, -1):
-            levels[still + side * k * (line - still)] = list(level + spread * waver)
+            levels[STILL_BIN + side * k * (line - STILL_BIN)] = list(level + spread * waver)
     if walker_db is not None:
         levels[_bin(3.0)] = list(walker_db + GAIT_DB)
     return _spectrum(levels)
@@ -316,11 +318,14 @@ def test_a_comb_s_wavering_teeth_are_its_line_s_where_the_tuning_takes_them() ->
     # Too unsteady for steady_std_db, the teeth read as someone beside the line, unless the comb is taken.
     assert float(beside_db(find_lines(_comb(), dataclasses.replace(TUNING, comb_teeth=0)))) > TUNING.occupy_gate_db
     assert float(beside_db(find_lines(_comb(), comb3))) < TUNING.occupy_gate_db
-    # Only up to the tooth asked: with two, the third's five-decibel waver is someone's.
-    still, line = int(np.argmin(np.abs(GRID_SPEEDS_MPS))), _bin(0.6)
+    # Only up to the tooth asked: with two, the third's 4.5 dB waver is someone's.
+    offset = _bin(0.6) - STILL_BIN
+    second, third = [STILL_BIN + 2 * offset, STILL_BIN - 2 * offset], [STILL_BIN + 3 * offset, STILL_BIN - 3 * offset]
     own2 = find_lines(_comb(), dataclasses.replace(TUNING, comb_teeth=2)).own
-    assert not own2[np.isin(WALKING_BINS, [still + 3 * (line - still), still - 3 * (line - still)])].any()
-    assert own2[np.isin(WALKING_BINS, [still + 2 * (line - still), still - 2 * (line - still)])].all()
+    assert not own2[np.isin(WALKING_BINS, third)].any()
+    assert own2[np.isin(WALKING_BINS, second)].all()
+    # Each tooth only as loosely as its order: a second tooth wavering by 5 dB is someone's, however many are asked.
+    assert not find_lines(_comb(second_db=5.0), comb3).own[np.isin(WALKING_BINS, second)].any()
     # Someone walking beside the comb, away from its teeth, still shows.
     assert float(beside_db(find_lines(_comb(walker_db=30.0), comb3))) > TUNING.occupy_gate_db
 

@@ -86,8 +86,8 @@ def test_one_window_finds_the_lines_a_batch_of_windows_finds() -> None:
     windows[::2, rng.integers(0, CONTEXT_FRAMES, 7), tone] = 1.5  # a tone in some frames of every other window
     windows[::4, :, tone] = 1.5 + rng.normal(0, 0.01, (10, CONTEXT_FRAMES))  # and held in every fourth
     windows[1::4, :, tone + 1] = windows[1::4, :, tone] = 1.5  # between two bins: noise picks the peak
-    # As shipped, and with slow lines and tones split over two bins (tune_detector --tones) on.
-    for tuning in (TUNING, dataclasses.replace(TUNING, weak_line_db=20.0)):
+    # As shipped, with slow lines and tones split over two bins (tune_detector --tones) on, and with a comb's teeth.
+    for tuning in (TUNING, dataclasses.replace(TUNING, weak_line_db=20.0), dataclasses.replace(TUNING, comb_teeth=3)):
         batch = find_lines(windows, tuning)
         assert 0 < batch.still.sum() < len(windows)
         for i, window in enumerate(windows):
@@ -128,7 +128,9 @@ def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
     assert np.array_equal(window.power, walking_power(np.zeros_like(stack)))
 
 
-@pytest.mark.parametrize("tuning", [TUNING, dataclasses.replace(TUNING, weak_line_db=20.0)])
+@pytest.mark.parametrize(
+    "tuning", [TUNING, dataclasses.replace(TUNING, weak_line_db=20.0), dataclasses.replace(TUNING, comb_teeth=3)]
+)
 def test_the_engine_finds_from_its_walking_window_the_lines_the_whole_window_gives(tuning: Tuning) -> None:
     """As the pipeline asks: the feature stack, and the walking window kept beside it frame by frame."""
     rng = np.random.default_rng(6)

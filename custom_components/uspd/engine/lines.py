@@ -48,10 +48,10 @@ falls away from it in the same way.
 A steady modulation of the carrier (a held note through the speaker, a
 fan's blade pass) puts a comb of lines at multiples of its offset on both
 sides, and its weaker teeth waver more than the line: tooth k grows as the
-k-th power of the modulation's depth. With Tuning.comb_teeth, a bin at up to
-that multiple of the line's offset is the line's where it holds to k times
-steady_std_db. Tuning ships it off: on the lab's suites it only moved
-openings later (tuning.py).
+k-th power of the modulation's depth. With Tuning.comb_teeth, a bin near k
+times the line's offset (k from 2 up to comb_teeth) is the line's where it
+holds to k times steady_std_db. Tuning ships it off: on the lab's suites
+no count moved (tuning.py).
 
 A click (or a beat of music) lifts a tone's bin for a frame: a frame more
 than line_outlier_db over the line's median level is not the line's, or a
@@ -211,7 +211,8 @@ def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING, known_bin
     there rises more than that over the line's median is not the line's
     (None: every frame on its bin is). Its own bins: its neighbours and, with
     tuning.steady_std_db, every steady bin over the line's frames (None: only
-    the neighbours) and, with tuning.line_skirt_db, its skirt (at the top of
+    the neighbours), with tuning.comb_teeth, its comb's weaker teeth, and,
+    with tuning.line_skirt_db, its skirt (at the top of
     the scale only where the line is known: within a bin of known_bin, as
     LineMemory.known_bin gives it, per window or for all; -1: none). The
     engine asks about its one feature stack, the lab about every window of a
@@ -325,8 +326,8 @@ def _teeth(
     A steady modulation of the carrier (a held note through the speaker, a fan's blade pass) at f puts lines at
     ±f, ±2f, ±3f... Tooth k grows as the k-th power of the modulation's depth, so where the depth wavers, its
     level in dB wavers k times as much as the first's: up to tooth `count`, tooth k may spread by k·std_limit_db
-    (and stand min_db over the floor). Its place is known to k halves of a grid bin, the line's own half bin k
-    times over.
+    (and stand min_db over the floor). The line is taken for the first tooth. Tooth k lies within k half bins of
+    k times the line's grid offset (the line's own half bin, k times over), so the bins up to (k + 1) // 2 from it.
     """
     offset = LINE_BINS[modal] - STILL_BIN
     teeth = np.zeros(mean_db.shape, dtype=bool)

@@ -116,8 +116,8 @@ class Tuning:
     """Least mean level over the floor of such a steady bin; set by hand with `scripts/lab tune_detector --steady`."""
     steady_reach_bins: int = 2
     """Bins either side of a steady run that are the line's too; set by hand, `scripts/lab tune_detector --steady`."""
-    # Off: on the training streams no setting changed anything; on the shifted suite at 3 the same rooms opened, two of
-    # them later (`scripts/lab tune_detector --comb`, lab/results/tune_detector.txt; lab/README.md).
+    # Off: on the training streams no setting changed anything (`scripts/lab tune_detector --comb --wide-hours 12`,
+    # lab/results/tune_detector.txt); on the shifted suite at 3 the same rooms opened, two later (lab/README.md).
     comb_teeth: int = 0
     """Up to this multiple of a line's offset, bins steady to that multiple of steady_std_db are its (0, 1: none);
     `scripts/lab tune_detector --comb`."""
