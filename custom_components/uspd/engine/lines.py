@@ -28,8 +28,7 @@ walker's echo moving between two bins trades one for the other). Both only
 where the line stands at least weak_line_db over the floor: a walker's weak
 echo at a steady speed (someone slowing down to sit) may hold a slow bin,
 or two neighbours, as steadily for 300 ms, but not as strongly as a tone
-that could open a room. Tuning ships it off (inf): on the training streams
-it cost a walk-in for the false opening it saved (tuning.py).
+that could open a room. Tuning ships it off (inf; tuning.py says why).
 
 A line's own bins are its neighbours (its window's leakage and the grid's
 interpolation spread it over a few) and more: a strong tone reaches further

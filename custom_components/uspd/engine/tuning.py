@@ -121,9 +121,9 @@ class Tuning:
     comb_teeth: int = 0
     """Up to this multiple of a line's offset, bins steady to that multiple of steady_std_db are its (0, 1: none);
     `scripts/lab tune_detector --comb`."""
-    # Off: with every later rule on, at 25 or 30 dB it shuts 2 of the training streams' 6 opened rooms but leaves one
-    # more walk-in beside a distractor unopened (lab/results/tune_detector.txt, the second --tones table; what it does
-    # on the shifted suite is in lab/README.md).
+    # Off: with every other rule as shipped, at 25 or 30 dB it shuts 2 of the training streams' 6 opened rooms but
+    # leaves one more walk-in beside a distractor unopened (lab/results/tune_detector.txt, the second --tones table),
+    # and its cost per frame is unmeasured; on the shifted suite it shut 3 of 13 rooms (lab/README.md).
     weak_line_db: float = math.inf
     """Least level of a slow line or one split over two bins (lines.py); `scripts/lab tune_detector --tones`."""
     # Each bin no higher than the one nearer the line, as a window's leakage falls. The training streams hold no
