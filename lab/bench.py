@@ -1,6 +1,7 @@
 """Speed of the engine as users run it: CPU ms per second of audio, the shipped model in the loop, one BLAS thread.
 
     scripts/env python -m lab.bench [--seconds 20] [--mics 4] [--classifier numpy|litert|none] [--scene NAME]
+        [--against FIELD=VALUE ...]
 
 CPU time (time.process_time) of the engine (engine/pipeline.py: demodulation,
 clutter removal, canceller, Doppler frames, breathing, the network and the
@@ -15,16 +16,23 @@ walk-in's counted part: someone standing, leaving, the room empty).
 Rendering is not counted. BLAS is limited to one thread the way the worker limits it
 (engine/blas.py). The network's share is timed around each inference; the
 numpy executor is what Home Assistant OS runs (LiteRT has no musl wheels).
+
+--against FIELD=VALUE (repeatable) measures a change of engine/tuning.py's
+Tuning beside the shipped one in the same invocation, on the same audio:
+the runs alternate, shipped first, and both columns are printed (a rule's
+cost before and after, free of the drift between invocations on a shared
+machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Literal
 
 import numpy as np
@@ -116,8 +124,35 @@ def run_once(
     return cost, asked / max(1, frames)
 
 
+def tuning_change(text: str) -> tuple[str, object]:
+    """FIELD=VALUE → a Tuning field and its value, typed as the shipped one (None, inf, true and false read too)."""
+    name, _, value = text.partition("=")
+    if name not in {f.name for f in fields(Tuning)}:
+        raise argparse.ArgumentTypeError(f"{name!r} is not a field of engine/tuning.py's Tuning")
+    current = getattr(TUNING, name)
+    if value == "None":
+        return name, None
+    if isinstance(current, bool):
+        if value.lower() not in ("true", "false"):
+            raise argparse.ArgumentTypeError(f"{name} is true or false, not {value!r}")
+        return name, value.lower() == "true"
+    try:
+        number = int(value) if isinstance(current, int) else float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name} takes a number, not {value!r}") from None
+    if isinstance(number, float) and math.isnan(number):
+        raise argparse.ArgumentTypeError(f"{name} takes a number, not NaN")
+    return name, number
+
+
+def summary(runs: list[dict[str, float]], stage: str) -> str:
+    """A stage's median (min–max) over the runs, in ms per audio second."""
+    values = sorted(r[stage] for r in runs)
+    return f"{values[len(values) // 2]:6.1f} ({values[0]:.1f}–{values[-1]:.1f})"
+
+
 def main() -> None:
-    """Render once, run the engine --repeat times, print the median and range of each part."""
+    """Render once, run the engine --repeat times (alternating with --against), print each part's median and range."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help=f"of audio; the first {WARM_S:g} s not counted")
     parser.add_argument("--mics", type=int, default=4)
@@ -127,8 +162,17 @@ def main() -> None:
     parser.add_argument(
         "--music-reference", action="store_true", help="with engine/reference.py on (Tuning.music_reference)"
     )
+    parser.add_argument(
+        "--against",
+        type=tuning_change,
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="also run with this Tuning field changed, alternating with the shipped tuning (repeatable)",
+    )
     args = parser.parse_args()
     tuning = replace(TUNING, music_reference=True) if args.music_reference else TUNING
+    tunings = [tuning] + ([replace(tuning, **dict(args.against))] if args.against else [])
     if args.seconds <= WARM_S + 1:
         parser.error(f"--seconds must be over {WARM_S + 1:g}: the first {WARM_S:g} s are not counted")
     limit_blas_threads()
@@ -142,10 +186,12 @@ def main() -> None:
     classifier = None if args.classifier == "none" else Classifier.load(prefer=prefer)
     if classifier is not None and classifier.backend != args.classifier:
         parser.error(f"{args.classifier} is not available here (the classifier runs on {classifier.backend})")
-    runs, asked = [], 0.0
+    runs: list[list[dict[str, float]]] = [[] for _ in tunings]
+    asked = [0.0 for _ in tunings]
     for _ in range(args.repeat):
-        cost, asked = run_once(audio, fs, classifier, tuning)
-        runs.append({k: 1000 * v / (args.seconds - WARM_S) for k, v in cost.items()})
+        for k, each in enumerate(tunings):
+            cost, asked[k] = run_once(audio, fs, classifier, each)
+            runs[k].append({stage: 1000 * v / (args.seconds - WARM_S) for stage, v in cost.items()})
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}, BLAS 1 thread"
     )
@@ -155,13 +201,12 @@ def main() -> None:
         f"{args.repeat} runs, classifier: {args.classifier}, scene: {args.scene}"
         + (", music reference on" if args.music_reference else "")
     )
-    print("  ms CPU per second of audio: median (min–max)")
-    for stage in runs[0]:
-        values = sorted(r[stage] for r in runs)
-        median = values[len(values) // 2]
-        print(f"  {stage:56s} {median:6.1f} ({values[0]:.1f}–{values[-1]:.1f})")
+    changed = ", ".join(f"{name}={value}" for name, value in args.against)
+    print("  ms CPU per second of audio: median (min–max)" + (f", shipped | {changed}" if args.against else ""))
+    for stage in runs[0][0]:
+        print(f"  {stage:56s} " + " | ".join(summary(each, stage) for each in runs))
     if classifier is not None:
-        print(f"  the network was asked about {asked:.0%} of the frames")
+        print(f"  the network was asked about {' | '.join(f'{a:.0%}' for a in asked)} of the frames")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
                               [--occupy | --lines | --symmetry | --line-frames | --steady | --symmetry-beside
                                | --line-outliers | --fast | --one-way | --tones | --known | --regate | --recent
                                | --recent-short | --resteady | --turn | --motion | --motion-frames | --motion-bar
-                               | --top | --comb | --clear]
+                               | --top | --comb | --split | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -144,6 +144,10 @@ it holds to that multiple of steady_std_db (Tuning.comb_teeth): the comb a
 steady modulation of the carrier makes, whose tooth k wavers k times as
 much as the line in dB.
 
+With --split (the widened stream too), the least level of a still line in
+the slow bins (Tuning.weak_line_db) and of one split over two walking bins
+(Tuning.split_line_db), apart: --tones moves both at once.
+
 The benchmark is run once, after the choice.
 """
 
@@ -207,6 +211,9 @@ ONE_WAY_CHOICES = ((40, 0.0), (40, 0.3), (40, 0.4), (40, 0.5), (60, 0.4), (80, 0
 # --tones: how far a bin may rise over the one nearer a still line and be its skirt (None: no skirt), and the least
 # level over the floor of a still line in the slow bins or split over two (inf: no such line).
 TONE_CHOICES_DB = ((None, math.inf), (0.0, math.inf), (0.0, 30.0), (0.0, 25.0))
+# --split: the least level of a still line in the slow bins, and of one split over two walking bins, apart (--tones
+# sets both at once; inf: no such line).
+SPLIT_CHOICES_DB = ((math.inf, math.inf), (30.0, math.inf), (math.inf, 30.0), (math.inf, 25.0), (30.0, 30.0))
 # --known: how many frames a still line must hold its bin to be known (lines.LineMemory; None: never).
 KNOWN_CHOICES = (None, 40, 28, 20)
 # --regate: the walking-band energy behind the network's call that opens an empty room, with every later rule on.
@@ -245,6 +252,7 @@ class Setting:
     one_way_share: float = TUNING.one_way_share
     line_skirt_db: float | None = TUNING.line_skirt_db
     weak_line_db: float = TUNING.weak_line_db
+    split_line_db: float = TUNING.split_line_db
     line_known_frames: int | None = TUNING.line_known_frames
     recent_frames: int = TUNING.recent_frames
     recent_rise_db: float = TUNING.recent_rise_db
@@ -446,6 +454,9 @@ def main() -> None:
         "--resteady", action="store_true", help="sweep how steady a bin beside a line must be again, every rule on"
     )
     parser.add_argument("--comb", action="store_true", help="sweep how many of a comb's teeth are a still line's")
+    parser.add_argument(
+        "--split", action="store_true", help="sweep how strong a slow line and a line split over two bins must be"
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
@@ -463,6 +474,7 @@ def main() -> None:
             args.turn,
             args.top,
             args.comb,
+            args.split,
         )
     )
     wide = wide_mining_jobs(0, args.wide_hours) if widened else []
@@ -527,7 +539,12 @@ def main() -> None:
     elif args.known:
         settings = [dataclasses.replace(now, line_known_frames=n) for n in KNOWN_CHOICES]
     elif args.tones:
-        settings = [dataclasses.replace(now, line_skirt_db=sk, weak_line_db=weak) for sk, weak in TONE_CHOICES_DB]
+        settings = [
+            dataclasses.replace(now, line_skirt_db=sk, weak_line_db=weak, split_line_db=weak)
+            for sk, weak in TONE_CHOICES_DB
+        ]
+    elif args.split:
+        settings = [dataclasses.replace(now, weak_line_db=w, split_line_db=sp) for w, sp in SPLIT_CHOICES_DB]
     elif args.fast:
         settings = [
             dataclasses.replace(now, fast_frames=n, fast_logit=m, fast_one_way=share) for n, m, share in FAST_CHOICES
@@ -571,7 +588,7 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn, --top and --comb also count the
+    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn, --top, --comb and --split count the
     # widened stream's empty rooms, and its walk-ins.
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     wide_entered = [
@@ -624,7 +641,7 @@ def sweep(
     print(f"{len(entered)} with a walk-in; false occupancies/h [95% CI]: {sets_named}")
     sets = ("two", "three")[len(groups) > 2]
     print("gate_db  occupy_gate_db  occupy_frames  line_std_db  line_frames  symmetry_db  steady_db  symmetry"
-          "  outlier_db       fast  one_way  skirt  weak_line  known  recent    turn      top  comb"
+          "  outlier_db       fast  one_way  skirt  weak_line  split  known  recent    turn      top  comb"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
           + ("  widened walk-ins missed" if wide_entered else ""))  # fmt: skip
@@ -664,6 +681,7 @@ def _sweep_line(setting: Setting) -> str:
             one_way_share=setting.one_way_share,
             line_skirt_db=setting.line_skirt_db,
             weak_line_db=setting.weak_line_db,
+            split_line_db=setting.split_line_db,
             line_known_frames=setting.line_known_frames,
             recent_frames=setting.recent_frames,
             recent_rise_db=setting.recent_rise_db,
@@ -713,7 +731,8 @@ def _sweep_line(setting: Setting) -> str:
         f"  {'off' if steady is None else steady:>9}  {'beside' if setting.symmetry_beside_line else 'all':>8}"
         f"  {'off' if outlier is None else outlier:>10}"
         f"  {fast:>9}  {one_way:>7}  {'off' if setting.line_skirt_db is None else setting.line_skirt_db:>5}"
-        f"  {setting.weak_line_db:9g}  {'off' if setting.line_known_frames is None else setting.line_known_frames:>5}"
+        f"  {setting.weak_line_db:9g}  {setting.split_line_db:5g}"
+        f"  {'off' if setting.line_known_frames is None else setting.line_known_frames:>5}"
         f"  {recent:>7}  {turn:>6}  {f'{setting.top_bins}@{setting.top_db:g}' if setting.top_bins else 'off':>7}"
         f"  {setting.comb_teeth if setting.comb_teeth > 1 else 'off':>4}"
         f"  {'  '.join(rates)}  {'  '.join(majors)}"

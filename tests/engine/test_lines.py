@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -31,7 +32,8 @@ RNG = np.random.default_rng(3)
 OUTLIERS_ANY = dataclasses.replace(TUNING, line_outlier_db=None)
 OUTLIERS_4_5 = dataclasses.replace(TUNING, line_outlier_db=4.5)
 # Slow lines and tones split over two bins, as tune_detector --tones tried them (the shipped Tuning has them off).
-WEAK_30 = dataclasses.replace(TUNING, weak_line_db=30.0)
+WEAK_30 = dataclasses.replace(TUNING, weak_line_db=30.0, split_line_db=math.inf)  # slow lines alone
+SPLIT_30 = dataclasses.replace(TUNING, weak_line_db=math.inf, split_line_db=30.0)  # split lines alone
 KNOWN_20 = dataclasses.replace(TUNING, line_known_frames=20)
 
 
@@ -108,6 +110,7 @@ def test_a_tone_a_few_hertz_off_is_a_line_and_its_skirt_opens_nothing() -> None:
     # Its peak lies between the walking band's two sides, where it holds; in the band its skirt wavers by 7 dB.
     tone = _few_hertz_off()
     assert not find_lines(tone, TUNING).still  # off as shipped: the walking band alone sees no line
+    assert not find_lines(tone, SPLIT_30).still  # nor with only split lines looked for
     lines = find_lines(tone, WEAK_30)
     assert lines.still
     assert lines.own[np.isin(WALKING_BINS, [_bin(0.402), _bin(0.536)])].all()  # the skirt is the tone's
@@ -125,10 +128,27 @@ def test_a_tone_at_the_carrier_itself_is_no_line() -> None:
 def test_a_tone_between_two_bins_is_a_line_and_a_weak_echo_so_split_is_not() -> None:
     # Its power splits between two bins in a fixed share; noise decides which is the stronger, frame by frame.
     a = _bin(1.2)
-    for level, line in ((WEAK_30.weak_line_db + 5, True), (WEAK_30.weak_line_db - 10, False)):
+    for level, line in ((SPLIT_30.split_line_db + 5, True), (SPLIT_30.split_line_db - 10, False)):
         split = _spectrum({a: [level] * CONTEXT_FRAMES, a + 1: list(level + np.resize([0.3, -0.3], CONTEXT_FRAMES))})
         assert len(set(walking_db(split).argmax(axis=-1).tolist())) == 2
-        assert bool(find_lines(split, WEAK_30).still) == line
+        assert bool(find_lines(split, SPLIT_30).still) == line
+        # The slow bins' level alone takes no walking-band tone split over two bins.
+        assert not find_lines(split, WEAK_30).still
+
+
+def test_a_walker_clipping_two_bins_is_no_split_line() -> None:
+    # A training-stream walk-in: two bins clipped flat, the one beside dipping just under the top for a frame.
+    a = _bin(1.2)
+    clipped = _spectrum(
+        {
+            a - 1: [29.4, 29.2, 29.9, 21.8, 33.5, 35.2, 32.5, 39.3, 39.4, 43.3, 44.2, 42.8],
+            a: [46.6, 45.7, 44.3, 49.2] + [50.0] * 8,
+            a + 1: [50.0] * CONTEXT_FRAMES,
+        }
+    )
+    assert not find_lines(clipped, SPLIT_30).still
+    # The same two bins just under the top, as a tone split between them would hold them, are a line.
+    assert find_lines(_spectrum({a: [46.0] * 4 + [48.0] * 8, a + 1: [48.0] * 4 + [47.5] * 8}), SPLIT_30).still
 
 
 def test_a_strong_tones_wavering_skirt_is_its_own() -> None:

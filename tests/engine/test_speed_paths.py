@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from custom_components.uspd.engine.lines import find_lines, lines_in
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.engine.tuning import TUNING, Tuning
-from custom_components.uspd.engine.walking import WalkingWindow, walking_db, walking_power
+from custom_components.uspd.engine.walking import LINE_BINS, WalkingWindow, walking_db, walking_power
 
 SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
 
@@ -87,7 +88,11 @@ def test_one_window_finds_the_lines_a_batch_of_windows_finds() -> None:
     windows[::4, :, tone] = 1.5 + rng.normal(0, 0.01, (10, CONTEXT_FRAMES))  # and held in every fourth
     windows[1::4, :, tone + 1] = windows[1::4, :, tone] = 1.5  # between two bins: noise picks the peak
     # As shipped, with slow lines and tones split over two bins (tune_detector --tones) on, and with a comb's teeth.
-    for tuning in (TUNING, dataclasses.replace(TUNING, weak_line_db=20.0), dataclasses.replace(TUNING, comb_teeth=3)):
+    for tuning in (
+        TUNING,
+        dataclasses.replace(TUNING, weak_line_db=20.0, split_line_db=20.0),
+        dataclasses.replace(TUNING, comb_teeth=3),
+    ):
         batch = find_lines(windows, tuning)
         assert 0 < batch.still.sum() < len(windows)
         for i, window in enumerate(windows):
@@ -129,7 +134,12 @@ def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
 
 
 @pytest.mark.parametrize(
-    "tuning", [TUNING, dataclasses.replace(TUNING, weak_line_db=20.0), dataclasses.replace(TUNING, comb_teeth=3)]
+    "tuning",
+    [
+        TUNING,
+        dataclasses.replace(TUNING, weak_line_db=20.0, split_line_db=20.0),
+        dataclasses.replace(TUNING, comb_teeth=3),
+    ],
 )
 def test_the_engine_finds_from_its_walking_window_the_lines_the_whole_window_gives(tuning: Tuning) -> None:
     """As the pipeline asks: the feature stack, and the walking window kept beside it frame by frame."""
@@ -138,21 +148,40 @@ def test_the_engine_finds_from_its_walking_window_the_lines_the_whole_window_giv
     slow = int(np.argmin(np.abs(GRID_SPEEDS_MPS - 0.2)))
     stack = np.zeros((CONTEXT_FRAMES, GRID_BINS), dtype=np.float32)
     window = WalkingWindow()
-    stills = 0
+    stills = slow_stills = split_stills = 0
     for k in range(80):
         stack[:-1] = stack[1:]
         stack[-1] = rng.uniform(0, 0.3, GRID_BINS).astype(np.float32)
         if 20 <= k < 45:
             stack[-1, tone] = 1.5  # a tone in the walking band
+        if 45 <= k < 58:
+            # Then one split between two walking bins, noise picking the stronger, its level wavering by about
+            # 1 dB; then a walker's echo as strong moving between two bins with the gait (the engine's shortcut
+            # must set aside only the walker).
+            stack[-1, tone - 8 : tone - 6] = 1.5 + rng.uniform(-0.07, 0.07) + rng.uniform(-0.005, 0.005, 2)
+        elif 58 <= k < 70:
+            stack[-1, tone + 8 + k % 2] = 1.5 + 0.1 * (k % 3)
         if k >= 55:
             stack[-1, slow] = 1.5  # then one in the slow bins
         window.push(stack[-1])
-        got, want = lines_in(stack, window.db, window.peaks, tuning), find_lines(stack, tuning)
-        assert got.still == want.still
-        assert np.array_equal(got.own, want.own)
-        assert np.array_equal(got.newest_db, want.newest_db)
-        stills += bool(got.still)
+        want = find_lines(stack, tuning)
+        # As the pipeline asks (the slow bins' strongest kept frame by frame too), and from the stack alone.
+        for got in (
+            lines_in(stack, window.db, window.peaks, tuning, -1, window.slow_peaks, window.slow_top_db),
+            lines_in(stack, window.db, window.peaks, tuning),
+        ):
+            assert got.still == want.still
+            assert np.array_equal(got.own, want.own)
+            assert np.array_equal(got.newest_db, want.newest_db)
+            assert got.line_bin == want.line_bin
+        stills += bool(want.still)
+        slow_stills += bool(want.still and LINE_BINS[want.line_bin] == slow)
+        split_stills += bool(want.still and LINE_BINS[want.line_bin] in (tone - 8, tone - 7))
     assert stills > 20  # the tones were found, not only their absence agreed on
+    if math.isfinite(tuning.weak_line_db):
+        assert slow_stills > 10  # the slow tone too, where slow lines are looked for
+    if math.isfinite(tuning.split_line_db):
+        assert split_stills > 5  # and the split one, where split lines are
 
 
 @pytest.mark.parametrize("rate", [4000.0, 3675.0, 2000.0])

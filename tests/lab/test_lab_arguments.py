@@ -5,6 +5,7 @@ Each refusal must come before any work: what would render scenes or train is rep
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from custom_components.uspd.engine.classifier import MODEL_PATH
-from lab import bench_model, powersave, train, why_opened
+from lab import bench, bench_model, powersave, train, why_opened
 from lab import eval as lab_eval
 from lab.model_arg import tflite
 
@@ -104,3 +105,29 @@ def test_training_refuses_a_window_the_engine_would_refuse_and_an_average_that_i
 ) -> None:
     _tripwire(monkeypatch, train, "build")
     assert message in refusal(train.main, ["train", option, value], monkeypatch, capsys)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("weak_line=30", "'weak_line' is not a field of engine/tuning.py's Tuning"),
+        ("line_min_frames=9.5", "line_min_frames takes a number, not '9.5'"),
+        ("weak_line_db=loud", "weak_line_db takes a number, not 'loud'"),
+        ("weak_line_db=nan", "weak_line_db takes a number, not NaN"),
+        ("music_reference=1", "music_reference is true or false, not '1'"),
+    ],
+)
+def test_the_bench_refuses_a_tuning_change_it_cannot_make_before_rendering(
+    value: str, message: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _tripwire(monkeypatch, bench, "Renderer")
+    assert message in refusal(bench.main, ["bench", "--against", value], monkeypatch, capsys)
+
+
+def test_the_bench_reads_a_tuning_change_as_the_shipped_field_s_type() -> None:
+    assert bench.tuning_change("weak_line_db=30") == ("weak_line_db", 30.0)
+    assert bench.tuning_change("weak_line_db=inf") == ("weak_line_db", math.inf)
+    assert bench.tuning_change("line_min_frames=12") == ("line_min_frames", 12)
+    assert isinstance(bench.tuning_change("line_min_frames=12")[1], int)
+    assert bench.tuning_change("steady_std_db=None") == ("steady_std_db", None)
+    assert bench.tuning_change("music_reference=True") == ("music_reference", True)

@@ -24,11 +24,13 @@ frame: the walking band alone never sees a line. A tone between two grid
 bins splits evenly, and noise picks the stronger frame by frame, so a
 frame whose strongest bin is the line's neighbour, beating it by at most
 TIE_DB, is the line's too where that neighbour holds as steadily (a
-walker's echo moving between two bins trades one for the other). Both only
-where the line stands at least weak_line_db over the floor: a walker's weak
-echo at a steady speed (someone slowing down to sit) may hold a slow bin,
-or two neighbours, as steadily for 300 ms, but not as strongly as a tone
-that could open a room. Tuning ships it off (inf; tuning.py says why).
+walker's echo moving between two bins trades one for the other). A slow
+line only where it stands at least weak_line_db over the floor, a split one
+only from split_line_db and under the top of the scale (CLIPPED_DB): a
+walker's weak echo at a steady speed (someone slowing down to sit) may hold
+a slow bin, or two neighbours, as steadily for 300 ms, but not as strongly
+as a tone that could open a room, and a walker within a metre clips two
+bins as flat as a tone. Tuning ships both off (inf; tuning.py says why).
 
 A line's own bins are its neighbours (its window's leakage and the grid's
 interpolation spread it over a few) and more: a strong tone reaches further
@@ -120,8 +122,9 @@ def _line(
         where = LINE_BINS[peak]
         holds = where[..., :, None] == where[..., None, :]
         if math.isfinite(tie_min_db):
-            top = np.take_along_axis(band, peak[..., None], axis=-1)
-            at = np.take_along_axis(band, np.broadcast_to(peak[..., None, :], holds.shape), axis=-1)
+            # The engine's one window indexes directly: take_along_axis costs several times more.
+            at = band[:, peak] if peak.ndim == 1 else np.take_along_axis(band, peak[..., None, :], axis=-1)
+            top = _at(band, peak)[..., None]
             tie = (np.abs(where[..., :, None] - where[..., None, :]) == 1) & (at >= top - TIE_DB)
             holds |= tie & (at >= tie_min_db) & (at < CLIPPED_DB)
         agree = holds.sum(axis=-2)
@@ -133,7 +136,7 @@ def _line(
         # lower the count, so none is still, and what follows would only confirm it.
         return np.zeros(peak.shape[:-1], dtype=bool), modal[..., 0], on
     # Its level in every frame at its own bin (where a tie left the peak on the neighbour, within TIE_DB of it).
-    level = np.take_along_axis(band, np.broadcast_to(modal, peak.shape)[..., None], axis=-1)[..., 0]
+    level = _at(band, np.broadcast_to(modal, peak.shape))
     if outlier_db is not None:
         # A frame that lifts the line's bin far over its usual level was taken by something else (a click).
         on &= level - _median_where(level, on)[..., None] <= outlier_db
@@ -145,7 +148,7 @@ def _line(
     down = (on & (peak == modal - 1)).sum(axis=-1, keepdims=True)
     if (up + down).any():
         other = np.clip(np.where(up >= down, modal + 1, modal - 1), 0, band.shape[-1] - 1)
-        beside = np.take_along_axis(band, np.broadcast_to(other, peak.shape)[..., None], axis=-1)[..., 0]
+        beside = _at(band, np.broadcast_to(other, peak.shape))
         _, _, other_spread = _mean_std_where(beside, on, axis=-1)
         on &= (peak == modal) | (other_spread <= level_std_db)
     count, mean, spread = _mean_std_where(level, on, axis=-1)
@@ -153,12 +156,49 @@ def _line(
     return still, modal[..., 0], on
 
 
-def _near_counts(where: NDArray[np.intp]) -> NDArray[np.intp]:
-    """For each grid bin, in how many frames the strongest bin is it or a neighbour (what a line can gather)."""
-    counts = np.bincount(where, minlength=int(where.max()) + 2)
-    near = counts.copy()
-    near[1:] += counts[:-1]
-    near[:-1] += counts[1:]
+def _at(band: NDArray[np.float32], index: NDArray[np.intp]) -> NDArray[np.float32]:
+    """(..., frames): each frame's level at its bin of index (..., frames), from band (..., frames, bins)."""
+    if band.ndim == 2:  # the engine's one window
+        return np.asarray(band[np.arange(band.shape[0]), index], dtype=np.float32)
+    return np.take_along_axis(band, index[..., None], axis=-1)[..., 0]
+
+
+def _may_hold_steady(
+    band: NDArray[np.float32], where: NDArray[np.intp], candidates: NDArray[np.intp], tuning: Tuning
+) -> bool:
+    """Whether a split line could be still at any of the candidate grid bins, in the engine's one window.
+
+    Its frames are among those whose strongest bin is it or a neighbour, under the top of the scale there; their
+    levels spread by at most line_level_std_db over at least line_min_frames of them only where some that many,
+    adjacent in sorted order, do (the least spread of k among n values is that of k adjacent in order, and at most
+    theirs all). Most windows a walker holds two bins in fail it: their gait moves the level by several dB.
+    """
+    k = tuning.line_min_frames
+    for b in candidates:
+        levels = band[np.abs(where - b) <= 1, int(np.searchsorted(LINE_BINS, b))].astype(np.float64)
+        levels = np.sort(levels[levels < CLIPPED_DB])
+        if len(levels) < k:
+            continue
+        sums = np.concatenate(([0.0], np.cumsum(levels)))
+        squares = np.concatenate(([0.0], np.cumsum(levels * levels)))
+        mean = (sums[k:] - sums[:-k]) / k
+        spread = (squares[k:] - squares[:-k]) / k - mean * mean
+        if spread.min() <= (tuning.line_level_std_db + 1e-3) ** 2:  # a hair over: summed in another order
+            return True
+    return False
+
+
+def _split_counts(where: NDArray[np.intp], top_db: NDArray[np.float32], tie_db: float) -> NDArray[np.intp]:
+    """For each grid bin, in how many frames a split line there could hold (what _line's ties can gather).
+
+    where: each frame's strongest grid bin, top_db its level. Under the top of the scale that bin's own frames; a
+    neighbour's where that is at least tie_db strong (a tie's level there is under the frame's strongest).
+    """
+    size = int(where.max()) + 2
+    near = np.bincount(where[top_db < CLIPPED_DB], minlength=size)
+    beside = np.bincount(where[top_db >= tie_db], minlength=size)
+    near[1:] += beside[:-1]
+    near[:-1] += beside[1:]
     return near
 
 
@@ -202,7 +242,8 @@ class Lines:
 def find_lines(windows: NDArray[np.floating], tuning: Tuning = TUNING, known_bin: NDArray[np.intp] | int = -1) -> Lines:
     """windows: (..., frames, GRID_BINS) of the classifier's scaled input → each one's still line and its own bins.
 
-    Still: the walking band's strongest bin, or the slow bins' (at least
+    Still: the walking band's strongest bin (or either of two neighbours, at
+    least tuning.split_line_db strong), or the slow bins' (at least
     tuning.weak_line_db strong), is one and the same in at least
     tuning.line_min_frames of the window's frames (a click or a curtain's sway
     may take the others), and its level over those frames spreads by at most
@@ -227,43 +268,84 @@ def lines_in(
     walking_peak: NDArray[np.intp],
     tuning: Tuning = TUNING,
     known_bin: NDArray[np.intp] | int = -1,
+    slow_peak: NDArray[np.intp] | None = None,
+    slow_top_db: NDArray[np.float32] | None = None,
 ) -> Lines:
     """find_lines from the windows of the classifier's scaled input, their walking band in dB and its strongest bin.
 
-    With slow lines off (as shipped), the line band (walking.LINE_BINS, in dB) is made only where a line may
-    be: the engine's one window, forty times a second, mostly holds none (walking.WalkingWindow keeps the
-    walking band and its peaks). newest_db is a copy: the engine's window slides in place.
+    slow_peak and slow_top_db: each frame's strongest slow bin, as a place among walking.LINE_BINS, and its level
+    (walking.WalkingWindow keeps both; None: made here from the windows). The line band (walking.LINE_BINS, in dB)
+    is made only where a line may be: the engine's one window, forty times a second, mostly holds none. newest_db
+    is a copy: the engine's window slides in place.
     """
     still = np.zeros(rows.shape[:-2], dtype=bool)
     strong = tuning.weak_line_db
-    if walking_peak.ndim == 1 and math.isinf(strong) and np.bincount(walking_peak).max() < tuning.line_min_frames:
-        # The engine's one window, no bin the strongest in enough frames, slow lines off: no line (most frames).
-        return Lines(still, np.zeros(walking.shape[-1], dtype=bool), walking[-1].copy(), _NO_LINE)
     band: NDArray[np.float32] | None = None
+    # A line split over two walking bins counts only from split_line_db over the floor, a slow line only from
+    # weak_line_db: where no frame reaches that, they change nothing and are not looked for (a tie needs a frame's
+    # strongest bin that strong; a slow line's mean over at least line_min_frames frames needs the mean of the
+    # strongest slow levels over that many).
+    ties_db = slow_db = math.inf
+    if math.isfinite(tuning.split_line_db) and walking.max() >= tuning.split_line_db:
+        ties_db = tuning.split_line_db
+    if math.isfinite(strong):
+        if slow_peak is None or slow_top_db is None:
+            band = line_db(rows)
+            slow_peak = SLOW_IN_LINE[band[..., SLOW_IN_LINE].argmax(axis=-1)]
+            slow_top_db = np.take_along_axis(band, slow_peak[..., None], axis=-1)[..., 0]
+        if slow_top_db.max() >= strong - 1e-3:  # a hair under: summed below in another order than _line's mean
+            m = min(tuning.line_min_frames, slow_top_db.shape[-1])
+            if (np.sort(slow_top_db.astype(np.float64), axis=-1)[..., -m:].mean(axis=-1) >= strong - 1e-3).any():
+                slow_db = strong
+    if (
+        walking_peak.ndim == 1
+        and math.isinf(ties_db)
+        and math.isinf(slow_db)
+        and np.bincount(walking_peak).max() < tuning.line_min_frames
+    ):
+        # The engine's one window, no bin the strongest in enough frames, nothing as strong as a slow line or a
+        # tie must be: no line (most frames).
+        return Lines(still, np.zeros(walking.shape[-1], dtype=bool), walking[-1].copy(), _NO_LINE)
     own: NDArray[np.bool_] | None = None
     line_bin = np.full(still.shape, -1, dtype=np.intp)
-    for slow, min_db, clipped_too in ((False, 0.0, True), (True, strong, False)):
+    for slow, min_db, tie_db, clipped_too in ((False, 0.0, ties_db, True), (True, slow_db, slow_db, False)):
         if math.isinf(min_db):
-            continue  # slow lines off (Tuning.weak_line_db)
-        if slow:
-            band = line_db(rows) if band is None else band
-            peak = SLOW_IN_LINE[band[..., SLOW_IN_LINE].argmax(axis=-1)]
-        else:
-            peak = WALKING_IN_LINE[walking_peak]
-        if peak.ndim == 1 and math.isfinite(strong) and _near_counts(LINE_BINS[peak]).max() < tuning.line_min_frames:
-            # The engine's one window, and no bin the strongest or next to it in enough frames: no line (with
-            # slow lines off, the early return above has already asked this of the walking band).
-            continue
+            continue  # slow lines off (Tuning.weak_line_db), or none as strong
+        peak = slow_peak if slow else WALKING_IN_LINE[walking_peak]
+        assert peak is not None  # made above wherever slow_db is finite
+        single = tied_too = True
+        if peak.ndim == 1:
+            # The engine's one window: a line on one bin needs it the strongest in enough frames, a split line
+            # as many where it is the strongest under the top of the scale or a neighbour tie_db strong is
+            # (most frames have neither).
+            where = LINE_BINS[peak]
+            single = bool(np.bincount(where).max() >= tuning.line_min_frames)
+            tied_too = False
+            if math.isfinite(tie_db):
+                top = slow_top_db if slow else walking[np.arange(len(walking_peak)), walking_peak]
+                assert top is not None
+                counts = _split_counts(where, top, tie_db)
+                if counts.max() >= tuning.line_min_frames:
+                    band = line_db(rows) if band is None else band
+                    candidates = np.intersect1d(np.flatnonzero(counts >= tuning.line_min_frames), where)
+                    tied_too = _may_hold_steady(band, where, candidates, tuning)
+            if not (single or tied_too):
+                continue
         band = line_db(rows) if band is None else band
         args = (band, peak, tuning.line_level_std_db, tuning.line_min_frames, tuning.line_outlier_db, min_db)
         # One bin alone first; where that finds no line, a tone between two: ties count towards another modal
         # bin only if they make a line of it, never at the cost of one the single bin makes.
-        found, modal, held = _line(*args, math.inf, clipped_too)
-        if math.isfinite(strong) and not found.all():
-            tied, tied_modal, tied_held = _line(*args, strong, clipped_too)
-            modal = np.where(found, modal, tied_modal)
-            held = np.where(found[..., None], held, tied_held)
-            found = found | tied
+        # A split line only under the top of the scale (CLIPPED_DB): a walker clipping two bins flat, one frame
+        # dipping just under it beside, held a bin for nine frames in a training-stream walk-in.
+        if single:
+            found, modal, held = _line(*args, math.inf, clipped_too)
+            if math.isfinite(tie_db) and tied_too and not found.all():
+                tied, tied_modal, tied_held = _line(*args, tie_db, False)
+                modal = np.where(found, modal, tied_modal)
+                held = np.where(found[..., None], held, tied_held)
+                found = found | tied
+        else:
+            found, modal, held = _line(*args, tie_db, False)
         if found.any():  # the common case is no tone in the room
             line_own = _own(band, modal, held, tuning, known_bin) & found[..., None]
             own = line_own if own is None else own | line_own

@@ -351,7 +351,15 @@ class Engine:
             if not np.all(np.isfinite(probs)):
                 return self._drop_network("the motion model gave non-finite probabilities", frame)
         walking = self.walking
-        lines = lines_in(stack, walking.db, walking.peaks, tuning, self.line_memory.known_bin())
+        lines = lines_in(
+            stack,
+            walking.db,
+            walking.peaks,
+            tuning,
+            self.line_memory.known_bin(),
+            walking.slow_peaks,
+            walking.slow_top_db,
+        )
         lines = self.line_memory.update(lines, int(WALKING_IN_LINE[walking.peaks[-1]]))
         beside = float(beside_db(lines)) if lines.still else math.nan  # NaN: no still line (most frames)
         # Symmetry stops a room opening, impossible in a ruled-out frame, and marks a frame machine-like

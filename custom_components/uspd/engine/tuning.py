@@ -121,11 +121,15 @@ class Tuning:
     comb_teeth: int = 0
     """Up to this multiple of a line's offset, bins steady to that multiple of steady_std_db are its (0, 1: none);
     `scripts/lab tune_detector --comb`."""
-    # Off: with every other rule as shipped, at 25 or 30 dB it shuts 2 of the training streams' 6 opened rooms but
-    # leaves one more walk-in beside a distractor unopened (lab/results/tune_detector.txt, the second --tones table),
-    # and its cost per frame is unmeasured; on the shifted suite it shut 3 of 13 rooms (lab/README.md).
+    # Off: on the training streams neither 30 nor 25 dB changes anything (`scripts/lab tune_detector --split
+    # --wide-hours 12`, lab/results/tune_detector.txt), and it costs CPU on every frame a slow bin is that strong.
     weak_line_db: float = math.inf
-    """Least level of a slow line or one split over two bins (lines.py); `scripts/lab tune_detector --tones`."""
+    """Least level of a line in the slow bins (lines.py); `scripts/lab tune_detector --split`."""
+    # Off: at 30 or 25 dB it shuts 2 of the training streams' 6 opened rooms and costs no walk or walk-in (the --split
+    # table in lab/results/tune_detector.txt), but on the shifted suite it changes nothing, and it costs CPU where
+    # someone walks, which #26 asks not to grow (`python -m lab.bench --against split_line_db=30`, lab/README.md).
+    split_line_db: float = math.inf
+    """Least level of a line split over two walking bins (lines.py); `scripts/lab tune_detector --split`."""
     # Each bin no higher than the one nearer the line, as a window's leakage falls. The training streams hold no
     # tone whose skirt matters (lab/results/tune_detector.txt, --tones: the same figures with it and without).
     line_skirt_db: float | None = 0.0

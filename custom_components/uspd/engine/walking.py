@@ -29,6 +29,7 @@ LINE_BINS = np.array([b for b in range(int(WALKING_BINS.min()), int(WALKING_BINS
 # The walking bins' places among the line bins, and the slow bins' (the rest).
 WALKING_IN_LINE = np.searchsorted(LINE_BINS, WALKING_BINS)
 SLOW_IN_LINE = np.setdiff1d(np.arange(len(LINE_BINS)), WALKING_IN_LINE)
+_SLOW_BINS = LINE_BINS[SLOW_IN_LINE]
 
 
 def walking_db(windows: NDArray[np.floating]) -> NDArray[np.float32]:
@@ -65,12 +66,17 @@ def _power(band: NDArray[np.floating]) -> NDArray[np.float64]:
 
 
 class WalkingWindow:
-    """Streaming: push each frame's scaled grid row (newest last); db, power and peaks cover the window."""
+    """Streaming: push each frame's scaled grid row (newest last); db, power and peaks cover the window.
+
+    And of the slow bins (lines.py): each frame's strongest, as a place among LINE_BINS, and its level in dB.
+    """
 
     def __init__(self) -> None:
         self.db = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float32)
         self.power = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float64)
         self.peaks = np.zeros(CONTEXT_FRAMES, dtype=np.intp)
+        self.slow_peaks = np.zeros(CONTEXT_FRAMES, dtype=np.intp)
+        self.slow_top_db = np.zeros(CONTEXT_FRAMES, dtype=np.float32)
         self.reset()
 
     def reset(self) -> None:
@@ -78,12 +84,18 @@ class WalkingWindow:
         self.db[:] = 0.0
         self.power[:] = 1.0
         self.peaks[:] = 0
+        self.slow_peaks[:] = SLOW_IN_LINE[0]
+        self.slow_top_db[:] = 0.0
 
     def push(self, row: NDArray[np.float32]) -> None:
         """Add the newest frame's row of the classifier's scaled input."""
-        for kept in (self.db, self.power, self.peaks):
+        for kept in (self.db, self.power, self.peaks, self.slow_peaks, self.slow_top_db):
             kept[:-1] = kept[1:]
         band = row[WALKING_BINS]  # indexed once for both
         self.db[-1] = _db(band)
         self.power[-1] = _power(band)
         self.peaks[-1] = self.db[-1].argmax()
+        slow = _db(row[_SLOW_BINS])  # as line_db makes them: the same values, the same strongest
+        strongest = int(slow.argmax())
+        self.slow_peaks[-1] = SLOW_IN_LINE[strongest]
+        self.slow_top_db[-1] = slow[strongest]
