@@ -136,6 +136,13 @@ def test_a_tone_between_two_bins_is_a_line_and_a_weak_echo_so_split_is_not() -> 
         assert not find_lines(split, WEAK_30).still
 
 
+def test_a_line_on_one_bin_that_clipped_frames_unsteady_is_no_split_line() -> None:
+    # Without a frame tied on a neighbour it is no split line, though the split rule judges only unclipped frames.
+    one = _spectrum({_bin(1.2): [46.5] * 9 + [50.0] * 3})
+    assert not find_lines(one, dataclasses.replace(TUNING, split_line_db=math.inf)).still
+    assert not find_lines(one, SPLIT_30).still
+
+
 def test_a_walker_clipping_two_bins_is_no_split_line() -> None:
     # A training-stream walk-in: two bins clipped flat, the one beside dipping just under the top for a frame.
     a = _bin(1.2)

@@ -17,7 +17,14 @@ from custom_components.uspd.engine.lines import find_lines, lines_in
 from custom_components.uspd.engine.rates import plan_baseband
 from custom_components.uspd.engine.tflite_numpy import NumpyModel
 from custom_components.uspd.engine.tuning import TUNING, Tuning
-from custom_components.uspd.engine.walking import LINE_BINS, WalkingWindow, walking_db, walking_power
+from custom_components.uspd.engine.walking import (
+    LINE_BINS,
+    SLOW_IN_LINE,
+    WalkingWindow,
+    line_db,
+    walking_db,
+    walking_power,
+)
 
 SHAPE = (1, CONTEXT_FRAMES, GRID_BINS, 1)
 
@@ -86,7 +93,8 @@ def test_one_window_finds_the_lines_a_batch_of_windows_finds() -> None:
     tone = int(np.argmin(np.abs(GRID_SPEEDS_MPS - 1.5)))
     windows[::2, rng.integers(0, CONTEXT_FRAMES, 7), tone] = 1.5  # a tone in some frames of every other window
     windows[::4, :, tone] = 1.5 + rng.normal(0, 0.01, (10, CONTEXT_FRAMES))  # and held in every fourth
-    windows[1::4, :, tone + 1] = windows[1::4, :, tone] = 1.5  # between two bins: noise picks the peak
+    # Between two bins: noise picks the peak.
+    windows[1::4, :, tone + 1] = windows[1::4, :, tone] = 1.5 + rng.normal(0, 0.01, (10, CONTEXT_FRAMES))
     # As shipped, with slow lines and tones split over two bins (tune_detector --tones) on, and with a comb's teeth.
     for tuning in (
         TUNING,
@@ -129,8 +137,13 @@ def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
         assert np.array_equal(window.db, walking_db(stack))
         assert np.array_equal(window.power, walking_power(stack))
         assert np.array_equal(window.peaks, np.argmax(walking_db(stack), axis=-1))
+        slow = line_db(stack)[:, SLOW_IN_LINE]
+        assert np.array_equal(window.slow_peaks, SLOW_IN_LINE[slow.argmax(axis=-1)])
+        assert np.array_equal(window.slow_top_db, slow.max(axis=-1))
     window.reset()
     assert np.array_equal(window.power, walking_power(np.zeros_like(stack)))
+    assert np.array_equal(window.slow_top_db, np.zeros(CONTEXT_FRAMES))
+    assert np.isin(window.slow_peaks, SLOW_IN_LINE).all()
 
 
 @pytest.mark.parametrize(
@@ -164,7 +177,7 @@ def test_the_engine_finds_from_its_walking_window_the_lines_the_whole_window_giv
         if k >= 55:
             stack[-1, slow] = 1.5  # then one in the slow bins
         window.push(stack[-1])
-        want = find_lines(stack, tuning)
+        want = find_lines(stack[None], tuning).take(0)  # the lab's batch path, no shortcut of the engine's
         # As the pipeline asks (the slow bins' strongest kept frame by frame too), and from the stack alone.
         for got in (
             lines_in(stack, window.db, window.peaks, tuning, -1, window.slow_peaks, window.slow_top_db),

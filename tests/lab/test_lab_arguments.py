@@ -115,6 +115,7 @@ def test_training_refuses_a_window_the_engine_would_refuse_and_an_average_that_i
         ("weak_line_db=loud", "weak_line_db takes a number, not 'loud'"),
         ("weak_line_db=nan", "weak_line_db takes a number, not NaN"),
         ("music_reference=1", "music_reference is true or false, not '1'"),
+        ("weak_line_db=None", "weak_line_db takes no None"),
     ],
 )
 def test_the_bench_refuses_a_tuning_change_it_cannot_make_before_rendering(

@@ -156,6 +156,20 @@ def _line(
     return still, modal[..., 0], on
 
 
+def _split_line(
+    args: tuple[NDArray[np.float32], NDArray[np.intp], float, int, float | None, float],
+    tie_db: float,
+    peak: NDArray[np.intp],
+) -> tuple[NDArray[np.bool_], NDArray[np.intp], NDArray[np.bool_]]:
+    """_line's answer for a tone split over two bins: a line only where a frame it holds tied on the neighbour.
+
+    Judged under the top of the scale alone; without a tie it is a line on one bin, which clipped frames kept the
+    single bin's pass from finding, and no split line.
+    """
+    still, modal, held = _line(*args, tie_db, False)
+    return still & (held & (peak != modal[..., None])).any(axis=-1), modal, held
+
+
 def _at(band: NDArray[np.float32], index: NDArray[np.intp]) -> NDArray[np.float32]:
     """(..., frames): each frame's level at its bin of index (..., frames), from band (..., frames, bins)."""
     if band.ndim == 2:  # the engine's one window
@@ -292,7 +306,7 @@ def lines_in(
         if slow_peak is None or slow_top_db is None:
             band = line_db(rows)
             slow_peak = SLOW_IN_LINE[band[..., SLOW_IN_LINE].argmax(axis=-1)]
-            slow_top_db = np.take_along_axis(band, slow_peak[..., None], axis=-1)[..., 0]
+            slow_top_db = _at(band, slow_peak)
         if slow_top_db.max() >= strong - 1e-3:  # a hair under: summed below in another order than _line's mean
             m = min(tuning.line_min_frames, slow_top_db.shape[-1])
             if (np.sort(slow_top_db.astype(np.float64), axis=-1)[..., -m:].mean(axis=-1) >= strong - 1e-3).any():
@@ -322,7 +336,7 @@ def lines_in(
             single = bool(np.bincount(where).max() >= tuning.line_min_frames)
             tied_too = False
             if math.isfinite(tie_db):
-                top = slow_top_db if slow else walking[np.arange(len(walking_peak)), walking_peak]
+                top = slow_top_db if slow else _at(walking, walking_peak)
                 assert top is not None
                 counts = _split_counts(where, top, tie_db)
                 if counts.max() >= tuning.line_min_frames:
@@ -340,12 +354,12 @@ def lines_in(
         if single:
             found, modal, held = _line(*args, math.inf, clipped_too)
             if math.isfinite(tie_db) and tied_too and not found.all():
-                tied, tied_modal, tied_held = _line(*args, tie_db, False)
+                tied, tied_modal, tied_held = _split_line(args, tie_db, peak)
                 modal = np.where(found, modal, tied_modal)
                 held = np.where(found[..., None], held, tied_held)
                 found = found | tied
         else:
-            found, modal, held = _line(*args, tie_db, False)
+            found, modal, held = _split_line(args, tie_db, peak)
         if found.any():  # the common case is no tone in the room
             line_own = _own(band, modal, held, tuning, known_bin) & found[..., None]
             own = line_own if own is None else own | line_own

@@ -121,13 +121,15 @@ class Tuning:
     comb_teeth: int = 0
     """Up to this multiple of a line's offset, bins steady to that multiple of steady_std_db are its (0, 1: none);
     `scripts/lab tune_detector --comb`."""
-    # Off: on the training streams neither 30 nor 25 dB changes anything (`scripts/lab tune_detector --split
-    # --wide-hours 12`, lab/results/tune_detector.txt), and it costs CPU on every frame a slow bin is that strong.
+    # Off: on the training streams 30 dB changes nothing (`scripts/lab tune_detector --split --wide-hours 12`,
+    # lab/results/tune_detector.txt; they hold no tone that near the carrier), so they cannot choose it; what it did
+    # on the shifted suite, which tunes nothing, is in lab/README.md.
     weak_line_db: float = math.inf
     """Least level of a line in the slow bins (lines.py); `scripts/lab tune_detector --split`."""
     # Off: at 30 or 25 dB it shuts 2 of the training streams' 6 opened rooms and costs no walk or walk-in (the --split
     # table in lab/results/tune_detector.txt), but on the shifted suite it changes nothing, and it costs CPU where
-    # someone walks, which #26 asks not to grow (`python -m lab.bench --against split_line_db=30`, lab/README.md).
+    # someone walks, which #26 asks not to grow (`scripts/env python -m lab.bench --repeat 7 --against
+    # split_line_db=30`, lab/README.md).
     split_line_db: float = math.inf
     """Least level of a line split over two walking bins (lines.py); `scripts/lab tune_detector --split`."""
     # Each bin no higher than the one nearer the line, as a window's leakage falls. The training streams hold no
