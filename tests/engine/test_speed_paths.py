@@ -144,6 +144,12 @@ def test_the_walking_window_holds_what_the_whole_window_gives() -> None:
     assert np.array_equal(window.power, walking_power(np.zeros_like(stack)))
     assert np.array_equal(window.slow_top_db, np.zeros(CONTEXT_FRAMES))
     assert np.isin(window.slow_peaks, SLOW_IN_LINE).all()
+    # Without slow lines (as shipped) the walking band is kept just the same and the slow bins not at all.
+    plain = WalkingWindow(slow=False)
+    for row in stack:
+        plain.push(row)
+    assert np.array_equal(plain.db, walking_db(stack))
+    assert np.array_equal(plain.slow_top_db, np.zeros(CONTEXT_FRAMES))
 
 
 @pytest.mark.parametrize(

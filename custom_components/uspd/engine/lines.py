@@ -157,9 +157,7 @@ def _line(
 
 
 def _split_line(
-    args: tuple[NDArray[np.float32], NDArray[np.intp], float, int, float | None, float],
-    tie_db: float,
-    peak: NDArray[np.intp],
+    args: tuple[NDArray[np.float32], NDArray[np.intp], float, int, float | None, float], tie_db: float
 ) -> tuple[NDArray[np.bool_], NDArray[np.intp], NDArray[np.bool_]]:
     """_line's answer for a tone split over two bins: a line only where a frame it holds tied on the neighbour.
 
@@ -167,6 +165,7 @@ def _split_line(
     single bin's pass from finding, and no split line.
     """
     still, modal, held = _line(*args, tie_db, False)
+    peak = args[1]
     return still & (held & (peak != modal[..., None])).any(axis=-1), modal, held
 
 
@@ -354,12 +353,12 @@ def lines_in(
         if single:
             found, modal, held = _line(*args, math.inf, clipped_too)
             if math.isfinite(tie_db) and tied_too and not found.all():
-                tied, tied_modal, tied_held = _split_line(args, tie_db, peak)
+                tied, tied_modal, tied_held = _split_line(args, tie_db)
                 modal = np.where(found, modal, tied_modal)
                 held = np.where(found[..., None], held, tied_held)
                 found = found | tied
         else:
-            found, modal, held = _split_line(args, tie_db, peak)
+            found, modal, held = _split_line(args, tie_db)
         if found.any():  # the common case is no tone in the room
             line_own = _own(band, modal, held, tuning, known_bin) & found[..., None]
             own = line_own if own is None else own | line_own

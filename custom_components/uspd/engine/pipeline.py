@@ -145,7 +145,7 @@ class Engine:
         self.bands = BandEvidence(self.speeds_mps, config.tuning)
         self.classifier = classifier
         self.features = FeatureStack(self.speeds_mps, CONTEXT_FRAMES if classifier is None else classifier.frames)
-        self.walking = WalkingWindow()
+        self.walking = WalkingWindow(slow=math.isfinite(config.tuning.weak_line_db))
         self.line_memory = LineMemory(config.tuning)
         self.direction = DirectionHistory(config.tuning.one_way_frames)
         self.recent_motion = RecentMotionEnergy(config.tuning.motion_cap_frames)
@@ -357,8 +357,8 @@ class Engine:
             walking.peaks,
             tuning,
             self.line_memory.known_bin(),
-            walking.slow_peaks,
-            walking.slow_top_db,
+            walking.slow_peaks if walking.slow else None,
+            walking.slow_top_db if walking.slow else None,
         )
         lines = self.line_memory.update(lines, int(WALKING_IN_LINE[walking.peaks[-1]]))
         beside = float(beside_db(lines)) if lines.still else math.nan  # NaN: no still line (most frames)

@@ -68,10 +68,12 @@ def _power(band: NDArray[np.floating]) -> NDArray[np.float64]:
 class WalkingWindow:
     """Streaming: push each frame's scaled grid row (newest last); db, power and peaks cover the window.
 
-    And of the slow bins (lines.py): each frame's strongest, as a place among LINE_BINS, and its level in dB.
+    With slow (lines.py's slow lines on, Tuning.weak_line_db), of the slow bins too: each frame's strongest, as a
+    place among LINE_BINS, and its level in dB; without, they stay as reset, and no frame pays for them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, slow: bool = True) -> None:
+        self.slow = slow
         self.db = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float32)
         self.power = np.zeros((CONTEXT_FRAMES, len(WALKING_BINS)), dtype=np.float64)
         self.peaks = np.zeros(CONTEXT_FRAMES, dtype=np.intp)
@@ -89,12 +91,16 @@ class WalkingWindow:
 
     def push(self, row: NDArray[np.float32]) -> None:
         """Add the newest frame's row of the classifier's scaled input."""
-        for kept in (self.db, self.power, self.peaks, self.slow_peaks, self.slow_top_db):
+        for kept in (self.db, self.power, self.peaks):
             kept[:-1] = kept[1:]
         band = row[WALKING_BINS]  # indexed once for both
         self.db[-1] = _db(band)
         self.power[-1] = _power(band)
         self.peaks[-1] = self.db[-1].argmax()
+        if not self.slow:
+            return
+        self.slow_peaks[:-1] = self.slow_peaks[1:]
+        self.slow_top_db[:-1] = self.slow_top_db[1:]
         slow = _db(row[_SLOW_BINS])  # as line_db makes them: the same values, the same strongest
         strongest = int(slow.argmax())
         self.slow_peaks[-1] = SLOW_IN_LINE[strongest]
