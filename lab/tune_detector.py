@@ -163,9 +163,12 @@ from multiprocessing import get_context
 import numpy as np
 
 import lab  # noqa: F401
+from custom_components.uspd.base.acoustics import speed_of_sound_mps
+from custom_components.uspd.engine.bands import MAJOR_BAND_MPS
 from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
 from custom_components.uspd.engine.tuning import TUNING
+from custom_components.uspd.sim.scene import Interferer
 
 from .dataset import Job, SceneFrames, build
 from .eval import (
@@ -296,6 +299,20 @@ def tuning_sets(hours: float, wide_hours: float) -> dict[str, list[Job]]:
     """The streams by name, as lab.why_opened and lab.why_missed read them with --suite tuning."""
     stream, home, distracted = tuning_jobs(hours)
     return {"stream": stream, "home": home, "distracted": distracted, "widened": wide_mining_jobs(0, wide_hours)}
+
+
+def slow_tones(jobs: list[Job]) -> list[float]:
+    """The level (dBFS) of each tone in these scenes under the walking band's Doppler (where weak_line_db looks)."""
+    out = []
+    for job in jobs:
+        d = draw(*job)
+        c = speed_of_sound_mps(d.scene.room.temperature_c)
+        out += [
+            s.level_dbfs
+            for s in d.scene.sources
+            if isinstance(s, Interferer) and abs(s.freq_hz - d.carrier_hz) * c / (2 * d.carrier_hz) < MAJOR_BAND_MPS[0]
+        ]
+    return out
 
 
 def add_tuning_arguments(parser: argparse.ArgumentParser) -> None:
@@ -545,6 +562,10 @@ def main() -> None:
         ]
     elif args.split:
         settings = [dataclasses.replace(now, weak_line_db=w, split_line_db=sp) for w, sp in SPLIT_CHOICES_DB]
+        for name, named in (("curtains and tones", home), ("the widened stream", wide)):
+            levels = slow_tones(named)
+            loudest = f" (the loudest {max(levels):.0f} dBFS)" if levels else ""
+            print(f"{len(levels)} tones under the walking band's Doppler among {name}{loudest}")
     elif args.fast:
         settings = [
             dataclasses.replace(now, fast_frames=n, fast_logit=m, fast_one_way=share) for n, m, share in FAST_CHOICES

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from custom_components.uspd.engine import lines
 from custom_components.uspd.engine.classifier import MODEL_PATH
 from custom_components.uspd.engine.clutter import CHUNK, ClutterFilter
 from custom_components.uspd.engine.demodulate import Demodulator, FirDecimator
@@ -227,3 +228,17 @@ def test_clutter_removal_in_closed_form_tracks_the_sample_by_sample_filter(rate:
         if n:
             worst = max(worst, float(np.abs(clutter.static - want).max()))
     assert worst < 1e-13 * 1e5  # to the static phasor's last digits: the moving part (unit noise) is untouched
+
+
+def test_a_split_line_is_looked_for_only_at_a_frame_peak_with_a_tie_beside() -> None:
+    """The engine's shortcut: a split line's bin is some frame's strongest, with frames beside it strong enough."""
+    where = np.array([40] + [41] * 11)
+    on_bin = np.bincount(where)
+    loud, quiet = np.full(12, 35.0, np.float32), np.full(12, 25.0, np.float32)
+    # 40 holds one frame and gathers the eleven beside; 41 its own and the one beside; 42 is no frame's strongest.
+    assert lines._split_candidates(where, on_bin, loud, 30.0, 9).tolist() == [40, 41]  # noqa: SLF001
+    # Beside frames under the tie level tie on nothing: 41 alone holds its own eleven, and no tie.
+    assert lines._split_candidates(where, on_bin, quiet, 30.0, 9).tolist() == []  # noqa: SLF001
+    # At the top of the scale a frame's own bin is not steady: its frames count only as ties beside.
+    clipped = np.where(where == 41, np.float32(lines.CLIPPED_DB), loud)
+    assert lines._split_candidates(where, on_bin, clipped, 30.0, 9).tolist() == [40]  # noqa: SLF001

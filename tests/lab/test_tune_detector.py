@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from custom_components.uspd.sim.scene import Impulses, Interferer, Room, Scene
 from lab import eval as lab_eval
 from lab import tune_detector
 from lab.dataset import SceneFrames
+from lab.scenes import Draw
 
 
 def _frames(occupied_from_s: float | None, walks: tuple[float, float] | None) -> SceneFrames:
@@ -41,3 +44,12 @@ def test_a_walk_in_is_missed_only_if_the_room_never_opens_from_its_first_walking
     early = np.zeros(len(s.t), dtype=bool)
     early[:40] = True
     assert tune_detector._missed_walk_in(s, lab_eval.Run(motion, early))  # noqa: SLF001
+
+
+def test_slow_tones_counts_the_tones_under_the_walking_band(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--split prints how many tones the streams hold where slow lines are looked for: under 0.4 m/s of Doppler."""
+    # At 20 kHz and 20 °C (343.4 m/s) 0.4 m/s of Doppler is 46.6 Hz off the carrier.
+    tones = (Interferer(20010.0, -60.0), Interferer(19960.0, -50.0), Interferer(20050.0, -40.0))
+    scene = Scene("s", 10.0, sources=(*tones, Impulses(0.0, 10.0)), room=Room(temperature_c=20.0))
+    monkeypatch.setattr(tune_detector, "draw", lambda *job: Draw(scene, 20000.0, 0.3, "negative_home"))
+    assert tune_detector.slow_tones([(1, "negative_home", 10.0, None)] * 2) == [-60.0, -50.0] * 2

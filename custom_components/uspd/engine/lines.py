@@ -81,7 +81,7 @@ from numpy.typing import NDArray
 
 from .features import CONTEXT_FRAMES, DB_RANGE
 from .tuning import TUNING, Tuning
-from .walking import LINE_BINS, SLOW_IN_LINE, STILL_BIN, WALKING_BINS, WALKING_IN_LINE, line_db, walking_db
+from .walking import LINE_BINS, SLOW_IN_LINE, STILL_BIN, WALKING_BINS, WALKING_IN_LINE, bin_db, line_db, walking_db
 
 # A frame whose strongest bin is next to a line's, and beats the line's own by at most this, is still the line's:
 # a tone between two grid bins splits evenly, and noise picks the stronger frame by frame (a tone that opened a room
@@ -93,6 +93,8 @@ TIE_DB = 1.0
 CLIPPED_DB = DB_RANGE[1] - 0.5
 # The engine's one window without a line (most frames): its line_bin, shared, never written.
 _NO_LINE = np.asarray(-1, dtype=np.intp)
+# No grid bin, shared, never written.
+_NONE = np.zeros(0, dtype=np.intp)
 
 
 def _line(
@@ -177,21 +179,32 @@ def _at(band: NDArray[np.float32], index: NDArray[np.intp]) -> NDArray[np.float3
 
 
 def _may_hold_steady(
-    band: NDArray[np.float32], where: NDArray[np.intp], candidates: NDArray[np.intp], tuning: Tuning
+    rows: NDArray[np.floating],
+    where: NDArray[np.intp],
+    top_db: NDArray[np.float32],
+    candidates: NDArray[np.intp],
+    tie_db: float,
+    tuning: Tuning,
 ) -> bool:
     """Whether a split line could be still at any of the candidate grid bins, in the engine's one window.
 
-    Its frames are among those whose strongest bin is it or a neighbour, under the top of the scale there; their
-    levels spread by at most line_level_std_db over at least line_min_frames of them only where some that many,
-    adjacent in sorted order, do (the least spread of k among n values is that of k adjacent in order, and at most
-    theirs all). Most windows a walker holds two bins in fail it: their gait moves the level by several dB.
+    Its frames are those whose strongest bin is it, or a neighbour it ties with (within TIE_DB of that frame's
+    strongest, top_db, and at least tie_db strong), under the top of the scale there, and one of them must tie
+    (_split_line). Their levels spread by at most line_level_std_db over at least line_min_frames of them only where
+    some that many, adjacent in sorted order, do (the least spread of k among n values is that of k adjacent in
+    order, and at most theirs all). Most windows a walker holds two bins in fail it: their echo seldom ties on the
+    neighbour, and their gait moves the level by several dB.
     """
     k = tuning.line_min_frames
     for b in candidates:
-        levels = band[np.abs(where - b) <= 1, int(np.searchsorted(LINE_BINS, b))].astype(np.float64)
-        levels = np.sort(levels[levels < CLIPPED_DB])
+        levels = bin_db(rows, int(b))
+        beside = (np.abs(where - b) == 1) & (levels >= top_db - TIE_DB) & (levels >= tie_db)
+        if not beside.any():
+            continue  # no frame ties on a neighbour: no split line here
+        levels = levels[((where == b) | beside) & (levels < CLIPPED_DB)].astype(np.float64)
         if len(levels) < k:
             continue
+        levels = np.sort(levels)
         sums = np.concatenate(([0.0], np.cumsum(levels)))
         squares = np.concatenate(([0.0], np.cumsum(levels * levels)))
         mean = (sums[k:] - sums[:-k]) / k
@@ -201,18 +214,29 @@ def _may_hold_steady(
     return False
 
 
-def _split_counts(where: NDArray[np.intp], top_db: NDArray[np.float32], tie_db: float) -> NDArray[np.intp]:
-    """For each grid bin, in how many frames a split line there could hold (what _line's ties can gather).
+def _split_candidates(
+    where: NDArray[np.intp], on_bin: NDArray[np.intp], top_db: NDArray[np.float32], tie_db: float, frames: int
+) -> NDArray[np.intp]:
+    """The grid bins a split line could hold `frames` frames at (what _line's ties can gather), in one window.
 
-    where: each frame's strongest grid bin, top_db its level. Under the top of the scale that bin's own frames; a
-    neighbour's where that is at least tie_db strong (a tie's level there is under the frame's strongest).
+    where: each frame's strongest grid bin, top_db its level, on_bin their count per bin. Under the top of the
+    scale a bin's own frames count, and a neighbour's where that is at least tie_db strong (a tie's level there is
+    under the frame's strongest); at least one must be a neighbour's (a tie), and the line's bin some frame's
+    strongest (_line's modal bin).
     """
-    size = int(where.max()) + 2
+    size = len(on_bin) + 1
     near = np.bincount(where[top_db < CLIPPED_DB], minlength=size)
-    beside = np.bincount(where[top_db >= tie_db], minlength=size)
-    near[1:] += beside[:-1]
-    near[:-1] += beside[1:]
-    return near
+    tying = np.bincount(where[top_db >= tie_db], minlength=size)
+    beside = np.zeros(size, dtype=np.intp)
+    beside[1:] += tying[:-1]
+    beside[:-1] += tying[1:]
+    gathered = near + beside
+    if gathered.max() < frames:
+        return _NONE  # most windows
+    mask = (gathered >= frames) & (beside > 0)
+    mask[-1] = False  # past every frame's strongest bin
+    mask[:-1] &= on_bin > 0
+    return np.flatnonzero(mask)
 
 
 def _mean_std_where(
@@ -332,16 +356,14 @@ def lines_in(
             # as many where it is the strongest under the top of the scale or a neighbour tie_db strong is
             # (most frames have neither).
             where = LINE_BINS[peak]
-            single = bool(np.bincount(where).max() >= tuning.line_min_frames)
+            on_bin = np.bincount(where)
+            single = bool(on_bin.max() >= tuning.line_min_frames)
             tied_too = False
             if math.isfinite(tie_db):
                 top = slow_top_db if slow else _at(walking, walking_peak)
                 assert top is not None
-                counts = _split_counts(where, top, tie_db)
-                if counts.max() >= tuning.line_min_frames:
-                    band = line_db(rows) if band is None else band
-                    candidates = np.intersect1d(np.flatnonzero(counts >= tuning.line_min_frames), where)
-                    tied_too = _may_hold_steady(band, where, candidates, tuning)
+                candidates = _split_candidates(where, on_bin, top, tie_db, tuning.line_min_frames)
+                tied_too = len(candidates) > 0 and _may_hold_steady(rows, where, top, candidates, tie_db, tuning)
             if not (single or tied_too):
                 continue
         band = line_db(rows) if band is None else band

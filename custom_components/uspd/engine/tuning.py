@@ -122,8 +122,8 @@ class Tuning:
     """Up to this multiple of a line's offset, bins steady to that multiple of steady_std_db are its (0, 1: none);
     `scripts/lab tune_detector --comb`."""
     # Off: on the training streams 30 dB changes nothing (`scripts/lab tune_detector --split --wide-hours 12`,
-    # lab/results/tune_detector.txt; they hold no tone that near the carrier), so they cannot choose it; what it did
-    # on the shifted suite, which tunes nothing, is in lab/README.md.
+    # lab/results/tune_detector.txt; 58 tones there lie under the walking band's Doppler), so they cannot choose it;
+    # what it did on the shifted suite, which tunes nothing, is in lab/README.md.
     weak_line_db: float = math.inf
     """Least level of a line in the slow bins (lines.py); `scripts/lab tune_detector --split`."""
     # Off: at 30 or 25 dB it shuts 2 of the training streams' 6 opened rooms and costs no walk or walk-in (the --split

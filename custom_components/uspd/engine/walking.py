@@ -42,6 +42,11 @@ def line_db(windows: NDArray[np.floating]) -> NDArray[np.float32]:
     return _db(np.asarray(windows, dtype=np.float32)[..., LINE_BINS])
 
 
+def bin_db(windows: NDArray[np.floating], grid_bin: int) -> NDArray[np.float32]:
+    """(..., frames): one grid bin of windows of the classifier's scaled input, in dB (as line_db has it)."""
+    return _db(np.asarray(windows, dtype=np.float32)[..., grid_bin])
+
+
 def walking_power(windows: NDArray[np.floating]) -> NDArray[np.float64]:
     """(..., frames, walking bins): the same as linear power over the floor."""
     return _power(np.asarray(windows)[..., WALKING_BINS])
