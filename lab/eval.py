@@ -182,6 +182,8 @@ def run_detector(
     occupy_gate_top_bins: int = TUNING.occupy_gate_top_bins,
     occupy_gate_top_db: float = TUNING.occupy_gate_top_db,
     comb_teeth: int = TUNING.comb_teeth,
+    settle_minor_seconds: int = TUNING.settle_minor_seconds,
+    settle_breath_s: float = TUNING.settle_breath_s,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -223,6 +225,8 @@ def run_detector(
         occupy_gate_top_bins=occupy_gate_top_bins,
         occupy_gate_top_db=occupy_gate_top_db,
         comb_teeth=comb_teeth,
+        settle_minor_seconds=settle_minor_seconds,
+        settle_breath_s=settle_breath_s,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)

@@ -4,7 +4,7 @@
                               [--occupy | --lines | --symmetry | --line-frames | --steady | --symmetry-beside
                                | --line-outliers | --fast | --one-way | --tones | --known | --regate | --recent
                                | --recent-short | --resteady | --turn | --motion | --motion-frames | --motion-bar
-                               | --top | --comb | --split | --clear]
+                               | --top | --comb | --split | --settle | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -166,7 +166,8 @@ import lab  # noqa: F401
 from custom_components.uspd.base.acoustics import speed_of_sound_mps
 from custom_components.uspd.engine.bands import MAJOR_BAND_MPS
 from custom_components.uspd.engine.detector import DetectorConfig
-from custom_components.uspd.engine.features import CONTEXT_FRAMES
+from custom_components.uspd.engine.features import CONTEXT_FRAMES, GRID_STEP_MPS
+from custom_components.uspd.engine.pipeline import EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
 from custom_components.uspd.sim.scene import Interferer
 
@@ -233,6 +234,9 @@ TURN_CHOICES = ((12, math.inf), (12, 0.4), (12, 0.3), (12, 0.2), (12, 0.1), (8, 
 TOP_CHOICES = ((0, 12.0), (8, 9.0), (8, 10.5), (8, 12.0), (16, 7.5), (16, 9.0))
 # --comb: up to which multiple of a still line's offset the comb's teeth are its (0: none).
 COMB_CHOICES = (0, 2, 3, 4)
+# --settle: (seconds with minor motion, seconds of breathing) over the settle window that open a vacant room for
+# someone seated since sensing started (the settle rule, engine/detector.py).
+SETTLE_CHOICES = ((8, 2.0), (8, 3.0), (8, 4.0), (8, 6.0), (12, 2.0), (12, 4.0))
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,8 @@ class Setting:
     top_bins: int = TUNING.occupy_gate_top_bins
     top_db: float = TUNING.occupy_gate_top_db
     comb_teeth: int = TUNING.comb_teeth
+    settle_minor_seconds: int = TUNING.settle_minor_seconds
+    settle_breath_s: float = TUNING.settle_breath_s
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -302,15 +308,20 @@ def tuning_sets(hours: float, wide_hours: float) -> dict[str, list[Job]]:
 
 
 def slow_tones(jobs: list[Job]) -> list[float]:
-    """The level (dBFS) of each tone in these scenes under the walking band's Doppler (where weak_line_db looks)."""
+    """The level (dBFS) of each tone in these scenes that peaks in the slow bins (where weak_line_db looks).
+
+    Past the still bin's half-step and under the walking band's Doppler, as the lab's engine reads an offset from the
+    carrier (at its assumed speed of sound).
+    """
+    c = speed_of_sound_mps(EngineConfig.temperature_c)
     out = []
     for job in jobs:
         d = draw(*job)
-        c = speed_of_sound_mps(d.scene.room.temperature_c)
         out += [
             s.level_dbfs
             for s in d.scene.sources
-            if isinstance(s, Interferer) and abs(s.freq_hz - d.carrier_hz) * c / (2 * d.carrier_hz) < MAJOR_BAND_MPS[0]
+            if isinstance(s, Interferer)
+            and GRID_STEP_MPS / 2 <= abs(s.freq_hz - d.carrier_hz) * c / (2 * d.carrier_hz) < MAJOR_BAND_MPS[0]
         ]
     return out
 
@@ -474,6 +485,9 @@ def main() -> None:
     parser.add_argument(
         "--split", action="store_true", help="sweep how strong a slow line and a line split over two bins must be"
     )
+    parser.add_argument(
+        "--settle", action="store_true", help="sweep how much minor motion and breathing open a room without a walk"
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
@@ -492,6 +506,7 @@ def main() -> None:
             args.top,
             args.comb,
             args.split,
+            args.settle,
         )
     )
     wide = wide_mining_jobs(0, args.wide_hours) if widened else []
@@ -540,7 +555,9 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.comb:
+    if args.settle:
+        settings = [dataclasses.replace(now, settle_minor_seconds=n, settle_breath_s=b) for n, b in SETTLE_CHOICES]
+    elif args.comb:
         settings = [dataclasses.replace(now, comb_teeth=n) for n in COMB_CHOICES]
     elif args.top:
         settings = [dataclasses.replace(now, top_bins=n, top_db=db) for n, db in TOP_CHOICES]
@@ -564,8 +581,8 @@ def main() -> None:
         settings = [dataclasses.replace(now, weak_line_db=w, split_line_db=sp) for w, sp in SPLIT_CHOICES_DB]
         for name, named in (("curtains and tones", home), ("the widened stream", wide)):
             levels = slow_tones(named)
-            loudest = f" (the loudest {max(levels):.0f} dBFS)" if levels else ""
-            print(f"{len(levels)} tones under the walking band's Doppler among {name}{loudest}")
+            span = f" ({min(levels):.0f} to {max(levels):.0f} dBFS)" if levels else ""
+            print(f"{len(levels)} tones in the slow bins among {name}{span}")
     elif args.fast:
         settings = [
             dataclasses.replace(now, fast_frames=n, fast_logit=m, fast_one_way=share) for n, m, share in FAST_CHOICES
@@ -609,8 +626,8 @@ def main() -> None:
         ]
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
-    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn, --top, --comb and --split count the
-    # widened stream's empty rooms, and its walk-ins.
+    # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn, --top, --comb, --split and --settle
+    # count the widened stream's empty rooms, and its walk-ins.
     wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
     wide_entered = [
         i
@@ -627,6 +644,7 @@ def main() -> None:
         list(range(len(jobs) - len(distracted), len(jobs))),
         settings,
         wide_entered,
+        [i for i, s in enumerate(scenes) if seated_from_start(s) and (i < len(stream) or i >= len(jobs))],
     )
 
 
@@ -643,8 +661,12 @@ def sweep(
     distracted: list[int],
     settings: list[Setting],
     wide_entered: list[int] | None = None,
+    seated: list[int] | None = None,
 ) -> None:
-    """One line per setting, the settings spread over the cores (wide_entered: the widened stream's walk-ins)."""
+    """One line per setting, the settings spread over the cores.
+
+    wide_entered: the widened stream's walk-ins; seated: scenes with someone seated since they began, nobody walking.
+    """
     entered = [i for i in walked if walked_in(scenes[i])]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}
     _SWEEP.update(
@@ -656,6 +678,7 @@ def sweep(
         ranges=ranges,
         distracted=distracted,
         wide_entered=wide_entered or [],
+        seated=seated or [],
     )
     wide = " | the widened stream" if len(groups) > 2 else ""
     sets_named = f"fans, music, clicks, the wall | curtains, tones{wide}"
@@ -665,7 +688,8 @@ def sweep(
           "  outlier_db       fast  one_way  skirt  weak_line  split  known  recent    turn      top  comb"
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
-          + ("  widened walk-ins missed" if wide_entered else ""))  # fmt: skip
+          + ("  widened walk-ins missed" if wide_entered else "")
+          + ("  settle  seated from the start, occupied (median s)" if seated else ""))  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
@@ -680,7 +704,8 @@ def _sweep_line(setting: Setting) -> str:
     ranges: dict[int, np.ndarray] = _SWEEP["ranges"]  # type: ignore[assignment]
     distracted: list[int] = _SWEEP["distracted"]  # type: ignore[assignment]
     wide_entered: list[int] = _SWEEP["wide_entered"]  # type: ignore[assignment]
-    use = set(walked).union(*groups, distracted, wide_entered)
+    seated: list[int] = _SWEEP["seated"]  # type: ignore[assignment]
+    use = set(walked).union(*groups, distracted, wide_entered, seated)
     runs = {
         i: run_detector(
             scenes[i],
@@ -711,6 +736,8 @@ def _sweep_line(setting: Setting) -> str:
             occupy_gate_top_bins=setting.top_bins,
             occupy_gate_top_db=setting.top_db,
             comb_teeth=setting.comb_teeth,
+            settle_minor_seconds=setting.settle_minor_seconds,
+            settle_breath_s=setting.settle_breath_s,
         )
         for i in use
     }
@@ -763,7 +790,24 @@ def _sweep_line(setting: Setting) -> str:
             if wide_entered
             else ""
         )
+        + (
+            f"  {setting.settle_minor_seconds:>2}/{setting.settle_breath_s:<3g}  {_settled(scenes, runs, seated)}"
+            if seated
+            else ""
+        )
     )
+
+
+def seated_from_start(s: SceneFrames) -> bool:
+    """Someone seated since the scene began, and nobody walking in it: only the settle rule can open the room."""
+    return bool(s.occupied[0] and not (s.y == 2).any())
+
+
+def _settled(scenes: list[SceneFrames], runs: dict[int, Run], seated: list[int]) -> str:
+    """How many of these scenes the room opened in, of how many, and the median time it took."""
+    times = [float(scenes[i].t[np.flatnonzero(runs[i].occupied)[0]]) for i in seated if runs[i].occupied.any()]
+    median = f"{np.median(times):.1f}" if times else "-"
+    return f"{len(times):>9}/{len(seated)} ({median})"
 
 
 def walked_in(s: SceneFrames) -> bool:

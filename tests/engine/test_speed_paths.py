@@ -21,6 +21,7 @@ from custom_components.uspd.engine.tuning import TUNING, Tuning
 from custom_components.uspd.engine.walking import (
     LINE_BINS,
     SLOW_IN_LINE,
+    WALKING_BINS,
     WalkingWindow,
     line_db,
     walking_db,
@@ -204,6 +205,50 @@ def test_the_engine_finds_from_its_walking_window_the_lines_the_whole_window_giv
         assert split_stills > 5  # and the split one, where split lines are
 
 
+@pytest.mark.parametrize(
+    "tuning",
+    [
+        dataclasses.replace(TUNING, split_line_db=30.0, weak_line_db=20.0),
+        dataclasses.replace(TUNING, split_line_db=20.0, weak_line_db=30.0, line_min_frames=6, line_level_std_db=3.0),
+    ],
+)
+def test_the_engine_finds_the_split_lines_the_whole_window_gives_in_random_windows(tuning: Tuning) -> None:
+    """Its shortcuts set a window aside only where no split line can be, in seeded random windows.
+
+    Tones split over two walking or slow bins, their levels and shares wavering, frames dropping out or clipping,
+    beside stray peaks.
+    """
+    rng = np.random.default_rng(26)
+    pairs = [(b, b + 1) for b in WALKING_BINS if b + 1 in WALKING_BINS] + [(62, 63), (65, 66)]
+    found = 0
+    for _ in range(300):
+        stack = rng.uniform(0, rng.choice([0.3, 0.8]), (CONTEXT_FRAMES, GRID_BINS))
+        b, c = pairs[rng.integers(len(pairs))]
+        level, share, waver = rng.uniform(15, 53), rng.uniform(-1.5, 1.5), rng.choice([0.1, 0.8, 2.5])
+        for f in range(CONTEXT_FRAMES):
+            d, base = rng.normal(share, 0.5), level + rng.normal(0, waver)
+            stack[f, b], stack[f, c] = (base + d / 2) / 20, (base - d / 2) / 20
+            kind = rng.integers(12)  # now and then a click, a dropout, clipping or a stray peak
+            if kind == 0:
+                stack[f, b] += rng.uniform(5, 10) / 20
+            elif kind == 1:
+                stack[f, [b, c]] = rng.uniform(0, 0.5)
+            elif kind == 2:
+                stack[f, [b, c]] = 2.5
+            elif kind == 3:
+                stack[f, rng.integers(28, 100)] = rng.uniform(1, 2.6)
+        stack = np.clip(np.round(stack * 80) / 80, -0.5, 2.5).astype(np.float32)  # levels on a grid: exact ties
+        window = WalkingWindow()
+        for row in stack:
+            window.push(row)
+        want = find_lines(stack[None], tuning).take(0)
+        got = lines_in(stack, window.db, window.peaks, tuning, -1, window.slow_peaks, window.slow_top_db)
+        assert (got.still, got.line_bin) == (want.still, want.line_bin)
+        assert np.array_equal(got.own, want.own)
+        found += bool(want.still)
+    assert found > 30  # lines were found, not only their absence agreed on
+
+
 @pytest.mark.parametrize("rate", [4000.0, 3675.0, 2000.0])
 def test_clutter_removal_in_closed_form_tracks_the_sample_by_sample_filter(rate: float) -> None:
     """The exponential mean a chunk at a time against scipy's recursion, past the warm-up, in blocks of every size."""
@@ -235,8 +280,11 @@ def test_a_split_line_is_looked_for_only_at_a_frame_peak_with_a_tie_beside() -> 
     where = np.array([40] + [41] * 11)
     on_bin = np.bincount(where)
     loud, quiet = np.full(12, 35.0, np.float32), np.full(12, 25.0, np.float32)
-    # 40 holds one frame and gathers the eleven beside; 41 its own and the one beside; 42 is no frame's strongest.
+    # 40 holds one frame and gathers the eleven beside; 41 its own and the one beside.
     assert lines._split_candidates(where, on_bin, loud, 30.0, 9).tolist() == [40, 41]  # noqa: SLF001
+    # 41 gathers all twelve as ties, but no frame's strongest is there: no line's bin.
+    apart = np.array([40] * 6 + [42] * 6)
+    assert lines._split_candidates(apart, np.bincount(apart), loud, 30.0, 9).tolist() == []  # noqa: SLF001
     # Beside frames under the tie level tie on nothing: 41 alone holds its own eleven, and no tie.
     assert lines._split_candidates(where, on_bin, quiet, 30.0, 9).tolist() == []  # noqa: SLF001
     # At the top of the scale a frame's own bin is not steady: its frames count only as ties beside.

@@ -46,10 +46,28 @@ def test_a_walk_in_is_missed_only_if_the_room_never_opens_from_its_first_walking
     assert tune_detector._missed_walk_in(s, lab_eval.Run(motion, early))  # noqa: SLF001
 
 
-def test_slow_tones_counts_the_tones_under_the_walking_band(monkeypatch: pytest.MonkeyPatch) -> None:
-    """--split prints how many tones the streams hold where slow lines are looked for: under 0.4 m/s of Doppler."""
-    # At 20 kHz and 20 °C (343.4 m/s) 0.4 m/s of Doppler is 46.6 Hz off the carrier.
-    tones = (Interferer(20010.0, -60.0), Interferer(19960.0, -50.0), Interferer(20050.0, -40.0))
-    scene = Scene("s", 10.0, sources=(*tones, Impulses(0.0, 10.0)), room=Room(temperature_c=20.0))
+def test_slow_tones_counts_the_tones_in_the_slow_bins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--split prints how many tones the streams hold where slow lines are looked for: 0.067-0.4 m/s of Doppler."""
+    # At 20 kHz and the engine's 20 °C (343.2 m/s) that is 7.8-46.6 Hz off the carrier, whatever the room's air
+    # (46 Hz is 0.405 m/s at the room's 35 °C).
+    tones = (Interferer(20010.0, -60.0), Interferer(19954.0, -50.0), Interferer(20050.0, -40.0), Interferer(20005.0))
+    scene = Scene("s", 10.0, sources=(*tones, Impulses(0.0, 10.0)), room=Room(temperature_c=35.0))
     monkeypatch.setattr(tune_detector, "draw", lambda *job: Draw(scene, 20000.0, 0.3, "negative_home"))
     assert tune_detector.slow_tones([(1, "negative_home", 10.0, None)] * 2) == [-60.0, -50.0] * 2
+
+
+def test_seated_since_the_start_counts_when_the_room_opened_without_a_walk() -> None:
+    """--settle: scenes only the settle rule can open, and how many it did, how soon."""
+    seated, walked_in, walked_too = _frames(0.0, None), _frames(2.0, (2.0, 5.0)), _frames(0.0, (6.0, 8.0))
+    assert tune_detector.seated_from_start(seated)
+    assert not tune_detector.seated_from_start(walked_in)
+    assert not tune_detector.seated_from_start(walked_too)  # someone walks in it: a walk may open the room
+    assert not tune_detector.seated_from_start(_frames(None, None))
+    motion = np.zeros(len(seated.t), dtype=np.int8)
+    runs = {
+        0: lab_eval.Run(motion, seated.t >= 3.0),
+        1: lab_eval.Run(motion, seated.t >= 7.0),
+        2: lab_eval.Run(motion, np.zeros(len(seated.t), dtype=bool)),
+    }
+    assert tune_detector._settled([seated] * 3, runs, [0, 1, 2]).split() == ["2/3", "(5.0)"]  # noqa: SLF001
+    assert tune_detector._settled([seated], runs, [2]).split() == ["0/1", "(-)"]  # noqa: SLF001

@@ -122,14 +122,14 @@ class Tuning:
     """Up to this multiple of a line's offset, bins steady to that multiple of steady_std_db are its (0, 1: none);
     `scripts/lab tune_detector --comb`."""
     # Off: on the training streams 30 dB changes nothing (`scripts/lab tune_detector --split --wide-hours 12`,
-    # lab/results/tune_detector.txt; 58 tones there lie under the walking band's Doppler), so they cannot choose it;
-    # what it did on the shifted suite, which tunes nothing, is in lab/README.md.
+    # lab/results/tune_detector.txt; 24 tones there peak in the slow bins), so they cannot choose it; what it did on
+    # the shifted suite, which tunes nothing, is in lab/README.md.
     weak_line_db: float = math.inf
     """Least level of a line in the slow bins (lines.py); `scripts/lab tune_detector --split`."""
     # Off: at 30 or 25 dB it shuts 2 of the training streams' 6 opened rooms and costs no walk or walk-in (the --split
     # table in lab/results/tune_detector.txt), but on the shifted suite it changes nothing, and it costs CPU where
-    # someone walks, which #26 asks not to grow (`scripts/env python -m lab.bench --repeat 7 --against
-    # split_line_db=30`, lab/README.md).
+    # someone walks, which #26 asks not to grow (`scripts/env python -m lab.bench --repeat 9 --against
+    # split_line_db=30` and a one-off probe of lines_in, lab/README.md).
     split_line_db: float = math.inf
     """Least level of a line split over two walking bins (lines.py); `scripts/lab tune_detector --split`."""
     # Each bin no higher than the one nearer the line, as a window's leakage falls. The training streams hold no
