@@ -644,7 +644,7 @@ def main() -> None:
         list(range(len(jobs) - len(distracted), len(jobs))),
         settings,
         wide_entered,
-        [i for i, s in enumerate(scenes) if seated_from_start(s) and (i < len(stream) or i >= len(jobs))],
+        [i for i, s in enumerate(scenes[: len(stream)]) if seated_from_start(s)],  # the widened stream seats nobody
     )
 
 
