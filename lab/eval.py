@@ -705,6 +705,9 @@ def main() -> None:
         "--suite", choices=("standard", "shifted"), default="standard", help="shifted: lab/shifted.py's scenes"
     )
     args = parser.parse_args()
+    if args.out and not (args.sets or args.music_reference or args.model.resolve() != MODEL_PATH.resolve()):
+        # The whole suite with the shipped model writes lab/results/ itself: a path here would be ignored.
+        parser.error("--out needs --sets, --model or --music-reference (the whole suite writes lab/results/)")
     dataset.MUSIC_REFERENCE = args.music_reference
     began = time.time()
     rng = np.random.default_rng(0)

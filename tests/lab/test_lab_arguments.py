@@ -51,6 +51,15 @@ def test_a_missing_model_is_refused_before_anything_is_rendered(
     assert f"cannot read the model {missing}: No such file or directory" in err
 
 
+def test_eval_refuses_an_out_path_it_would_ignore(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The whole suite with the shipped model writes lab/results/ itself, so --out is refused before rendering."""
+    _tripwire(monkeypatch, lab_eval, "build")
+    err = refusal(lab_eval.main, ["eval", "--suite", "shifted", "--out", str(tmp_path / "r.json")], monkeypatch, capsys)
+    assert "--out needs --sets, --model or --music-reference" in err
+
+
 @pytest.mark.parametrize(
     ("main", "work", "extra"),
     [
