@@ -296,6 +296,19 @@ def test_minor_motion_alone_or_breathing_alone_never_opens_a_vacant_room() -> No
     assert not any(_seated(Detector(DetectorConfig()), 120.0, HAND, hands=False))
 
 
+def test_breathing_opens_a_vacant_room_only_once_it_fills_settle_breath_s_of_the_window() -> None:
+    """A curtain swaying at breathing's rate reads as breathing for moments; the rule asks for seconds of it."""
+    for seconds, opens in ((TUNING.settle_breath_s - 0.5, False), (TUNING.settle_breath_s + 0.5, True)):
+        det = Detector(DetectorConfig())
+        got = []
+        for i in range(int(60.0 / HOP)):
+            t = i * HOP
+            # One stretch of breathing ending on a second's edge (the present second counts by its share so far).
+            still = 20.5 if 20.5 <= t < 20.5 + seconds else None
+            got.append(det.update(t, HAND if i % 80 < 8 else QUIET, still).occupied)
+        assert any(got) == opens, seconds
+
+
 def test_one_burst_of_minor_motion_with_breathing_does_not_open_the_room() -> None:
     det = Detector(DetectorConfig())
     burst_frames = int((TUNING.settle_minor_seconds - 2) / HOP)  # one burst spanning fewer seconds than needed

@@ -356,3 +356,24 @@ def test_the_lab_s_curtains_sway_at_the_design_s_speeds() -> None:
     assert min(speeds) >= 0.01
     assert max(speeds) <= 0.3
     assert max(speeds) > 0.2  # the whole range, not a corner of it
+
+
+def test_seated_starts_count_the_rooms_that_opened_and_when_they_first_did() -> None:
+    from lab import eval as lab_eval
+    from lab.dataset import SceneFrames
+
+    t = np.arange(0.025, 30.0, 0.025)
+
+    def frames() -> SceneFrames:
+        return SceneFrames(
+            "seated", "seated", t.astype(np.float32), np.zeros((len(t), 1), np.float16), np.zeros(len(t), np.int8),
+            np.ones(len(t), bool), np.zeros((len(t), 3), np.float32), 96000, 40000.0, 2,
+            np.full(len(t), np.nan, np.float32),
+        )  # fmt: skip
+
+    never = np.zeros(len(t), bool)
+    twice = (t >= 12.0) & (t < 14.0) | (t >= 20.0)  # opened, went vacant, opened again: the first time counts
+    runs = [lab_eval.Run(np.zeros(len(t), np.int8), occupied) for occupied in (never, twice)]
+    opened, firsts = lab_eval.seated_starts_opened([frames(), frames()], runs)
+    assert opened == 1
+    assert firsts == [pytest.approx(12.0, abs=0.03)]

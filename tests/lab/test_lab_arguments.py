@@ -60,6 +60,18 @@ def test_eval_refuses_an_out_path_it_would_ignore(
     assert "--out needs --sets, --model or --music-reference" in err
 
 
+def test_eval_refuses_a_set_its_suite_does_not_hold(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt set is named with the suite's own, before rendering, instead of leaving the report short."""
+    _tripwire(monkeypatch, lab_eval, "build")
+    args = ["eval", "--suite", "shifted", "--sets", "shifted_negative_music", "shifted_negative_impulse"]
+    err = refusal(lab_eval.main, args, monkeypatch, capsys)
+    assert "no set shifted_negative_impulse in the shifted suite" in err
+    assert "shifted_negative_impulses" in err
+    assert "shifted_negative_music," in err
+
+
 @pytest.mark.parametrize(
     ("main", "work", "extra"),
     [

@@ -117,6 +117,10 @@ def test_the_side_by_side_table_says_where_a_goal_holds_only_on_the_point_estima
             "occupancy_false_alarms_by_source": {"music": [1, 3.0, *poisson_rate(1, 3.0)]},
         },
         "walk/network": {"motion_entity_walks_detected": [98, 100, *wilson(98, 100)]},
+        "seated/network": {
+            "seated_from_the_start_occupied": [66, 100, *wilson(66, 100)],
+            "seated_from_the_start_occupied_after_median_s": [13.0, 12.0, 14.5],
+        },
     }
     shifted: dict[str, dict[str, Any]] = {
         "shifted_negative_music/network": {
@@ -126,6 +130,10 @@ def test_the_side_by_side_table_says_where_a_goal_holds_only_on_the_point_estima
         },
         "shifted_negative_tone/network": {"hours": 6.0, "motion_entity_false_alarms_per_h": [0, *poisson_rate(0, 6.0)]},
         "shifted_walk/network": {"motion_entity_walks_detected": [300, 300, *wilson(300, 300)]},
+        "shifted_seated/network": {
+            "seated_from_the_start_occupied": [0, 30, *wilson(0, 30)],
+            "seated_from_the_start_occupied_after_median_s": [math.nan, math.nan, math.nan],  # none opened
+        },
     }
     rows = {line.split(" | ")[1]: line for line in compare(standard, shifted).splitlines()[2:]}
     assert rows["Motion turn-ons, empty room, music"].endswith("| point only |")
@@ -135,3 +143,9 @@ def test_the_side_by_side_table_says_where_a_goal_holds_only_on_the_point_estima
     assert "98.0 %" in rows["walks reported by Motion (the room opens)"]
     assert rows["walks reported by Motion (the room opens)"].endswith("| point only |")  # 300/300: lower bound < 99 %
     assert rows["false occupancies, ceiling fan"].endswith("| — |")  # no data, no verdict
+    seated = rows["seated from the start, no walk-in: the room occupied within the scene's 30 s"]
+    assert "66.0 % [" in seated
+    assert seated.endswith("| 0.0 % [0.0, 11.4] (0/30) | — | no |")
+    assert rows["the same, when it opened, median"] == (
+        "| 6: ≤ 60 s | the same, when it opened, median | 13.0 s [12.0, 14.5] | — | — | — |"
+    )
