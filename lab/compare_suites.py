@@ -144,14 +144,13 @@ def compare(standard: dict[str, Row], shifted: dict[str, Row]) -> str:
         _holds(sh, (">=", 0.95)),
     )
     figure = "seated_from_the_start_occupied_after_median_s"
-    sh = _get(shifted, "shifted_seated", "network", figure)
     row(
         "6: ≤ 60 s",
         "the same, when it opened, median",
         _seconds(_get(standard, "seated", "network", figure)),
-        _seconds(sh),
+        _seconds(_get(shifted, "shifted_seated", "network", figure)),
         _seconds(_get(shifted, "shifted_seated", "baseline", figure)),
-        "—" if not sh or sh[0] != sh[0] else ("yes" if sh[2] <= 60.0 else "point only" if sh[0] <= 60.0 else "no"),
+        "—",  # no verdict: a room that opened within the 30 s scenes opened within 60 s by construction
     )
     for name, figure, label in (
         ("walk", "motion_entity_walks_detected", "walks reported by Motion (the room opens)"),

@@ -171,6 +171,7 @@ from custom_components.uspd.engine.pipeline import EngineConfig
 from custom_components.uspd.engine.tuning import TUNING
 from custom_components.uspd.sim.scene import Interferer
 
+from . import seeds
 from .dataset import Job, SceneFrames, build
 from .eval import (
     MAJOR_RANGE_M,
@@ -236,6 +237,9 @@ TOP_CHOICES = ((0, 12.0), (8, 9.0), (8, 10.5), (8, 12.0), (16, 7.5), (16, 9.0))
 COMB_CHOICES = (0, 2, 3, 4)
 # --settle: (seconds with minor motion, seconds of breathing) over the settle window that open a vacant room for
 # someone seated since sensing started (the settle rule, engine/detector.py).
+# --settle's widened seated starts: as many one-minute scenes of someone seated from the start with the widened
+# physics (seats to 2 m; keys, speech and steps through a wall), on mining seeds no stream or training round draws.
+WIDE_SEATED_SCENES = 60
 SETTLE_CHOICES = ((8, 2.0), (8, 3.0), (8, 4.0), (8, 6.0), (12, 2.0), (12, 4.0))
 
 
@@ -286,6 +290,12 @@ HAND_SET_IN_CONTEXT_LOGIT = 0.5
 CLEAR_CHOICES_S = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
 # --clear also runs the widened mining stream's first hours (lab/widened.py): where fans and music open rooms.
 CLEAR_WIDE_HOURS = 4.0
+
+
+def wide_seated_jobs(n: int = WIDE_SEATED_SCENES) -> list[Job]:
+    """Widened scenes (lab/widened.py) of someone seated since they began, nobody walking in: the settle rule's."""
+    base = seeds.MINING.start + 90_000
+    return [(base + i, "wide_seated", 60.0, None) for i in range(n)]
 
 
 def tuning_jobs(hours: float) -> tuple[list[Job], list[Job], list[Job]]:
@@ -510,7 +520,9 @@ def main() -> None:
         )
     )
     wide = wide_mining_jobs(0, args.wide_hours) if widened else []
-    scenes = build(jobs + wide)
+    # The widened stream seats nobody: --settle adds its own seated starts after it.
+    wide_seated = wide_seated_jobs() if args.settle else []
+    scenes = build(jobs + wide + wide_seated)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
     empty_home = [i for i in empty if len(stream) <= i < len(stream) + len(home)]
@@ -628,10 +640,10 @@ def main() -> None:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
     # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn, --top, --comb, --split and --settle
     # count the widened stream's empty rooms, and its walk-ins.
-    wide_groups = ([i for i in empty if i >= len(jobs)],) if widened else ()
+    wide_groups = ([i for i in empty if len(jobs) <= i < len(jobs) + len(wide)],) if widened else ()
     wide_entered = [
         i
-        for i in range(len(jobs), len(scenes))
+        for i in range(len(jobs), len(jobs) + len(wide))
         if walked_in(scenes[i])
         and (walker_range_m(draw(*wide[i - len(jobs)]).scene, scenes[i].t.astype(np.float64)) <= MAJOR_RANGE_M).any()
     ]
@@ -644,7 +656,8 @@ def main() -> None:
         list(range(len(jobs) - len(distracted), len(jobs))),
         settings,
         wide_entered,
-        [i for i, s in enumerate(scenes[: len(stream)]) if seated_from_start(s)],  # the widened stream seats nobody
+        [i for i, s in enumerate(scenes[: len(stream)]) if seated_from_start(s)],
+        [i for i in range(len(jobs) + len(wide), len(scenes)) if seated_from_start(scenes[i])],
     )
 
 
@@ -662,10 +675,12 @@ def sweep(
     settings: list[Setting],
     wide_entered: list[int] | None = None,
     seated: list[int] | None = None,
+    wide_seated: list[int] | None = None,
 ) -> None:
     """One line per setting, the settings spread over the cores.
 
-    wide_entered: the widened stream's walk-ins; seated: scenes with someone seated since they began, nobody walking.
+    wide_entered: the widened stream's walk-ins; seated: scenes with someone seated since they began, nobody walking;
+    wide_seated: the same with the widened physics.
     """
     entered = [i for i in walked if walked_in(scenes[i])]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}
@@ -679,6 +694,7 @@ def sweep(
         distracted=distracted,
         wide_entered=wide_entered or [],
         seated=seated or [],
+        wide_seated=wide_seated or [],
     )
     wide = " | the widened stream" if len(groups) > 2 else ""
     sets_named = f"fans, music, clicks, the wall | curtains, tones{wide}"
@@ -689,7 +705,8 @@ def sweep(
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
           + ("  widened walk-ins missed" if wide_entered else "")
-          + ("  settle  seated from the start, occupied (median s)" if seated else ""))  # fmt: skip
+          + ("  settle  seated from the start, occupied (median s)" if seated else "")
+          + ("  widened, seated from the start" if wide_seated else ""))  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
@@ -705,7 +722,8 @@ def _sweep_line(setting: Setting) -> str:
     distracted: list[int] = _SWEEP["distracted"]  # type: ignore[assignment]
     wide_entered: list[int] = _SWEEP["wide_entered"]  # type: ignore[assignment]
     seated: list[int] = _SWEEP["seated"]  # type: ignore[assignment]
-    use = set(walked).union(*groups, distracted, wide_entered, seated)
+    wide_seated: list[int] = _SWEEP["wide_seated"]  # type: ignore[assignment]
+    use = set(walked).union(*groups, distracted, wide_entered, seated, wide_seated)
     runs = {
         i: run_detector(
             scenes[i],
@@ -795,6 +813,7 @@ def _sweep_line(setting: Setting) -> str:
             if seated
             else ""
         )
+        + (f"  {_settled(scenes, runs, wide_seated)}" if wide_seated else "")
     )
 
 

@@ -37,6 +37,10 @@ def test_training_mining_and_evaluation_seeds_never_overlap() -> None:
     stream, home, distracted = tune_detector.tuning_jobs(20.0)
     tuned = {job[0] for job in [*stream, *home, *distracted]}
     assert tuned <= set(seeds.MINING)
+    wide_seated = {job[0] for job in tune_detector.wide_seated_jobs()}
+    widened = {job[0] for job in train.wide_mining_jobs(0, 12.0)}
+    assert wide_seated <= set(seeds.MINING)
+    assert not wide_seated & (mined | tuned | widened)  # --settle's seated starts are scenes of their own
     assert home  # the gates are tuned on curtains and tones too
     assert distracted  # and on walk-ins they must not lock out
     training = train.training_jobs(320, 120, 80, 300, 300, 160)
@@ -377,3 +381,15 @@ def test_seated_starts_count_the_rooms_that_opened_and_when_they_first_did() -> 
     opened, firsts = lab_eval.seated_starts_opened([frames(), frames()], runs)
     assert opened == 1
     assert firsts == [pytest.approx(12.0, abs=0.03)]
+    # As the report files them, for the seated set of either suite, and without drawing on the shared bootstrap.
+    runs.append(lab_eval.Run(np.zeros(len(t), np.int8), t >= 16.0))
+    for name in ("seated", "shifted_seated"):
+        row: dict[str, object] = {}
+        shared = np.random.default_rng(0)
+        three = [frames(), frames(), frames()]
+        lab_eval.figures(row, name.removeprefix("shifted_"), [], three, runs, [], DetectorConfig(), shared)
+        assert row["seated_from_the_start_occupied"] == (2, 3, *lab_eval.wilson(2, 3))
+        median = row["seated_from_the_start_occupied_after_median_s"]
+        assert isinstance(median, tuple)
+        assert median[0] == pytest.approx(14.0, abs=0.03)
+        assert shared.random() == np.random.default_rng(0).random()  # the other figures' intervals stay as they were

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 
@@ -9,7 +12,7 @@ from custom_components.uspd.sim.scene import Impulses, Interferer, Room, Scene
 from lab import eval as lab_eval
 from lab import tune_detector
 from lab.dataset import SceneFrames
-from lab.scenes import Draw
+from lab.scenes import Draw, draw
 
 
 def _frames(occupied_from_s: float | None, walks: tuple[float, float] | None) -> SceneFrames:
@@ -71,3 +74,24 @@ def test_seated_since_the_start_counts_when_the_room_opened_without_a_walk() -> 
     }
     assert tune_detector._settled([seated] * 3, runs, [0, 1, 2]).split() == ["2/3", "(5.0)"]  # noqa: SLF001
     assert tune_detector._settled([seated], runs, [2]).split() == ["0/1", "(-)"]  # noqa: SLF001
+
+
+def test_the_widened_seated_starts_seat_someone_from_the_first_frame_and_walk_nobody_into_the_room() -> None:
+    """--settle's widened column: what only the settle rule can open, with the widened physics' seats and clicks."""
+    from custom_components.uspd.sim.scene import Seated, Walker
+
+    jobs = tune_detector.wide_seated_jobs()
+    assert len(jobs) == tune_detector.WIDE_SEATED_SCENES
+    reach, walkers = [], 0
+    for job in jobs[:20]:
+        scene = draw(*job).scene
+        (sit,) = [s for s in scene.sources if isinstance(s, Seated)]
+        assert sit.start_s == 0.0
+        assert sit.end_s == job[2]
+        # A walker here is one behind the wall (footsteps through it), never in the room.
+        others = dataclasses.replace(scene, sources=tuple(s for s in scene.sources if not isinstance(s, Seated)))
+        assert others.occupied() == []
+        walkers += sum(isinstance(s, Walker) for s in others.sources)
+        reach.append(math.dist(sit.seat_m, scene.device.speaker_m[:2]))
+    assert max(reach) > 1.5  # seats further than the standard draws' 1.5 m
+    assert walkers  # steps through the wall are drawn: the check above looks at some
