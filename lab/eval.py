@@ -738,7 +738,7 @@ def main() -> None:
     sets = (shifted_suite if args.suite == "shifted" else suite)(args.scale, args.negative_hours)
     unknown = sorted(set(args.sets or ()) - set(sets))
     if unknown:
-        # A misspelt set was skipped without a word, and the report silently lacked it.
+        # A misspelt set would be skipped without a word and leave the report short.
         parser.error(f"no set {', '.join(unknown)} in the {args.suite} suite; its sets: {', '.join(sets)}")
     for name, jobs in sets.items():
         if args.sets and name not in args.sets:

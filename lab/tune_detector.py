@@ -237,10 +237,10 @@ TOP_CHOICES = ((0, 12.0), (8, 9.0), (8, 10.5), (8, 12.0), (16, 7.5), (16, 9.0))
 COMB_CHOICES = (0, 2, 3, 4)
 # --settle: (seconds with minor motion, seconds of breathing) over the settle window that open a vacant room for
 # someone seated since sensing started (the settle rule, engine/detector.py).
+SETTLE_CHOICES = ((8, 2.0), (8, 3.0), (8, 4.0), (8, 6.0), (12, 2.0), (12, 4.0))
 # --settle's widened seated starts: as many one-minute scenes of someone seated from the start with the widened
 # physics (seats to 2 m; keys, speech and steps through a wall), on mining seeds no stream or training round draws.
 WIDE_SEATED_SCENES = 60
-SETTLE_CHOICES = ((8, 2.0), (8, 3.0), (8, 4.0), (8, 6.0), (12, 2.0), (12, 4.0))
 
 
 @dataclass(frozen=True)
@@ -528,7 +528,7 @@ def main() -> None:
     empty_home = [i for i in empty if len(stream) <= i < len(stream) + len(home)]
     empty_other = [i for i in empty if i < len(stream)]
     if args.clear:
-        empty_wide = [i for i in empty if i >= len(jobs)]
+        empty_wide = [i for i in empty if len(jobs) <= i < len(jobs) + len(wide)]
         seated = [i for i, s in enumerate(scenes[: len(stream)]) if (s.y == 1).any()]
         motion_clear(scenes, probs, (empty_other, empty_home, empty_wide), seated)
         return
@@ -706,7 +706,7 @@ def sweep(
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
           + ("  widened walk-ins missed" if wide_entered else "")
           + ("  settle  seated from the start, occupied (median s)" if seated else "")
-          + ("  widened, seated from the start" if wide_seated else ""))  # fmt: skip
+          + ("  widened, seated from the start, occupied (median s)" if wide_seated else ""))  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
             print(line, flush=True)
