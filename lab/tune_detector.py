@@ -185,6 +185,7 @@ from .eval import (
     poisson_rate,
     run_detector,
     runs_of,
+    seated_starts_opened,
     walker_range_m,
 )
 from .scenes import draw
@@ -824,9 +825,9 @@ def seated_from_start(s: SceneFrames) -> bool:
 
 def _settled(scenes: list[SceneFrames], runs: dict[int, Run], seated: list[int]) -> str:
     """How many of these scenes the room opened in, of how many, and the median time it took."""
-    times = [float(scenes[i].t[np.flatnonzero(runs[i].occupied)[0]]) for i in seated if runs[i].occupied.any()]
+    opened, times = seated_starts_opened([scenes[i] for i in seated], [runs[i] for i in seated])
     median = f"{np.median(times):.1f}" if times else "-"
-    return f"{len(times):>9}/{len(seated)} ({median})"
+    return f"{opened:>9}/{len(seated)} ({median})"
 
 
 def walked_in(s: SceneFrames) -> bool:

@@ -73,7 +73,7 @@ def test_seated_since_the_start_counts_when_the_room_opened_without_a_walk() -> 
         2: lab_eval.Run(motion, np.zeros(len(seated.t), dtype=bool)),
     }
     assert tune_detector._settled([seated] * 3, runs, [0, 1, 2]).split() == ["2/3", "(5.0)"]  # noqa: SLF001
-    assert tune_detector._settled([seated], runs, [2]).split() == ["0/1", "(-)"]  # noqa: SLF001
+    assert tune_detector._settled([seated] * 3, runs, [2]).split() == ["0/1", "(-)"]  # noqa: SLF001
 
 
 def test_the_widened_seated_starts_seat_someone_from_the_first_frame_and_walk_nobody_into_the_room() -> None:
