@@ -53,7 +53,7 @@ from scipy import stats
 
 import lab  # noqa: F401
 from custom_components.uspd.engine.classifier import MODEL_PATH, Classifier
-from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion
+from custom_components.uspd.engine.detector import Detector, DetectorConfig, Motion, SettleCounts
 from custom_components.uspd.engine.direction import against_shares, one_way_shares
 from custom_components.uspd.engine.evidence import NO_EVIDENCE, band_evidence, network_evidence, over_recent
 from custom_components.uspd.engine.features import CONTEXT_FRAMES
@@ -184,6 +184,8 @@ def run_detector(
     comb_teeth: int = TUNING.comb_teeth,
     settle_minor_seconds: int = TUNING.settle_minor_seconds,
     settle_breath_s: float = TUNING.settle_breath_s,
+    settle_guard_persist: float = TUNING.settle_guard_persist,
+    counts: list[SettleCounts] | None = None,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
 
@@ -193,6 +195,7 @@ def run_detector(
     steady_std_db None: only the bins next to a still line are its own; symmetry_beside_line False: the
     symmetry rule weighs a still line's bins too; line_outlier_db None: every frame on a line's bin is the line's.
     stillness False: breathing (engine/stillness.py) keeps no room occupied.
+    counts: given, each frame's settle counts (Detector.settle_counts) are appended to it.
     """
     tuning = dataclasses.replace(
         TUNING,
@@ -227,6 +230,7 @@ def run_detector(
         comb_teeth=comb_teeth,
         settle_minor_seconds=settle_minor_seconds,
         settle_breath_s=settle_breath_s,
+        settle_guard_persist=settle_guard_persist,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -301,6 +305,8 @@ def run_detector(
         t = float(s.t[k])
         d = det.update(t, ev, still_since(t, float(s.still_db[k]), tuning) if stillness else None)
         motion[k], occ[k], reported[k] = code[d.motion], d.occupied, d.reported != Motion.NONE
+        if counts is not None:
+            counts.append(det.settle_counts())
     return Run(motion, occ, reported)
 
 
@@ -681,6 +687,12 @@ def figures(
         row["motion_entity_false_alarms_by_source"] = by_source(layouts, scenes, runs, entity=True)
 
 
+def model_name(model: Path) -> str:
+    """A report's model: relative to the repository where it lies there, so the report reads the same anywhere."""
+    path, root = model.resolve(), MODEL_PATH.resolve().parents[3]
+    return str(path.relative_to(root) if path.is_relative_to(root) else path)
+
+
 def shifted_suite(scale: float, negative_hours: float) -> dict[str, list[Job]]:
     """The shifted suite's sets (lab/shifted.py), the same figures; each empty-room class gets a sixth of the hours."""
     base = seeds.SHIFTED.start
@@ -759,7 +771,7 @@ def main() -> None:
     report["table"] = table
     report["minutes"] = round((time.time() - began) / 60, 1)
     if args.sets or args.music_reference or args.model.resolve() != MODEL_PATH.resolve():
-        report["model"] = str(args.model)
+        report["model"] = model_name(args.model)
         if args.out:
             args.out.write_text(json.dumps(report, indent=1, default=float) + "\n")
         print(format_table(table))

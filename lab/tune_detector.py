@@ -4,7 +4,7 @@
                               [--occupy | --lines | --symmetry | --line-frames | --steady | --symmetry-beside
                                | --line-outliers | --fast | --one-way | --tones | --known | --regate | --recent
                                | --recent-short | --resteady | --turn | --motion | --motion-frames | --motion-bar
-                               | --top | --comb | --split | --settle | --clear]
+                               | --top | --comb | --split | --settle | --settle-guard | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -239,6 +239,9 @@ COMB_CHOICES = (0, 2, 3, 4)
 # --settle: (seconds with minor motion, seconds of breathing) over the settle window that open a vacant room for
 # someone seated since sensing started (the settle rule, engine/detector.py).
 SETTLE_CHOICES = ((8, 2.0), (8, 3.0), (8, 4.0), (8, 6.0), (12, 2.0), (12, 4.0))
+# --settle-guard: how much of a second energy beyond human speeds must fill for its frames to count as a machine's
+# in the settle rule (0: every such frame does, inf: none does).
+SETTLE_GUARD_CHOICES = (0.0, 0.5, 0.8, 1.0, math.inf)
 # --settle's widened seated starts: as many one-minute scenes of someone seated from the start with the widened
 # physics (seats to 2 m; keys, speech and steps through a wall), on mining seeds no stream or training round draws.
 WIDE_SEATED_SCENES = 60
@@ -275,6 +278,7 @@ class Setting:
     comb_teeth: int = TUNING.comb_teeth
     settle_minor_seconds: int = TUNING.settle_minor_seconds
     settle_breath_s: float = TUNING.settle_breath_s
+    settle_guard_persist: float = TUNING.settle_guard_persist
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -291,6 +295,13 @@ HAND_SET_IN_CONTEXT_LOGIT = 0.5
 CLEAR_CHOICES_S = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
 # --clear also runs the widened mining stream's first hours (lab/widened.py): where fans and music open rooms.
 CLEAR_WIDE_HOURS = 4.0
+
+
+def settle_settings(now: Setting, guard: bool) -> list[Setting]:
+    """--settle's lines (minor seconds, breathing seconds), or --settle-guard's (how long the guard must hold)."""
+    if guard:
+        return [dataclasses.replace(now, settle_guard_persist=share) for share in SETTLE_GUARD_CHOICES]
+    return [dataclasses.replace(now, settle_minor_seconds=n, settle_breath_s=b) for n, b in SETTLE_CHOICES]
 
 
 def wide_seated_jobs(n: int = WIDE_SEATED_SCENES) -> list[Job]:
@@ -499,6 +510,11 @@ def main() -> None:
     parser.add_argument(
         "--settle", action="store_true", help="sweep how much minor motion and breathing open a room without a walk"
     )
+    parser.add_argument(
+        "--settle-guard",
+        action="store_true",
+        help="sweep how much of a second energy beyond human speeds must fill to hold a seated start back",
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
@@ -518,11 +534,12 @@ def main() -> None:
             args.comb,
             args.split,
             args.settle,
+            args.settle_guard,
         )
     )
     wide = wide_mining_jobs(0, args.wide_hours) if widened else []
-    # The widened stream seats nobody: --settle adds its own seated starts after it.
-    wide_seated = wide_seated_jobs() if args.settle else []
+    # The widened stream seats nobody: --settle and --settle-guard add their own seated starts after it.
+    wide_seated = wide_seated_jobs() if args.settle or args.settle_guard else []
     scenes = build(jobs + wide + wide_seated)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
@@ -568,8 +585,8 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.settle:
-        settings = [dataclasses.replace(now, settle_minor_seconds=n, settle_breath_s=b) for n, b in SETTLE_CHOICES]
+    if args.settle or args.settle_guard:
+        settings = settle_settings(now, args.settle_guard)
     elif args.comb:
         settings = [dataclasses.replace(now, comb_teeth=n) for n in COMB_CHOICES]
     elif args.top:
@@ -640,7 +657,7 @@ def main() -> None:
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
     # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn, --top, --comb, --split and --settle
-    # count the widened stream's empty rooms, and its walk-ins.
+    # (-guard) count the widened stream's empty rooms, and its walk-ins.
     wide_groups = ([i for i in empty if len(jobs) <= i < len(jobs) + len(wide)],) if widened else ()
     wide_entered = [
         i
@@ -659,6 +676,7 @@ def main() -> None:
         wide_entered,
         [i for i, s in enumerate(scenes[: len(stream)]) if seated_from_start(s)],
         [i for i in range(len(jobs) + len(wide), len(scenes)) if seated_from_start(scenes[i])],
+        args.settle_guard,
     )
 
 
@@ -677,11 +695,12 @@ def sweep(
     wide_entered: list[int] | None = None,
     seated: list[int] | None = None,
     wide_seated: list[int] | None = None,
+    guard: bool = False,
 ) -> None:
     """One line per setting, the settings spread over the cores.
 
     wide_entered: the widened stream's walk-ins; seated: scenes with someone seated since they began, nobody walking;
-    wide_seated: the same with the widened physics.
+    wide_seated: the same with the widened physics; guard: the settle column adds settle_guard_persist.
     """
     entered = [i for i in walked if walked_in(scenes[i])]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}
@@ -696,6 +715,7 @@ def sweep(
         wide_entered=wide_entered or [],
         seated=seated or [],
         wide_seated=wide_seated or [],
+        guard=guard,
     )
     wide = " | the widened stream" if len(groups) > 2 else ""
     sets_named = f"fans, music, clicks, the wall | curtains, tones{wide}"
@@ -706,7 +726,7 @@ def sweep(
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
           + ("  widened walk-ins missed" if wide_entered else "")
-          + ("  settle  seated from the start, occupied (median s)" if seated else "")
+          + (f"  settle{'/guard' if guard else ''}  seated from the start, occupied (median s)" if seated else "")
           + ("  widened, seated from the start, occupied (median s)" if wide_seated else ""))  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
@@ -724,6 +744,11 @@ def _sweep_line(setting: Setting) -> str:
     wide_entered: list[int] = _SWEEP["wide_entered"]  # type: ignore[assignment]
     seated: list[int] = _SWEEP["seated"]  # type: ignore[assignment]
     wide_seated: list[int] = _SWEEP["wide_seated"]  # type: ignore[assignment]
+    persist = setting.settle_guard_persist
+    settle = f"{setting.settle_minor_seconds:>2}/{setting.settle_breath_s:<3g}"
+    if _SWEEP["guard"]:  # and the guard's share of a second, from every such frame (0) to none (off)
+        share = "off" if persist > 1.0 else f"{persist:g}"
+        settle = f"{setting.settle_minor_seconds:>2}/{setting.settle_breath_s:g}/{share:<3}"
     use = set(walked).union(*groups, distracted, wide_entered, seated, wide_seated)
     runs = {
         i: run_detector(
@@ -757,6 +782,7 @@ def _sweep_line(setting: Setting) -> str:
             comb_teeth=setting.comb_teeth,
             settle_minor_seconds=setting.settle_minor_seconds,
             settle_breath_s=setting.settle_breath_s,
+            settle_guard_persist=setting.settle_guard_persist,
         )
         for i in use
     }
@@ -809,11 +835,7 @@ def _sweep_line(setting: Setting) -> str:
             if wide_entered
             else ""
         )
-        + (
-            f"  {setting.settle_minor_seconds:>2}/{setting.settle_breath_s:<3g}  {_settled(scenes, runs, seated)}"
-            if seated
-            else ""
-        )
+        + (f"  {settle}  {_settled(scenes, runs, seated)}" if seated else "")
         + (f"  {_settled(scenes, runs, wide_seated)}" if wide_seated else "")
     )
 

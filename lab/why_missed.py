@@ -89,7 +89,7 @@ from .eval import (
 from .scenes import draw
 from .speaker_share import scene_shares
 from .tune_detector import add_tuning_arguments, tuning_sets
-from .why_opened import _source
+from .why_opened import source_line
 
 # Each window rule off alone (run_detector's arguments), then all of them; a gate "off" is one no frame fails.
 OFF = -100.0
@@ -187,7 +187,7 @@ def explain(job: tuple[int, object, float, int | None], tuning: bool = False) ->
     legs = np.diff(wp, axis=0)
     moving = legs[:, 0] > 0
     pace = np.hypot(legs[moving, 1], legs[moving, 2]) / legs[moving, 0]
-    others = [_source(src) for src in d.scene.sources if not isinstance(src, Walker)]
+    others = [source_line(src) for src in d.scene.sources if not isinstance(src, Walker)]
     radial = np.abs(np.gradient(np.where(np.isfinite(rng), rng, np.nan), t))
     lines, causes = out.lines, out.causes
     for a, b, near in missed:
@@ -295,7 +295,7 @@ def explain_bursts(job: tuple[int, object, float, int | None]) -> MissedBursts:
     net = p_motion > network_motion_bars(s.t.astype(np.float64), run.motion, run.occupied)
     band = np.maximum(s.bands[:, 0], s.bands[:, 1]).astype(np.float64)
     energy = band > TUNING.motion_gate_db
-    others = [_source(src) for src in d.scene.sources if not isinstance(src, Seated | Walker)]
+    others = [source_line(src) for src in d.scene.sources if not isinstance(src, Seated | Walker)]
     for a, b in bursts:
         peak = float(band[a:b].max())
         if (run.motion[a:b] > 0).any():

@@ -64,7 +64,7 @@ from .tune_detector import add_tuning_arguments, tuning_sets
 HELD_OUT = range(180, 360)
 
 
-def _source(s: object) -> str:
+def source_line(s: object) -> str:
     """A source in one line: its kind and its fields, numbers rounded."""
     fields = []
     for f in dataclasses.fields(s):  # type: ignore[arg-type]
@@ -107,7 +107,7 @@ def explain(
         f"seed {job[0]}: opened at {s.t[k]:.2f} s; carrier {s.carrier_hz:.0f} Hz"
         + ("" if tuning else f" after calibration (drawn {d.carrier_hz:.0f})")
         + f", {s.rate_hz} Hz, {s.mics} mic(s)",
-        *(f"  {_source(src)}" for src in d.scene.sources),
+        *(f"  {source_line(src)}" for src in d.scene.sources),
         "  still line    " + " ".join(f"{'L' if x else '.':>4}" for x in lines.still),
         "  beside, dB    " + " ".join("   -" if np.isnan(b) else f"{b:4.0f}" for b in beside),
         "  symmetric     " + " ".join(f"{'S' if x else '.':>4}" for x in unlike),

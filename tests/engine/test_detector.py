@@ -331,6 +331,27 @@ def test_fan_like_minor_motion_with_breathing_never_opens_the_room() -> None:
     assert any(_seated(Detector(DetectorConfig()), 120.0, HAND))
 
 
+def test_brief_energy_beyond_human_speeds_holds_no_seated_start_back_and_a_fans_does() -> None:
+    """Keys or steps through the wall put it in a quarter of each second; a fan's blades fill most of the second."""
+    loud = TUNING.settle_guard_db + 6.0
+
+    def seated(filled: int) -> bool:
+        """Someone seated from the start, energy beyond human speeds in the first `filled` frames of every second."""
+        det = Detector(DetectorConfig())
+        for i in range(int(60.0 / HOP)):
+            t = i * HOP
+            ev = HAND if i % 80 < 8 else QUIET
+            if i % 40 < filled:
+                ev = dataclasses.replace(ev, guard_db=loud)
+            if det.update(t, ev, t - 8.0 if t >= 8.0 else None).occupied:
+                return True
+        return False
+
+    assert TUNING.settle_machine_share < 0.25 < TUNING.settle_guard_persist < 0.9
+    assert seated(10)  # a quarter of every second: more than the machine share, yet a person's room
+    assert not seated(36)
+
+
 def test_motion_lingers_motion_clear_s_after_the_last_motion_in_an_occupied_room_and_never_in_a_vacant_one() -> None:
     """Typing is one stretch of the Motion entity, not one per keystroke; it clears motion_clear_s after the last."""
     tuning = dataclasses.replace(PLAIN, occupy_frames=6, motion_clear_s=1.0)

@@ -153,3 +153,9 @@ def test_the_bench_reads_a_tuning_change_as_the_shipped_field_s_type() -> None:
     assert isinstance(bench.tuning_change("line_min_frames=12")[1], int)
     assert bench.tuning_change("steady_std_db=None") == ("steady_std_db", None)
     assert bench.tuning_change("music_reference=True") == ("music_reference", True)
+
+
+def test_a_reports_model_is_named_relative_to_the_repository_where_it_lies_there(tmp_path: Path) -> None:
+    """The results files read the same on every clone; a model elsewhere keeps its whole path."""
+    assert lab_eval.model_name(MODEL_PATH) == "custom_components/uspd/model/uspd.tflite"
+    assert lab_eval.model_name(tmp_path / "other.tflite") == str((tmp_path / "other.tflite").resolve())

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from custom_components.uspd.engine.detector import DetectorConfig
 from custom_components.uspd.sim.scene import Impulses, Interferer, Room, Scene
 from lab import eval as lab_eval
 from lab import tune_detector
@@ -95,3 +96,30 @@ def test_the_widened_seated_starts_seat_someone_from_the_first_frame_and_walk_no
         reach.append(math.dist(sit.seat_m, scene.device.speaker_m[:2]))
     assert max(reach) > 1.5  # seats further than the standard draws' 1.5 m
     assert walkers  # steps through the wall are drawn: the check above looks at some
+
+
+def test_settle_guard_sweeps_how_long_the_guard_must_hold_and_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--settle-guard: from every frame counting (the rule before) to none, each line reaching the detector."""
+    now = tune_detector.Setting(1.5, 4.5, 12, None, 9, None)
+    lines = tune_detector.settle_settings(now, guard=True)
+    assert [s.settle_guard_persist for s in lines] == list(tune_detector.SETTLE_GUARD_CHOICES)
+    assert lines[0].settle_guard_persist == 0.0
+    assert math.isinf(lines[-1].settle_guard_persist)
+    assert {dataclasses.replace(s, settle_guard_persist=now.settle_guard_persist) for s in lines} == {now}
+    assert {s.settle_guard_persist for s in tune_detector.settle_settings(now, guard=False)} == {
+        now.settle_guard_persist
+    }
+
+    seen: list[float] = []
+
+    class Stop(Exception):
+        pass
+
+    def detector(_config: object, tuning: object, **_: object) -> None:
+        seen.append(tuning.settle_guard_persist)  # type: ignore[attr-defined]
+        raise Stop
+
+    monkeypatch.setattr(lab_eval, "Detector", detector)
+    with pytest.raises(Stop):
+        lab_eval.run_detector(_frames(None, None), None, DetectorConfig(), settle_guard_persist=0.8)
+    assert seen == [0.8]

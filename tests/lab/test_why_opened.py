@@ -11,7 +11,7 @@ from .refusal import refusal
 
 
 def test_a_source_reads_in_one_line_with_its_numbers_rounded() -> None:
-    line = why_opened._source(Interferer(40107.33333, level_dbfs=-41.66666, start_s=3.3333))  # noqa: SLF001
+    line = why_opened.source_line(Interferer(40107.33333, level_dbfs=-41.66666, start_s=3.3333))
     assert line == "Interferer(freq_hz=40107.333, level_dbfs=-41.667, start_s=3.333, end_s=1000000000.0)"
 
 

@@ -35,7 +35,8 @@ State machine (docs/how-it-works.md, "How it decides"):
   room's window reached it in the lab), and hardly any frame that looks like a
   machine or music (walking-band energy as much approaching as receding,
   symmetry.py; another device's still line, lines.py; energy beyond human
-  speeds). A curtain or a plant sways without breathing's slow phase, and
+  speeds in at least half of a second, a fan's blades, not a key's click
+  or a step through the wall). A curtain or a plant sways without breathing's slow phase, and
   breathing alone opens nothing.
 - occupied: every MINOR or MAJOR frame restarts the hold; for
   context_window_s after the last MAJOR motion, MINOR motion is accepted
@@ -75,6 +76,16 @@ class DetectorConfig:
 
     sensitivity_pct: float = 50.0
     hold_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class SettleCounts:
+    """The settle rule's counts over its window: what opens a vacant room for someone seated all along."""
+
+    minor_seconds: int  # different seconds with MINOR motion
+    breath_s: float  # seconds with breathing over still_on_db
+    machine_frames: int  # frames that looked like a machine
+    frames: int
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,8 @@ class Detector:
         self._last_major_s: float | None = None
         self._lingering = Motion.NONE
         self._lingering_s = -math.inf
-        # Per whole second of the settle window: [second, frames, breathing frames, MINOR frames, machine frames].
+        # Per whole second of the settle window: [second, frames, breathing frames, MINOR frames, machine frames,
+        # frames with energy beyond human speeds and nothing else machine-like].
         self._seconds: deque[list[int]] = deque()
         self.occupied = False
 
@@ -189,31 +201,51 @@ class Detector:
         )
 
     def _machine_like(self, ev: Evidence) -> bool:
-        """The frame's energy looks like a fan, music or another device's tone rather than a person."""
+        """The frame's energy looks like a fan's draft, music or another device's tone rather than a person."""
         gate = self.tuning.occupy_gate_db
         symmetric = ev.occupy_cap == -math.inf and ev.major_db >= gate  # walking band even on both sides
-        return symmetric or ev.beside_line or ev.guard_db >= self.tuning.settle_guard_db
+        return symmetric or ev.beside_line
+
+    def _machine_frames(self, row: list[int]) -> int:
+        """A second's machine-like frames; energy beyond human speeds counts where it fills settle_guard_persist of it.
+
+        A fan's blades keep it up; a key, a click or a step through the wall
+        puts it in a frame or two, and a seated person's room has those too.
+        """
+        guard = row[5] if row[5] >= self.tuning.settle_guard_persist * row[1] else 0
+        return row[4] + guard
 
     def _settle(self, t_s: float, ev: Evidence, motion: Motion, breathing: bool) -> bool:
         """Someone seated all along: minor motion spread over the window, breathing in it, nothing machine-like."""
         tuning = self.tuning
         second = math.floor(t_s)
         if not self._seconds or self._seconds[-1][0] != second:
-            self._seconds.append([second, 0, 0, 0, 0])
+            self._seconds.append([second, 0, 0, 0, 0, 0])
         while self._seconds[0][0] <= second - tuning.settle_window_s:
             self._seconds.popleft()
         row = self._seconds[-1]
         row[1] += 1
         row[2] += breathing
         row[3] += motion == Motion.MINOR
-        row[4] += self._machine_like(ev)
+        machine = self._machine_like(ev)
+        row[4] += machine
+        row[5] += not machine and ev.guard_db >= tuning.settle_guard_db
         if self.occupied or motion != Motion.MINOR:
             return False
-        frames = sum(r[1] for r in self._seconds)
+        counts = self.settle_counts()
         return (
-            sum(r[3] > 0 for r in self._seconds) >= tuning.settle_minor_seconds
-            and sum(r[2] / r[1] for r in self._seconds) >= tuning.settle_breath_s
-            and sum(r[4] for r in self._seconds) <= tuning.settle_machine_share * frames
+            counts.minor_seconds >= tuning.settle_minor_seconds
+            and counts.breath_s >= tuning.settle_breath_s
+            and counts.machine_frames <= tuning.settle_machine_share * counts.frames
+        )
+
+    def settle_counts(self) -> SettleCounts:
+        """What the settle rule counts over its window so far (the lab's why_unsettled reads it)."""
+        return SettleCounts(
+            sum(r[3] > 0 for r in self._seconds),
+            sum(r[2] / r[1] for r in self._seconds),
+            sum(self._machine_frames(r) for r in self._seconds),
+            sum(r[1] for r in self._seconds),
         )
 
     def update(self, t_s: float, ev: Evidence, still_since_s: float | None = None) -> Decision:

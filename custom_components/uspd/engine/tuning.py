@@ -196,7 +196,12 @@ class Tuning:
     settle_machine_share: float = 0.2
     """Most of the window's frames that may look like a fan, music or a tone; by hand, `scripts/lab eval`."""
     settle_guard_db: float = 3.0
-    """Energy beyond human speeds (fan blades) that makes a frame machine-like; by hand, `scripts/lab eval`."""
+    """Energy beyond human speeds (fan blades) that may make a frame machine-like; by hand, `scripts/lab eval`."""
+    # Keys, clicks and steps through a wall put it in a frame or two at a time (a fifth of all frames in a busy
+    # room); a fan's blades fill the second. The least tried that held back no more seated people than none:
+    # lab/results/tune_detector.txt, --settle-guard.
+    settle_guard_persist: float = 0.5
+    """A second's share it must fill to count as a machine's; `scripts/lab tune_detector --settle-guard`."""
 
     # Music's distortion taken out with what the mics hear of it (engine/reference.py). Off: with the network
     # retrained on what it leaves, the shifted suite's music opened more empty rooms, 9 in 6 h instead of 4,
