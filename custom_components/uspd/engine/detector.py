@@ -36,8 +36,8 @@ State machine (docs/how-it-works.md, "How it decides"):
   machine or music (walking-band energy as much approaching as receding,
   symmetry.py; another device's still line, lines.py; energy beyond human
   speeds in at least half of a second, a fan's blades, not a key's click
-  or a step through the wall). A curtain or a plant sways without breathing's slow phase, and
-  breathing alone opens nothing.
+  or a step through the wall). A curtain or a plant sways without
+  breathing's slow phase, and breathing alone opens nothing.
 - occupied: every MINOR or MAJOR frame restarts the hold; for
   context_window_s after the last MAJOR motion, MINOR motion is accepted
   a context boost below its usual threshold (0.5 logits for the
@@ -201,7 +201,7 @@ class Detector:
         )
 
     def _machine_like(self, ev: Evidence) -> bool:
-        """The frame's energy looks like a fan's draft, music or another device's tone rather than a person."""
+        """The frame's energy looks like a fan, music or another device's tone rather than a person."""
         gate = self.tuning.occupy_gate_db
         symmetric = ev.occupy_cap == -math.inf and ev.major_db >= gate  # walking band even on both sides
         return symmetric or ev.beside_line
