@@ -745,10 +745,11 @@ def _sweep_line(setting: Setting) -> str:
     seated: list[int] = _SWEEP["seated"]  # type: ignore[assignment]
     wide_seated: list[int] = _SWEEP["wide_seated"]  # type: ignore[assignment]
     persist = setting.settle_guard_persist
-    settle = f"{setting.settle_minor_seconds:>2}/{setting.settle_breath_s:<3g}"
     if _SWEEP["guard"]:  # and the guard's share of a second, from every such frame (0) to none (off)
         share = "off" if persist > 1.0 else f"{persist:g}"
         settle = f"{setting.settle_minor_seconds:>2}/{setting.settle_breath_s:g}/{share:<3}"
+    else:
+        settle = f"{setting.settle_minor_seconds:>2}/{setting.settle_breath_s:<3g}"
     use = set(walked).union(*groups, distracted, wide_entered, seated, wide_seated)
     runs = {
         i: run_detector(

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from custom_components.uspd.engine.classifier import MODEL_PATH
-from lab import bench, bench_model, powersave, train, why_opened
+from lab import bench, bench_model, powersave, train, why_opened, why_unsettled
 from lab import eval as lab_eval
 from lab.model_arg import tflite
 
@@ -70,6 +70,15 @@ def test_eval_refuses_a_set_its_suite_does_not_hold(
     assert "no set shifted_negative_impulse in the shifted suite" in err
     assert "shifted_negative_impulses" in err
     assert "shifted_negative_music," in err
+
+
+def test_why_unsettled_refuses_a_set_its_suite_does_not_hold(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The benchmark's seated set is not the shifted suite's: named with the suite's own, before any scene is read."""
+    _tripwire(monkeypatch, why_unsettled, "explain")
+    err = refusal(why_unsettled.main, ["why_unsettled", "--suite", "shifted", "--set", "seated"], monkeypatch, capsys)
+    assert "'seated' is not a seated set of the shifted suite: shifted_seated" in err
 
 
 @pytest.mark.parametrize(
