@@ -60,7 +60,6 @@ from custom_components.uspd.engine.features import CONTEXT_FRAMES
 from custom_components.uspd.engine.lines import LineMemory, Lines, beside_db, find_lines, held_still
 from custom_components.uspd.engine.pipeline import network_start_frames
 from custom_components.uspd.engine.rates import plan_baseband
-from custom_components.uspd.engine.stillness import still_since
 from custom_components.uspd.engine.symmetry import symmetric
 from custom_components.uspd.engine.tuning import TUNING, Tuning
 from custom_components.uspd.engine.walking import WALKING_IN_LINE, top_db, walking_db, walking_power
@@ -185,6 +184,7 @@ def run_detector(
     settle_minor_seconds: int = TUNING.settle_minor_seconds,
     settle_breath_s: float = TUNING.settle_breath_s,
     settle_guard_persist: float = TUNING.settle_guard_persist,
+    settle_still_db: float = TUNING.settle_still_db,
     counts: list[SettleCounts] | None = None,
 ) -> Run:
     """The engine's detector over a scene's cached frames.
@@ -231,6 +231,7 @@ def run_detector(
         settle_minor_seconds=settle_minor_seconds,
         settle_breath_s=settle_breath_s,
         settle_guard_persist=settle_guard_persist,
+        settle_still_db=settle_still_db,
     )
     det = Detector(config, tuning, network=probs is not None)
     unlike = np.zeros(len(s.t), dtype=bool)
@@ -303,7 +304,7 @@ def run_detector(
         if vacant and not np.isnan(recent[k]) and ev.major_logit > det.threshold_logit() - tuning.hysteresis_logit:
             ev = over_recent(ev, float(recent[k]), float(run_db[k]), tuning)
         t = float(s.t[k])
-        d = det.update(t, ev, still_since(t, float(s.still_db[k]), tuning) if stillness else None)
+        d = det.update(t, ev, float(s.still_db[k]) if stillness else math.nan)
         motion[k], occ[k], reported[k] = code[d.motion], d.occupied, d.reported != Motion.NONE
         if counts is not None:
             counts.append(det.settle_counts())

@@ -4,7 +4,8 @@
                               [--occupy | --lines | --symmetry | --line-frames | --steady | --symmetry-beside
                                | --line-outliers | --fast | --one-way | --tones | --known | --regate | --recent
                                | --recent-short | --resteady | --turn | --motion | --motion-frames | --motion-bar
-                               | --top | --comb | --split | --settle | --settle-guard | --clear]
+                               | --top | --comb | --split | --settle | --settle-guard | --settle-db
+                               | --clear]
 
 Runs the shipped model and the engine's detector over the mining stream
 (training seeds, the same scenes `scripts/lab train` mined) for several
@@ -148,6 +149,15 @@ With --split (the widened stream too), the least level of a still line in
 the slow bins (Tuning.weak_line_db) and of one split over two walking bins
 (Tuning.split_line_db), apart: --tones moves both at once.
 
+With --settle, --settle-guard or --settle-db (the widened stream too, and
+60 widened scenes of someone seated from the start), the settle rule that
+opens a room for someone seated since sensing started: how many seconds of
+minor motion and of breathing it asks (Tuning.settle_minor_seconds,
+settle_breath_s), how much of a second energy beyond human speeds must fill
+to count as a machine's (settle_guard_persist), and breathing's score over
+which a window counts for it (settle_still_db); each line adds how many
+seated starts opened, and how soon.
+
 The benchmark is run once, after the choice.
 """
 
@@ -242,6 +252,8 @@ SETTLE_CHOICES = ((8, 2.0), (8, 3.0), (8, 4.0), (8, 6.0), (12, 2.0), (12, 4.0))
 # --settle-guard: how much of a second energy beyond human speeds must fill for its frames to count as a machine's
 # in the settle rule (0: every such frame does, inf: none does).
 SETTLE_GUARD_CHOICES = (0.0, 0.5, 0.8, 1.0, math.inf)
+# --settle-db: breathing's score over which a window counts for the settle rule (still_on_db, the hold's, is 34).
+SETTLE_DB_CHOICES = (34.0, 32.0, 30.0, 28.0, 26.0, 24.0)
 # --settle's widened seated starts: as many one-minute scenes of someone seated from the start with the widened
 # physics (seats to 2 m; keys, speech and steps through a wall), on mining seeds no stream or training round draws.
 WIDE_SEATED_SCENES = 60
@@ -279,6 +291,7 @@ class Setting:
     settle_minor_seconds: int = TUNING.settle_minor_seconds
     settle_breath_s: float = TUNING.settle_breath_s
     settle_guard_persist: float = TUNING.settle_guard_persist
+    settle_still_db: float = TUNING.settle_still_db
 
 
 MOTION_GATE_CHOICES_DB = (4.0, 3.0, 2.0, 1.0)
@@ -297,10 +310,16 @@ CLEAR_CHOICES_S = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0)
 CLEAR_WIDE_HOURS = 4.0
 
 
-def settle_settings(now: Setting, guard: bool) -> list[Setting]:
-    """--settle's lines (minor seconds, breathing seconds), or --settle-guard's (how long the guard must hold)."""
-    if guard:
+def settle_settings(now: Setting, column: str) -> list[Setting]:
+    """The settle sweep's lines, as column ("", "guard", "db") names them.
+
+    --settle: minor seconds and breathing seconds; --settle-guard: how much of a second the guard must fill;
+    --settle-db: breathing's score.
+    """
+    if column == "guard":
         return [dataclasses.replace(now, settle_guard_persist=share) for share in SETTLE_GUARD_CHOICES]
+    if column == "db":
+        return [dataclasses.replace(now, settle_still_db=db) for db in SETTLE_DB_CHOICES]
     return [dataclasses.replace(now, settle_minor_seconds=n, settle_breath_s=b) for n, b in SETTLE_CHOICES]
 
 
@@ -515,6 +534,9 @@ def main() -> None:
         action="store_true",
         help="sweep how much of a second energy beyond human speeds must fill to hold a seated start back",
     )
+    parser.add_argument(
+        "--settle-db", action="store_true", help="sweep breathing's score over which a window counts to settle"
+    )
     args = parser.parse_args()
     stream, home, distracted = tuning_jobs(args.hours)
     jobs = stream + home + distracted
@@ -535,11 +557,14 @@ def main() -> None:
             args.split,
             args.settle,
             args.settle_guard,
+            args.settle_db,
         )
     )
     wide = wide_mining_jobs(0, args.wide_hours) if widened else []
-    # The widened stream seats nobody: --settle and --settle-guard add their own seated starts after it.
-    wide_seated = wide_seated_jobs() if args.settle or args.settle_guard else []
+    # The widened stream seats nobody: --settle, --settle-guard and --settle-db add their own seated starts after it.
+    settle = args.settle or args.settle_guard or args.settle_db
+    column = "guard" if args.settle_guard else "db" if args.settle_db else ""
+    wide_seated = wide_seated_jobs() if settle else []
     scenes = build(jobs + wide + wide_seated)
     probs = litert_probs(scenes)
     empty = [i for i, s in enumerate(scenes) if not s.occupied.any()]
@@ -585,8 +610,8 @@ def main() -> None:
         symmetry_beside_line=True,
         line_outlier_db=TUNING.line_outlier_db,
     )
-    if args.settle or args.settle_guard:
-        settings = settle_settings(now, args.settle_guard)
+    if settle:
+        settings = settle_settings(now, column)
     elif args.comb:
         settings = [dataclasses.replace(now, comb_teeth=n) for n in COMB_CHOICES]
     elif args.top:
@@ -657,7 +682,7 @@ def main() -> None:
     else:
         settings = [Setting(g, g, n, None, CONTEXT_FRAMES, None) for g in GATE_CHOICES_DB for n in OCCUPY_CHOICES]
     # --fast, --one-way, --tones, --regate, --recent(-short), --resteady, --turn, --top, --comb, --split and --settle
-    # (-guard) count the widened stream's empty rooms, and its walk-ins.
+    # (-guard, -db) count the widened stream's empty rooms, and its walk-ins.
     wide_groups = ([i for i in empty if len(jobs) <= i < len(jobs) + len(wide)],) if widened else ()
     wide_entered = [
         i
@@ -676,7 +701,7 @@ def main() -> None:
         wide_entered,
         [i for i, s in enumerate(scenes[: len(stream)]) if seated_from_start(s)],
         [i for i in range(len(jobs) + len(wide), len(scenes)) if seated_from_start(scenes[i])],
-        args.settle_guard,
+        column,
     )
 
 
@@ -695,12 +720,13 @@ def sweep(
     wide_entered: list[int] | None = None,
     seated: list[int] | None = None,
     wide_seated: list[int] | None = None,
-    guard: bool = False,
+    column: str = "",
 ) -> None:
     """One line per setting, the settings spread over the cores.
 
     wide_entered: the widened stream's walk-ins; seated: scenes with someone seated since they began, nobody walking;
-    wide_seated: the same with the widened physics; guard: the settle column adds settle_guard_persist.
+    wide_seated: the same with the widened physics; column: the settle column adds settle_guard_persist ("guard")
+    or settle_still_db ("db").
     """
     entered = [i for i in walked if walked_in(scenes[i])]
     ranges = {i: walker_range_m(draw(*jobs[i]).scene, scenes[i].t.astype(np.float64)) for i in walked}
@@ -715,7 +741,7 @@ def sweep(
         wide_entered=wide_entered or [],
         seated=seated or [],
         wide_seated=wide_seated or [],
-        guard=guard,
+        column=column,
     )
     wide = " | the widened stream" if len(groups) > 2 else ""
     sets_named = f"fans, music, clicks, the wall | curtains, tones{wide}"
@@ -726,7 +752,7 @@ def sweep(
           f"  false occupancies/h ({sets} sets)  MAJOR onsets/h ({sets} sets)  walks never MAJOR"
           "  walk-ins missed  occupied after  walk-ins with a distractor missed (opened before)"
           + ("  widened walk-ins missed" if wide_entered else "")
-          + (f"  settle{'/guard' if guard else ''}  seated from the start, occupied (median s)" if seated else "")
+          + (f"  settle{'/' + column if column else ''}  seated from the start, occupied (median s)" if seated else "")
           + ("  widened, seated from the start, occupied (median s)" if wide_seated else ""))  # fmt: skip
     with get_context("fork").Pool(os.cpu_count() or 1) as pool:
         for line in pool.imap(_sweep_line, settings):
@@ -745,9 +771,11 @@ def _sweep_line(setting: Setting) -> str:
     seated: list[int] = _SWEEP["seated"]  # type: ignore[assignment]
     wide_seated: list[int] = _SWEEP["wide_seated"]  # type: ignore[assignment]
     persist = setting.settle_guard_persist
-    if _SWEEP["guard"]:  # and the guard's share of a second, from every such frame (0) to none (off)
+    if _SWEEP["column"] == "guard":  # and the guard's share of a second, from every such frame (0) to none (off)
         share = "off" if persist > 1.0 else f"{persist:g}"
         settle = f"{setting.settle_minor_seconds:>2}/{setting.settle_breath_s:g}/{share:<3}"
+    elif _SWEEP["column"] == "db":  # and breathing's score
+        settle = f"{setting.settle_minor_seconds:>2}/{setting.settle_breath_s:g}/{setting.settle_still_db:g}"
     else:
         settle = f"{setting.settle_minor_seconds:>2}/{setting.settle_breath_s:<3g}"
     use = set(walked).union(*groups, distracted, wide_entered, seated, wide_seated)
@@ -784,6 +812,7 @@ def _sweep_line(setting: Setting) -> str:
             settle_minor_seconds=setting.settle_minor_seconds,
             settle_breath_s=setting.settle_breath_s,
             settle_guard_persist=setting.settle_guard_persist,
+            settle_still_db=setting.settle_still_db,
         )
         for i in use
     }

@@ -7,13 +7,13 @@
 In these scenes someone sits from the first frame and nobody walks in, so
 only the settle rule (engine/detector.py) or a false walking call can open
 the room: over the last settle_window_s, MINOR motion in
-settle_minor_seconds different seconds, breathing over still_on_db in
-settle_breath_s of them, and at most settle_machine_share of the frames
+settle_minor_seconds different seconds, breathing over settle_still_db
+in settle_breath_s of them, and at most settle_machine_share of the frames
 machine-like. For every scene of the set (shipped model, the benchmark's
 frames and detector, lab/eval.run_detector): its seed, device and sources,
 and either when the room opened and how (the settle rule, or a walking
-call), or why it stayed shut: breathing that never scored over still_on_db
-(with its highest score), or, at the moment the rule came closest (the
+call), or why it stayed shut: breathing that never scored over
+settle_still_db (with its highest score), or, at the moment the rule came closest (the
 MINOR frame that met the most of its counts), each count it missed. A
 summary counts the scenes by reason. It looks at the frames and tunes
 nothing.
@@ -78,10 +78,10 @@ def verdict(
         k = int(np.argmax(occupied))
         how = "the settle rule" if motion[k] == MINOR and not missing(counts[k]) else "a walking call"
         return Unsettled(f"opened by {how}", f"opened at {t[k]:.1f} s by {how}")
-    if not (still_db >= TUNING.still_on_db).any():  # as stillness.still_since reads it
+    if not (still_db >= TUNING.settle_still_db).any():  # as the detector's settle rule reads it
         scored = still_db[np.isfinite(still_db)]
         line = f"shut: breathing's highest {scored.max():.1f} dB" if len(scored) else "shut: breathing never scored"
-        return Unsettled(f"breathing never over still_on_db ({TUNING.still_on_db:g} dB)", line)
+        return Unsettled(f"breathing never over settle_still_db ({TUNING.settle_still_db:g} dB)", line)
     moments = np.flatnonzero(motion == MINOR)
     if not len(moments):
         return Unsettled("no minor motion", "shut: no minor motion at all")

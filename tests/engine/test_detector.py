@@ -25,6 +25,8 @@ ONSET_FRAMES = TUNING.onset_frames
 PLAIN = dataclasses.replace(TUNING, occupy_fast_logit=math.inf)
 
 HOP = 0.025
+# A window in which the stillness meter saw someone breathing, for the hold and the settle rule alike (stillness.py).
+BREATHING_DB = max(TUNING.still_on_db, TUNING.settle_still_db) + 6.0
 WALK = Evidence(motion_logit=5.0, major_logit=5.0, minor_db=20.0, major_db=20.0, guard_db=0.0)
 HAND = Evidence(motion_logit=5.0, major_logit=-5.0, minor_db=10.0, major_db=0.0, guard_db=0.0)
 QUIET = Evidence(motion_logit=-5.0, major_logit=-5.0, minor_db=0.0, major_db=0.0, guard_db=0.0)
@@ -265,8 +267,9 @@ def _seated(
     hands: bool = True,
     breathing: bool = True,
     quiet: Evidence = QUIET,
+    score: float = BREATHING_DB,
 ) -> list[bool]:
-    """Someone seated from t=0 (no walk-in): a hand every 2 s for 0.2 s, breathing seen from 8 s on: occupied per frame.
+    """Someone seated from t=0 (no walk-in): a hand every 2 s for 0.2 s, breathing from 8 s on: occupied per frame.
 
     hands False: nothing moves; breathing False: the stillness meter never sees breathing (a curtain, a fan).
     """
@@ -274,7 +277,7 @@ def _seated(
     for i in range(int(seconds / HOP)):
         t = i * HOP
         ev = hand if hands and i % 80 < 8 else quiet
-        still = t - 8.0 if breathing and t >= 8.0 else None
+        still = score if breathing and t >= 8.0 else math.nan
         out.append(det.update(t, ev, still).occupied)
     return out
 
@@ -289,11 +292,29 @@ def test_someone_seated_from_the_start_opens_the_room_within_a_minute_from_minor
 
 def test_minor_motion_alone_or_breathing_alone_never_opens_a_vacant_room() -> None:
     # A curtain or a plant in a draft: minor motion every second, but no breathing.
-    curtain = [Detector(DetectorConfig()).update(i * HOP, HAND if i % 40 < 20 else QUIET).occupied for i in range(4800)]
+    det = Detector(DetectorConfig())
+    curtain = [det.update(i * HOP, HAND if i % 40 < 20 else QUIET).occupied for i in range(4800)]
     assert not any(curtain)
     assert not any(_seated(Detector(DetectorConfig()), 120.0, HAND, breathing=False))
     # Breathing with nothing else moving: it keeps an occupied room, it opens none.
     assert not any(_seated(Detector(DetectorConfig()), 120.0, HAND, hands=False))
+
+
+def test_the_settle_rule_and_the_hold_each_weigh_breathing_against_their_own_threshold() -> None:
+    """A seated person's hands lower breathing's score; the settle rule, which asks for them too, may ask less."""
+    both = dataclasses.replace(TUNING, still_on_db=34.0, settle_still_db=28.0)
+    assert any(_seated(Detector(DetectorConfig(), both), 60.0, HAND, score=31.0))
+    stricter = dataclasses.replace(both, settle_still_db=32.0)
+    assert not any(_seated(Detector(DetectorConfig(), stricter), 60.0, HAND, score=31.0))
+
+    def held(score: float) -> bool:
+        """Whether an occupied room where nothing moves for 40 s, breathing scored all along, is still occupied."""
+        det = Detector(DetectorConfig(hold_s=30.0), both)
+        det.assume_occupied(0.0)
+        return [det.update(i * HOP, QUIET, score) for i in range(1, 1600)][-1].occupied
+
+    assert not held(31.0)  # over the settle rule's, under the hold's: the room goes vacant after hold_s
+    assert held(35.0)
 
 
 def test_breathing_opens_a_vacant_room_only_once_it_fills_settle_breath_s_of_the_window() -> None:
@@ -304,7 +325,7 @@ def test_breathing_opens_a_vacant_room_only_once_it_fills_settle_breath_s_of_the
         for i in range(int(60.0 / HOP)):
             t = i * HOP
             # One stretch of breathing ending on a second's edge (the present second counts by its share so far).
-            still = 20.5 if 20.5 <= t < 20.5 + seconds else None
+            still = BREATHING_DB if 20.5 <= t < 20.5 + seconds else math.nan
             got.append(det.update(t, HAND if i % 80 < 8 else QUIET, still).occupied)
         assert any(got) == opens, seconds
 
@@ -313,7 +334,7 @@ def test_one_burst_of_minor_motion_with_breathing_does_not_open_the_room() -> No
     det = Detector(DetectorConfig())
     burst_frames = int((TUNING.settle_minor_seconds - 2) / HOP)  # one burst spanning fewer seconds than needed
     got = [
-        det.update(i * HOP, HAND if 400 <= i < 400 + burst_frames else QUIET, i * HOP - 8.0 if i * HOP >= 8.0 else None)
+        det.update(i * HOP, HAND if 400 <= i < 400 + burst_frames else QUIET, BREATHING_DB if i >= 320 else math.nan)
         for i in range(int(90.0 / HOP))
     ]
     assert not any(d.occupied for d in got)
@@ -343,7 +364,7 @@ def test_brief_energy_beyond_human_speeds_holds_no_seated_start_back_and_a_fans_
             ev = HAND if i % 80 < 8 else QUIET
             if i % 40 < filled:
                 ev = dataclasses.replace(ev, guard_db=loud)
-            if det.update(t, ev, t - 8.0 if t >= 8.0 else None).occupied:
+            if det.update(t, ev, BREATHING_DB if t >= 8.0 else math.nan).occupied:
                 return True
         return False
 

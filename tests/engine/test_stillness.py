@@ -116,24 +116,25 @@ def test_a_tone_switch_starts_the_window_over() -> None:
     assert all(math.isnan(r.stillness_db) for r in results)
 
 
-def _detector_at(t: float, ev: Evidence, still: float | None, det: Detector) -> bool:
-    """Whether the detector holds the room at `t` on this evidence and breathing since `still`."""
-    return det.update(t, ev, still).occupied
+def _detector_at(t: float, ev: Evidence, still_db: float, det: Detector) -> bool:
+    """Whether the detector holds the room at `t` on this evidence and breathing's score of the window ending then."""
+    return det.update(t, ev, still_db).occupied
 
 
 def test_stillness_keeps_an_occupied_room_and_opens_none() -> None:
     walking = Evidence(5.0, 5.0, 20.0, 20.0, 0.0)
     det = Detector(DetectorConfig(hold_s=30.0), dataclasses.replace(TUNING, occupy_frames=1))
     # Vacant: breathing alone never opens the room.
-    assert not any(_detector_at(t, NO_EVIDENCE, t - WINDOW_S, det) for t in np.arange(0.0, 60.0, 0.5, dtype=np.float64))
+    breathing = STILL_ON_DB + 1
+    assert not any(_detector_at(t, NO_EVIDENCE, breathing, det) for t in np.arange(0.0, 60.0, 0.5, dtype=np.float64))
     for t in (60.0, 60.025, 60.05):
         det.update(t, walking)
     assert det.occupied
     # Still for two minutes, breathing seen throughout: occupied all along.
-    assert all(_detector_at(t, NO_EVIDENCE, t - WINDOW_S, det) for t in np.arange(61.0, 180.0, 0.5, dtype=np.float64))
+    assert all(_detector_at(t, NO_EVIDENCE, breathing, det) for t in np.arange(61.0, 180.0, 0.5, dtype=np.float64))
     # They leave at 180 s: the windows ending later saw no breathing. Vacant a hold after the last window's start.
     last_start = 179.5 - WINDOW_S
-    occupied = {t: _detector_at(t, NO_EVIDENCE, None, det) for t in np.arange(180.0, 230.0, 0.5, dtype=np.float64)}
+    occupied = {t: _detector_at(t, NO_EVIDENCE, math.nan, det) for t in np.arange(180.0, 230.0, 0.5, dtype=np.float64)}
     assert all(v for t, v in occupied.items() if t <= last_start + 30.0)
     assert not any(v for t, v in occupied.items() if t > last_start + 30.0)
 

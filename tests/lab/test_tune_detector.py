@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from custom_components.uspd.engine.detector import DetectorConfig
+from custom_components.uspd.engine.tuning import TUNING
 from custom_components.uspd.sim.scene import Impulses, Interferer, Room, Scene
 from lab import eval as lab_eval
 from lab import tune_detector
@@ -101,14 +102,12 @@ def test_the_widened_seated_starts_seat_someone_from_the_first_frame_and_walk_no
 def test_settle_guard_sweeps_how_long_the_guard_must_hold_and_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
     """--settle-guard: from every frame counting (the rule before) to none, each line reaching the detector."""
     now = tune_detector.Setting(1.5, 4.5, 12, None, 9, None)
-    lines = tune_detector.settle_settings(now, guard=True)
+    lines = tune_detector.settle_settings(now, "guard")
     assert [s.settle_guard_persist for s in lines] == list(tune_detector.SETTLE_GUARD_CHOICES)
     assert lines[0].settle_guard_persist == 0.0
     assert math.isinf(lines[-1].settle_guard_persist)
     assert {dataclasses.replace(s, settle_guard_persist=now.settle_guard_persist) for s in lines} == {now}
-    assert {s.settle_guard_persist for s in tune_detector.settle_settings(now, guard=False)} == {
-        now.settle_guard_persist
-    }
+    assert {s.settle_guard_persist for s in tune_detector.settle_settings(now, "")} == {now.settle_guard_persist}
 
     seen: list[float] = []
 
@@ -123,3 +122,27 @@ def test_settle_guard_sweeps_how_long_the_guard_must_hold_and_nothing_else(monke
     with pytest.raises(Stop):
         lab_eval.run_detector(_frames(None, None), None, DetectorConfig(), settle_guard_persist=0.8)
     assert seen == [0.8]
+
+
+def test_settle_db_sweeps_breathings_score_for_settling_and_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--settle-db: from the hold's threshold down, each line reaching the detector; the hold's own stays."""
+    now = tune_detector.Setting(1.5, 4.5, 12, None, 9, None)
+    lines = tune_detector.settle_settings(now, "db")
+    assert [s.settle_still_db for s in lines] == list(tune_detector.SETTLE_DB_CHOICES)
+    assert lines[0].settle_still_db == TUNING.still_on_db  # the rule as it was: the hold's threshold
+    assert {dataclasses.replace(s, settle_still_db=now.settle_still_db) for s in lines} == {now}
+    assert {s.settle_still_db for s in tune_detector.settle_settings(now, "guard")} == {now.settle_still_db}
+
+    seen: list[tuple[float, float]] = []
+
+    class Stop(Exception):
+        pass
+
+    def detector(_config: object, tuning: object, **_: object) -> None:
+        seen.append((tuning.settle_still_db, tuning.still_on_db))  # type: ignore[attr-defined]
+        raise Stop
+
+    monkeypatch.setattr(lab_eval, "Detector", detector)
+    with pytest.raises(Stop):
+        lab_eval.run_detector(_frames(None, None), None, DetectorConfig(), settle_still_db=25.0)
+    assert seen == [(25.0, TUNING.still_on_db)]

@@ -12,7 +12,7 @@ from lab.why_unsettled import missing, verdict
 
 ENOUGH = SettleCounts(TUNING.settle_minor_seconds, TUNING.settle_breath_s, 0, 1000)
 T = np.arange(4) * 1.0
-BREATHING = np.full(4, TUNING.still_on_db + 10.0)
+BREATHING = np.full(4, TUNING.settle_still_db + 10.0)
 
 
 def test_missing_names_each_count_the_rule_lacks_and_how_far() -> None:
@@ -36,10 +36,15 @@ def test_an_opening_is_the_settle_rules_only_on_a_minor_frame_whose_counts_hold(
 
 
 def test_a_shut_room_says_breathing_never_scored_before_anything_else() -> None:
-    quiet = np.full(4, TUNING.still_on_db - 1.0)
+    quiet = np.full(4, TUNING.settle_still_db - 1.0)
     out = verdict(T, quiet, np.ones(4, dtype=np.int8), np.zeros(4, dtype=bool), [ENOUGH] * 4)
-    assert out.reason.startswith("breathing never over still_on_db")
-    assert f"{TUNING.still_on_db - 1.0:.1f} dB" in out.line
+    assert out.reason.startswith("breathing never over settle_still_db")
+    assert f"{TUNING.settle_still_db - 1.0:.1f} dB" in out.line
+    # Under the hold's threshold but over the settle rule's: breathing the rule counts.
+    assert TUNING.settle_still_db < TUNING.still_on_db
+    between = np.full(4, (TUNING.settle_still_db + TUNING.still_on_db) / 2)
+    out = verdict(T, between, np.ones(4, dtype=np.int8), np.zeros(4, dtype=bool), [ENOUGH] * 4)
+    assert not out.reason.startswith("breathing never")
 
 
 def test_a_shut_room_with_breathing_names_what_it_lacked_where_the_rule_came_closest() -> None:

@@ -30,9 +30,10 @@ State machine (docs/how-it-works.md, "How it decides"):
 - vacant → occupied, slowly, for someone already seated when sensing
   starts (nobody walked in): over the last settle_window_s, MINOR motion in
   at least settle_minor_seconds different seconds (spread out, not one
-  burst), breathing (stillness.py) over still_on_db for settle_breath_s
-  of it (a seated person's hands hide it much of the time; no empty
-  room's window reached it in the lab), and hardly any frame that looks like a
+  burst), breathing (stillness.py) over settle_still_db for
+  settle_breath_s of it (lower than still_on_db, the hold's: a seated
+  person's own hands raise the score's floor and hide it much of the time),
+  and hardly any frame that looks like a
   machine or music (walking-band energy as much approaching as receding,
   symmetry.py; another device's still line, lines.py; energy beyond human
   speeds in at least half of a second, a fan's blades, not a key's click
@@ -59,6 +60,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .evidence import Evidence
+from .stillness import still_since
 from .tuning import TUNING, Tuning
 
 
@@ -83,7 +85,7 @@ class SettleCounts:
     """The settle rule's counts over its window: what opens a vacant room for someone seated all along."""
 
     minor_seconds: int  # different seconds with MINOR motion
-    breath_s: float  # seconds with breathing over still_on_db
+    breath_s: float  # seconds with breathing over settle_still_db
     machine_frames: int  # frames that looked like a machine
     frames: int
 
@@ -248,14 +250,16 @@ class Detector:
             sum(r[1] for r in self._seconds),
         )
 
-    def update(self, t_s: float, ev: Evidence, still_since_s: float | None = None) -> Decision:
+    def update(self, t_s: float, ev: Evidence, still_db: float = math.nan) -> Decision:
         """Decide one frame.
 
-        still_since_s: a still person was there from then on (stillness.py): it
-        keeps an occupied room occupied as if they had moved then; with
-        sustained minor motion and nothing machine-like it opens a vacant one
-        (the settle rule, above).
+        still_db: breathing's score of the last window (stillness.py; nan: none).
+        Over still_on_db a still person was there from the window's start: it
+        keeps an occupied room occupied as if they had moved then. Over
+        settle_still_db, with sustained minor motion and nothing machine-like,
+        it opens a vacant one (the settle rule, above).
         """
+        still_since_s = still_since(t_s, still_db, self.tuning)
         theta = self.threshold_logit()
         boost = self.context_boost_logit if self.in_context(t_s) else 0.0
         motion_ev = min(ev.motion_logit + boost, ev.motion_cap)
@@ -294,7 +298,7 @@ class Detector:
         if motion == Motion.MAJOR:
             self._last_major_s = t_s
         opens = self._major_run >= self.tuning.occupy_frames or self._strong_run >= self.tuning.occupy_fast_frames
-        settles = self._settle(t_s, ev, motion, still_since_s is not None)
+        settles = self._settle(t_s, ev, motion, still_db >= self.tuning.settle_still_db)
         if settles and not self.occupied:
             self._last_motion_s = t_s
             self.occupied = True

@@ -31,7 +31,7 @@ from .features import CONTEXT_FRAMES, FeatureStack
 from .lines import LineMemory, beside_db, held_still, lines_in
 from .rates import BasebandPlan, plan_baseband
 from .reference import SpeakerReferences
-from .stillness import StillnessMeter, still_since
+from .stillness import StillnessMeter
 from .symmetry import symmetric_power
 from .tuning import TUNING, Tuning
 from .walking import WALKING_IN_LINE, WalkingWindow, top_db
@@ -286,9 +286,7 @@ class Engine:
             still_db = self.stillness.score_at(frame.t_s)
             results.append(
                 FrameResult(
-                    decision=self.detector.update(
-                        frame.t_s, evidence, still_since(frame.t_s, still_db, self.config.tuning)
-                    ),
+                    decision=self.detector.update(frame.t_s, evidence, still_db),
                     frame=frame,
                     noise_floor_db=noise_db,
                     carrier_snr_db=self._carrier_snr_db,

@@ -26,8 +26,9 @@ approaching as receding, within MIN_BALANCE_DB).
 Over still_on_db (Tuning, tuning.py), a window is someone breathing. What
 it may do (detector.py): only keep an occupied room occupied, and only
 as of the start of the window it saw breathing in, so it never delays
-vacancy after someone leaves. Alone it never opens a room; with sustained
-minor motion it may (the detector's slow way in, for someone already seated).
+vacancy after someone leaves. Alone it never opens a room; over
+settle_still_db, with sustained minor motion, it may (the detector's slow
+way in, for someone already seated, whose hands lower the score).
 """
 
 from __future__ import annotations
