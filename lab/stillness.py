@@ -1,6 +1,6 @@
 """Breathing's score (engine/stillness.py) on training seeds: where to set Tuning.still_on_db.
 
-    scripts/lab stillness [--hours 3] [--home 100] [--wide-hours 0] [--readers 40] [--on-db 34] [--settle-db 34]
+    scripts/lab stillness [--hours 3] [--home 100] [--wide-hours 0] [--readers 40] [--on-db 34] [--settle-db 28]
 
 A false "still person" in an empty room would hold it occupied after
 everyone left (it opens none), so the threshold must sit above every window
@@ -19,8 +19,7 @@ hand moved for longer than the window. On them and on tune_detector
 seated hand moved (a hand raises the score's noise band), and how many of
 the widened starts held settle_breath_s over each threshold anywhere in
 their minute (an upper bound: the settle rule asks it within its window).
-Prints a table
-(lab/results/stillness.txt); writes nothing.
+Prints a table (lab/results/stillness.txt); writes nothing.
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ machine-like. For every scene of the set (shipped model, the benchmark's
 frames and detector, lab/eval.run_detector): its seed, device and sources,
 and either when the room opened and how (the settle rule, or a walking
 call), or why it stayed shut: breathing that never scored over
-settle_still_db (with its highest score), or, at the moment the rule came closest (the
-MINOR frame that met the most of its counts), each count it missed. A
-summary counts the scenes by reason. It looks at the frames and tunes
-nothing.
+settle_still_db (with its highest score), or, at the moment the rule came
+closest (the MINOR frame that met the most of its counts), each count it
+missed. A summary counts the scenes by reason. It looks at the frames and
+tunes nothing.
 
 Sets: the benchmark's seated (--suite standard, at --scale), the shifted
 suite's shifted_seated (--suite shifted), and with --suite tuning the

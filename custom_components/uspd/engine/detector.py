@@ -33,12 +33,12 @@ State machine (docs/how-it-works.md, "How it decides"):
   burst), breathing (stillness.py) over settle_still_db for
   settle_breath_s of it (lower than still_on_db, the hold's: a seated
   person's own hands raise the score's floor and hide it much of the time),
-  and hardly any frame that looks like a
-  machine or music (walking-band energy as much approaching as receding,
-  symmetry.py; another device's still line, lines.py; energy beyond human
-  speeds in at least half of a second, a fan's blades, not a key's click
-  or a step through the wall). A curtain or a plant sways without
-  breathing's slow phase, and breathing alone opens nothing.
+  and hardly any frame that looks like a machine or music (walking-band
+  energy as much approaching as receding, symmetry.py; another device's
+  still line, lines.py; energy beyond human speeds in at least half of a
+  second, a fan's blades, not a key's click or a step through the wall).
+  A curtain or a plant seldom sways like a chest (lab/README.md names one
+  that did), and breathing alone opens nothing.
 - occupied: every MINOR or MAJOR frame restarts the hold; for
   context_window_s after the last MAJOR motion, MINOR motion is accepted
   a context boost below its usual threshold (0.5 logits for the
