@@ -179,7 +179,8 @@ class Tuning:
     # Breathing (stillness.py).
     # 3.4 dB over the highest window of 3.5 h of empty rooms with fans, curtains, music, tones and clicks on
     # training seeds (30.6 dB, a curtain swaying slowly); seated readers' still stretches score 35-70 dB.
-    # Over the whole 20 h stream one window reached 35.1 dB (lab/results/stillness.txt, --hours 20 --home 240).
+    # Over the whole 20 h stream one window reached 35.1 dB (lab/results/stillness.txt, --hours 20 --home 240), with the
+    # widened stream's first 12 h 40.9 dB (a pedestal fan; --wide-hours 12): it restarts a hold, opens nothing.
     still_on_db: float = 34.0
     """Breathing's score over which an occupied room stays occupied; `scripts/lab stillness`."""
 
